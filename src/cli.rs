@@ -1,0 +1,322 @@
+//! Every command-line type. The `///` comments are the help text, the man pages and the shell
+//! completions: `completions/` and `man/` are generated from these definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Connect Azure DevOps to Gitpod (Ona) self-hosted runners.
+///
+/// Admins run `ado-scm setup` once per runner; developers run `ado-scm login` to let the runner
+/// reach their Azure DevOps repositories.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ado-scm",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts, before or after the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]
+    #[arg(long, global = true, env = "ADO_SCM_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or
+    /// stderr is not a terminal
+    #[arg(long, global = true, env = "ADO_SCM_NON_INTERACTIVE", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    pub non_interactive: bool,
+
+    /// Print exactly one JSON document on stdout (also on failure); human text goes to stderr
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print URLs instead of opening a browser
+    #[arg(long, global = true, env = "ADO_SCM_NO_BROWSER", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    pub no_browser: bool,
+
+    /// Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)
+    #[arg(
+        long,
+        global = true,
+        env = "ADO_SCM_STORE",
+        value_enum,
+        value_name = "STORE"
+    )]
+    pub store: Option<StoreKind>,
+
+    /// More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Less output: only errors and the result
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Plain output without colours (also when NO_COLOR is set)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]
+    #[arg(long, global = true, env = "ADO_SCM_GITPOD_URL", value_name = "URL")]
+    pub gitpod_url: Option<String>,
+
+    /// Microsoft Entra ID login host [default: https://login.microsoftonline.com]
+    #[arg(long, global = true, env = "ADO_SCM_AUTHORITY_URL", value_name = "URL")]
+    pub authority_url: Option<String>,
+
+    /// Microsoft Graph base URL [default: https://graph.microsoft.com]
+    #[arg(long, global = true, env = "ADO_SCM_GRAPH_URL", value_name = "URL")]
+    pub graph_url: Option<String>,
+
+    /// Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are
+    /// kept) [default: https://{host}]
+    #[arg(long, global = true, env = "ADO_SCM_ADO_URL", value_name = "URL")]
+    pub ado_url: Option<String>,
+
+    /// Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt
+    #[arg(long, global = true)]
+    pub gitpod_token_stdin: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// The OS keyring (Secret Service, Keychain, Credential Manager)
+    Keyring,
+    /// credentials.toml beside the config file, mode 0600
+    File,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Admin wizard: connect a runner to Azure DevOps (Entra app, secret, test, integration)
+    Setup(SetupArgs),
+    /// Developer sign-in: let the runner reach your Azure DevOps repositories
+    Login(LoginArgs),
+    /// Show, per runner and host, how you are authenticated
+    Status(TargetArgs),
+    /// Remove your own host authentication tokens
+    Logout(LogoutArgs),
+    /// Check an Entra issuer URL (normalise, discover, compare tenants)
+    #[command(subcommand)]
+    Issuer(IssuerCommand),
+    /// Seal a secret to a runner's public key
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Re-validate a saved integration (Entra credentials, runner validation)
+    Test(TargetArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+}
+
+/// Which runner and host a command is about.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// Runner ID [default: from config; interactive: pick]
+    #[arg(long, env = "ADO_SCM_RUNNER", value_name = "ID")]
+    pub runner: Option<String>,
+
+    /// The integration's host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an
+    /// Azure DevOps Server host
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(subcommand)]
+    pub method: Option<LoginMethod>,
+
+    #[command(flatten)]
+    pub common: LoginCommon,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct LoginCommon {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Azure DevOps organization (or Server collection) to check a PAT against when the host
+    /// does not include it
+    #[arg(long, env = "ADO_SCM_ORG", value_name = "ORG")]
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LoginMethod {
+    /// Hand the runner a personal access token (checked against Azure DevOps first)
+    Pat(LoginPatArgs),
+    /// Authorize the runner in the browser with Entra ID OAuth
+    Oauth(LoginOauthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginPatArgs {
+    #[command(flatten)]
+    pub common: LoginCommon,
+
+    /// Read the PAT from stdin (one trailing newline is removed)
+    #[arg(long)]
+    pub with_token: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginOauthArgs {
+    #[command(flatten)]
+    pub common: LoginCommon,
+
+    /// Seconds to wait for the consent to complete
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Also forget the stored Gitpod API token
+    #[arg(long)]
+    pub gitpod: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Azure DevOps organization (Services)
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+
+    /// Azure DevOps Server: scm azuredevops_server, PAT only
+    #[arg(long)]
+    pub server: bool,
+
+    /// Virtual directory of the Azure DevOps Server [default: /tfs]
+    #[arg(long, value_name = "PATH", requires = "server")]
+    pub virtual_directory: Option<String>,
+
+    /// Enable Entra ID OAuth (default on Services)
+    #[arg(long, overrides_with = "no_oauth")]
+    pub oauth: bool,
+    /// Disable Entra ID OAuth
+    #[arg(long)]
+    pub no_oauth: bool,
+
+    /// Enable personal access tokens (default on)
+    #[arg(long, overrides_with = "no_pat")]
+    pub pat: bool,
+    /// Disable personal access tokens
+    #[arg(long)]
+    pub no_pat: bool,
+
+    /// Entra tenant (GUID or domain) [default: discovered from the organization]
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: Option<String>,
+
+    /// Use an existing app registration (client ID) instead of creating one
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the existing app's client secret from stdin (or ADO_SCM_CLIENT_SECRET)
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+
+    /// Display name of the app registration to create or reuse
+    #[arg(long, value_name = "NAME")]
+    pub app_name: Option<String>,
+
+    /// Lifetime of a new client secret, in days
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=730))]
+    pub secret_expiry_days: Option<u32>,
+
+    /// Mint a new client secret even when the saved one validates; then remove the old one
+    /// ado-scm created
+    #[arg(long)]
+    pub rotate_secret: bool,
+
+    /// Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) instead of
+    /// signing in
+    #[arg(long)]
+    pub graph_token_stdin: bool,
+
+    /// Sign in with the device code flow instead of the browser
+    #[arg(long)]
+    pub device_code: bool,
+
+    /// Fixed loopback port for the browser sign-in (to forward it over SSH)
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Public client used for the Graph sign-in [default: Microsoft Graph Command Line Tools]
+    #[arg(long, value_name = "ID")]
+    pub graph_client_id: Option<String>,
+
+    /// Issuer URL to use instead of the one built from the tenant
+    #[arg(long, value_name = "URL")]
+    pub issuer_url: Option<String>,
+
+    /// Also grant tenant-wide admin consent for the app's permissions
+    #[arg(long)]
+    pub grant_admin_consent: bool,
+
+    /// Show the plan and every request it would send; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Accept every confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IssuerCommand {
+    /// Normalise an issuer URL, fetch its discovery document, check the tenant
+    Check(IssuerCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IssuerCheckArgs {
+    /// The issuer URL, e.g. https://login.microsoftonline.com/TENANT/oauth2/v2.0
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// Azure DevOps organization whose tenant must match the issuer's
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Read a secret on stdin and print it sealed (base64) to a runner's public key
+    Seal(SealArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("recipient").required(true).args(["runner", "public_key"]))]
+pub struct SealArgs {
+    /// Seal to this runner's registered public key
+    #[arg(long, value_name = "ID")]
+    pub runner: Option<String>,
+
+    /// Base64 X25519 key (32 raw bytes or 44-byte PKIX DER), or @FILE holding it (or PEM)
+    #[arg(long, value_name = "KEY")]
+    pub public_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,3 @@
+//! Typed clients, one per service.
+pub mod ado;
+pub mod gitpod;

@@ -1,0 +1,78 @@
+//! Opening URLs: `BROWSER` first, `wslview` under WSL, the desktop's handler through the `open`
+//! crate, and nothing at all on a headless machine or over SSH (the URL is printed anyway).
+
+use std::process::{Command, Stdio};
+
+use crate::deps::{Browser, Env};
+
+pub struct SystemBrowser {
+    env: Env,
+}
+
+impl SystemBrowser {
+    pub fn new(env: Env) -> Self {
+        SystemBrowser { env }
+    }
+
+    /// No display to show a browser on: print only.
+    fn headless(&self) -> bool {
+        if !cfg!(target_os = "linux") {
+            return false;
+        }
+        let ssh = self.env.get("SSH_CONNECTION").is_some() || self.env.get("SSH_TTY").is_some();
+        let display =
+            self.env.get("DISPLAY").is_some() || self.env.get("WAYLAND_DISPLAY").is_some();
+        ssh || !display
+    }
+
+    fn wsl(&self) -> bool {
+        self.env.get("WSL_DISTRO_NAME").is_some() || self.env.get("WSL_INTEROP").is_some()
+    }
+}
+
+impl Browser for SystemBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        if let Some(browser) = self.env.get("BROWSER") {
+            // Like xdg-open and git: a colon-separated list of commands, the first that starts
+            // wins. The URL is an argument, never interpolated into a shell line.
+            let mut last = String::new();
+            for command in browser.split(':').filter(|c| !c.is_empty()) {
+                match spawn(command, url) {
+                    Ok(()) => return Ok(()),
+                    Err(err) => last = err,
+                }
+            }
+            return Err(last);
+        }
+        if self.wsl() && spawn("wslview", url).is_ok() {
+            return Ok(());
+        }
+        if self.headless() {
+            return Err("no display to open a browser on".into());
+        }
+        open::that_detached(url).map_err(|err| err.to_string())
+    }
+}
+
+fn spawn(command: &str, url: &str) -> Result<(), String> {
+    let mut parts = command.split_whitespace();
+    let program = parts.next().ok_or("empty BROWSER command")?;
+    Command::new(program)
+        .args(parts)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(|_| ())
+        .map_err(|err| format!("cannot start `{program}`: {err}"))
+}
+
+/// Never opens anything (`--no-browser`).
+pub struct NoBrowser;
+
+impl Browser for NoBrowser {
+    fn open(&self, _url: &str) -> Result<(), String> {
+        Err("--no-browser".into())
+    }
+}

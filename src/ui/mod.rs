@@ -1,0 +1,129 @@
+//! What the person at the terminal sees: human text on stderr, the result on stdout, spinners
+//! on network waits, prompts, the browser.
+
+pub mod browser;
+pub mod progress;
+pub mod prompt;
+
+use std::io::Write;
+use std::sync::Mutex;
+
+pub use progress::Spinner;
+
+/// How output is shaped, decided once from flags, environment and terminals.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UiMode {
+    /// Prompts may be shown (stdin and stderr are terminals and `--non-interactive` is off).
+    pub interactive: bool,
+    /// `--json`: exactly one JSON document on stdout.
+    pub json: bool,
+    pub quiet: bool,
+    /// stderr is a terminal: spinners may draw.
+    pub stderr_tty: bool,
+    pub color: bool,
+}
+
+pub struct Ui {
+    pub mode: UiMode,
+    out: Mutex<Box<dyn Write + Send>>,
+    err: Mutex<Box<dyn Write + Send>>,
+}
+
+impl Ui {
+    pub fn new(mode: UiMode, out: Box<dyn Write + Send>, err: Box<dyn Write + Send>) -> Self {
+        Ui {
+            mode,
+            out: Mutex::new(out),
+            err: Mutex::new(err),
+        }
+    }
+
+    pub fn interactive(&self) -> bool {
+        self.mode.interactive
+    }
+
+    /// Progress and explanations, on stderr; silent with `-q`.
+    pub fn info(&self, text: impl AsRef<str>) {
+        if !self.mode.quiet {
+            self.err_line(text.as_ref());
+        }
+    }
+
+    /// A finished step: "✓ …".
+    pub fn ok(&self, text: impl AsRef<str>) {
+        let mark = if self.mode.color {
+            "\x1b[32m✓\x1b[0m"
+        } else {
+            "✓"
+        };
+        self.info(format!("{mark} {}", text.as_ref()));
+    }
+
+    /// A failed check that is not (yet) an error: "✗ …".
+    pub fn bad(&self, text: impl AsRef<str>) {
+        let mark = if self.mode.color {
+            "\x1b[31m✗\x1b[0m"
+        } else {
+            "✗"
+        };
+        self.err_line(&format!("{mark} {}", text.as_ref()));
+    }
+
+    /// Shown even with `-q`.
+    pub fn warn(&self, text: impl AsRef<str>) {
+        let label = if self.mode.color {
+            "\x1b[33mwarning:\x1b[0m"
+        } else {
+            "warning:"
+        };
+        self.err_line(&format!("{label} {}", text.as_ref()));
+    }
+
+    pub fn error(&self, text: impl AsRef<str>) {
+        let label = if self.mode.color {
+            "\x1b[1;31merror:\x1b[0m"
+        } else {
+            "error:"
+        };
+        self.err_line(&format!("{label} {}", text.as_ref()));
+    }
+
+    /// The command's result for people, on stdout (not with `--json`).
+    pub fn result(&self, text: impl AsRef<str>) {
+        if !self.mode.json {
+            self.out_line(text.as_ref());
+        }
+    }
+
+    /// The command's one JSON document (only with `--json`).
+    pub fn json(&self, value: &serde_json::Value) {
+        if self.mode.json {
+            let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+            self.out_line(&text);
+        }
+    }
+
+    /// Plain data on stdout whatever the mode (completions, a sealed secret).
+    pub fn raw(&self, text: &str) {
+        let mut out = self.out.lock().expect("stdout lock");
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    pub fn spinner(&self, message: impl Into<String>) -> Spinner {
+        Spinner::start(self, message.into())
+    }
+
+    fn out_line(&self, text: &str) {
+        let mut out = self.out.lock().expect("stdout lock");
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    fn err_line(&self, text: &str) {
+        let mut err = self.err.lock().expect("stderr lock");
+        let _ = writeln!(err, "{text}");
+        let _ = err.flush();
+    }
+}

@@ -1,0 +1,274 @@
+//! The URL rule every service URL obeys, and the Azure DevOps host forms users type.
+//!
+//! Rule: `https://` everywhere; `http://` only on loopback (127.0.0.0/8, [::1], localhost), where
+//! the sandbox, tests and OAuth redirects live. Anything else is a usage error, found before any
+//! request is sent.
+
+use std::net::IpAddr;
+
+use url::{Host, Url};
+
+use crate::error::{Error, Result};
+
+/// Parses a base URL given by flag or env var and applies the scheme rule. `what` names the
+/// flag in the error, e.g. `--gitpod-url`.
+pub fn parse_service_url(raw: &str, what: &str) -> Result<Url> {
+    let url = Url::parse(raw.trim()).map_err(|err| {
+        Error::usage(format!("{what}: `{raw}` is not a valid URL ({err})"))
+            .with_hint("give a full URL such as https://example.com/path")
+    })?;
+    check_scheme(&url, what)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::usage(format!(
+            "{what}: `{raw}` must not have a query or fragment"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::usage(format!(
+            "{what}: the URL must not carry credentials"
+        )));
+    }
+    Ok(url)
+}
+
+/// https anywhere, http only on loopback.
+pub fn check_scheme(url: &Url, what: &str) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(Error::usage(format!(
+            "{what}: `{}` uses http on a non-loopback host",
+            redact_url(url)
+        ))
+        .with_hint("use https:// (http:// is only allowed on 127.0.0.1, [::1] and localhost)")),
+        other => Err(
+            Error::usage(format!("{what}: unsupported scheme `{other}`"))
+                .with_hint("use an https:// URL"),
+        ),
+    }
+}
+
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// The URL without user info, query or fragment: safe to log.
+pub fn redact_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    if shown.query().is_some() {
+        shown.set_query(Some("…"));
+    }
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+/// Joins a path below a base URL, keeping the base's own path (`https://x/api` + `a/b` →
+/// `https://x/api/a/b`).
+pub fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    url.set_path(&joined);
+    url
+}
+
+/// An Azure DevOps host as an integration saves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdoHost {
+    /// `dev.azure.com` or a Server host (with port), lower-case.
+    pub host: String,
+    /// The organization when the host names one (`dev.azure.com/acme`).
+    pub org: Option<String>,
+}
+
+pub const ADO_SERVICES_HOST: &str = "dev.azure.com";
+
+impl AdoHost {
+    /// Parses `dev.azure.com`, `dev.azure.com/ORG`, `https://dev.azure.com/ORG/`, or a Server
+    /// host `ado.example.com[:port]`. Refuses paths beyond an organization and odd characters.
+    pub fn parse(raw: &str) -> Result<AdoHost> {
+        let bad = |why: &str| {
+            Error::usage(format!(
+                "--host: `{raw}` is not an Azure DevOps host ({why})"
+            ))
+            .with_hint("use dev.azure.com, dev.azure.com/ORG or a Server host like ado.example.com")
+        };
+        let trimmed = raw.trim();
+        let without_scheme = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .unwrap_or(trimmed)
+            .trim_end_matches('/');
+        if without_scheme.is_empty() {
+            return Err(bad("empty"));
+        }
+        let (host, rest) = match without_scheme.split_once('/') {
+            Some((h, r)) => (h, Some(r)),
+            None => (without_scheme, None),
+        };
+        let parsed =
+            Url::parse(&format!("https://{host}/")).map_err(|_| bad("invalid host name"))?;
+        let host_norm = match (parsed.host_str(), parsed.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => return Err(bad("invalid host name")),
+        };
+        if host_norm != host.to_ascii_lowercase() {
+            return Err(bad("invalid host name"));
+        }
+        let org = match rest {
+            None => None,
+            Some(path) => {
+                if host_norm != ADO_SERVICES_HOST {
+                    return Err(bad(
+                        "a Server host is given without a path; pass the collection with --org",
+                    ));
+                }
+                if path.contains('/') {
+                    return Err(bad(
+                        "only one path segment, the organization, may follow the host",
+                    ));
+                }
+                Some(validate_org(path)?)
+            }
+        };
+        Ok(AdoHost {
+            host: host_norm,
+            org,
+        })
+    }
+
+    pub fn is_services(&self) -> bool {
+        self.host == ADO_SERVICES_HOST
+    }
+
+    /// The host string as integrations save it.
+    pub fn as_saved(&self) -> String {
+        match &self.org {
+            Some(org) => format!("{}/{}", self.host, org),
+            None => self.host.clone(),
+        }
+    }
+}
+
+/// An Azure DevOps Services organization name: letters, digits and hyphens, not starting or
+/// ending with a hyphen, at most 50 characters.
+pub fn validate_org(raw: &str) -> Result<String> {
+    let org = raw.trim();
+    let ok = !org.is_empty()
+        && org.len() <= 50
+        && org.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !org.starts_with('-')
+        && !org.ends_with('-');
+    if ok {
+        Ok(org.to_string())
+    } else {
+        Err(Error::usage(format!(
+            "--org: `{raw}` is not an Azure DevOps organization name"
+        ))
+        .with_hint("use the name from https://dev.azure.com/ORG (letters, digits and hyphens)"))
+    }
+}
+
+/// A Server collection path such as `DefaultCollection` or `tfs/DefaultCollection`.
+pub fn validate_collection(raw: &str) -> Result<String> {
+    let path = raw.trim().trim_matches('/');
+    let ok = !path.is_empty()
+        && path.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+                && seg != ".."
+                && seg != "."
+        });
+    if ok {
+        Ok(path.to_string())
+    } else {
+        Err(
+            Error::usage(format!("--org: `{raw}` is not a collection path"))
+                .with_hint("use the collection as in https://server/tfs/DefaultCollection"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_rule() {
+        let ok = [
+            "https://app.gitpod.io/api",
+            "http://127.0.0.1:8080/api",
+            "http://127.5.6.7/",
+            "http://localhost:1",
+            "http://[::1]:99/x",
+        ];
+        for raw in ok {
+            assert!(parse_service_url(raw, "--x").is_ok(), "{raw}");
+        }
+        let bad = [
+            "http://example.com",
+            "http://10.0.0.1",
+            "ftp://example.com",
+            "example.com",
+            "https://user:pw@example.com",
+            "https://example.com/?a=b",
+            "",
+        ];
+        for raw in bad {
+            let err = parse_service_url(raw, "--x").unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{raw}");
+            assert!(err.message.starts_with("--x"), "{raw}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn join_keeps_base_path() {
+        let base = Url::parse("http://127.0.0.1:1/api/").unwrap();
+        assert_eq!(
+            join(&base, "/gitpod.v1.RunnerService/ListRunners").as_str(),
+            "http://127.0.0.1:1/api/gitpod.v1.RunnerService/ListRunners"
+        );
+    }
+
+    #[test]
+    fn ado_hosts() {
+        let h = AdoHost::parse("dev.azure.com").unwrap();
+        assert_eq!((h.host.as_str(), h.org.as_deref()), ("dev.azure.com", None));
+        let h = AdoHost::parse("https://Dev.Azure.com/acme/").unwrap();
+        assert_eq!(h.as_saved(), "dev.azure.com/acme");
+        let h = AdoHost::parse("ado.example.com:8443").unwrap();
+        assert_eq!(h.as_saved(), "ado.example.com:8443");
+        assert!(!h.is_services());
+        for bad in [
+            "",
+            "dev.azure.com/a/b",
+            "bad host",
+            "dev.azure.com/-x",
+            "ado.example.com/tfs",
+        ] {
+            let err = AdoHost::parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn org_names() {
+        assert_eq!(validate_org("acme-1").unwrap(), "acme-1");
+        for bad in ["", "a b", "-a", "a/b", "x".repeat(51).as_str()] {
+            assert!(validate_org(bad).is_err(), "{bad}");
+        }
+    }
+}
