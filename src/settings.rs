@@ -1,1 +1,117 @@
-//! TODO
+//! The global options resolved once: flag, then environment (clap reads both), then the config
+//! file, then the built-in default. Every URL is checked here, before any request is sent.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use url::Url;
+
+use crate::cli::{GlobalArgs, StoreKind};
+use crate::config::{self, Config};
+use crate::deps::Env;
+use crate::error::{Error, Result};
+use crate::ui::UiMode;
+use crate::urls::parse_service_url;
+
+pub const DEFAULT_GITPOD_URL: &str = "https://app.gitpod.io/api";
+pub const DEFAULT_AUTHORITY_URL: &str = "https://login.microsoftonline.com";
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config_path: PathBuf,
+    pub config: Config,
+    pub gitpod_url: Url,
+    pub authority_url: Url,
+    pub graph_url: Url,
+    /// Replaces scheme and host of Azure DevOps URLs (tests, the sandbox, a proxy).
+    pub ado_url: Option<Url>,
+    pub store: StoreKind,
+    pub mode: UiMode,
+    pub no_browser: bool,
+    pub gitpod_token_stdin: bool,
+}
+
+/// Terminals as the process sees them; passed in so tests can pretend.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminals {
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+}
+
+impl Terminals {
+    pub fn detect() -> Self {
+        Terminals {
+            stdin: std::io::stdin().is_terminal(),
+            stdout: std::io::stdout().is_terminal(),
+            stderr: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn resolve(args: &GlobalArgs, env: &Env, terminals: Terminals) -> Result<Settings> {
+        let config_path = match &args.config {
+            Some(path) => path.clone(),
+            None => config::default_path(env).ok_or_else(|| {
+                Error::usage("cannot tell where the config file lives (no HOME)")
+                    .with_hint("pass --config PATH or set ADO_SCM_CONFIG")
+            })?,
+        };
+        let config = config::load(&config_path)?;
+
+        let gitpod_url = match (&args.gitpod_url, &config.gitpod_url) {
+            (Some(flag), _) => parse_service_url(flag, "--gitpod-url")?,
+            (None, Some(saved)) => parse_service_url(saved, "gitpod_url in the config file")?,
+            (None, None) => parse_service_url(DEFAULT_GITPOD_URL, "--gitpod-url")?,
+        };
+        let authority_url = parse_service_url(
+            args.authority_url.as_deref().unwrap_or(DEFAULT_AUTHORITY_URL),
+            "--authority-url",
+        )?;
+        let graph_url = parse_service_url(
+            args.graph_url.as_deref().unwrap_or(DEFAULT_GRAPH_URL),
+            "--graph-url",
+        )?;
+        let ado_url = args
+            .ado_url
+            .as_deref()
+            .map(|raw| parse_service_url(raw, "--ado-url"))
+            .transpose()?;
+
+        let store = match (args.store, config.store.as_deref()) {
+            (Some(kind), _) => kind,
+            (None, Some("file")) => StoreKind::File,
+            (None, Some("keyring")) | (None, None) => StoreKind::Keyring,
+            (None, Some(other)) => {
+                return Err(Error::usage(format!(
+                    "store = \"{other}\" in {} is not keyring or file",
+                    config_path.display()
+                )))
+            }
+        };
+
+        let interactive = !args.non_interactive && terminals.stdin && terminals.stderr;
+        let color = !args.no_color && env.get("NO_COLOR").is_none() && terminals.stderr;
+        let mode = UiMode {
+            interactive,
+            json: args.json,
+            quiet: args.quiet,
+            stderr_tty: terminals.stderr,
+            color,
+        };
+        Ok(Settings {
+            config_path,
+            config,
+            gitpod_url,
+            authority_url,
+            graph_url,
+            ado_url,
+            store,
+            mode,
+            no_browser: args.no_browser,
+            gitpod_token_stdin: args.gitpod_token_stdin,
+        })
+    }
+}

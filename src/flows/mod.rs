@@ -1,1 +1,2 @@
-//! The multi-step work.
+//! The multi-step work, written against the clients; progress goes through the injected `Ui`.
+pub mod login;

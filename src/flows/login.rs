@@ -1,0 +1,152 @@
+//! The developer's sign-in, once every answer is known: hand a checked PAT to the runner, or
+//! wait while the runner completes an OAuth consent.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::clients::ado::{AdoClient, AdoTarget, PatIdentity};
+use crate::clients::gitpod::{GitpodClient, HostToken, NewHostToken, TokenSource};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::ui::Ui;
+
+/// Which runner, integration and Azure DevOps organization a sign-in is for.
+#[derive(Debug, Clone)]
+pub struct LoginTarget {
+    pub runner_id: String,
+    pub runner_name: String,
+    pub host: String,
+    pub integration_id: String,
+    pub scm_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PatOutcome {
+    pub runner_id: String,
+    pub host: String,
+    pub method: &'static str,
+    pub authenticated: bool,
+    pub azure_devops_user: String,
+    pub token_id: String,
+    /// Older PAT tokens of yours for the same host that the new one replaced.
+    pub replaced: Vec<String>,
+}
+
+/// The PAT scope a runner needs: Code (Read & write), which includes Code (Read).
+pub const PAT_SCOPE: &str = "vso.code_write";
+
+/// Checks the PAT against Azure DevOps, then hands it to the runner. A PAT Azure DevOps
+/// rejects never reaches the runner.
+pub fn hand_over_pat(
+    gitpod: &GitpodClient<'_>,
+    ado: &AdoClient<'_>,
+    ui: &Ui,
+    target: &LoginTarget,
+    ado_target: &AdoTarget,
+    pat: &Secret,
+) -> Result<PatOutcome> {
+    let spinner = ui.spinner("Checking the PAT with Azure DevOps");
+    let identity: PatIdentity = ado.check_pat(ado_target, pat)?;
+    drop(spinner);
+    ui.ok(format!(
+        "Azure DevOps accepts the PAT ({}; {} repositories visible)",
+        identity.display_name, identity.repositories
+    ));
+
+    let spinner = ui.spinner("Handing the PAT to the runner");
+    let me = gitpod.get_authenticated_identity()?;
+    let created: HostToken = gitpod.create_host_authentication_token(&NewHostToken {
+        runner_id: target.runner_id.clone(),
+        host: target.host.clone(),
+        token: pat.clone(),
+        source: TokenSource::Pat,
+        expires_at: None,
+        integration_id: Some(target.integration_id.clone()),
+        scopes: vec![PAT_SCOPE.to_string()],
+        subject: me.subject.clone(),
+    })?;
+    // A re-run replaces, never piles up: remove this user's older PAT tokens for the host.
+    let mut replaced = Vec::new();
+    for old in gitpod.list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))? {
+        let mine = old.subject.as_ref().is_some_and(|s| s.id == me.subject.id);
+        if mine && old.id != created.id && old.host == target.host && old.source == TokenSource::Pat {
+            gitpod.delete_host_authentication_token(&old.id)?;
+            replaced.push(old.id);
+        }
+    }
+    let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+    drop(spinner);
+    if !check.authenticated {
+        return Err(Error::auth(format!(
+            "the runner took the PAT but does not report {} as authenticated",
+            target.host
+        ))
+        .with_hint("run `ado-scm status` in a minute; if it persists, ask an admin to run `ado-scm test`"));
+    }
+    ui.ok(format!(
+        "Runner {} can now reach {} with your PAT",
+        target.runner_name, target.host
+    ));
+    Ok(PatOutcome {
+        runner_id: target.runner_id.clone(),
+        host: target.host.clone(),
+        method: "pat",
+        authenticated: true,
+        azure_devops_user: identity.display_name,
+        token_id: created.id,
+        replaced,
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct OauthOutcome {
+    pub runner_id: String,
+    pub host: String,
+    pub method: &'static str,
+    pub authenticated: bool,
+    pub waited_seconds: u64,
+}
+
+/// Polls CheckAuthenticationForHost until the runner reports the host as authenticated, or
+/// the timeout passes (exit 3). The clock is injected: tests never wait for real.
+pub fn wait_for_oauth(
+    gitpod: &GitpodClient<'_>,
+    clock: &dyn Clock,
+    ui: &Ui,
+    target: &LoginTarget,
+    timeout: Duration,
+    interval: Duration,
+) -> Result<OauthOutcome> {
+    let started = clock.now();
+    let deadline = started + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX);
+    let spinner = ui.spinner("Waiting for the consent in the browser to complete");
+    loop {
+        let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+        if check.authenticated {
+            drop(spinner);
+            let waited = (clock.now() - started).num_seconds().max(0) as u64;
+            ui.ok(format!(
+                "Runner {} can now reach {} with your Entra ID account",
+                target.runner_name, target.host
+            ));
+            return Ok(OauthOutcome {
+                runner_id: target.runner_id.clone(),
+                host: target.host.clone(),
+                method: "oauth",
+                authenticated: true,
+                waited_seconds: waited,
+            });
+        }
+        if clock.now() >= deadline {
+            return Err(Error::auth(format!(
+                "the runner did not report {} as authenticated within {} s",
+                target.host,
+                timeout.as_secs()
+            ))
+            .with_hint("finish the consent in the browser, or run again with a longer --timeout"));
+        }
+        clock.sleep(interval);
+    }
+}

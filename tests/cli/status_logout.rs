@@ -1,0 +1,123 @@
+//! `ado-scm status` and `ado-scm logout`, before and after a login.
+
+use ado_scm_sandbox::seed;
+
+use crate::support::{stdout_json, TestEnv};
+
+fn status(env: &TestEnv) -> (i32, serde_json::Value) {
+    let out = env
+        .cmd()
+        .args(["status", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com", "--json"])
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), stdout_json(&out))
+}
+
+fn login(env: &TestEnv, api_key: &str) {
+    env.cmd()
+        .env("GITPOD_API_KEY", api_key)
+        .args([
+            "login",
+            "pat",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+            "--org",
+            seed::ADO_ORG,
+            "--with-token",
+        ])
+        .write_stdin(seed::PAT_VALID)
+        .assert()
+        .success();
+}
+
+#[test]
+fn status_before_and_after_login_and_logout() {
+    let env = TestEnv::new();
+    let (code, doc) = status(&env);
+    assert_eq!(code, 3, "{doc}");
+    assert_eq!(doc["hosts"][0]["authenticated"], false);
+    assert_eq!(doc["hosts"][0]["host"], "dev.azure.com");
+    let methods = doc["hosts"][0]["methods"].as_array().unwrap();
+    assert!(methods.contains(&"pat".into()) && methods.contains(&"oauth".into()), "{doc}");
+
+    login(&env, seed::ALICE_API_KEY);
+    let (code, doc) = status(&env);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["hosts"][0]["authenticated"], true);
+    assert_eq!(doc["hosts"][0]["via"], "pat");
+    assert_eq!(doc["all_authenticated"], true);
+
+    let out = env
+        .cmd()
+        .args(["logout", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = stdout_json(&out);
+    assert_eq!(doc["removed"].as_array().unwrap().len(), 1, "{doc}");
+    assert!(env.host_tokens().is_empty());
+    assert_eq!(env.gitpod_calls("DeleteHostAuthenticationToken").len(), 1);
+
+    let (code, doc) = status(&env);
+    assert_eq!(code, 3, "{doc}");
+}
+
+#[test]
+fn logout_removes_only_your_own_tokens() {
+    let env = TestEnv::new();
+    login(&env, seed::ALICE_API_KEY);
+    login(&env, seed::BOB_API_KEY);
+    assert_eq!(env.host_tokens().len(), 2);
+    env.cmd()
+        .env("GITPOD_API_KEY", seed::BOB_API_KEY)
+        .args(["logout"])
+        .assert()
+        .success();
+    let left = env.host_tokens();
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert_eq!(left[0]["subject"]["id"], seed::ALICE_USER_ID);
+}
+
+#[test]
+fn status_table_for_people() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .args(["status", "--runner", seed::RUNNER_READY_ID])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("RUNNER"), "{table}");
+    assert!(table.contains(seed::RUNNER_READY_NAME), "{table}");
+    assert!(table.contains("dev.azure.com"), "{table}");
+    assert!(table.contains(seed::ADO_SERVER_HOST), "{table}");
+}
+
+#[test]
+fn logout_gitpod_forgets_the_stored_token() {
+    let env = TestEnv::new();
+    // Store a token through --gitpod-token-stdin? No: a prompt-only path stores. Use the file
+    // store directly the way ado-scm writes it, then ask logout --gitpod to forget it.
+    let creds = env.config_dir().join("credentials.toml");
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let account = format!("gitpod-token:{}", env.sandbox.gitpod_url());
+    std::fs::write(&creds, format!("{:?} = {:?}\n", account, seed::ALICE_API_KEY)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // The stored token works: status runs without GITPOD_API_KEY.
+    let out = env.bare_cmd().args(["status", "--runner", seed::RUNNER_READY_ID]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    env.bare_cmd().args(["logout", "--gitpod"]).assert().success();
+    let after = std::fs::read_to_string(&creds).unwrap_or_default();
+    assert!(!after.contains(seed::ALICE_API_KEY));
+    // Without a token and without a terminal: exit 3 naming GITPOD_API_KEY.
+    let out = env.bare_cmd().args(["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GITPOD_API_KEY"));
+}

@@ -1,0 +1,135 @@
+//! The harness every CLI test uses: a fresh sandbox, a private HOME, and the real `ado-scm`
+//! binary pointed at the sandbox with nothing inherited from the developer's environment.
+
+use std::path::{Path, PathBuf};
+
+use ado_scm_sandbox::{seed, LoggedRequest, Sandbox};
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub struct TestEnv {
+    pub sandbox: Sandbox,
+    pub home: TempDir,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        TestEnv {
+            sandbox: Sandbox::start(),
+            home: tempfile::tempdir().expect("temp HOME"),
+        }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.path().join("config").join("ado-scm")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.config_dir().join("config.toml")
+    }
+
+    /// `ado-scm` with the sandbox's URLs, a private HOME, the file store, Alice's API key and
+    /// no retry waits. Nothing from the caller's environment leaks in.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = self.bare_cmd();
+        cmd.env("GITPOD_API_KEY", seed::ALICE_API_KEY);
+        cmd
+    }
+
+    /// Like [`TestEnv::cmd`] without any Gitpod API token.
+    pub fn bare_cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("ado-scm").expect("ado-scm binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env("ADO_SCM_STORE", "file")
+            .env("ADO_SCM_RETRY_SLEEP_MS", "0")
+            .env("ADO_SCM_NO_BROWSER", "1");
+        for (name, value) in self.sandbox.env() {
+            cmd.env(name, value);
+        }
+        cmd
+    }
+
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.sandbox.requests()
+    }
+
+    /// Requests to a Gitpod method, e.g. `CreateHostAuthenticationToken`.
+    pub fn gitpod_calls(&self, method: &str) -> Vec<LoggedRequest> {
+        let suffix = format!("/{method}");
+        self.requests()
+            .into_iter()
+            .filter(|r| r.service == "gitpod" && r.path.ends_with(&suffix))
+            .collect()
+    }
+
+    /// Every request that could change state on a service.
+    pub fn mutating_requests(&self) -> Vec<LoggedRequest> {
+        const READS: [&str; 9] = [
+            "/ListRunners",
+            "/GetRunner",
+            "/CheckAuthenticationForHost",
+            "/GetAuthenticatedIdentity",
+            "/ListSCMIntegrations",
+            "/ListHostAuthenticationTokens",
+            "/GetRunnerConfigurationSchema",
+            "/ValidateRunnerConfiguration",
+            "/GetSCMIntegration",
+        ];
+        self.requests()
+            .into_iter()
+            .filter(|r| {
+                let read = r.method == "GET"
+                    || r.path.starts_with("/_sandbox")
+                    || READS.iter().any(|m| r.path.ends_with(m))
+                    || (r.service == "entra" && r.path.ends_with("/token"));
+                !read
+            })
+            .collect()
+    }
+
+    pub fn state(&self) -> Value {
+        self.sandbox.state()
+    }
+
+    /// The host authentication tokens the Gitpod stand-in holds.
+    pub fn host_tokens(&self) -> Vec<Value> {
+        self.state()["gitpod"]["hostTokens"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+pub fn stdout_json(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        panic!(
+            "stdout is not one JSON document ({err}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every file under a directory, recursively, as text (lossy).
+pub fn all_file_text(dir: &Path) -> String {
+    let mut out = String::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.push_str(&all_file_text(&path));
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,133 @@
+//! Bad input: one clear line, exit 2, and no request that changes anything.
+
+use ado_scm_sandbox::seed;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::{stdout_json, text, TestEnv};
+
+#[test]
+fn non_interactive_without_a_runner_names_the_flag() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .args(["login", "pat", "--with-token"])
+        .write_stdin(seed::PAT_VALID)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--runner"), "{}", text(&out.stderr));
+    assert!(env.mutating_requests().is_empty());
+}
+
+#[test]
+fn non_interactive_without_a_pat_names_with_token() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["login", "pat", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"])
+        .assert()
+        .code(2)
+        .stderr(contains("--with-token"));
+    assert!(env.requests().is_empty());
+}
+
+#[test]
+fn login_without_a_method_when_both_are_offered_names_both() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["login", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"])
+        .assert()
+        .code(2)
+        .stderr(contains("login pat").and(contains("login oauth")));
+    assert!(env.mutating_requests().is_empty());
+}
+
+#[test]
+fn malformed_urls_are_refused_before_any_request() {
+    let env = TestEnv::new();
+    for (flag, value) in [
+        ("--gitpod-url", "http://gitpod.example.com/api"),
+        ("--gitpod-url", "not a url"),
+        ("--ado-url", "ftp://127.0.0.1"),
+        ("--authority-url", "http://10.1.2.3"),
+    ] {
+        let out = env.cmd().args(["status", flag, value, "--json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let first = text(&out.stderr).lines().next().unwrap_or_default().to_string();
+        assert!(first.contains(flag), "{flag} {value}: {first}");
+        assert_eq!(stdout_json(&out)["error"]["kind"], "usage");
+    }
+    assert!(env.requests().is_empty());
+}
+
+#[test]
+fn malformed_hosts_runners_and_orgs_are_usage_errors() {
+    let env = TestEnv::new();
+    for args in [
+        vec!["login", "pat", "--runner", "not a runner", "--with-token"],
+        vec!["login", "pat", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com/a/b", "--with-token"],
+        vec!["login", "pat", "--runner", seed::RUNNER_READY_ID, "--org", "bad org!", "--with-token"],
+        vec!["status", "--host", "bad host"],
+    ] {
+        let out = env.cmd().args(&args).write_stdin(seed::PAT_VALID).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+    }
+    assert!(env.mutating_requests().is_empty());
+}
+
+#[test]
+fn unknown_flags_with_json_print_an_error_document() {
+    let env = TestEnv::new();
+    let out = env.cmd().args(["status", "--json", "--frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc = stdout_json(&out);
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert!(doc["error"]["message"].as_str().unwrap().contains("--frobnicate"));
+}
+
+#[test]
+fn a_rejected_gitpod_token_exits_3() {
+    let env = TestEnv::new();
+    env.cmd()
+        .env("GITPOD_API_KEY", "not-a-key")
+        .args(["status"])
+        .assert()
+        .code(3)
+        .stderr(contains("Gitpod API"));
+}
+
+#[test]
+fn an_unknown_runner_is_a_usage_error() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["status", "--runner", "01900000-0000-7000-8000-00000000dead"])
+        .assert()
+        .code(2)
+        .stderr(contains("not found"));
+    env.cmd()
+        .args(["login", "pat", "--runner", "01900000-0000-7000-8000-00000000dead", "--with-token"])
+        .write_stdin(seed::PAT_VALID)
+        .assert()
+        .code(2)
+        .stderr(contains("not found"));
+}
+
+#[test]
+fn global_options_work_after_the_subcommand_too() {
+    let env = TestEnv::new();
+    let out = env.cmd().args(["--json", "status", "--runner", seed::RUNNER_READY_ID]).output().unwrap();
+    stdout_json(&out);
+    let out = env.cmd().args(["status", "--runner", seed::RUNNER_READY_ID, "--json"]).output().unwrap();
+    stdout_json(&out);
+}
+
+#[test]
+fn completions_print_for_every_shell() {
+    let env = TestEnv::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = env.cmd().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(text(&out.stdout).contains("ado-scm"), "{shell}");
+    }
+    env.cmd().args(["completions", "tcsh"]).assert().code(2);
+}
