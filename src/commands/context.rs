@@ -140,9 +140,11 @@ impl Context {
         ))
     }
 
-    /// Keeps a token typed at the prompt once the Gitpod API has accepted it.
+    /// Keeps a token typed at the prompt or given with `--gitpod-token-stdin` once the Gitpod
+    /// API has accepted it, so the next run needs neither. Tokens from the environment are
+    /// never stored.
     pub fn remember_gitpod_token(&mut self) -> Result<()> {
-        if let Some((token, TokenOrigin::Prompt)) = self.gitpod_token.clone() {
+        if let Some((token, TokenOrigin::Prompt | TokenOrigin::Stdin)) = self.gitpod_token.clone() {
             let key = self.gitpod_key();
             self.store().set(&key, &token)?;
             let place = self.store().describe();

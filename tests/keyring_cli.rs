@@ -1,0 +1,119 @@
+//! `ado-scm --store keyring` against a real Secret Service (gnome-keyring on a private D-Bus
+//! session). Real-component suite: runs when `ADO_SCM_REAL_KEYRING=1` (scripts/e2e runs it under
+//! scripts/with-secret-service), skipped otherwise.
+
+#[path = "cli/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::process::Command;
+
+use ado_scm_sandbox::seed;
+use rexpect::session::spawn_command;
+use support::TestEnv;
+
+fn enabled() -> bool {
+    if std::env::var_os("ADO_SCM_REAL_KEYRING").is_some() {
+        return true;
+    }
+    eprintln!("skipped: run under scripts/with-secret-service with ADO_SCM_REAL_KEYRING=1");
+    false
+}
+
+fn secret_tool_lookup(account: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "ado-scm", "username", account])
+        .output()
+        .expect("secret-tool");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+fn clear(account: &str) {
+    let _ = Command::new("secret-tool")
+        .args(["clear", "service", "ado-scm", "username", account])
+        .status();
+}
+
+/// `ado-scm` with the keyring store, no Gitpod token in the environment, and the real session
+/// bus of the caller (HOME stays the test's own temp dir for the config).
+fn keyring_cmd(env: &TestEnv) -> assert_cmd::Command {
+    let mut cmd = env.bare_cmd();
+    cmd.env("ADO_SCM_STORE", "keyring");
+    for name in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    cmd
+}
+
+#[test]
+fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_it() {
+    if !enabled() {
+        return;
+    }
+    let env = TestEnv::new();
+    let account = format!("gitpod-token:{}", env.sandbox.gitpod_url());
+    clear(&account);
+
+    // Interactive login in a real terminal: the Gitpod token is asked for (hidden) and stored.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ado-scm"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("XDG_CONFIG_HOME", env.home.path().join("config"))
+        .env("ADO_SCM_STORE", "keyring")
+        .env("ADO_SCM_RETRY_SLEEP_MS", "0")
+        .env("ADO_SCM_NO_BROWSER", "1")
+        .env("TERM", "xterm-256color")
+        .args(["login", "pat", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com", "--org", seed::ADO_ORG]);
+    for name in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    for (name, value) in env.sandbox.env() {
+        cmd.env(name, value);
+    }
+    let mut term = spawn_command(cmd, Some(20_000)).unwrap();
+    term.exp_string("Gitpod API token").unwrap();
+    term.send_line(seed::ALICE_API_KEY).unwrap();
+    term.flush().unwrap();
+    term.exp_string("Saved the Gitpod API token in the OS keyring").unwrap();
+    term.exp_string("Paste the PAT").unwrap();
+    term.send_line(seed::PAT_VALID).unwrap();
+    term.flush().unwrap();
+    term.exp_string("Signed in").unwrap();
+    term.exp_eof().unwrap();
+
+    assert_eq!(secret_tool_lookup(&account).as_deref(), Some(seed::ALICE_API_KEY));
+
+    // A second process, with no token in its environment, reads it back from the keyring.
+    keyring_cmd(&env)
+        .args(["status", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"])
+        .assert()
+        .success();
+
+    // logout --gitpod removes it from the keyring.
+    keyring_cmd(&env).args(["logout", "--gitpod"]).assert().success();
+    assert_eq!(secret_tool_lookup(&account), None);
+}
+
+#[test]
+fn gitpod_token_from_stdin_is_stored_in_the_keyring() {
+    if !enabled() {
+        return;
+    }
+    let env = TestEnv::new();
+    let account = format!("gitpod-token:{}", env.sandbox.gitpod_url());
+    clear(&account);
+    keyring_cmd(&env)
+        .args(["--gitpod-token-stdin", "status", "--runner", seed::RUNNER_READY_ID])
+        .write_stdin(format!("{}\n", seed::BOB_API_KEY))
+        .assert()
+        .code(3);
+    assert_eq!(secret_tool_lookup(&account).as_deref(), Some(seed::BOB_API_KEY));
+    clear(&account);
+}

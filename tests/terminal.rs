@@ -1,0 +1,101 @@
+//! The interactive commands in a real terminal (a pseudo-terminal driven by rexpect): the
+//! selection prompts, the hidden PAT input, the result. Part of the real-component suite:
+//! these run when `ADO_SCM_REAL_TERMINAL=1` (scripts/e2e sets it) and are skipped otherwise.
+
+#[path = "cli/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::process::Command;
+
+use ado_scm_sandbox::{hash_secret, seed};
+use rexpect::session::{spawn_command, PtySession};
+use support::TestEnv;
+
+const TIMEOUT_MS: u64 = 20_000;
+
+fn enabled() -> bool {
+    if std::env::var_os("ADO_SCM_REAL_TERMINAL").is_some() {
+        return true;
+    }
+    eprintln!("skipped: set ADO_SCM_REAL_TERMINAL=1 (scripts/e2e does) to drive a real terminal");
+    false
+}
+
+/// The binary in a pseudo-terminal, with the same clean environment as the other CLI tests.
+fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ado-scm"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("XDG_CONFIG_HOME", env.home.path().join("config"))
+        .env("ADO_SCM_STORE", "file")
+        .env("ADO_SCM_RETRY_SLEEP_MS", "0")
+        .env("ADO_SCM_NO_BROWSER", "1")
+        .env("TERM", "xterm-256color")
+        .env("GITPOD_API_KEY", seed::ALICE_API_KEY)
+        .args(args);
+    for (name, value) in env.sandbox.env() {
+        cmd.env(name, value);
+    }
+    spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn ado-scm in a pty")
+}
+
+#[test]
+fn login_pat_interactively_selects_asks_and_hides_the_pat() {
+    if !enabled() {
+        return;
+    }
+    let env = TestEnv::new();
+    let mut term = spawn(&env, &["login", "pat"]);
+    // Runner: the seeded runners are listed; pick the first (acme-runner).
+    term.exp_string("Runner").unwrap();
+    term.exp_string(seed::RUNNER_READY_NAME).unwrap();
+    term.send_line("").unwrap();
+    term.flush().unwrap();
+    // Host: dev.azure.com and the Server host; the first is dev.azure.com.
+    term.exp_string("Azure DevOps host").unwrap();
+    term.send_line("").unwrap();
+    term.flush().unwrap();
+    // The host names no organization: asked for.
+    term.exp_string("Azure DevOps organization").unwrap();
+    term.send_line(seed::ADO_ORG).unwrap();
+    term.flush().unwrap();
+    term.exp_string("Code (Read & write)").unwrap();
+    term.exp_string("Paste the PAT").unwrap();
+    term.send_line(seed::PAT_VALID).unwrap();
+    term.flush().unwrap();
+    let (before, _) = term.exp_regex("Signed in: runner .*").unwrap();
+    term.exp_eof().unwrap();
+    assert!(!before.contains(seed::PAT_VALID), "the PAT was echoed: {before}");
+
+    let tokens = env.host_tokens();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0]["host"], "dev.azure.com");
+    let creates = env.gitpod_calls("CreateHostAuthenticationToken");
+    assert_eq!(creates[0].body.as_ref().unwrap()["token"], hash_secret(seed::PAT_VALID));
+}
+
+#[test]
+fn ctrl_c_at_the_pat_prompt_exits_130_and_hands_nothing_over() {
+    if !enabled() {
+        return;
+    }
+    let env = TestEnv::new();
+    let mut term = spawn(
+        &env,
+        &["login", "pat", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com", "--org", seed::ADO_ORG],
+    );
+    term.exp_string("Paste the PAT").unwrap();
+    term.send_control('c').unwrap();
+    term.flush().unwrap();
+    let status = term.process.wait().unwrap();
+    let code = match status {
+        rexpect::process::wait::WaitStatus::Exited(_, code) => code,
+        rexpect::process::wait::WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+        other => panic!("unexpected {other:?}"),
+    };
+    assert_eq!(code, 130);
+    assert!(env.gitpod_calls("CreateHostAuthenticationToken").is_empty());
+    assert!(!env.config_path().exists(), "nothing saved on Ctrl-C");
+}
