@@ -12,9 +12,10 @@ pub mod directory;
 pub mod entra;
 pub mod gitpod;
 pub mod graph;
+mod record;
 pub mod seed;
 pub mod server;
 pub mod world;
 
 pub use server::Sandbox;
-pub use world::{Fault, LoggedRequest, SharedWorld, World};
+pub use world::{hash_secret, Fault, FaultKind, LoggedRequest, ServiceUrls, SharedWorld, World};

@@ -53,3 +53,63 @@ pub const ENTRA_ADMIN_OID: &str = "e0a1ce00-0000-4000-8000-000000000009";
 /// The app registration behind the seeded `dev.azure.com` OAuth integration.
 pub const SEEDED_APP_CLIENT_ID: &str = "5eed0000-0000-4000-8000-00000000c11e";
 pub const SEEDED_APP_SECRET: &str = "sandbox~seeded~app~secret~value~00000";
+
+/// Gitpod users' display names; Alice is an organization admin (may change runner
+/// configuration), Bob a member (may only manage his own host tokens).
+pub const ALICE_NAME: &str = "Alice Admin";
+pub const BOB_NAME: &str = "Bob Builder";
+
+/// The seeded integrations of the ready runner.
+/// `dev.azure.com`, `azuredevops_entra`, OAuth (the seeded app, issuer in the
+/// `…/{tenant}/oauth2/v2.0` form) and PAT.
+pub const INTEGRATION_ENTRA_ID: &str = "01900000-0000-7000-8000-0000000001e1";
+/// `ado.example.com`, `azuredevops_server`, PAT only, virtual directory `/tfs`.
+pub const INTEGRATION_SERVER_ID: &str = "01900000-0000-7000-8000-0000000001e2";
+/// `github.com`, `github`, OAuth and PAT: an integration ado-scm must leave alone.
+pub const INTEGRATION_GITHUB_ID: &str = "01900000-0000-7000-8000-0000000001e3";
+pub const GITHUB_OAUTH_CLIENT_ID: &str = "Iv1.5a9db0c0ffee0001";
+pub const SERVER_VIRTUAL_DIRECTORY: &str = "/tfs";
+
+/// Bob's PAT host token on the ready runner for `dev.azure.com` (so tests can check that Alice
+/// never sees or deletes it, and that disabling PAT deletes it).
+pub const BOB_HOST_TOKEN_ID: &str = "01900000-0000-7000-8000-00000000070b";
+
+/// Azure DevOps projects and repositories the PATs can list.
+pub const ADO_PROJECT: &str = "Platform";
+pub const ADO_REPOS: &[&str] = &["api", "web"];
+pub const ADO_SERVER_PROJECT: &str = "Legacy";
+pub const ADO_SERVER_REPOS: &[&str] = &["monolith"];
+
+/// The Azure DevOps resource (and the scope a runner asks for).
+pub const ADO_RESOURCE_APP_ID: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+
+// ---- Entra directory and Graph (directory.rs, entra.rs, graph.rs) ----
+
+/// Microsoft Graph, the resource of every Graph scope (`https://graph.microsoft.com/...`).
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+/// Microsoft Graph Command Line Tools: Microsoft's public client (no secret; loopback redirects
+/// and device code), what an admin's script signs in with to call Graph.
+pub const GRAPH_CLI_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+/// Microsoft Azure CLI: another Microsoft public client, present so that a client choosing it
+/// finds it (same rules as the Graph tools).
+pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+/// The tenant of personal Microsoft accounts (what `consumers` stands for).
+pub const CONSUMER_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+/// The tenant's display name.
+pub const TENANT_NAME: &str = "Acme";
+/// A second Entra user with no admin role (may not consent to admin-only permissions).
+pub const ENTRA_DEV_USER: &str = "dev@acme.onmicrosoft.com";
+pub const ENTRA_DEV_OID: &str = "de7e1000-0000-4000-8000-00000000000d";
+
+/// Object ids of the seeded tenant's service principals (enterprise apps).
+pub const GRAPH_SP_ID: &str = "5b000000-0000-4000-8000-00000000a001";
+pub const ADO_SP_ID: &str = "5b000000-0000-4000-8000-00000000a002";
+pub const GRAPH_CLI_SP_ID: &str = "5b000000-0000-4000-8000-00000000a003";
+pub const AZURE_CLI_SP_ID: &str = "5b000000-0000-4000-8000-00000000a004";
+/// The seeded app registration's object id (Graph `id`), its service principal, its secret's
+/// `keyId` and its tenant-wide consent to Azure DevOps (`vso.code vso.code_write`).
+pub const SEEDED_APP_OBJECT_ID: &str = "0b1ec700-0000-4000-8000-00000000c11e";
+pub const SEEDED_APP_SP_ID: &str = "5b000000-0000-4000-8000-00000000c11e";
+pub const SEEDED_APP_SECRET_KEY_ID: &str = "6e7c0000-0000-4000-8000-00000000c11e";
+pub const SEEDED_APP_DISPLAY_NAME: &str = "Ona runner acme-runner (Azure DevOps)";
+pub const SEEDED_APP_GRANT_ID: &str = "seededGrantAllPrincipalsAdoAcmeRunner0000000";

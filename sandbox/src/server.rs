@@ -1,1 +1,292 @@
-//! TODO
+//! Starting the four listeners, and the handle tests hold.
+//!
+//! The listeners run on a runtime the `Sandbox` owns, so tests can be plain synchronous
+//! `#[test]`s driving a blocking client (or the real binary). Dropping the `Sandbox` stops them.
+
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::Request;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tower::ServiceExt as _;
+
+use crate::record::{record, Recorder, ResetConnection};
+use crate::world::{Fault, LoggedRequest, ServiceUrls, SharedWorld, World};
+
+/// The order of ports in [`Sandbox::start_on`] and of the services everywhere.
+pub const SERVICES: [&str; 4] = ["gitpod", "entra", "graph", "ado"];
+
+pub struct Sandbox {
+    world: SharedWorld,
+    urls: ServiceUrls,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Sandbox {
+    /// Starts on four ephemeral loopback ports. Panics if it cannot (a test cannot go on).
+    pub fn start() -> Sandbox {
+        Sandbox::start_on([0; 4]).expect("start the sandbox on loopback")
+    }
+
+    /// Starts on the given loopback ports (gitpod, authority, graph, ado); 0 picks a free one.
+    pub fn start_on(ports: [u16; 4]) -> std::io::Result<Sandbox> {
+        let mut listeners = Vec::new();
+        for port in ports {
+            let listener =
+                std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
+            listener.set_nonblocking(true)?;
+            listeners.push(listener);
+        }
+        let base = |l: &std::net::TcpListener| -> std::io::Result<String> {
+            Ok(format!("http://{}", l.local_addr()?))
+        };
+        let urls = ServiceUrls {
+            gitpod: format!("{}/api", base(&listeners[0])?),
+            authority: base(&listeners[1])?,
+            graph: base(&listeners[2])?,
+            ado: base(&listeners[3])?,
+        };
+        let world: SharedWorld = Arc::new(Mutex::new(World::seeded(urls.clone())));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ado-scm-sandbox")
+            .enable_all()
+            .build()?;
+        let routers = [
+            crate::gitpod::router(world.clone()),
+            crate::entra::router(world.clone()),
+            crate::graph::router(world.clone()),
+            crate::ado::router(world.clone()),
+        ];
+        {
+            let _guard = runtime.enter();
+            for ((listener, routes), service) in listeners.into_iter().zip(routers).zip(SERVICES) {
+                let listener = TcpListener::from_std(listener)?;
+                let app = routes.merge(control_router(world.clone())).layer(
+                    axum::middleware::from_fn_with_state(
+                        Recorder {
+                            world: world.clone(),
+                            service,
+                        },
+                        record,
+                    ),
+                );
+                runtime.spawn(serve(listener, app));
+            }
+        }
+        Ok(Sandbox {
+            world,
+            urls,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// The Gitpod API base, e.g. `http://127.0.0.1:PORT/api`.
+    pub fn gitpod_url(&self) -> String {
+        self.urls.gitpod.clone()
+    }
+    pub fn authority_url(&self) -> String {
+        self.urls.authority.clone()
+    }
+    pub fn graph_url(&self) -> String {
+        self.urls.graph.clone()
+    }
+    pub fn ado_url(&self) -> String {
+        self.urls.ado.clone()
+    }
+    pub fn urls(&self) -> ServiceUrls {
+        self.urls.clone()
+    }
+
+    pub fn world(&self) -> SharedWorld {
+        self.world.clone()
+    }
+
+    /// Runs `f` on the world under its lock (keep it short: the services wait meanwhile).
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        f(&mut self.world.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Every request the services received so far, oldest first, secrets hashed.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.with_world(|w| w.log.clone())
+    }
+
+    /// The requests one service (`gitpod`, `entra`, `graph`, `ado`) received.
+    pub fn requests_to(&self, service: &str) -> Vec<LoggedRequest> {
+        self.with_world(|w| {
+            w.log
+                .iter()
+                .filter(|r| r.service == service)
+                .cloned()
+                .collect()
+        })
+    }
+
+    pub fn clear_requests(&self) {
+        self.with_world(|w| w.log.clear());
+    }
+
+    /// The whole world but the log, as JSON (what `GET /_sandbox/state` answers).
+    pub fn state(&self) -> Value {
+        self.with_world(|w| w.state_json())
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.with_world(|w| w.faults.push(fault));
+    }
+
+    /// Delay added to every request of every service (control endpoints excepted).
+    pub fn set_latency_ms(&self, ms: u64) {
+        self.with_world(|w| w.latency_ms = ms);
+    }
+
+    /// Back to the seeded data; clears the log, the faults and the latency.
+    pub fn reset(&self) {
+        self.with_world(|w| w.reset());
+    }
+
+    /// The environment that points ado-scm at this sandbox.
+    pub fn env(&self) -> Vec<(String, String)> {
+        [
+            ("ADO_SCM_GITPOD_URL", &self.urls.gitpod),
+            ("ADO_SCM_AUTHORITY_URL", &self.urls.authority),
+            ("ADO_SCM_GRAPH_URL", &self.urls.graph),
+            ("ADO_SCM_ADO_URL", &self.urls.ado),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+    }
+
+    /// Blocks until Ctrl-C (the binary's main loop).
+    pub fn wait_for_ctrl_c(&self) -> std::io::Result<()> {
+        match &self.runtime {
+            Some(rt) => rt.block_on(tokio::signal::ctrl_c()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // Never blocks, so a Sandbox may also be dropped inside an async test.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Our own accept loop rather than `axum::serve`: when the recorder marks a response with
+/// [`ResetConnection`], the service fails and hyper drops the connection unanswered.
+async fn serve(listener: TcpListener, app: Router) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors and the like: wait a little rather than spin.
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let app = app.clone();
+                async move {
+                    let response = app
+                        .oneshot(request.map(Body::new))
+                        .await
+                        .unwrap_or_else(|never: Infallible| match never {});
+                    if response.extensions().get::<ResetConnection>().is_some() {
+                        Err(ResetConnection)
+                    } else {
+                        Ok(response)
+                    }
+                }
+            });
+            // Errors here are the client's (or our reset): nothing to report.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// `/_sandbox/*` on every listener, so a test driving the binary can reach them too.
+fn control_router(world: SharedWorld) -> Router {
+    Router::new()
+        .route("/_sandbox/state", get(control_state))
+        .route("/_sandbox/requests", get(control_requests))
+        .route(
+            "/_sandbox/faults",
+            post(control_add_faults).delete(control_clear_faults),
+        )
+        .route("/_sandbox/latency", post(control_latency))
+        .route("/_sandbox/reset", post(control_reset))
+        .with_state(world)
+}
+
+fn lock(world: &SharedWorld) -> std::sync::MutexGuard<'_, World> {
+    world.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn control_state(State(world): State<SharedWorld>) -> Json<Value> {
+    Json(lock(&world).state_json())
+}
+
+async fn control_requests(State(world): State<SharedWorld>) -> Json<Value> {
+    Json(json!(lock(&world).log))
+}
+
+/// Body: one fault or a list, e.g. `{"service":"gitpod","path_contains":"ListRunners","kind":{"status":503},"times":2}`.
+async fn control_add_faults(
+    State(world): State<SharedWorld>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
+    let faults: Vec<Fault> = if body.is_array() {
+        serde_json::from_value(body)
+    } else {
+        serde_json::from_value(body).map(|f| vec![f])
+    }
+    .map_err(|e| {
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("invalid fault: {e}"),
+        )
+    })?;
+    let mut world = lock(&world);
+    world.faults.extend(faults);
+    Ok(Json(json!({"faults": world.faults})))
+}
+
+async fn control_clear_faults(State(world): State<SharedWorld>) -> Json<Value> {
+    lock(&world).faults.clear();
+    Json(json!({"faults": []}))
+}
+
+/// Body: `{"ms": 250}`.
+async fn control_latency(
+    State(world): State<SharedWorld>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
+    let ms = body["ms"].as_u64().ok_or((
+        axum::http::StatusCode::BAD_REQUEST,
+        "expected {\"ms\": <milliseconds>}".to_string(),
+    ))?;
+    lock(&world).latency_ms = ms;
+    Ok(Json(json!({"latencyMs": ms})))
+}
+
+async fn control_reset(State(world): State<SharedWorld>) -> Json<Value> {
+    lock(&world).reset();
+    Json(json!({"reset": true}))
+}

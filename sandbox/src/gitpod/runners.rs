@@ -1,0 +1,171 @@
+//! RunnerService/ListRunners, GetRunner; RunnerConfigurationService/GetRunnerConfigurationSchema;
+//! IdentityService/GetAuthenticatedIdentity.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult};
+use super::{b64, scm, Runner, PRINCIPAL_USER};
+use crate::seed;
+use crate::world::World;
+
+/// A runner as the API shows it.
+pub fn runner_json(runner: &Runner) -> Value {
+    let created = runner
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut status = json!({
+        "phase": runner.phase,
+        "region": runner.region,
+        "updatedAt": created,
+    });
+    if let Some(version) = &runner.version {
+        status["version"] = json!(version);
+    }
+    match &runner.public_key {
+        Some(key) => status["publicKey"] = json!(b64(key)),
+        None => status["message"] = json!("runner has not registered yet"),
+    }
+    json!({
+        "runnerId": runner.runner_id,
+        "name": runner.name,
+        "kind": "RUNNER_KIND_REMOTE",
+        "provider": "RUNNER_PROVIDER_LINUX_HOST",
+        "createdAt": created,
+        "updatedAt": created,
+        "creator": {"id": seed::ALICE_USER_ID, "principal": PRINCIPAL_USER},
+        "spec": {
+            "desiredPhase": "RUNNER_PHASE_ACTIVE",
+            "configuration": {
+                "region": runner.region,
+                "releaseChannel": "RUNNER_RELEASE_CHANNEL_STABLE",
+                "autoUpdate": true,
+            },
+        },
+        "status": status,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListRunnersRequest {
+    #[serde(default)]
+    pagination: Option<Pagination>,
+}
+
+pub fn list(world: &mut World, _caller: &Caller, request: Value) -> RpcResult {
+    let req: ListRunnersRequest = parse(request)?;
+    let all: Vec<Value> = world.gitpod.runners.iter().map(runner_json).collect();
+    let (runners, pagination) = page(&all, req.pagination.as_ref())?;
+    Ok(json!({"runners": runners, "pagination": pagination}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RunnerIdRequest {
+    #[serde(default)]
+    pub runner_id: String,
+}
+
+/// Checks the shape of a runner id (protovalidate: a UUID) and finds the runner.
+pub fn find_runner<'w>(world: &'w World, runner_id: &str) -> Result<&'w Runner, ConnectError> {
+    if runner_id.is_empty() {
+        return Err(ConnectError::invalid("runner_id: value is required"));
+    }
+    if uuid::Uuid::parse_str(runner_id).is_err() {
+        return Err(ConnectError::invalid(
+            "runner_id: value must be a valid UUID",
+        ));
+    }
+    world
+        .gitpod
+        .runner(runner_id)
+        .ok_or_else(|| ConnectError::not_found(format!("runner {runner_id} not found")))
+}
+
+pub fn get(world: &mut World, _caller: &Caller, request: Value) -> RpcResult {
+    let req: RunnerIdRequest = parse(request)?;
+    let runner = find_runner(world, &req.runner_id)?;
+    Ok(json!({"runner": runner_json(runner)}))
+}
+
+/// The OAuth redirect URI of a runner: what the Entra app must list as a redirect URI.
+pub fn callback_url(world: &World, runner_id: &str) -> String {
+    format!(
+        "{}/runners/{runner_id}/auth/oauth2/callback",
+        world.urls.gitpod_root()
+    )
+}
+
+pub fn schema(world: &mut World, _caller: &Caller, request: Value) -> RpcResult {
+    let req: RunnerIdRequest = parse(request)?;
+    let runner = find_runner(world, &req.runner_id)?;
+    let callback = callback_url(world, &runner.runner_id);
+    let oauth = json!({"callbackUrl": callback});
+    let scm = json!([
+        {
+            "scmId": "github",
+            "name": "GitHub",
+            "defaultHosts": ["github.com"],
+            "oauth": oauth,
+            "pat": {
+                "description": "Create a fine-grained or classic personal access token with the repo scope.",
+                "docsLink": "https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens",
+            },
+        },
+        {
+            "scmId": "gitlab",
+            "name": "GitLab",
+            "defaultHosts": ["gitlab.com"],
+            "oauth": oauth,
+            "pat": {
+                "description": "Create a personal access token with the api and read_repository scopes.",
+                "docsLink": "https://docs.gitlab.com/ee/user/profile/personal_access_tokens.html",
+            },
+        },
+        {
+            "scmId": "bitbucket",
+            "name": "Bitbucket",
+            "defaultHosts": ["bitbucket.org"],
+            "oauth": oauth,
+            "pat": {
+                "description": "Create an app password with repository read and write permissions.",
+                "docsLink": "https://support.atlassian.com/bitbucket-cloud/docs/app-passwords/",
+            },
+        },
+        {
+            "scmId": scm::SCM_ENTRA,
+            "name": "Azure DevOps (Microsoft Entra ID)",
+            "defaultHosts": ["dev.azure.com"],
+            "oauth": oauth,
+            "pat": {
+                "description": "Create a personal access token with the Code (Read & write) scope.",
+                "docsLink": "https://learn.microsoft.com/en-us/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate",
+            },
+        },
+        {
+            "scmId": scm::SCM_SERVER,
+            "name": "Azure DevOps Server",
+            "defaultHosts": [],
+            "pat": {
+                "description": "Create a personal access token with the Code (Read & write) scope.",
+                "docsLink": "https://learn.microsoft.com/en-us/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate?view=azure-devops-2022",
+            },
+        },
+    ]);
+    Ok(json!({
+        "schema": {
+            "version": runner.version.clone().unwrap_or_default(),
+            "scm": scm,
+            "environmentClasses": [],
+            "runnerConfig": [],
+        }
+    }))
+}
+
+pub fn identity(_world: &mut World, caller: &Caller, _request: Value) -> RpcResult {
+    Ok(json!({
+        "subject": {"id": caller.id, "principal": PRINCIPAL_USER},
+        "organizationId": seed::GITPOD_ORG_ID,
+    }))
+}
