@@ -160,7 +160,9 @@ impl State {
 enum Credential {
     Anonymous,
     Pat(String),
-    /// Anything this stand-in cannot accept (a bearer token, garbage).
+    /// An Entra access token (Services only).
+    Bearer(String),
+    /// Anything this stand-in cannot accept (another scheme, garbage).
     Unusable,
 }
 
@@ -174,6 +176,9 @@ fn credential(headers: &HeaderMap) -> Credential {
     let Some((scheme, rest)) = value.split_once(' ') else {
         return Credential::Unusable;
     };
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Credential::Bearer(rest.trim().to_string());
+    }
     if !scheme.eq_ignore_ascii_case("basic") {
         return Credential::Unusable;
     }
@@ -184,6 +189,64 @@ fn credential(headers: &HeaderMap) -> Credential {
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.split_once(':').map(|(_, pat)| pat.to_string()))
         .map_or(Credential::Unusable, Credential::Pat)
+}
+
+/// The caller a credential stands for.
+struct Caller {
+    user_id: String,
+    name: String,
+    /// Whether the credential carries a Code scope.
+    code: bool,
+}
+
+/// Resolves a credential in `org`; `None` means rejected.
+fn caller(world: &World, org: &Org, credential: &Credential) -> Option<Caller> {
+    match credential {
+        Credential::Pat(token) => {
+            let pat = world
+                .ado
+                .pats
+                .iter()
+                .find(|p| p.token == *token && !p.expired && p.orgs.contains(&org.name))?;
+            Some(Caller {
+                user_id: pat.user_id.clone(),
+                name: pat.user_name.clone(),
+                code: pat.scopes.iter().any(|s| is_code_scope(s)),
+            })
+        }
+        // Entra OAuth does not apply to Server; on Services the token must be a user token for
+        // Azure DevOps from the organization's own tenant.
+        Credential::Bearer(token) if !org.server => {
+            let info = world.directory.access_token(token).ok()?;
+            let user_id = info.user_id.clone()?;
+            if info.resource != seed::ADO_RESOURCE_APP_ID
+                || org.tenant_id.as_deref() != Some(info.tenant_id.as_str())
+            {
+                return None;
+            }
+            let name = world
+                .directory
+                .user(&user_id)
+                .map(|u| u.display_name.clone())
+                .unwrap_or_else(|| user_id.clone());
+            Some(Caller {
+                user_id,
+                name,
+                code: info
+                    .scopes
+                    .iter()
+                    .any(|s| is_code_scope(s) || s == "user_impersonation"),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn is_code_scope(scope: &str) -> bool {
+    matches!(
+        scope,
+        "vso.code" | "vso.code_write" | "vso.code_manage" | "vso.code_full" | "app_token"
+    )
 }
 
 /// Splits a path into the organization (or collection) it addresses and the rest.
@@ -391,19 +454,10 @@ fn answer(world: &World, method: &Method, uri: &Uri, headers: &HeaderMap) -> Res
             ),
         );
     }
-    let pat = match credential(headers) {
-        Credential::Anonymous => return rejected(world, org, headers, uri, true),
-        Credential::Unusable => return rejected(world, org, headers, uri, false),
-        Credential::Pat(token) => {
-            match state
-                .pats
-                .iter()
-                .find(|p| p.token == token && !p.expired && p.orgs.contains(&org.name))
-            {
-                Some(pat) => pat,
-                None => return rejected(world, org, headers, uri, false),
-            }
-        }
+    let credential = credential(headers);
+    let anonymous = matches!(credential, Credential::Anonymous);
+    let Some(caller) = caller(world, org, &credential) else {
+        return rejected(world, org, headers, uri, anonymous);
     };
     if let Some(problem) = api_version_problem(state, org, uri) {
         return problem;
@@ -412,10 +466,10 @@ fn answer(world: &World, method: &Method, uri: &Uri, headers: &HeaderMap) -> Res
     let base = format!("{}/{}", world.urls.ado.trim_end_matches('/'), org.name);
     match rest {
         "" => (StatusCode::OK, Html(format!("<!DOCTYPE html><html><head><title>{} - Overview</title></head><body></body></html>", org.name))).into_response(),
-        "_apis/connectionData" => json_response(StatusCode::OK, connection_data(org, pat)),
-        "_apis/git/repositories" => repositories(org, pat, None, &base),
+        "_apis/connectionData" => json_response(StatusCode::OK, connection_data(org, &caller)),
+        "_apis/git/repositories" => repositories(org, &caller, None, &base),
         _ => match rest.strip_suffix("/_apis/git/repositories") {
-            Some(project) if !project.contains('/') => repositories(org, pat, Some(project), &base),
+            Some(project) if !project.contains('/') => repositories(org, &caller, Some(project), &base),
             _ => json_response(
                 StatusCode::NOT_FOUND,
                 vss_error(
@@ -427,17 +481,17 @@ fn answer(world: &World, method: &Method, uri: &Uri, headers: &HeaderMap) -> Res
     }
 }
 
-fn identity(org: &Org, pat: &Pat) -> Value {
+fn identity(org: &Org, caller: &Caller) -> Value {
     let account = if org.server {
         "ACME\\alice".to_string()
     } else {
         "alice@acme.onmicrosoft.com".to_string()
     };
     json!({
-        "id": pat.user_id,
+        "id": caller.user_id,
         "descriptor": format!("Microsoft.IdentityModel.Claims.ClaimsIdentity;{}\\{account}", org.tenant_id.as_deref().unwrap_or("ACME")),
         "subjectDescriptor": "aad.ZTBhMWNlMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDA5",
-        "providerDisplayName": pat.user_name,
+        "providerDisplayName": caller.name,
         "isActive": true,
         "properties": {"Account": {"$type": "System.String", "$value": account}},
         "resourceVersion": 2,
@@ -445,10 +499,10 @@ fn identity(org: &Org, pat: &Pat) -> Value {
     })
 }
 
-fn connection_data(org: &Org, pat: &Pat) -> Value {
+fn connection_data(org: &Org, caller: &Caller) -> Value {
     json!({
-        "authenticatedUser": identity(org, pat),
-        "authorizedUser": identity(org, pat),
+        "authenticatedUser": identity(org, caller),
+        "authorizedUser": identity(org, caller),
         "instanceId": org.instance_id,
         "deploymentId": "d3b10000-0000-4000-8000-0000000000d1",
         "deploymentType": if org.server { "onPremises" } else { "hosted" },
@@ -461,21 +515,12 @@ fn connection_data(org: &Org, pat: &Pat) -> Value {
     })
 }
 
-fn has_code_scope(pat: &Pat) -> bool {
-    pat.scopes.iter().any(|s| {
-        matches!(
-            s.as_str(),
-            "vso.code" | "vso.code_write" | "vso.code_manage" | "vso.code_full" | "app_token"
-        )
-    })
-}
-
-fn repositories(org: &Org, pat: &Pat, project: Option<&str>, base: &str) -> Response {
-    if !has_code_scope(pat) {
+fn repositories(org: &Org, caller: &Caller, project: Option<&str>, base: &str) -> Response {
+    if !caller.code {
         return json_response(
             StatusCode::FORBIDDEN,
             vss_error(
-                "VS403403: The personal access token used does not have the scope needed for this request (vso.code).",
+                "VS403403: The access token used does not have the scope needed for this request (vso.code).",
                 "UnauthorizedRequestException",
             ),
         );

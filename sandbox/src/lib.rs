@@ -6,6 +6,20 @@
 //! point at it exactly as they would at the real hosts. All four share one [`World`]: an app
 //! registration made through Graph is the client the Entra token endpoint knows, and the runner's
 //! validation checks client credentials against the same directory.
+//!
+//! Tests start one with [`Sandbox::start`] and assert on [`Sandbox::state`] (the world as JSON:
+//! `gitpod.integrations`, `gitpod.hostTokens`, `directory.applications`, …) and
+//! [`Sandbox::requests`] (every request, secrets replaced by [`hash_secret`]). Every listener
+//! also answers, unlogged and unfaulted:
+//!
+//! | request | does |
+//! | --- | --- |
+//! | `GET /_sandbox/state` | the state dump |
+//! | `GET /_sandbox/requests` | the request log |
+//! | `POST /_sandbox/faults` | adds faults: `{"service":"gitpod","path_contains":"ListRunners","kind":{"status":503},"times":2}` (or a list); kinds `{"status":N}`, `{"delay":MS}`, `"reset"` |
+//! | `DELETE /_sandbox/faults` | clears them |
+//! | `POST /_sandbox/latency` | `{"ms":N}` added to every request |
+//! | `POST /_sandbox/reset` | back to the seeded data, log and faults cleared |
 
 pub mod ado;
 pub mod directory;
