@@ -1,1 +1,422 @@
-//! TODO
+//! The Microsoft Entra ID stand-in: the v2.0 endpoints ado-scm uses (`shared/protocols/microsoft.md`).
+//!
+//! - `GET  /{tenant}/v2.0/.well-known/openid-configuration` and `/{tenant}/discovery/v2.0/keys`
+//! - `GET  /{tenant}/oauth2/v2.0/authorize` (the seeded admin signs in and consents at once)
+//! - `POST /{tenant}/oauth2/v2.0/token` (authorization_code, refresh_token, client_credentials,
+//!   device_code)
+//! - `POST /{tenant}/oauth2/v2.0/devicecode` and the page `GET|POST /devicelogin`
+//!
+//! The rules are the directory's (`directory.rs`); this file only speaks HTTP: form bodies, HTTP
+//! Basic client authentication, Entra's error JSON with its trace lines, redirects and pages.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use crate::directory::{self, AadError, AuthorizeOutcome, DeviceLoginOutcome, TenantRef};
+use crate::world::{SharedWorld, World};
+
+pub fn router(world: SharedWorld) -> Router {
+    Router::new()
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(keys))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(authorize).post(authorize_post),
+        )
+        .route("/{tenant}/oauth2/v2.0/token", get(token_get).post(token))
+        .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            get(token_get).post(devicecode),
+        )
+        .route("/devicelogin", get(devicelogin).post(devicelogin_post))
+        .with_state(world)
+}
+
+/// Locks the world and points the directory at the listeners' URLs.
+fn lock(world: &SharedWorld) -> std::sync::MutexGuard<'_, World> {
+    let mut guard = world.lock().unwrap_or_else(|e| e.into_inner());
+    let World {
+        directory, urls, ..
+    } = &mut *guard;
+    directory.bind_urls(urls);
+    guard
+}
+
+fn authority(world: &World) -> String {
+    world.urls.authority.trim_end_matches('/').to_string()
+}
+
+fn parse_form(bytes: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+/// Entra's error JSON: `error`, `error_description` ending with the trace lines, `error_codes`,
+/// `timestamp`, `trace_id`, `correlation_id` (the caller's `client-request-id` when it sent
+/// one, as Entra does), `error_uri`.
+fn error_response(world: &World, headers: &HeaderMap, err: &AadError) -> Response {
+    let now = world.directory.now();
+    let trace_id = directory::new_guid();
+    let correlation_id = correlation_id(headers);
+    let timestamp = directory::entra_timestamp(now);
+    let body = json!({
+        "error": err.error,
+        "error_description": directory::description_with_trace(err, &trace_id, &correlation_id, &timestamp),
+        "error_codes": err.codes,
+        "timestamp": timestamp,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+        "error_uri": format!("{}/error?code={}", authority(world), err.code()),
+    });
+    let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (status, json_headers(), body.to_string()).into_response();
+    add_ids(&mut response, &trace_id, &correlation_id);
+    response
+}
+
+fn correlation_id(headers: &HeaderMap) -> String {
+    headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| directory::is_guid(v))
+        .map(str::to_string)
+        .unwrap_or_else(directory::new_guid)
+}
+
+fn json_headers() -> [(header::HeaderName, HeaderValue); 3] {
+    [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        ),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store, no-cache"),
+        ),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
+}
+
+fn add_ids(response: &mut Response, trace_id: &str, correlation_id: &str) {
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(trace_id) {
+        headers.insert("x-ms-request-id", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(correlation_id) {
+        headers.insert("client-request-id", v);
+    }
+}
+
+fn json_ok(headers: &HeaderMap, body: &Value) -> Response {
+    let mut response = (StatusCode::OK, json_headers(), body.to_string()).into_response();
+    add_ids(
+        &mut response,
+        &directory::new_guid(),
+        &correlation_id(headers),
+    );
+    response
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One of Entra's own pages (sign-in errors, device login).
+fn page(status: StatusCode, title: &str, paragraphs: &[String]) -> Response {
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>", escape(p).replace("\r\n", "<br>")))
+        .collect();
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
+         <body><h1>{t}</h1>{body}</body></html>",
+        t = escape(title)
+    );
+    (status, Html(html)).into_response()
+}
+
+// ---- discovery ----
+
+async fn discovery(
+    State(world): State<SharedWorld>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let world = lock(&world);
+    let resolved = match world.directory.lookup_tenant(&tenant) {
+        Ok(t) => t,
+        Err(e) => return error_response(&world, &headers, &e.to_aad(&tenant, "invalid_tenant")),
+    };
+    let authority = authority(&world);
+    // Endpoints carry the tenant GUID (a domain resolves to it); the multi-tenant names keep
+    // their name in the endpoints and a `{tenantid}` template as issuer. `consumers` is one
+    // tenant: its issuer is that tenant's GUID (as Entra's document shows).
+    let (path_tenant, issuer_tenant) = match &resolved {
+        TenantRef::Known(id) => (id.clone(), id.clone()),
+        TenantRef::Common => ("common".to_string(), "{tenantid}".to_string()),
+        TenantRef::Organizations => ("organizations".to_string(), "{tenantid}".to_string()),
+        TenantRef::Consumers => (
+            "consumers".to_string(),
+            crate::seed::CONSUMER_TENANT_ID.to_string(),
+        ),
+    };
+    let base = format!("{authority}/{path_tenant}");
+    let graph = world.urls.graph.trim_end_matches('/').to_string();
+    let graph_host = graph
+        .split_once("://")
+        .map(|(_, rest)| rest.to_string())
+        .unwrap_or_else(|| graph.clone());
+    let doc = json!({
+        "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": format!("{authority}/{issuer_tenant}/v2.0"),
+        "request_uri_parameter_supported": false,
+        "userinfo_endpoint": format!("{graph}/oidc/userinfo"),
+        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+        "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+        "http_logout_supported": true,
+        "frontchannel_logout_supported": true,
+        "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
+        "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+        "kerberos_endpoint": format!("{base}/kerberos"),
+        "tenant_region_scope": "NA",
+        "cloud_instance_name": "microsoftonline.com",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": graph_host,
+        "rbac_url": "https://pas.windows.net",
+    });
+    json_ok(&headers, &doc)
+}
+
+async fn keys(
+    State(world): State<SharedWorld>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let world = lock(&world);
+    let issuer = match world.directory.lookup_tenant(&tenant) {
+        Ok(TenantRef::Known(id)) => world.directory.issuer(&id),
+        Ok(_) => format!("{}/{{tenantid}}/v2.0", authority(&world)),
+        Err(e) => return error_response(&world, &headers, &e.to_aad(&tenant, "invalid_tenant")),
+    };
+    json_ok(&headers, &directory::jwks(&issuer))
+}
+
+// ---- authorize ----
+
+async fn authorize(
+    State(world): State<SharedWorld>,
+    Path(tenant): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = parse_form(query.unwrap_or_default().as_bytes());
+    authorize_with(&world, &tenant, &params)
+}
+
+/// Entra also takes the authorize parameters as a form post.
+async fn authorize_post(
+    State(world): State<SharedWorld>,
+    Path(tenant): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let mut params = parse_form(query.unwrap_or_default().as_bytes());
+    params.extend(parse_form(&body));
+    authorize_with(&world, &tenant, &params)
+}
+
+fn authorize_with(world: &SharedWorld, tenant: &str, params: &[(String, String)]) -> Response {
+    let mut world = lock(world);
+    match world.directory.authorize(tenant, params) {
+        AuthorizeOutcome::Redirect(location) => match HeaderValue::from_str(&location) {
+            Ok(value) => (StatusCode::FOUND, [(header::LOCATION, value)]).into_response(),
+            Err(_) => page(
+                StatusCode::BAD_REQUEST,
+                "Sign in",
+                &["The redirect URI cannot be used in a Location header.".into()],
+            ),
+        },
+        AuthorizeOutcome::FormPost { action, fields } => {
+            let inputs: String = fields
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                        escape(k),
+                        escape(v)
+                    )
+                })
+                .collect();
+            let html = format!(
+                "<!doctype html><html><head><title>Working...</title></head>\
+                 <body onload=\"document.forms[0].submit()\"><form method=\"POST\" \
+                 action=\"{}\">{inputs}<noscript><input type=\"submit\" value=\"Continue\">\
+                 </noscript></form></body></html>",
+                escape(&action)
+            );
+            (StatusCode::OK, Html(html)).into_response()
+        }
+        AuthorizeOutcome::Page(err) => {
+            let now = world.directory.now();
+            let description = directory::description_with_trace(
+                &err,
+                &directory::new_guid(),
+                &directory::new_guid(),
+                &directory::entra_timestamp(now),
+            );
+            let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
+            page(
+                status,
+                "Sign in",
+                &[
+                    "Sorry, but we're having trouble signing you in.".into(),
+                    description,
+                ],
+            )
+        }
+    }
+}
+
+// ---- token and device code ----
+
+/// Client id and secret from `Authorization: Basic base64(urlencode(id):urlencode(secret))`
+/// (RFC 6749 §2.3.1). A malformed header counts as absent.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |s: &str| -> String {
+        form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Some((unescape(id), unescape(secret)))
+}
+
+async fn token(
+    State(world): State<SharedWorld>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = parse_form(&body);
+    let mut world = lock(&world);
+    let basic = basic_credentials(&headers);
+    let result = world.directory.token(&tenant, &params, basic);
+    match result {
+        Ok(body) => json_ok(&headers, &body),
+        Err(err) => error_response(&world, &headers, &err),
+    }
+}
+
+/// The token and device code endpoints take POST only.
+async fn token_get(State(world): State<SharedWorld>, headers: HeaderMap) -> Response {
+    let world = lock(&world);
+    let err = AadError::new(
+        400,
+        "invalid_request",
+        900561,
+        "The endpoint only accepts POST requests. Received a GET request.",
+    );
+    error_response(&world, &headers, &err)
+}
+
+async fn devicecode(
+    State(world): State<SharedWorld>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = parse_form(&body);
+    let mut world = lock(&world);
+    let result = world.directory.device_code(&tenant, &params);
+    match result {
+        Ok(body) => json_ok(&headers, &body),
+        Err(err) => error_response(&world, &headers, &err),
+    }
+}
+
+// ---- device login page ----
+
+async fn devicelogin(State(world): State<SharedWorld>, RawQuery(query): RawQuery) -> Response {
+    let params = parse_form(query.unwrap_or_default().as_bytes());
+    device_login_with(&world, &params)
+}
+
+async fn devicelogin_post(
+    State(world): State<SharedWorld>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let mut params = parse_form(query.unwrap_or_default().as_bytes());
+    params.extend(parse_form(&body));
+    device_login_with(&world, &params)
+}
+
+/// `user_code` (or `otc`, the real form's field) approves as the seeded admin, or as the user
+/// named by `user`/`login_hint`; `deny=1` declines. Without a code: the form.
+fn device_login_with(world: &SharedWorld, params: &[(String, String)]) -> Response {
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+    };
+    let Some(code) = get("user_code").or_else(|| get("otc")) else {
+        let html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Enter code</title>\
+                    </head><body><h1>Enter code</h1><p>Enter the code displayed on your app or \
+                    device.</p><form method=\"POST\" action=\"devicelogin\"><input name=\"user_code\" \
+                    autofocus><button type=\"submit\">Next</button></form></body></html>";
+        return (StatusCode::OK, Html(html)).into_response();
+    };
+    let user = get("user").or_else(|| get("login_hint"));
+    let deny = matches!(
+        get("deny").or_else(|| get("sandbox_deny")),
+        Some("1" | "true")
+    );
+    let mut world = lock(world);
+    match world.directory.device_login(code, user, deny) {
+        DeviceLoginOutcome::Approved { client, user } => page(
+            StatusCode::OK,
+            &client,
+            &[
+                format!("You have signed in to the {client} application on your device as {user}."),
+                "You may now close this window.".into(),
+            ],
+        ),
+        DeviceLoginOutcome::Declined { client } => page(
+            StatusCode::OK,
+            &client,
+            &["You have declined to sign in to the application on your device.".into()],
+        ),
+        DeviceLoginOutcome::Refused(message) => {
+            page(StatusCode::BAD_REQUEST, "Sign in", &[message])
+        }
+    }
+}

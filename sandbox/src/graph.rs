@@ -1,1 +1,1672 @@
-//! TODO
+//! The Microsoft Graph stand-in: the app-registration part of `/v1.0` that ado-scm uses
+//! (`shared/protocols/microsoft.md`, "Microsoft Graph").
+//!
+//! - `applications` (list with `$filter`, create, get, patch, delete, `addPassword`,
+//!   `removePassword`; also the alternate key `applications(appId='…')`)
+//! - `servicePrincipals` (list, create, get by id or `servicePrincipals(appId='…')`, delete)
+//! - `oauth2PermissionGrants` (list, create, get, patch, delete)
+//! - `me` and `organization`, for a client that shows who is signed in where
+//!
+//! Bearer tokens are the Entra stand-in's: a token Graph did not get from it, an expired one or
+//! one for another resource is 401 `InvalidAuthenticationToken`; a token without the delegated
+//! permission an operation needs is 403 `Authorization_RequestDenied`. Error bodies are Graph's:
+//! `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`.
+//!
+//! Writes are validated strictly (unknown properties, client-generated secrets, malformed redirect
+//! URIs are 400 `Request_BadRequest`) so that a client mistake fails here before it fails in a
+//! customer's tenant.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::directory::{
+    self, AccessTokenInfo, Application, Directory, OAuth2PermissionGrant, RequiredResourceAccess,
+    ServicePrincipal, TokenRejection,
+};
+use crate::seed;
+use crate::world::{SharedWorld, World};
+
+pub fn router(world: SharedWorld) -> Router {
+    Router::new()
+        .route("/v1.0/{*rest}", any(handle))
+        .with_state(world)
+}
+
+/// A Graph error, before it gets its `innerError`.
+#[derive(Debug)]
+struct GraphError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl GraphError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> GraphError {
+        GraphError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> GraphError {
+        GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
+    }
+
+    fn not_found(id: &str) -> GraphError {
+        GraphError::new(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        )
+    }
+
+    fn denied() -> GraphError {
+        GraphError::new(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        )
+    }
+
+    fn unauthenticated(message: &str) -> GraphError {
+        GraphError::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            message,
+        )
+    }
+
+    fn unknown_segment(segment: &str) -> GraphError {
+        GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!("Resource not found for the segment '{segment}'."),
+        )
+    }
+
+    fn method_not_allowed() -> GraphError {
+        GraphError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request target.",
+        )
+    }
+}
+
+type GraphResult = Result<Response, GraphError>;
+
+/// The request's context once authenticated.
+struct Caller {
+    token: AccessTokenInfo,
+    graph: String,
+}
+
+impl Caller {
+    fn tenant(&self) -> &str {
+        &self.token.tenant_id
+    }
+
+    /// Whether the token carries one of `permissions` (delegated scopes, or app roles).
+    fn has_any(&self, permissions: &[&str]) -> bool {
+        self.token
+            .scopes
+            .iter()
+            .chain(self.token.roles.iter())
+            .any(|s| permissions.iter().any(|p| p.eq_ignore_ascii_case(s)))
+    }
+
+    fn require(&self, permissions: &[&str]) -> Result<(), GraphError> {
+        if self.has_any(permissions) {
+            Ok(())
+        } else {
+            Err(GraphError::denied())
+        }
+    }
+
+    fn context(&self, fragment: &str) -> String {
+        format!("{}/v1.0/$metadata#{fragment}", self.graph)
+    }
+}
+
+const READ_APPS: &[&str] = &[
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+const WRITE_APPS: &[&str] = &["Application.ReadWrite.All", "Directory.ReadWrite.All"];
+const READ_GRANTS: &[&str] = &[
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+    "DelegatedPermissionGrant.Read.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
+];
+const WRITE_GRANTS: &[&str] = &["DelegatedPermissionGrant.ReadWrite.All"];
+const READ_ME: &[&str] = &[
+    "User.Read",
+    "User.ReadWrite",
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+
+async fn handle(
+    State(world): State<SharedWorld>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut guard = world.lock().unwrap_or_else(|e| e.into_inner());
+    let world = &mut *guard;
+    let World {
+        directory, urls, ..
+    } = world;
+    directory.bind_urls(urls);
+    let graph = urls.graph.trim_end_matches('/').to_string();
+    let client_request_id = headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let request_id = directory::new_guid();
+    let now = directory.now();
+    let result = authenticate(directory, &headers).and_then(|token| {
+        let caller = Caller { token, graph };
+        route(directory, &caller, &method, &uri, &body)
+    });
+    let mut response = match result {
+        Ok(response) => response,
+        Err(err) => {
+            let body = json!({
+                "error": {
+                    "code": err.code,
+                    "message": err.message,
+                    "innerError": {
+                        "date": directory::iso(now).trim_end_matches('Z'),
+                        "request-id": request_id,
+                        "client-request-id": client_request_id.clone().unwrap_or_else(|| request_id.clone()),
+                    }
+                }
+            });
+            let mut response = (err.status, graph_json_headers(), body.to_string()).into_response();
+            if err.status == StatusCode::UNAUTHORIZED {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"",
+                    ),
+                );
+            }
+            response
+        }
+    };
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert("request-id", v);
+    }
+    if let Some(v) = client_request_id.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        headers.insert("client-request-id", v);
+    }
+    response
+}
+
+fn graph_json_headers() -> [(header::HeaderName, HeaderValue); 1] {
+    [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+        ),
+    )]
+}
+
+fn ok_json(status: StatusCode, body: Value) -> Response {
+    (status, graph_json_headers(), body.to_string()).into_response()
+}
+
+fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn authenticate(directory: &Directory, headers: &HeaderMap) -> Result<AccessTokenInfo, GraphError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => "",
+    };
+    if token.is_empty() {
+        return Err(GraphError::unauthenticated("Access token is empty."));
+    }
+    let info = directory.access_token(token).map_err(|e| match e {
+        TokenRejection::Expired => {
+            GraphError::unauthenticated("Lifetime validation failed, the token is expired.")
+        }
+        TokenRejection::Unknown => GraphError::unauthenticated(
+            "IDX14100: JWT is not well formed, or not issued by this tenant's authority.",
+        ),
+    })?;
+    if info.resource != seed::GRAPH_APP_ID {
+        return Err(GraphError::unauthenticated(
+            "Access token validation failure. Invalid audience.",
+        ));
+    }
+    Ok(info.clone())
+}
+
+/// Percent-decodes a path segment (`servicePrincipals(appId=%27…%27)`); a `%` not followed by
+/// two hex digits stays as it is.
+fn percent_decode(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `name(key='value')` → (`name`, `key`, `value`).
+fn alternate_key(segment: &str) -> Option<(&str, &str, String)> {
+    let (name, rest) = segment.split_once('(')?;
+    let inner = rest.strip_suffix(')')?;
+    let (key, value) = inner.split_once('=')?;
+    let value = value.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+    Some((name, key.trim(), value.replace("''", "'")))
+}
+
+/// Query options (`$filter`, `$select`, `$top`).
+#[derive(Default)]
+struct Query {
+    filter: Option<String>,
+    select: Option<Vec<String>>,
+    top: Option<usize>,
+}
+
+fn parse_query(uri: &Uri) -> Result<Query, GraphError> {
+    let mut query = Query::default();
+    for (key, value) in form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
+        match key.trim_start_matches('$').to_ascii_lowercase().as_str() {
+            "filter" => query.filter = Some(value.into_owned()),
+            "select" => {
+                query.select = Some(
+                    value
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                )
+            }
+            "top" => {
+                query.top = Some(value.trim().parse().map_err(|_| {
+                    GraphError::new(
+                        StatusCode::BAD_REQUEST,
+                        "BadRequest",
+                        format!("Invalid value '{value}' for $top query option found."),
+                    )
+                })?)
+            }
+            _ => {}
+        }
+    }
+    Ok(query)
+}
+
+fn route(
+    directory: &mut Directory,
+    caller: &Caller,
+    method: &Method,
+    uri: &Uri,
+    body: &[u8],
+) -> GraphResult {
+    let path = uri.path().strip_prefix("/v1.0/").unwrap_or_default();
+    let segments: Vec<String> = path
+        .trim_end_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
+    let query = parse_query(uri)?;
+    let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match seg.as_slice() {
+        ["me"] => match *method {
+            Method::GET => me(directory, caller, &query),
+            _ => Err(GraphError::method_not_allowed()),
+        },
+        ["organization"] => match *method {
+            Method::GET => organization(directory, caller),
+            _ => Err(GraphError::method_not_allowed()),
+        },
+        ["applications"] => match *method {
+            Method::GET => list_applications(directory, caller, &query),
+            Method::POST => create_application(directory, caller, body),
+            _ => Err(GraphError::method_not_allowed()),
+        },
+        ["applications", id] => application_item(directory, caller, method, id, &query, body),
+        [one] if one.starts_with("applications(") => {
+            application_item(directory, caller, method, one, &query, body)
+        }
+        ["applications", id, action] => app_action(directory, caller, method, id, action, body),
+        [key, action] if key.starts_with("applications(") => {
+            app_action(directory, caller, method, key, action, body)
+        }
+        ["servicePrincipals"] => match *method {
+            Method::GET => list_service_principals(directory, caller, &query),
+            Method::POST => create_service_principal(directory, caller, body),
+            _ => Err(GraphError::method_not_allowed()),
+        },
+        ["servicePrincipals", id] => sp_item(directory, caller, method, id, &query, body),
+        [one] if one.starts_with("servicePrincipals(") => {
+            sp_item(directory, caller, method, one, &query, body)
+        }
+        ["oauth2PermissionGrants"] => match *method {
+            Method::GET => list_grants(directory, caller, &query),
+            Method::POST => create_grant(directory, caller, body),
+            _ => Err(GraphError::method_not_allowed()),
+        },
+        ["oauth2PermissionGrants", id] => grant_item(directory, caller, method, id, &query, body),
+        _ => {
+            let first_unknown = seg
+                .iter()
+                .find(|s| {
+                    ![
+                        "me",
+                        "organization",
+                        "applications",
+                        "servicePrincipals",
+                        "oauth2PermissionGrants",
+                    ]
+                    .contains(s)
+                })
+                .copied()
+                .unwrap_or("");
+            Err(GraphError::unknown_segment(first_unknown))
+        }
+    }
+}
+
+/// `POST applications/{id}/addPassword` and `removePassword` (also with the
+/// `microsoft.graph.` prefix Graph accepts on actions).
+fn app_action(
+    directory: &mut Directory,
+    caller: &Caller,
+    method: &Method,
+    id: &str,
+    action: &str,
+    body: &[u8],
+) -> GraphResult {
+    match (method, action.trim_start_matches("microsoft.graph.")) {
+        (&Method::POST, "addPassword") => add_password(directory, caller, id, body),
+        (&Method::POST, "removePassword") => remove_password(directory, caller, id, body),
+        (_, "addPassword" | "removePassword") => Err(GraphError::method_not_allowed()),
+        _ => Err(GraphError::unknown_segment(action)),
+    }
+}
+
+// ---- helpers: objects as Graph shows them ----
+
+/// Keeps the `$select`ed properties (all when there is no `$select`); unknown names are 400.
+fn project(value: Value, select: Option<&[String]>, type_name: &str) -> Result<Value, GraphError> {
+    let Some(select) = select else {
+        return Ok(value);
+    };
+    let Value::Object(map) = value else {
+        return Ok(value);
+    };
+    let mut out = Map::new();
+    for name in select {
+        match map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            Some((k, v)) => {
+                out.insert(k.clone(), v.clone());
+            }
+            None => {
+                return Err(GraphError::new(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    format!("Could not find a property named '{name}' on type 'microsoft.graph.{type_name}'."),
+                ))
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+fn with_context(mut value: Value, context: String) -> Value {
+    if let Value::Object(map) = &mut value {
+        let mut out = Map::new();
+        out.insert("@odata.context".into(), Value::String(context));
+        out.append(map);
+        return Value::Object(out);
+    }
+    value
+}
+
+fn select_suffix(select: Option<&[String]>) -> String {
+    select
+        .map(|s| format!("({})", s.join(",")))
+        .unwrap_or_default()
+}
+
+/// One `$filter` condition: `prop eq 'value'` or `startswith(prop,'value')`.
+#[derive(Debug, PartialEq, Eq)]
+enum Condition {
+    Eq(String, String),
+    StartsWith(String, String),
+}
+
+/// Parses the `and` of conditions; string literals use `''` for a quote.
+fn parse_filter(
+    filter: &str,
+    allowed: &[&str],
+    resource: &str,
+) -> Result<Vec<Condition>, GraphError> {
+    let unsupported = |what: &str| {
+        GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "Request_UnsupportedQuery",
+            format!("Unsupported or invalid query filter clause specified for property '{what}' of resource '{resource}'."),
+        )
+    };
+    let mut conditions = Vec::new();
+    let mut rest = filter.trim();
+    loop {
+        let (condition, after) = if let Some(inner) = strip_prefix_ci(rest, "startswith(") {
+            let (prop, after_prop) = inner.split_once(',').ok_or_else(|| unsupported(inner))?;
+            let (literal, after_lit) =
+                string_literal(after_prop.trim_start()).ok_or_else(|| unsupported(prop))?;
+            let after = after_lit
+                .trim_start()
+                .strip_prefix(')')
+                .ok_or_else(|| unsupported(prop))?;
+            (
+                Condition::StartsWith(prop.trim().to_string(), literal),
+                after,
+            )
+        } else {
+            let mut parts = rest.splitn(3, ' ');
+            let prop = parts.next().unwrap_or_default();
+            let op = parts.next().unwrap_or_default();
+            let tail = parts.next().unwrap_or_default();
+            if !op.eq_ignore_ascii_case("eq") {
+                return Err(unsupported(prop));
+            }
+            let (literal, after) =
+                string_literal(tail.trim_start()).ok_or_else(|| unsupported(prop))?;
+            (Condition::Eq(prop.to_string(), literal), after)
+        };
+        let prop = match &condition {
+            Condition::Eq(p, _) | Condition::StartsWith(p, _) => p.clone(),
+        };
+        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&prop)) {
+            return Err(unsupported(&prop));
+        }
+        conditions.push(condition);
+        let after = after.trim();
+        if after.is_empty() {
+            return Ok(conditions);
+        }
+        rest = strip_prefix_ci(after, "and ")
+            .ok_or_else(|| unsupported(after))?
+            .trim_start();
+    }
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    (s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+    .then(|| &s[prefix.len()..])
+}
+
+/// `'it''s'…` → (`it's`, rest after the closing quote).
+fn string_literal(s: &str) -> Option<(String, &str)> {
+    let body = s.strip_prefix('\'')?;
+    let mut out = String::new();
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            if matches!(chars.peek(), Some((_, '\''))) {
+                out.push('\'');
+                chars.next();
+                continue;
+            }
+            return Some((out, &body[i + 1..]));
+        }
+        out.push(c);
+    }
+    None
+}
+
+/// Whether a Graph object (as JSON) meets every condition (string comparison ignores case, as
+/// Graph's does on these properties).
+fn matches_all(value: &Value, conditions: &[Condition]) -> bool {
+    conditions.iter().all(|c| {
+        let (prop, wanted, starts) = match c {
+            Condition::Eq(p, v) => (p, v, false),
+            Condition::StartsWith(p, v) => (p, v, true),
+        };
+        let actual = value
+            .as_object()
+            .and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(prop)))
+            .map(|(_, v)| v);
+        match actual.and_then(Value::as_str) {
+            Some(actual) if starts => actual.to_lowercase().starts_with(&wanted.to_lowercase()),
+            Some(actual) => actual.eq_ignore_ascii_case(wanted),
+            None => false,
+        }
+    })
+}
+
+fn parse_body(body: &[u8]) -> Result<Map<String, Value>, GraphError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        )),
+    }
+}
+
+fn no_such_property(name: &str, type_name: &str) -> GraphError {
+    GraphError::bad_request(format!(
+        "Property '{name}' does not exist on type 'microsoft.graph.{type_name}'. Make sure to only use property names that are defined by the type."
+    ))
+}
+
+fn invalid_value(property: &str, resource: &str) -> GraphError {
+    GraphError::bad_request(format!(
+        "Invalid value specified for property '{property}' of resource '{resource}'."
+    ))
+}
+
+/// A serde error inside a typed sub-object, in Graph's words.
+fn typed<T: for<'de> Deserialize<'de>>(
+    value: &Value,
+    property: &str,
+    type_name: &str,
+) -> Result<T, GraphError> {
+    serde_json::from_value(value.clone()).map_err(|e| {
+        let text = e.to_string();
+        match text
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split_once('`'))
+        {
+            Some((field, _)) => no_such_property(field, type_name),
+            None => invalid_value(property, "Application"),
+        }
+    })
+}
+
+// ---- me, organization ----
+
+fn me(directory: &Directory, caller: &Caller, query: &Query) -> GraphResult {
+    let Some(user_id) = caller.token.user_id.as_deref() else {
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "/me request is only valid with delegated authentication flow.",
+        ));
+    };
+    caller.require(READ_ME)?;
+    let user = directory
+        .user(user_id)
+        .ok_or_else(|| GraphError::not_found(user_id))?;
+    let value = json!({
+        "id": user.id,
+        "displayName": user.display_name,
+        "userPrincipalName": user.user_principal_name,
+        "mail": user.mail,
+        "givenName": null,
+        "surname": null,
+        "jobTitle": null,
+        "businessPhones": [],
+        "mobilePhone": null,
+        "officeLocation": null,
+        "preferredLanguage": null,
+    });
+    let select = query.select.as_deref();
+    let value = project(value, select, "user")?;
+    Ok(ok_json(
+        StatusCode::OK,
+        with_context(
+            value,
+            caller.context(&format!("users{}/$entity", select_suffix(select))),
+        ),
+    ))
+}
+
+fn organization(directory: &Directory, caller: &Caller) -> GraphResult {
+    caller.require(READ_ME)?;
+    let tenant = directory
+        .tenant(caller.tenant())
+        .ok_or_else(|| GraphError::not_found(caller.tenant()))?;
+    let domains: Vec<Value> = tenant
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| json!({"name": d, "isDefault": i == 0, "isInitial": i == 0, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"}))
+        .collect();
+    Ok(ok_json(
+        StatusCode::OK,
+        json!({
+            "@odata.context": caller.context("organization"),
+            "value": [{"id": tenant.id, "displayName": tenant.display_name, "verifiedDomains": domains}],
+        }),
+    ))
+}
+
+// ---- applications ----
+
+/// The app an `{id}` segment names: an object id, or `applications(appId='…')`.
+fn find_application(directory: &Directory, caller: &Caller, id: &str) -> Result<usize, GraphError> {
+    let found = match alternate_key(id) {
+        Some((_, key, value)) if key.eq_ignore_ascii_case("appId") => directory
+            .applications
+            .iter()
+            .position(|a| a.tenant_id == caller.tenant() && a.app_id.eq_ignore_ascii_case(&value)),
+        Some((_, key, _)) => {
+            return Err(GraphError::bad_request(format!(
+                "The alternate key '{key}' is not supported for applications."
+            )))
+        }
+        None => {
+            if !directory::is_guid(id) {
+                return Err(GraphError::bad_request(format!(
+                    "Invalid object identifier '{id}'."
+                )));
+            }
+            directory
+                .applications
+                .iter()
+                .position(|a| a.tenant_id == caller.tenant() && a.id.eq_ignore_ascii_case(id))
+        }
+    };
+    found.ok_or_else(|| GraphError::not_found(id))
+}
+
+/// Like [`find_application`], honouring the eventual-consistency knob for reads and writes.
+fn visible_application(
+    directory: &mut Directory,
+    caller: &Caller,
+    id: &str,
+) -> Result<usize, GraphError> {
+    let index = find_application(directory, caller, id)?;
+    let object_id = directory.applications[index].id.clone();
+    if !directory.visible(&object_id) {
+        return Err(GraphError::not_found(id));
+    }
+    Ok(index)
+}
+
+/// Owners and admins may change an app; other users may not (Entra's default).
+fn may_change(directory: &Directory, caller: &Caller, app: &Application) -> bool {
+    match caller.token.user_id.as_deref() {
+        None => true,
+        Some(user) => {
+            app.owner_ids.iter().any(|o| o == user)
+                || directory.user(user).is_some_and(|u| u.is_consent_admin())
+        }
+    }
+}
+
+fn list_applications(directory: &mut Directory, caller: &Caller, query: &Query) -> GraphResult {
+    caller.require(READ_APPS)?;
+    let conditions = match &query.filter {
+        Some(f) => parse_filter(
+            f,
+            &[
+                "displayName",
+                "appId",
+                "id",
+                "publisherDomain",
+                "signInAudience",
+            ],
+            "Application",
+        )?,
+        None => Vec::new(),
+    };
+    let select = query.select.as_deref();
+    let candidates: Vec<(String, Value)> = directory
+        .applications
+        .iter()
+        .filter(|a| a.tenant_id == caller.tenant())
+        .map(|a| (a.id.clone(), a.graph_json()))
+        .filter(|(_, v)| matches_all(v, &conditions))
+        .collect();
+    let mut values = Vec::new();
+    for (id, value) in candidates {
+        if directory.visible(&id) {
+            values.push(project(value, select, "application")?);
+        }
+    }
+    if let Some(top) = query.top {
+        values.truncate(top);
+    }
+    Ok(ok_json(
+        StatusCode::OK,
+        json!({
+            "@odata.context": caller.context(&format!("applications{}", select_suffix(select))),
+            "value": values,
+        }),
+    ))
+}
+
+fn application_item(
+    directory: &mut Directory,
+    caller: &Caller,
+    method: &Method,
+    id: &str,
+    query: &Query,
+    body: &[u8],
+) -> GraphResult {
+    match *method {
+        Method::GET => {
+            caller.require(READ_APPS)?;
+            let index = visible_application(directory, caller, id)?;
+            let select = query.select.as_deref();
+            let value = project(
+                directory.applications[index].graph_json(),
+                select,
+                "application",
+            )?;
+            Ok(ok_json(
+                StatusCode::OK,
+                with_context(
+                    value,
+                    caller.context(&format!("applications{}/$entity", select_suffix(select))),
+                ),
+            ))
+        }
+        Method::PATCH => {
+            caller.require(WRITE_APPS)?;
+            let index = visible_application(directory, caller, id)?;
+            if !may_change(directory, caller, &directory.applications[index]) {
+                return Err(GraphError::denied());
+            }
+            let input = parse_body(body)?;
+            let mut app = directory.applications[index].clone();
+            apply_application(&mut app, &input)?;
+            // The app's service principal follows its display name and reply URLs.
+            for sp in directory
+                .service_principals
+                .iter_mut()
+                .filter(|s| s.tenant_id == app.tenant_id && s.app_id == app.app_id)
+            {
+                sp.display_name = app.display_name.clone();
+                sp.reply_urls = app.web.redirect_uris.clone();
+            }
+            directory.applications[index] = app;
+            Ok(no_content())
+        }
+        Method::DELETE => {
+            caller.require(WRITE_APPS)?;
+            let index = visible_application(directory, caller, id)?;
+            if !may_change(directory, caller, &directory.applications[index]) {
+                return Err(GraphError::denied());
+            }
+            let app = directory.applications.remove(index);
+            // Deleting a registration deletes its service principal in the home tenant, and with
+            // it the grants it was the client of.
+            let sp_ids: Vec<String> = directory
+                .service_principals
+                .iter()
+                .filter(|s| s.tenant_id == app.tenant_id && s.app_id == app.app_id)
+                .map(|s| s.id.clone())
+                .collect();
+            delete_service_principals(directory, &sp_ids);
+            directory.deleted_object_ids.push(app.id);
+            Ok(no_content())
+        }
+        _ => Err(GraphError::method_not_allowed()),
+    }
+}
+
+fn create_application(directory: &mut Directory, caller: &Caller, body: &[u8]) -> GraphResult {
+    caller.require(WRITE_APPS)?;
+    let input = parse_body(body)?;
+    let display_name = input
+        .get("displayName")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| invalid_value("displayName", "Application"))?;
+    let tenant = directory
+        .tenant(caller.tenant())
+        .cloned()
+        .ok_or_else(|| GraphError::not_found(caller.tenant()))?;
+    let mut app = Application::new(&tenant, display_name, directory.now());
+    apply_application(&mut app, &input)?;
+    if let Some(user) = &caller.token.user_id {
+        app.owner_ids.push(user.clone());
+    }
+    let value = app.graph_json();
+    let id = app.id.clone();
+    directory.applications.push(app);
+    directory.note_created(&id);
+    let mut response = ok_json(
+        StatusCode::CREATED,
+        with_context(value, caller.context("applications/$entity")),
+    );
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/v1.0/applications/{id}", caller.graph))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ImplicitPatch {
+    enable_id_token_issuance: Option<bool>,
+    enable_access_token_issuance: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WebPatch {
+    redirect_uris: Option<Vec<String>>,
+    home_page_url: Option<Value>,
+    logout_url: Option<Value>,
+    implicit_grant_settings: Option<ImplicitPatch>,
+    redirect_uri_settings: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RedirectPatch {
+    redirect_uris: Option<Vec<String>>,
+}
+
+/// Writable application properties the sandbox keeps as given (not modeled).
+const PASSTHROUGH_APP_PROPERTIES: &[&str] = &[
+    "addIns",
+    "certification",
+    "defaultRedirectUri",
+    "groupMembershipClaims",
+    "info",
+    "isDeviceOnlyAuthSupported",
+    "logo",
+    "nativeAuthenticationApisEnabled",
+    "oauth2RequirePostResponse",
+    "optionalClaims",
+    "parentalControlSettings",
+    "requestSignatureVerification",
+    "samlMetadataUrl",
+    "serviceManagementReference",
+    "servicePrincipalLockConfiguration",
+    "tokenEncryptionKeyId",
+    "uniqueName",
+    "authenticationBehaviors",
+];
+
+const SIGN_IN_AUDIENCES: &[&str] = &[
+    "AzureADMyOrg",
+    "AzureADMultipleOrgs",
+    "AzureADandPersonalMicrosoftAccount",
+    "PersonalMicrosoftAccount",
+];
+
+/// Web and SPA redirect URIs: absolute, `https`, or `http` on a loopback host only; no
+/// fragment. Public-client ones may use any scheme (`ms-appx-web://…`, `myapp://…`).
+fn check_redirect_uris(
+    uris: &[String],
+    property: &str,
+    https_only: bool,
+) -> Result<(), GraphError> {
+    for uri in uris {
+        let Ok(url) = url::Url::parse(uri) else {
+            return Err(invalid_value(property, "Application"));
+        };
+        if url.fragment().is_some() {
+            return Err(invalid_value(property, "Application"));
+        }
+        if https_only {
+            let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1"));
+            let ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+            if !ok {
+                return Err(invalid_value(property, "Application"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn string_list(value: &Value, property: &str) -> Result<Vec<String>, GraphError> {
+    serde_json::from_value::<Vec<String>>(value.clone())
+        .map_err(|_| invalid_value(property, "Application"))
+}
+
+fn optional_string(value: &Value, property: &str) -> Result<Option<String>, GraphError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        _ => Err(invalid_value(property, "Application")),
+    }
+}
+
+/// Applies a create or PATCH body: unknown properties, read-only ones and secrets are refused;
+/// complex properties (`web`, `spa`, `publicClient`, `api`) merge, collections replace.
+fn apply_application(app: &mut Application, input: &Map<String, Value>) -> Result<(), GraphError> {
+    for (key, value) in input {
+        if key.contains('@') {
+            // `@odata.type`, `owners@odata.bind`: annotations, not properties.
+            continue;
+        }
+        match key.as_str() {
+            "displayName" => match value.as_str().filter(|s| !s.trim().is_empty()) {
+                Some(s) => app.display_name = s.to_string(),
+                None => return Err(invalid_value("displayName", "Application")),
+            },
+            "signInAudience" => match value.as_str().filter(|s| SIGN_IN_AUDIENCES.contains(s)) {
+                Some(s) => app.sign_in_audience = s.to_string(),
+                None => return Err(invalid_value("signInAudience", "Application")),
+            },
+            "description" => app.description = optional_string(value, key)?,
+            "notes" => app.notes = optional_string(value, key)?,
+            "isFallbackPublicClient" => match value {
+                Value::Null => app.is_fallback_public_client = None,
+                Value::Bool(b) => app.is_fallback_public_client = Some(*b),
+                _ => return Err(invalid_value(key, "Application")),
+            },
+            "identifierUris" => app.identifier_uris = string_list(value, key)?,
+            "tags" => app.tags = string_list(value, key)?,
+            "web" => {
+                let patch: WebPatch = typed(value, "web", "webApplication")?;
+                if let Some(uris) = patch.redirect_uris {
+                    check_redirect_uris(&uris, "web.redirectUris", true)?;
+                    app.web.redirect_uris = uris;
+                }
+                if let Some(v) = patch.home_page_url {
+                    app.web.home_page_url = optional_string(&v, "web.homePageUrl")?;
+                }
+                if let Some(v) = patch.logout_url {
+                    app.web.logout_url = optional_string(&v, "web.logoutUrl")?;
+                }
+                if let Some(implicit) = patch.implicit_grant_settings {
+                    if let Some(b) = implicit.enable_id_token_issuance {
+                        app.web.implicit_grant_settings.enable_id_token_issuance = b;
+                    }
+                    if let Some(b) = implicit.enable_access_token_issuance {
+                        app.web.implicit_grant_settings.enable_access_token_issuance = b;
+                    }
+                }
+                let _ = patch.redirect_uri_settings;
+            }
+            "publicClient" => {
+                let patch: RedirectPatch = typed(value, "publicClient", "publicClientApplication")?;
+                if let Some(uris) = patch.redirect_uris {
+                    check_redirect_uris(&uris, "publicClient.redirectUris", false)?;
+                    app.public_client.redirect_uris = uris;
+                }
+            }
+            "spa" => {
+                let patch: RedirectPatch = typed(value, "spa", "spaApplication")?;
+                if let Some(uris) = patch.redirect_uris {
+                    check_redirect_uris(&uris, "spa.redirectUris", true)?;
+                    app.spa.redirect_uris = uris;
+                }
+            }
+            "requiredResourceAccess" => {
+                let list: Vec<RequiredResourceAccess> =
+                    typed(value, "requiredResourceAccess", "requiredResourceAccess")?;
+                for entry in &list {
+                    if !directory::is_guid(&entry.resource_app_id)
+                        || entry.resource_access.iter().any(|a| {
+                            !directory::is_guid(&a.id)
+                                || !matches!(a.kind.as_str(), "Scope" | "Role")
+                        })
+                    {
+                        return Err(invalid_value("requiredResourceAccess", "Application"));
+                    }
+                }
+                app.required_resource_access = list;
+            }
+            "api" => match (value, &mut app.api) {
+                (Value::Object(patch), Value::Object(current)) => {
+                    for (k, v) in patch {
+                        current.insert(k.clone(), v.clone());
+                    }
+                }
+                (Value::Null, _) => {}
+                _ => return Err(invalid_value("api", "Application")),
+            },
+            "appRoles" => {
+                app.app_roles = serde_json::from_value(value.clone())
+                    .map_err(|_| invalid_value("appRoles", "Application"))?
+            }
+            // Graph makes secrets itself (`addPassword`): a client-made one is refused.
+            "passwordCredentials" | "keyCredentials" => {
+                if value.as_array().is_some_and(|a| !a.is_empty()) {
+                    return Err(GraphError::bad_request(format!(
+                        "Property '{key}' cannot be set here: credentials are added with addPassword/addKey, and the server generates keyId and secretText."
+                    )));
+                }
+            }
+            "id" | "appId" | "createdDateTime" | "publisherDomain" | "deletedDateTime" => {
+                return Err(GraphError::bad_request(format!(
+                    "Property '{key}' is read-only and cannot be set."
+                )))
+            }
+            other if PASSTHROUGH_APP_PROPERTIES.contains(&other) => {
+                app.other.insert(other.to_string(), value.clone());
+            }
+            other => return Err(no_such_property(other, "application")),
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PasswordCredentialInput {
+    display_name: Option<String>,
+    start_date_time: Option<String>,
+    end_date_time: Option<String>,
+}
+
+fn add_password(directory: &mut Directory, caller: &Caller, id: &str, body: &[u8]) -> GraphResult {
+    caller.require(WRITE_APPS)?;
+    let index = visible_application(directory, caller, id)?;
+    if !may_change(directory, caller, &directory.applications[index]) {
+        return Err(GraphError::denied());
+    }
+    let input = parse_body(body)?;
+    let mut credential = PasswordCredentialInput {
+        display_name: None,
+        start_date_time: None,
+        end_date_time: None,
+    };
+    for (key, value) in &input {
+        match key.as_str() {
+            "passwordCredential" => {
+                credential = serde_json::from_value(value.clone()).map_err(|e| {
+                    let text = e.to_string();
+                    match text.strip_prefix("unknown field `").and_then(|r| r.split_once('`')) {
+                        // keyId, secretText, hint: generated by the server.
+                        Some((field, _)) => GraphError::bad_request(format!(
+                            "Property '{field}' of 'microsoft.graph.passwordCredential' cannot be set by the client in addPassword."
+                        )),
+                        None => invalid_value("passwordCredential", "PasswordCredential"),
+                    }
+                })?;
+            }
+            other => return Err(no_such_property(other, "application.addPassword")),
+        }
+    }
+    let parse = |v: &Option<String>,
+                 name: &str|
+     -> Result<Option<chrono::DateTime<chrono::Utc>>, GraphError> {
+        match v {
+            None => Ok(None),
+            Some(s) => directory::parse_time(s)
+                .map(Some)
+                .ok_or_else(|| invalid_value(name, "PasswordCredential")),
+        }
+    };
+    let start = parse(&credential.start_date_time, "startDateTime")?;
+    let end = parse(&credential.end_date_time, "endDateTime")?;
+    let effective_start = start.unwrap_or_else(|| directory.now());
+    if end.is_some_and(|end| end <= effective_start) {
+        return Err(GraphError::bad_request(
+            "Invalid value specified for property 'endDateTime' of resource 'PasswordCredential': it must be later than startDateTime.",
+        ));
+    }
+    let object_id = directory.applications[index].id.clone();
+    let (created, secret) = directory
+        .add_password(&object_id, credential.display_name, start, end)
+        .ok_or_else(|| GraphError::not_found(id))?;
+    let mut value = created.graph_json();
+    value["secretText"] = Value::String(secret);
+    Ok(ok_json(
+        StatusCode::OK,
+        with_context(value, caller.context("microsoft.graph.passwordCredential")),
+    ))
+}
+
+fn remove_password(
+    directory: &mut Directory,
+    caller: &Caller,
+    id: &str,
+    body: &[u8],
+) -> GraphResult {
+    caller.require(WRITE_APPS)?;
+    let index = visible_application(directory, caller, id)?;
+    if !may_change(directory, caller, &directory.applications[index]) {
+        return Err(GraphError::denied());
+    }
+    let input = parse_body(body)?;
+    if let Some(other) = input.keys().find(|k| k.as_str() != "keyId") {
+        return Err(no_such_property(other, "application.removePassword"));
+    }
+    let key_id = input
+        .get("keyId")
+        .and_then(Value::as_str)
+        .filter(|k| directory::is_guid(k))
+        .ok_or_else(|| invalid_value("keyId", "PasswordCredential"))?;
+    let app = &mut directory.applications[index];
+    let before = app.password_credentials.len();
+    app.password_credentials
+        .retain(|c| !c.key_id.eq_ignore_ascii_case(key_id));
+    if app.password_credentials.len() == before {
+        // Not documented; Graph answers a 400 for a keyId the app does not have.
+        return Err(GraphError::bad_request(format!(
+            "No password credential found with keyId {key_id}."
+        )));
+    }
+    Ok(no_content())
+}
+
+// ---- service principals ----
+
+fn find_sp(directory: &Directory, caller: &Caller, id: &str) -> Result<usize, GraphError> {
+    let found = match alternate_key(id) {
+        Some((_, key, value)) if key.eq_ignore_ascii_case("appId") => directory
+            .service_principals
+            .iter()
+            .position(|s| s.tenant_id == caller.tenant() && s.app_id.eq_ignore_ascii_case(&value)),
+        Some((_, key, _)) => {
+            return Err(GraphError::bad_request(format!(
+                "The alternate key '{key}' is not supported for servicePrincipals."
+            )))
+        }
+        None => {
+            if !directory::is_guid(id) {
+                return Err(GraphError::bad_request(format!(
+                    "Invalid object identifier '{id}'."
+                )));
+            }
+            directory
+                .service_principals
+                .iter()
+                .position(|s| s.tenant_id == caller.tenant() && s.id.eq_ignore_ascii_case(id))
+        }
+    };
+    let index = found.ok_or_else(|| GraphError::not_found(id))?;
+    Ok(index)
+}
+
+fn list_service_principals(
+    directory: &mut Directory,
+    caller: &Caller,
+    query: &Query,
+) -> GraphResult {
+    caller.require(READ_APPS)?;
+    let conditions = match &query.filter {
+        Some(f) => parse_filter(
+            f,
+            &["appId", "displayName", "id", "servicePrincipalType"],
+            "ServicePrincipal",
+        )?,
+        None => Vec::new(),
+    };
+    let select = query.select.as_deref();
+    let candidates: Vec<(String, Value)> = directory
+        .service_principals
+        .iter()
+        .filter(|s| s.tenant_id == caller.tenant())
+        .map(|s| (s.id.clone(), s.graph_json()))
+        .filter(|(_, v)| matches_all(v, &conditions))
+        .collect();
+    let mut values = Vec::new();
+    for (id, value) in candidates {
+        if directory.visible(&id) {
+            values.push(project(value, select, "servicePrincipal")?);
+        }
+    }
+    if let Some(top) = query.top {
+        values.truncate(top);
+    }
+    Ok(ok_json(
+        StatusCode::OK,
+        json!({
+            "@odata.context": caller.context(&format!("servicePrincipals{}", select_suffix(select))),
+            "value": values,
+        }),
+    ))
+}
+
+fn sp_item(
+    directory: &mut Directory,
+    caller: &Caller,
+    method: &Method,
+    id: &str,
+    query: &Query,
+    body: &[u8],
+) -> GraphResult {
+    match *method {
+        Method::GET => {
+            caller.require(READ_APPS)?;
+            let index = find_sp(directory, caller, id)?;
+            let object_id = directory.service_principals[index].id.clone();
+            if !directory.visible(&object_id) {
+                return Err(GraphError::not_found(id));
+            }
+            let select = query.select.as_deref();
+            let value = project(
+                directory.service_principals[index].graph_json(),
+                select,
+                "servicePrincipal",
+            )?;
+            Ok(ok_json(
+                StatusCode::OK,
+                with_context(
+                    value,
+                    caller.context(&format!(
+                        "servicePrincipals{}/$entity",
+                        select_suffix(select)
+                    )),
+                ),
+            ))
+        }
+        Method::PATCH => {
+            caller.require(WRITE_APPS)?;
+            let index = find_sp(directory, caller, id)?;
+            let input = parse_body(body)?;
+            let sp = &mut directory.service_principals[index];
+            for (key, value) in &input {
+                match key.as_str() {
+                    "accountEnabled" => {
+                        sp.account_enabled = value
+                            .as_bool()
+                            .ok_or_else(|| invalid_value(key, "ServicePrincipal"))?
+                    }
+                    "tags" => sp.tags = string_list(value, key)?,
+                    "appRoleAssignmentRequired"
+                    | "notes"
+                    | "description"
+                    | "notificationEmailAddresses"
+                    | "preferredSingleSignOnMode"
+                    | "loginUrl"
+                    | "homepage" => {}
+                    other => return Err(no_such_property(other, "servicePrincipal")),
+                }
+            }
+            Ok(no_content())
+        }
+        Method::DELETE => {
+            caller.require(WRITE_APPS)?;
+            let index = find_sp(directory, caller, id)?;
+            let sp_id = directory.service_principals[index].id.clone();
+            delete_service_principals(directory, &[sp_id]);
+            Ok(no_content())
+        }
+        _ => Err(GraphError::method_not_allowed()),
+    }
+}
+
+/// Removes service principals and every grant that names them.
+fn delete_service_principals(directory: &mut Directory, ids: &[String]) {
+    directory
+        .service_principals
+        .retain(|s| !ids.contains(&s.id));
+    let (gone, kept): (Vec<_>, Vec<_>) = directory
+        .oauth2_permission_grants
+        .drain(..)
+        .partition(|g| ids.contains(&g.client_id) || ids.contains(&g.resource_id));
+    directory.oauth2_permission_grants = kept;
+    directory.deleted_object_ids.extend(ids.iter().cloned());
+    directory
+        .deleted_object_ids
+        .extend(gone.into_iter().map(|g| g.id));
+}
+
+fn create_service_principal(
+    directory: &mut Directory,
+    caller: &Caller,
+    body: &[u8],
+) -> GraphResult {
+    caller.require(WRITE_APPS)?;
+    let input = parse_body(body)?;
+    let app_id = input
+        .get("appId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid_value("appId", "ServicePrincipal"))?
+        .to_string();
+    for key in input.keys() {
+        match key.as_str() {
+            "appId"
+            | "accountEnabled"
+            | "tags"
+            | "appRoleAssignmentRequired"
+            | "notes"
+            | "description"
+            | "notificationEmailAddresses"
+            | "preferredSingleSignOnMode" => {}
+            other if other.contains('@') => {}
+            other => return Err(no_such_property(other, "servicePrincipal")),
+        }
+    }
+    if directory
+        .service_principals
+        .iter()
+        .any(|s| s.tenant_id == caller.tenant() && s.app_id.eq_ignore_ascii_case(&app_id))
+    {
+        // Graph answers 409 (Terraform's and Azure PowerShell's reports of this exact error).
+        return Err(GraphError::new(
+            StatusCode::CONFLICT,
+            "Request_MultipleObjectsWithSameKeyValue",
+            format!("The service principal cannot be created, updated, or restored because the service principal name {app_id} is already in use."),
+        ));
+    }
+    let Some(app) = directory.application_by_app_id(caller.tenant(), &app_id) else {
+        return Err(GraphError::bad_request(format!(
+            "The appId '{app_id}' of the service principal does not reference a valid application object."
+        )));
+    };
+    let mut sp = ServicePrincipal::for_application(app);
+    if let Some(enabled) = input.get("accountEnabled").and_then(Value::as_bool) {
+        sp.account_enabled = enabled;
+    }
+    if let Some(tags) = input.get("tags") {
+        sp.tags = string_list(tags, "tags")?;
+    }
+    let value = sp.graph_json();
+    let id = sp.id.clone();
+    directory.service_principals.push(sp);
+    directory.note_created(&id);
+    Ok(ok_json(
+        StatusCode::CREATED,
+        with_context(value, caller.context("servicePrincipals/$entity")),
+    ))
+}
+
+// ---- oauth2PermissionGrants ----
+
+/// Granting consent needs the permission and, for a user, an admin role.
+fn require_grant_writer(directory: &Directory, caller: &Caller) -> Result<(), GraphError> {
+    caller.require(WRITE_GRANTS)?;
+    if let Some(user) = caller.token.user_id.as_deref() {
+        if !directory.user(user).is_some_and(|u| u.is_consent_admin()) {
+            return Err(GraphError::denied());
+        }
+    }
+    Ok(())
+}
+
+fn list_grants(directory: &mut Directory, caller: &Caller, query: &Query) -> GraphResult {
+    caller.require(READ_GRANTS)?;
+    let conditions = match &query.filter {
+        Some(f) => parse_filter(
+            f,
+            &["clientId", "resourceId", "consentType", "principalId", "id"],
+            "OAuth2PermissionGrant",
+        )?,
+        None => Vec::new(),
+    };
+    let select = query.select.as_deref();
+    let candidates: Vec<(String, Value)> = directory
+        .oauth2_permission_grants
+        .iter()
+        .filter(|g| g.tenant_id == caller.tenant())
+        .map(|g| (g.id.clone(), g.graph_json()))
+        .filter(|(_, v)| matches_all(v, &conditions))
+        .collect();
+    let mut values = Vec::new();
+    for (id, value) in candidates {
+        if directory.visible(&id) {
+            values.push(project(value, select, "oAuth2PermissionGrant")?);
+        }
+    }
+    if let Some(top) = query.top {
+        values.truncate(top);
+    }
+    Ok(ok_json(
+        StatusCode::OK,
+        json!({
+            "@odata.context": caller.context(&format!("oauth2PermissionGrants{}", select_suffix(select))),
+            "value": values,
+        }),
+    ))
+}
+
+/// Every value of `scope` must be a delegated permission the resource publishes.
+fn check_grant_scope(
+    directory: &Directory,
+    resource_id: &str,
+    scope: &str,
+) -> Result<String, GraphError> {
+    let resource = directory
+        .service_principal(resource_id)
+        .ok_or_else(|| invalid_value("resourceId", "OAuth2PermissionGrant"))?;
+    let mut values = Vec::new();
+    for value in scope.split_whitespace() {
+        let known = resource
+            .oauth2_permission_scopes
+            .iter()
+            .find(|s| s.value.eq_ignore_ascii_case(value))
+            .ok_or_else(|| {
+                GraphError::bad_request(format!(
+                    "Invalid value specified for property 'scope' of resource 'OAuth2PermissionGrant': '{value}' is not a delegated permission of {}.",
+                    resource.display_name
+                ))
+            })?;
+        if !values.contains(&known.value) {
+            values.push(known.value.clone());
+        }
+    }
+    Ok(values.join(" "))
+}
+
+fn create_grant(directory: &mut Directory, caller: &Caller, body: &[u8]) -> GraphResult {
+    require_grant_writer(directory, caller)?;
+    let input = parse_body(body)?;
+    for key in input.keys() {
+        match key.as_str() {
+            "clientId" | "consentType" | "principalId" | "resourceId" | "scope" | "startTime"
+            | "expiryTime" => {}
+            other if other.contains('@') => {}
+            other => return Err(no_such_property(other, "oAuth2PermissionGrant")),
+        }
+    }
+    let text = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
+    let client_id =
+        text("clientId").ok_or_else(|| invalid_value("clientId", "OAuth2PermissionGrant"))?;
+    let resource_id =
+        text("resourceId").ok_or_else(|| invalid_value("resourceId", "OAuth2PermissionGrant"))?;
+    let consent_type =
+        text("consentType").ok_or_else(|| invalid_value("consentType", "OAuth2PermissionGrant"))?;
+    let principal_id = text("principalId");
+    let in_tenant = |id: &str| {
+        directory
+            .service_principal(id)
+            .is_some_and(|s| s.tenant_id == caller.tenant())
+    };
+    if !in_tenant(&client_id) {
+        return Err(invalid_value("clientId", "OAuth2PermissionGrant"));
+    }
+    if !in_tenant(&resource_id) {
+        return Err(invalid_value("resourceId", "OAuth2PermissionGrant"));
+    }
+    match (consent_type.as_str(), principal_id.as_deref()) {
+        ("AllPrincipals", None) => {}
+        ("Principal", Some(p)) if directory.user(p).is_some() => {}
+        ("Principal", _) => return Err(invalid_value("principalId", "OAuth2PermissionGrant")),
+        ("AllPrincipals", Some(_)) => {
+            return Err(invalid_value("principalId", "OAuth2PermissionGrant"))
+        }
+        _ => return Err(invalid_value("consentType", "OAuth2PermissionGrant")),
+    }
+    let scope = check_grant_scope(directory, &resource_id, &text("scope").unwrap_or_default())?;
+    if directory.oauth2_permission_grants.iter().any(|g| {
+        g.client_id == client_id
+            && g.resource_id == resource_id
+            && g.consent_type == consent_type
+            && g.principal_id == principal_id
+    }) {
+        // One grant per (client, resource, principal): change the existing one's scope instead.
+        return Err(GraphError::new(
+            StatusCode::CONFLICT,
+            "Request_MultipleObjectsWithSameKeyValue",
+            "Permission entry already exists.",
+        ));
+    }
+    let grant = OAuth2PermissionGrant {
+        id: directory::random_token(32),
+        client_id,
+        consent_type,
+        principal_id,
+        resource_id,
+        scope,
+        tenant_id: caller.tenant().to_string(),
+    };
+    let value = grant.graph_json();
+    let id = grant.id.clone();
+    directory.oauth2_permission_grants.push(grant);
+    directory.note_created(&id);
+    Ok(ok_json(
+        StatusCode::CREATED,
+        with_context(value, caller.context("oauth2PermissionGrants/$entity")),
+    ))
+}
+
+fn grant_item(
+    directory: &mut Directory,
+    caller: &Caller,
+    method: &Method,
+    id: &str,
+    query: &Query,
+    body: &[u8],
+) -> GraphResult {
+    let index = directory
+        .oauth2_permission_grants
+        .iter()
+        .position(|g| g.id == id && g.tenant_id == caller.tenant());
+    match *method {
+        Method::GET => {
+            caller.require(READ_GRANTS)?;
+            let index = index.ok_or_else(|| GraphError::not_found(id))?;
+            if !directory.visible(id) {
+                return Err(GraphError::not_found(id));
+            }
+            let select = query.select.as_deref();
+            let value = project(
+                directory.oauth2_permission_grants[index].graph_json(),
+                select,
+                "oAuth2PermissionGrant",
+            )?;
+            Ok(ok_json(
+                StatusCode::OK,
+                with_context(
+                    value,
+                    caller.context(&format!(
+                        "oauth2PermissionGrants{}/$entity",
+                        select_suffix(select)
+                    )),
+                ),
+            ))
+        }
+        Method::PATCH => {
+            require_grant_writer(directory, caller)?;
+            let index = index.ok_or_else(|| GraphError::not_found(id))?;
+            let input = parse_body(body)?;
+            let mut new_scope = None;
+            for (key, value) in &input {
+                match key.as_str() {
+                    "scope" => {
+                        let scope = value
+                            .as_str()
+                            .ok_or_else(|| invalid_value("scope", "OAuth2PermissionGrant"))?;
+                        let resource = directory.oauth2_permission_grants[index]
+                            .resource_id
+                            .clone();
+                        new_scope = Some(check_grant_scope(directory, &resource, scope)?);
+                    }
+                    "startTime" | "expiryTime" => {}
+                    "clientId" | "consentType" | "principalId" | "resourceId" | "id" => {
+                        return Err(GraphError::bad_request(format!(
+                            "Property '{key}' is read-only and cannot be set."
+                        )))
+                    }
+                    other => return Err(no_such_property(other, "oAuth2PermissionGrant")),
+                }
+            }
+            if let Some(scope) = new_scope {
+                directory.oauth2_permission_grants[index].scope = scope;
+            }
+            Ok(no_content())
+        }
+        Method::DELETE => {
+            require_grant_writer(directory, caller)?;
+            let index = index.ok_or_else(|| GraphError::not_found(id))?;
+            let grant = directory.oauth2_permission_grants.remove(index);
+            directory.deleted_object_ids.push(grant.id);
+            Ok(no_content())
+        }
+        _ => Err(GraphError::method_not_allowed()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_equality_startswith_and_quotes() {
+        let c = parse_filter(
+            "displayName eq 'it''s' and appId eq 'x'",
+            &["displayName", "appId"],
+            "Application",
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            vec![
+                Condition::Eq("displayName".into(), "it's".into()),
+                Condition::Eq("appId".into(), "x".into())
+            ]
+        );
+        let c = parse_filter(
+            "startswith(displayName,'ado')",
+            &["displayName"],
+            "Application",
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            vec![Condition::StartsWith("displayName".into(), "ado".into())]
+        );
+        assert_eq!(
+            parse_filter("notes eq 'x'", &["displayName"], "Application")
+                .unwrap_err()
+                .code,
+            "Request_UnsupportedQuery"
+        );
+        assert!(parse_filter("displayName eq 'open", &["displayName"], "Application").is_err());
+        assert!(parse_filter("displayName gt 'a'", &["displayName"], "Application").is_err());
+        assert!(parse_filter("", &["displayName"], "Application").is_err());
+    }
+
+    #[test]
+    fn alternate_keys_and_percent_decoding() {
+        assert_eq!(
+            alternate_key("servicePrincipals(appId='abc')"),
+            Some(("servicePrincipals", "appId", "abc".to_string()))
+        );
+        assert_eq!(percent_decode("a%27b%2"), "a'b%2");
+        assert_eq!(percent_decode("%e2%82%ac"), "€");
+        assert_eq!(alternate_key("applications"), None);
+    }
+}
