@@ -15,6 +15,7 @@ pub mod deps;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod seal;
 pub mod secret;
 pub mod settings;
 pub mod store;

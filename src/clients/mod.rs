@@ -1,6 +1,7 @@
 //! Typed clients, one per service.
 pub mod ado;
 pub mod gitpod;
+pub mod graph;
 
 #[cfg(test)]
 pub(crate) mod test_server;
