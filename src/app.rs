@@ -69,7 +69,10 @@ fn real_deps(settings: &Settings, env: Env, ui: Ui, stdin: Box<dyn Read>) -> Res
         .map(Duration::from_millis);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock { fixed_sleep });
     let mut policy = HttpPolicy::default();
-    if let Some(secs) = env.get("ADO_SCM_HTTP_TIMEOUT").and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(secs) = env
+        .get("ADO_SCM_HTTP_TIMEOUT")
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         policy.timeout = Duration::from_secs(secs.max(1));
     }
     let http = Http::new(clock.clone(), policy)?;

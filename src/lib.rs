@@ -6,6 +6,7 @@
 //! `secret`) and `ui`. `main.rs` and `deps.rs` are the only places that touch the process's
 //! environment, streams and clock.
 
+pub mod app;
 pub mod cli;
 pub mod clients;
 pub mod clock;
@@ -15,6 +16,8 @@ pub mod deps;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod issuer;
+pub mod oauth;
 pub mod seal;
 pub mod secret;
 pub mod settings;

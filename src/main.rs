@@ -1,1 +1,16 @@
-fn main() {}
+//! `ado-scm`: parse, build the real dependencies, run, exit with the command's code.
+
+use ado_scm::app::{run, Io};
+use ado_scm::deps::Env;
+use ado_scm::settings::Terminals;
+
+fn main() {
+    let io = Io {
+        stdin: Box::new(std::io::stdin()),
+        stdout: Box::new(std::io::stdout()),
+        stderr: Box::new(std::io::stderr()),
+        terminals: Terminals::detect(),
+    };
+    let code = run(std::env::args_os().collect(), Env::from_process(), io);
+    std::process::exit(code);
+}

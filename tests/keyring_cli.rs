@@ -68,7 +68,16 @@ fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_i
         .env("ADO_SCM_RETRY_SLEEP_MS", "0")
         .env("ADO_SCM_NO_BROWSER", "1")
         .env("TERM", "xterm-256color")
-        .args(["login", "pat", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com", "--org", seed::ADO_ORG]);
+        .args([
+            "login",
+            "pat",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+            "--org",
+            seed::ADO_ORG,
+        ]);
     for name in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
         if let Some(value) = std::env::var_os(name) {
             cmd.env(name, value);
@@ -81,23 +90,36 @@ fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_i
     term.exp_string("Gitpod API token").unwrap();
     term.send_line(seed::ALICE_API_KEY).unwrap();
     term.flush().unwrap();
-    term.exp_string("Saved the Gitpod API token in the OS keyring").unwrap();
+    term.exp_string("Saved the Gitpod API token in the OS keyring")
+        .unwrap();
     term.exp_string("Paste the PAT").unwrap();
     term.send_line(seed::PAT_VALID).unwrap();
     term.flush().unwrap();
     term.exp_string("Signed in").unwrap();
     term.exp_eof().unwrap();
 
-    assert_eq!(secret_tool_lookup(&account).as_deref(), Some(seed::ALICE_API_KEY));
+    assert_eq!(
+        secret_tool_lookup(&account).as_deref(),
+        Some(seed::ALICE_API_KEY)
+    );
 
     // A second process, with no token in its environment, reads it back from the keyring.
     keyring_cmd(&env)
-        .args(["status", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"])
+        .args([
+            "status",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+        ])
         .assert()
         .success();
 
     // logout --gitpod removes it from the keyring.
-    keyring_cmd(&env).args(["logout", "--gitpod"]).assert().success();
+    keyring_cmd(&env)
+        .args(["logout", "--gitpod"])
+        .assert()
+        .success();
     assert_eq!(secret_tool_lookup(&account), None);
 }
 
@@ -110,10 +132,18 @@ fn gitpod_token_from_stdin_is_stored_in_the_keyring() {
     let account = format!("gitpod-token:{}", env.sandbox.gitpod_url());
     clear(&account);
     keyring_cmd(&env)
-        .args(["--gitpod-token-stdin", "status", "--runner", seed::RUNNER_READY_ID])
+        .args([
+            "--gitpod-token-stdin",
+            "status",
+            "--runner",
+            seed::RUNNER_READY_ID,
+        ])
         .write_stdin(format!("{}\n", seed::BOB_API_KEY))
         .assert()
         .code(3);
-    assert_eq!(secret_tool_lookup(&account).as_deref(), Some(seed::BOB_API_KEY));
+    assert_eq!(
+        secret_tool_lookup(&account).as_deref(),
+        Some(seed::BOB_API_KEY)
+    );
     clear(&account);
 }

@@ -67,13 +67,19 @@ fn login_pat_interactively_selects_asks_and_hides_the_pat() {
     term.flush().unwrap();
     let (before, _) = term.exp_regex("Signed in: runner .*").unwrap();
     term.exp_eof().unwrap();
-    assert!(!before.contains(seed::PAT_VALID), "the PAT was echoed: {before}");
+    assert!(
+        !before.contains(seed::PAT_VALID),
+        "the PAT was echoed: {before}"
+    );
 
     let tokens = env.host_tokens();
     assert_eq!(tokens.len(), 1);
     assert_eq!(tokens[0]["host"], "dev.azure.com");
     let creates = env.gitpod_calls("CreateHostAuthenticationToken");
-    assert_eq!(creates[0].body.as_ref().unwrap()["token"], hash_secret(seed::PAT_VALID));
+    assert_eq!(
+        creates[0].body.as_ref().unwrap()["token"],
+        hash_secret(seed::PAT_VALID)
+    );
 }
 
 #[test]
@@ -84,7 +90,16 @@ fn ctrl_c_at_the_pat_prompt_exits_130_and_hands_nothing_over() {
     let env = TestEnv::new();
     let mut term = spawn(
         &env,
-        &["login", "pat", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com", "--org", seed::ADO_ORG],
+        &[
+            "login",
+            "pat",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+            "--org",
+            seed::ADO_ORG,
+        ],
     );
     term.exp_string("Paste the PAT").unwrap();
     term.send_control('c').unwrap();

@@ -44,7 +44,7 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
 
 fn collect_pages(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) {
     let mut out = Vec::new();
-    let page_cmd = cmd.clone().name(name.to_string());
+    let page_cmd = cmd.clone().name(name.to_string().leak() as &'static str);
     if clap_mangen::Man::new(page_cmd).render(&mut out).is_ok() {
         pages.push((format!("{name}.1"), out));
     }
@@ -64,7 +64,10 @@ pub fn write_all(root: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(&completions_dir)?;
     std::fs::create_dir_all(&man_dir)?;
     for shell in SHELLS {
-        std::fs::write(completions_dir.join(completion_file_name(shell)), completions(shell))?;
+        std::fs::write(
+            completions_dir.join(completion_file_name(shell)),
+            completions(shell),
+        )?;
     }
     for (name, page) in man_pages() {
         std::fs::write(man_dir.join(name), page)?;

@@ -133,11 +133,13 @@ impl Context {
     /// A Gitpod client with the resolved token.
     pub fn gitpod(&mut self) -> Result<GitpodClient<'_>> {
         let (token, _) = self.gitpod_token()?;
-        Ok(GitpodClient::new(
-            &self.deps.http,
-            self.settings.gitpod_url.clone(),
-            token,
-        ))
+        Ok(self.gitpod_with(token))
+    }
+
+    /// A Gitpod client borrowing the context only immutably, for flows that also need the
+    /// clock or the UI: resolve the token with [`Context::gitpod_token`] first.
+    pub fn gitpod_with(&self, token: Secret) -> GitpodClient<'_> {
+        GitpodClient::new(&self.deps.http, self.settings.gitpod_url.clone(), token)
     }
 
     /// Keeps a token typed at the prompt or given with `--gitpod-token-stdin` once the Gitpod
@@ -222,8 +224,15 @@ impl Context {
 
     /// The runner's Azure DevOps integration: `--host`, the config's default host when the
     /// runner has it, the only one, or a choice.
-    pub fn pick_integration(&mut self, runner: &Runner, flag: Option<&str>) -> Result<ScmIntegration> {
-        let spinner = self.deps.ui.spinner("Reading the runner's Azure DevOps integrations");
+    pub fn pick_integration(
+        &mut self,
+        runner: &Runner,
+        flag: Option<&str>,
+    ) -> Result<ScmIntegration> {
+        let spinner = self
+            .deps
+            .ui
+            .spinner("Reading the runner's Azure DevOps integrations");
         let integrations: Vec<ScmIntegration> = self
             .gitpod()?
             .list_scm_integrations(std::slice::from_ref(&runner.runner_id))?
@@ -245,7 +254,10 @@ impl Context {
                 });
         }
         if let Some(saved) = self.settings.config.host.clone() {
-            if let Some(found) = integrations.iter().find(|i| i.host.eq_ignore_ascii_case(&saved)) {
+            if let Some(found) = integrations
+                .iter()
+                .find(|i| i.host.eq_ignore_ascii_case(&saved))
+            {
                 return Ok(found.clone());
             }
         }
@@ -263,7 +275,10 @@ impl Context {
                     .map(|i| format!("{} ({})", i.host, i.scm_id))
                     .collect();
                 let index = self.deps.prompter.select("Azure DevOps host", &items, 0)?;
-                Ok(integrations.into_iter().nth(index).expect("index from the list"))
+                Ok(integrations
+                    .into_iter()
+                    .nth(index)
+                    .expect("index from the list"))
             }
         }
     }
@@ -285,7 +300,9 @@ pub fn validate_runner_id(raw: &str) -> Result<String> {
     let id = raw.trim();
     let ok = !id.is_empty()
         && id.len() <= 128
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(id.to_string())
     } else {

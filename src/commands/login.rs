@@ -33,7 +33,10 @@ pub fn run(ctx: &mut Context, args: LoginArgs) -> Result<()> {
         None => {
             let resolved = resolve(ctx, &args.common)?;
             let check = &resolved.check;
-            match (check.supports_pat.is_some(), check.supports_oauth2.is_some()) {
+            match (
+                check.supports_pat.is_some(),
+                check.supports_oauth2.is_some(),
+            ) {
                 (true, false) => login_pat_resolved(ctx, &args.common, resolved, false),
                 (false, true) => login_oauth_resolved(ctx, resolved, DEFAULT_OAUTH_TIMEOUT),
                 (false, false) => Err(no_method(&resolved.target.host)),
@@ -46,7 +49,10 @@ pub fn run(ctx: &mut Context, args: LoginArgs) -> Result<()> {
                         "OAuth: sign in with your Entra ID account in the browser".to_string(),
                         "PAT: paste a personal access token".to_string(),
                     ];
-                    let choice = ctx.deps.prompter.select("How do you want to sign in?", &items, 0)?;
+                    let choice =
+                        ctx.deps
+                            .prompter
+                            .select("How do you want to sign in?", &items, 0)?;
                     if choice == 0 {
                         login_oauth_resolved(ctx, resolved, DEFAULT_OAUTH_TIMEOUT)
                     } else {
@@ -62,8 +68,16 @@ pub fn run(ctx: &mut Context, args: LoginArgs) -> Result<()> {
 fn merge(outer: &LoginCommon, inner: &LoginCommon) -> LoginCommon {
     LoginCommon {
         target: crate::cli::TargetArgs {
-            runner: inner.target.runner.clone().or_else(|| outer.target.runner.clone()),
-            host: inner.target.host.clone().or_else(|| outer.target.host.clone()),
+            runner: inner
+                .target
+                .runner
+                .clone()
+                .or_else(|| outer.target.runner.clone()),
+            host: inner
+                .target
+                .host
+                .clone()
+                .or_else(|| outer.target.host.clone()),
         },
         org: inner.org.clone().or_else(|| outer.org.clone()),
     }
@@ -89,7 +103,10 @@ fn resolve(ctx: &mut Context, common: &LoginCommon) -> Result<Resolved> {
     }
     let runner = ctx.pick_runner(common.target.runner.as_deref())?;
     let integration = ctx.pick_integration(&runner, common.target.host.as_deref())?;
-    let spinner = ctx.deps.ui.spinner("Asking the runner how it can reach Azure DevOps");
+    let spinner = ctx
+        .deps
+        .ui
+        .spinner("Asking the runner how it can reach Azure DevOps");
     let check = ctx
         .gitpod()?
         .check_authentication_for_host(&runner.runner_id, &integration.host)?;
@@ -119,10 +136,10 @@ fn validate_org_or_collection(raw: &str) -> Result<()> {
 
 fn login_pat(ctx: &mut Context, common: &LoginCommon, with_token: bool) -> Result<()> {
     if with_token && ctx.settings.gitpod_token_stdin {
-        return Err(Error::usage(
-            "--with-token and --gitpod-token-stdin both want stdin",
-        )
-        .with_hint("give the Gitpod token through GITPOD_API_KEY instead"));
+        return Err(
+            Error::usage("--with-token and --gitpod-token-stdin both want stdin")
+                .with_hint("give the Gitpod token through GITPOD_API_KEY instead"),
+        );
     }
     if !with_token && !ctx.interactive() {
         return Err(Error::missing(
@@ -153,15 +170,16 @@ fn login_pat_resolved(
         .with_hint("use `ado-scm login oauth`"));
     };
     let ado_target = ado_target(ctx, common, &integration)?;
-    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
-
-    let page = pat_support
-        .create_url
-        .clone()
+    let page = Some(pat_support.create_url.clone())
         .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| ado.pat_page_url(&ado_target));
+        .unwrap_or_else(|| {
+            AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone()).pat_page_url(&ado_target)
+        });
     let ui = &ctx.deps.ui;
-    ui.info(format!("Create a personal access token for {}:", target.host));
+    ui.info(format!(
+        "Create a personal access token for {}:",
+        target.host
+    ));
     ui.info(format!("  page:   {page}"));
     ui.info(format!("  name:   Gitpod runner {}", target.runner_name));
     ui.info("  scopes: Code (Read & write)   [Custom defined → Code → Read & write]");
@@ -177,9 +195,13 @@ fn login_pat_resolved(
         clean_pat(typed.expose().to_string())?
     };
 
-    let gitpod = ctx.gitpod()?;
+    let (token, _) = ctx.gitpod_token()?;
+    let gitpod = ctx.gitpod_with(token);
+    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
     let outcome = hand_over_pat(&gitpod, &ado, &ctx.deps.ui, &target, &ado_target, &pat)?;
-    ctx.deps.ui.json(&serde_json::to_value(&outcome).unwrap_or_default());
+    ctx.deps
+        .ui
+        .json(&serde_json::to_value(&outcome).unwrap_or_default());
     ctx.deps.ui.result(format!(
         "Signed in: runner {} reaches {} with your PAT.",
         target.runner_name, target.host
@@ -205,7 +227,11 @@ fn login_oauth(ctx: &mut Context, common: &LoginCommon, timeout: Duration) -> Re
 
 fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration) -> Result<()> {
     let Resolved { target, check, .. } = resolved;
-    let Some(oauth) = check.supports_oauth2.clone().filter(|o| !o.auth_url.is_empty()) else {
+    let Some(oauth) = check
+        .supports_oauth2
+        .clone()
+        .filter(|o| !o.auth_url.is_empty())
+    else {
         return Err(Error::usage(format!(
             "the integration for {} does not offer OAuth",
             target.host
@@ -222,7 +248,8 @@ fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration
     ));
     ctx.deps.ui.info(format!("  {auth_url}"));
     open_browser(ctx, auth_url.as_str());
-    let gitpod = ctx.gitpod()?;
+    let (token, _) = ctx.gitpod_token()?;
+    let gitpod = ctx.gitpod_with(token);
     let outcome = wait_for_oauth(
         &gitpod,
         ctx.deps.clock.as_ref(),
@@ -231,7 +258,9 @@ fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration
         timeout,
         OAUTH_POLL_INTERVAL,
     )?;
-    ctx.deps.ui.json(&serde_json::to_value(&outcome).unwrap_or_default());
+    ctx.deps
+        .ui
+        .json(&serde_json::to_value(&outcome).unwrap_or_default());
     ctx.deps.ui.result(format!(
         "Signed in: runner {} reaches {} with your Entra ID account.",
         target.runner_name, target.host
@@ -248,29 +277,41 @@ fn open_browser(ctx: &Context, url: &str) {
         return;
     }
     if let Err(why) = ctx.deps.browser.open(url) {
-        ctx.deps
-            .ui
-            .warn(format!("could not open a browser ({why}); open the URL above yourself"));
+        ctx.deps.ui.warn(format!(
+            "could not open a browser ({why}); open the URL above yourself"
+        ));
     }
 }
 
 /// Where to check the PAT: the organization in the host, `--org`, the saved one, or a prompt.
-fn ado_target(ctx: &mut Context, common: &LoginCommon, integration: &ScmIntegration) -> Result<AdoTarget> {
+fn ado_target(
+    ctx: &mut Context,
+    common: &LoginCommon,
+    integration: &ScmIntegration,
+) -> Result<AdoTarget> {
     let host = AdoHost::parse(&integration.host)?;
-    let from_flags = common.org.clone().or_else(|| ctx.settings.config.org.clone());
+    let from_flags = common
+        .org
+        .clone()
+        .or_else(|| ctx.settings.config.org.clone());
     if integration.scm_id == SCM_ADO_SERVER {
         let collection = match from_flags {
             Some(c) => validate_collection(&c)?,
             None if ctx.interactive() => {
-                let typed = ctx.deps.prompter.input("Collection (e.g. DefaultCollection)", Some("DefaultCollection"))?;
+                let typed = ctx.deps.prompter.input(
+                    "Collection (e.g. DefaultCollection)",
+                    Some("DefaultCollection"),
+                )?;
                 validate_collection(&typed)?
             }
-            None => return Err(Error::missing("the Azure DevOps Server collection", "--org COLLECTION (or set ADO_SCM_ORG)")),
+            None => {
+                return Err(Error::missing(
+                    "the Azure DevOps Server collection",
+                    "--org COLLECTION (or set ADO_SCM_ORG)",
+                ))
+            }
         };
-        let directory = integration
-            .virtual_directory
-            .clone()
-            .unwrap_or_default();
+        let directory = integration.virtual_directory.clone().unwrap_or_default();
         let directory = directory.trim_matches('/');
         let path = if directory.is_empty() {
             collection
@@ -278,15 +319,19 @@ fn ado_target(ctx: &mut Context, common: &LoginCommon, integration: &ScmIntegrat
             format!("{directory}/{collection}")
         };
         let raw = format!("https://{}/{}", host.host, path);
-        let collection_url = Url::parse(&raw)
-            .map_err(|err| Error::usage(format!("`{raw}` is not a collection URL")).caused_by(err))?;
+        let collection_url = Url::parse(&raw).map_err(|err| {
+            Error::usage(format!("`{raw}` is not a collection URL")).caused_by(err)
+        })?;
         return Ok(AdoTarget::Server { collection_url });
     }
     let org = match (host.org, from_flags) {
         (Some(org), _) => org,
         (None, Some(org)) => validate_org(&org)?,
         (None, None) if ctx.interactive() => {
-            let typed = ctx.deps.prompter.input("Azure DevOps organization (dev.azure.com/ORG)", None)?;
+            let typed = ctx
+                .deps
+                .prompter
+                .input("Azure DevOps organization (dev.azure.com/ORG)", None)?;
             validate_org(&typed)?
         }
         (None, None) => {
@@ -317,8 +362,10 @@ fn clean_pat(mut raw: String) -> Result<Secret> {
     let result = if raw.is_empty() {
         Err(Error::usage("the PAT is empty").with_hint("paste the token Azure DevOps showed you"))
     } else if !raw.chars().all(|c| c.is_ascii_graphic()) {
-        Err(Error::usage("the PAT contains spaces or characters a PAT never has")
-            .with_hint("copy the token again, exactly as Azure DevOps showed it"))
+        Err(
+            Error::usage("the PAT contains spaces or characters a PAT never has")
+                .with_hint("copy the token again, exactly as Azure DevOps showed it"),
+        )
     } else {
         Ok(Secret::new(raw.clone()))
     };

@@ -19,10 +19,24 @@ struct Removed {
 }
 
 pub fn run(ctx: &mut Context, args: LogoutArgs) -> Result<()> {
-    let runner = args.target.runner.as_deref().map(validate_runner_id).transpose()?;
-    let host = args.target.host.as_deref().map(AdoHost::parse).transpose()?.map(|h| h.as_saved());
+    let runner = args
+        .target
+        .runner
+        .as_deref()
+        .map(validate_runner_id)
+        .transpose()?;
+    let host = args
+        .target
+        .host
+        .as_deref()
+        .map(AdoHost::parse)
+        .transpose()?
+        .map(|h| h.as_saved());
 
-    let spinner = ctx.deps.ui.spinner("Finding your host authentication tokens");
+    let spinner = ctx
+        .deps
+        .ui
+        .spinner("Finding your host authentication tokens");
     let gitpod = ctx.gitpod()?;
     let me = gitpod.get_authenticated_identity()?;
     let tokens = gitpod.list_host_authentication_tokens(runner.as_deref(), Some(&me.subject.id))?;
@@ -46,10 +60,17 @@ pub fn run(ctx: &mut Context, args: LogoutArgs) -> Result<()> {
     };
     let mut removed = Vec::new();
     for token in tokens {
-        let mine = token.subject.as_ref().is_some_and(|s| s.id == me.subject.id);
+        let mine = token
+            .subject
+            .as_ref()
+            .is_some_and(|s| s.id == me.subject.id);
         let token_host = token.host.to_ascii_lowercase();
-        let is_ado = ado_hosts.iter().any(|(r, h)| *r == token.runner_id && *h == token_host);
-        let wanted_host = host.as_ref().is_none_or(|h| h.eq_ignore_ascii_case(&token.host));
+        let is_ado = ado_hosts
+            .iter()
+            .any(|(r, h)| *r == token.runner_id && *h == token_host);
+        let wanted_host = host
+            .as_ref()
+            .is_none_or(|h| h.eq_ignore_ascii_case(&token.host));
         let wanted_runner = runner.as_ref().is_none_or(|r| *r == token.runner_id);
         if mine && is_ado && wanted_host && wanted_runner {
             gitpod.delete_host_authentication_token(&token.id)?;
@@ -85,7 +106,9 @@ pub fn run(ctx: &mut Context, args: LogoutArgs) -> Result<()> {
         "gitpod_token_forgotten": forgot_gitpod,
     }));
     if removed.is_empty() {
-        ctx.deps.ui.result("No host authentication tokens of yours to remove.");
+        ctx.deps
+            .ui
+            .result("No host authentication tokens of yours to remove.");
     }
     for r in &removed {
         ctx.deps.ui.result(format!(

@@ -22,8 +22,8 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
             ctx.deps.ui.raw(&String::from_utf8_lossy(&text));
             Ok(())
         }
-        Command::Setup(_) | Command::Issuer(_) | Command::Secret(_) | Command::Test(_) => {
-            Err(Error::usage("this command is not available in this build yet"))
-        }
+        Command::Setup(_) | Command::Issuer(_) | Command::Secret(_) | Command::Test(_) => Err(
+            Error::usage("this command is not available in this build yet"),
+        ),
     }
 }

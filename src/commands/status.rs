@@ -47,18 +47,26 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
     ctx.remember_gitpod_token()?;
 
     if statuses.is_empty() {
-        ctx.deps.ui.json(&serde_json::json!({ "hosts": [], "all_authenticated": false }));
-        return Err(Error::auth("no Azure DevOps integration found on the runners in scope")
-            .with_hint("an admin connects a runner with `ado-scm setup`"));
+        ctx.deps
+            .ui
+            .json(&serde_json::json!({ "hosts": [], "all_authenticated": false }));
+        return Err(
+            Error::auth("no Azure DevOps integration found on the runners in scope")
+                .with_hint("an admin connects a runner with `ado-scm setup`"),
+        );
     }
     let all = statuses.iter().all(|s| s.authenticated);
-    ctx.deps.ui.json(&serde_json::json!({ "hosts": statuses, "all_authenticated": all }));
+    ctx.deps
+        .ui
+        .json(&serde_json::json!({ "hosts": statuses, "all_authenticated": all }));
     ctx.deps.ui.result(render_table(&statuses));
     if all {
         Ok(())
     } else {
-        Err(Error::auth("not authenticated for every Azure DevOps host above")
-            .with_hint("run `ado-scm login` for the hosts marked no"))
+        Err(
+            Error::auth("not authenticated for every Azure DevOps host above")
+                .with_hint("run `ado-scm login` for the hosts marked no"),
+        )
     }
 }
 
@@ -81,7 +89,8 @@ fn check_all(
             .iter()
             .map(|integration| {
                 scope.spawn(move || {
-                    let check = gitpod.check_authentication_for_host(&integration.runner_id, &integration.host)?;
+                    let check = gitpod
+                        .check_authentication_for_host(&integration.runner_id, &integration.host)?;
                     let runner_name = runners
                         .iter()
                         .find(|r| r.runner_id == integration.runner_id)
@@ -117,7 +126,10 @@ fn check_all(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::service("a status check failed unexpectedly"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::service("a status check failed unexpectedly")))
+            })
             .collect()
     });
     results.into_iter().collect()
@@ -137,7 +149,15 @@ fn render_table(statuses: &[HostStatus]) -> String {
             ]
         })
         .collect();
-    let header = ["RUNNER", "HOST", "METHODS", "AUTHENTICATED", "VIA", "EXPIRES"].map(String::from);
+    let header = [
+        "RUNNER",
+        "HOST",
+        "METHODS",
+        "AUTHENTICATED",
+        "VIA",
+        "EXPIRES",
+    ]
+    .map(String::from);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -69,9 +69,12 @@ pub fn hand_over_pat(
     })?;
     // A re-run replaces, never piles up: remove this user's older PAT tokens for the host.
     let mut replaced = Vec::new();
-    for old in gitpod.list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))? {
+    for old in
+        gitpod.list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?
+    {
         let mine = old.subject.as_ref().is_some_and(|s| s.id == me.subject.id);
-        if mine && old.id != created.id && old.host == target.host && old.source == TokenSource::Pat {
+        if mine && old.id != created.id && old.host == target.host && old.source == TokenSource::Pat
+        {
             gitpod.delete_host_authentication_token(&old.id)?;
             replaced.push(old.id);
         }
@@ -83,7 +86,9 @@ pub fn hand_over_pat(
             "the runner took the PAT but does not report {} as authenticated",
             target.host
         ))
-        .with_hint("run `ado-scm status` in a minute; if it persists, ask an admin to run `ado-scm test`"));
+        .with_hint(
+            "run `ado-scm status` in a minute; if it persists, ask an admin to run `ado-scm test`",
+        ));
     }
     ui.ok(format!(
         "Runner {} can now reach {} with your PAT",

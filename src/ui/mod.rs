@@ -6,6 +6,7 @@ pub mod progress;
 pub mod prompt;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 pub use progress::Spinner;
@@ -27,6 +28,8 @@ pub struct Ui {
     pub mode: UiMode,
     out: Mutex<Box<dyn Write + Send>>,
     err: Mutex<Box<dyn Write + Send>>,
+    /// `--json` promises exactly one document: set once one is printed.
+    json_written: AtomicBool,
 }
 
 impl Ui {
@@ -35,6 +38,7 @@ impl Ui {
             mode,
             out: Mutex::new(out),
             err: Mutex::new(err),
+            json_written: AtomicBool::new(false),
         }
     }
 
@@ -95,9 +99,11 @@ impl Ui {
         }
     }
 
-    /// The command's one JSON document (only with `--json`).
+    /// The command's one JSON document (only with `--json`; a second one is dropped, so a
+    /// command that printed its result and then fails, like `status` with exit 3, still prints
+    /// exactly one document).
     pub fn json(&self, value: &serde_json::Value) {
-        if self.mode.json {
+        if self.mode.json && !self.json_written.swap(true, Ordering::SeqCst) {
             let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
             self.out_line(&text);
         }

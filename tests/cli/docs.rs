@@ -26,7 +26,10 @@ fn completions_and_man_pages_are_fresh() {
             .map(|d| d.map(|e| e.unwrap().file_name()).collect())
             .unwrap_or_default();
         have.sort();
-        assert_eq!(have, want, "{dir}/ holds files the CLI no longer generates: run `cargo run --example gen-docs`");
+        assert_eq!(
+            have, want,
+            "{dir}/ holds files the CLI no longer generates: run `cargo run --example gen-docs`"
+        );
     }
 }
 
@@ -44,7 +47,11 @@ fn cli_definition_is_consistent() {
             assert!(arg.get_help().is_some(), "{path} --{id} has no help text");
         }
         for sub in cmd.get_subcommands() {
-            assert!(sub.get_about().is_some(), "{path} {} has no description", sub.get_name());
+            assert!(
+                sub.get_about().is_some(),
+                "{path} {} has no description",
+                sub.get_name()
+            );
             every_arg_has_help(sub, &format!("{path} {}", sub.get_name()));
         }
     }

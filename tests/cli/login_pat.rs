@@ -26,7 +26,10 @@ fn login_pat(env: &TestEnv, pat: &str) -> assert_cmd::assert::Assert {
 #[test]
 fn a_valid_pat_reaches_the_runner_as_the_callers_host_token() {
     let env = TestEnv::new();
-    let output = login_pat(&env, seed::PAT_VALID).success().get_output().clone();
+    let output = login_pat(&env, seed::PAT_VALID)
+        .success()
+        .get_output()
+        .clone();
     let doc = stdout_json(&output);
     assert_eq!(doc["authenticated"], true);
     assert_eq!(doc["method"], "pat");
@@ -56,19 +59,39 @@ fn a_valid_pat_reaches_the_runner_as_the_callers_host_token() {
     assert_eq!(body["source"], "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT");
 
     // Azure DevOps saw the PAT first, as Basic auth, with the redirect suppressed.
-    let ado: Vec<_> = env.requests().into_iter().filter(|r| r.service == "ado").collect();
-    assert!(ado.iter().any(|r| r.path == "/acme/_apis/connectionData"), "{ado:#?}");
-    assert!(ado.iter().any(|r| r.path == "/acme/_apis/git/repositories"), "{ado:#?}");
+    let ado: Vec<_> = env
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "ado")
+        .collect();
+    assert!(
+        ado.iter().any(|r| r.path == "/acme/_apis/connectionData"),
+        "{ado:#?}"
+    );
+    assert!(
+        ado.iter().any(|r| r.path == "/acme/_apis/git/repositories"),
+        "{ado:#?}"
+    );
     for r in &ado {
-        assert_eq!(r.headers.get("x-tfs-fedauthredirect").map(String::as_str), Some("Suppress"));
+        assert_eq!(
+            r.headers.get("x-tfs-fedauthredirect").map(String::as_str),
+            Some("Suppress")
+        );
     }
-    let first_ado = env.requests().iter().position(|r| r.service == "ado").unwrap();
+    let first_ado = env
+        .requests()
+        .iter()
+        .position(|r| r.service == "ado")
+        .unwrap();
     let first_create = env
         .requests()
         .iter()
         .position(|r| r.path.ends_with("/CreateHostAuthenticationToken"))
         .unwrap();
-    assert!(first_ado < first_create, "the PAT is checked before the runner gets it");
+    assert!(
+        first_ado < first_create,
+        "the PAT is checked before the runner gets it"
+    );
 }
 
 #[test]
@@ -93,9 +116,12 @@ fn a_rejected_pat_exits_3_and_nothing_reaches_the_runner() {
 #[test]
 fn an_unknown_pat_is_rejected_too() {
     let env = TestEnv::new();
-    login_pat(&env, "notarealpatatall0000000000000000000000000000000000000")
-        .code(3)
-        .stdout(contains("\"kind\": \"auth\""));
+    login_pat(
+        &env,
+        "notarealpatatall0000000000000000000000000000000000000",
+    )
+    .code(3)
+    .stdout(contains("\"kind\": \"auth\""));
     assert!(env.gitpod_calls("CreateHostAuthenticationToken").is_empty());
 }
 
@@ -118,7 +144,10 @@ fn the_runner_refusing_the_token_exits_1_with_its_message() {
         FaultKind::Status(500),
         1,
     ));
-    let out = login_pat(&env, seed::PAT_VALID).code(1).get_output().clone();
+    let out = login_pat(&env, seed::PAT_VALID)
+        .code(1)
+        .get_output()
+        .clone();
     let err = text(&out.stderr);
     assert!(err.contains("Gitpod API"), "{err}");
     assert!(env.host_tokens().is_empty());
@@ -143,7 +172,9 @@ fn reads_are_retried_after_a_503() {
 #[test]
 fn an_empty_pat_on_stdin_is_a_usage_error_before_any_check() {
     let env = TestEnv::new();
-    login_pat(&env, "  ").code(2).stderr(contains("the PAT is empty"));
+    login_pat(&env, "  ")
+        .code(2)
+        .stderr(contains("the PAT is empty"));
     assert!(env.requests().iter().all(|r| r.service != "ado"));
     assert!(env.mutating_requests().is_empty());
 }
@@ -166,9 +197,14 @@ fn azure_devops_server_pats_are_checked_against_the_collection() {
         .write_stdin(seed::PAT_VALID)
         .assert()
         .success();
-    let ado: Vec<_> = env.requests().into_iter().filter(|r| r.service == "ado").collect();
+    let ado: Vec<_> = env
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "ado")
+        .collect();
     assert!(
-        ado.iter().any(|r| r.path == "/tfs/DefaultCollection/_apis/connectionData"),
+        ado.iter()
+            .any(|r| r.path == "/tfs/DefaultCollection/_apis/connectionData"),
         "{ado:#?}"
     );
     let tokens = env.host_tokens();
@@ -225,7 +261,10 @@ fn the_defaults_of_a_successful_login_are_saved_without_secrets() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(env.config_path()).unwrap().permissions().mode();
+        let mode = std::fs::metadata(env.config_path())
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     // The next run needs no flags for runner and host.

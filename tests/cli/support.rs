@@ -95,12 +95,20 @@ impl TestEnv {
         self.sandbox.state()
     }
 
-    /// The host authentication tokens the Gitpod stand-in holds.
-    pub fn host_tokens(&self) -> Vec<Value> {
+    /// Every host authentication token the Gitpod stand-in holds (the seed gives Bob one).
+    pub fn all_host_tokens(&self) -> Vec<Value> {
         self.state()["gitpod"]["hostTokens"]
             .as_array()
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The host authentication tokens of Alice, whose API key [`TestEnv::cmd`] uses.
+    pub fn host_tokens(&self) -> Vec<Value> {
+        self.all_host_tokens()
+            .into_iter()
+            .filter(|t| t["subject"]["id"] == seed::ALICE_USER_ID)
+            .collect()
     }
 }
 

@@ -16,7 +16,11 @@ fn non_interactive_without_a_runner_names_the_flag() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--runner"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--runner"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(env.mutating_requests().is_empty());
 }
 
@@ -24,7 +28,14 @@ fn non_interactive_without_a_runner_names_the_flag() {
 fn non_interactive_without_a_pat_names_with_token() {
     let env = TestEnv::new();
     env.cmd()
-        .args(["login", "pat", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"])
+        .args([
+            "login",
+            "pat",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+        ])
         .assert()
         .code(2)
         .stderr(contains("--with-token"));
@@ -35,7 +46,13 @@ fn non_interactive_without_a_pat_names_with_token() {
 fn login_without_a_method_when_both_are_offered_names_both() {
     let env = TestEnv::new();
     env.cmd()
-        .args(["login", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"])
+        .args([
+            "login",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+        ])
         .assert()
         .code(2)
         .stderr(contains("login pat").and(contains("login oauth")));
@@ -51,9 +68,17 @@ fn malformed_urls_are_refused_before_any_request() {
         ("--ado-url", "ftp://127.0.0.1"),
         ("--authority-url", "http://10.1.2.3"),
     ] {
-        let out = env.cmd().args(["status", flag, value, "--json"]).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["status", flag, value, "--json"])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{flag} {value}");
-        let first = text(&out.stderr).lines().next().unwrap_or_default().to_string();
+        let first = text(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
         assert!(first.contains(flag), "{flag} {value}: {first}");
         assert_eq!(stdout_json(&out)["error"]["kind"], "usage");
     }
@@ -65,12 +90,38 @@ fn malformed_hosts_runners_and_orgs_are_usage_errors() {
     let env = TestEnv::new();
     for args in [
         vec!["login", "pat", "--runner", "not a runner", "--with-token"],
-        vec!["login", "pat", "--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com/a/b", "--with-token"],
-        vec!["login", "pat", "--runner", seed::RUNNER_READY_ID, "--org", "bad org!", "--with-token"],
+        vec![
+            "login",
+            "pat",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com/a/b",
+            "--with-token",
+        ],
+        vec![
+            "login",
+            "pat",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--org",
+            "bad org!",
+            "--with-token",
+        ],
         vec!["status", "--host", "bad host"],
     ] {
-        let out = env.cmd().args(&args).write_stdin(seed::PAT_VALID).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        let out = env
+            .cmd()
+            .args(&args)
+            .write_stdin(seed::PAT_VALID)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     assert!(env.mutating_requests().is_empty());
 }
@@ -78,11 +129,18 @@ fn malformed_hosts_runners_and_orgs_are_usage_errors() {
 #[test]
 fn unknown_flags_with_json_print_an_error_document() {
     let env = TestEnv::new();
-    let out = env.cmd().args(["status", "--json", "--frobnicate"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["status", "--json", "--frobnicate"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let doc = stdout_json(&out);
     assert_eq!(doc["error"]["kind"], "usage");
-    assert!(doc["error"]["message"].as_str().unwrap().contains("--frobnicate"));
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("--frobnicate"));
 }
 
 #[test]
@@ -105,7 +163,13 @@ fn an_unknown_runner_is_a_usage_error() {
         .code(2)
         .stderr(contains("not found"));
     env.cmd()
-        .args(["login", "pat", "--runner", "01900000-0000-7000-8000-00000000dead", "--with-token"])
+        .args([
+            "login",
+            "pat",
+            "--runner",
+            "01900000-0000-7000-8000-00000000dead",
+            "--with-token",
+        ])
         .write_stdin(seed::PAT_VALID)
         .assert()
         .code(2)
@@ -115,9 +179,17 @@ fn an_unknown_runner_is_a_usage_error() {
 #[test]
 fn global_options_work_after_the_subcommand_too() {
     let env = TestEnv::new();
-    let out = env.cmd().args(["--json", "status", "--runner", seed::RUNNER_READY_ID]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--json", "status", "--runner", seed::RUNNER_READY_ID])
+        .output()
+        .unwrap();
     stdout_json(&out);
-    let out = env.cmd().args(["status", "--runner", seed::RUNNER_READY_ID, "--json"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["status", "--runner", seed::RUNNER_READY_ID, "--json"])
+        .output()
+        .unwrap();
     stdout_json(&out);
 }
 
