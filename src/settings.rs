@@ -67,7 +67,9 @@ impl Settings {
             (None, None) => parse_service_url(DEFAULT_GITPOD_URL, "--gitpod-url")?,
         };
         let authority_url = parse_service_url(
-            args.authority_url.as_deref().unwrap_or(DEFAULT_AUTHORITY_URL),
+            args.authority_url
+                .as_deref()
+                .unwrap_or(DEFAULT_AUTHORITY_URL),
             "--authority-url",
         )?;
         let graph_url = parse_service_url(
