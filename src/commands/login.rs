@@ -169,6 +169,12 @@ fn login_pat_resolved(
         ))
         .with_hint("use `ado-scm login oauth`"));
     };
+    if !with_token && !ctx.interactive() {
+        return Err(Error::missing(
+            "the PAT",
+            "`ado-scm login pat --with-token` with the PAT on stdin",
+        ));
+    }
     let ado_target = ado_target(ctx, common, &integration)?;
     let page = Some(pat_support.create_url.clone())
         .filter(|u| !u.is_empty())

@@ -155,3 +155,81 @@ pub fn wait_for_oauth(
         clock.sleep(interval);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::test_server::{http, Stub, StubServer};
+    use crate::ui::UiMode;
+
+    const CHECK: &str = "/gitpod.v1.RunnerService/CheckAuthenticationForHost";
+
+    fn target() -> LoginTarget {
+        LoginTarget {
+            runner_id: "r1".into(),
+            runner_name: "runner".into(),
+            host: "dev.azure.com".into(),
+            integration_id: "i1".into(),
+            scm_id: "azuredevops_entra".into(),
+        }
+    }
+
+    fn quiet_ui() -> Ui {
+        Ui::new(
+            UiMode {
+                quiet: true,
+                ..UiMode::default()
+            },
+            Box::new(std::io::sink()),
+            Box::new(std::io::sink()),
+        )
+    }
+
+    #[test]
+    fn oauth_wait_polls_at_the_interval_until_authenticated() {
+        let server = StubServer::start(vec![
+            Stub::post(CHECK).json(serde_json::json!({})),
+            Stub::post(CHECK).json(serde_json::json!({})),
+            Stub::post(CHECK).json(serde_json::json!({ "authenticated": true })),
+        ]);
+        let (http, clock) = http();
+        let gitpod = GitpodClient::new(&http, server.base(), Secret::new("k"));
+        let outcome = wait_for_oauth(
+            &gitpod,
+            clock.as_ref(),
+            &quiet_ui(),
+            &target(),
+            Duration::from_secs(60),
+            Duration::from_secs(2),
+        )
+        .unwrap();
+        assert!(outcome.authenticated);
+        assert_eq!(outcome.waited_seconds, 4);
+        assert_eq!(clock.sleeps(), vec![Duration::from_secs(2); 2]);
+        server.finish();
+    }
+
+    #[test]
+    fn oauth_wait_gives_up_at_the_timeout_with_exit_3() {
+        // 10 s timeout, 2 s interval: checks at 0, 2, 4, 6, 8, 10, then give up.
+        let stubs = (0..6)
+            .map(|_| Stub::post(CHECK).json(serde_json::json!({})))
+            .collect();
+        let server = StubServer::start(stubs);
+        let (http, clock) = http();
+        let gitpod = GitpodClient::new(&http, server.base(), Secret::new("k"));
+        let err = wait_for_oauth(
+            &gitpod,
+            clock.as_ref(),
+            &quiet_ui(),
+            &target(),
+            Duration::from_secs(10),
+            Duration::from_secs(2),
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        assert!(err.message.contains("within 10 s"), "{}", err.message);
+        assert_eq!(clock.sleeps().len(), 5);
+        server.finish();
+    }
+}

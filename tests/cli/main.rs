@@ -1,6 +1,7 @@
 //! One integration-test binary: the real `ado-scm` against the sandbox.
 
 mod docs;
+mod login_oauth;
 mod login_pat;
 mod status_logout;
 mod support;

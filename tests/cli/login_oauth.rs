@@ -1,0 +1,142 @@
+//! `ado-scm login oauth`: the runner's consent URL, the wait, the result. The "browser" here is
+//! the test itself following the runner's `authUrl` (the Entra stand-in approves the seeded
+//! user); the real-component suite does the same with Chromium.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use ado_scm_sandbox::seed;
+use predicates::str::contains;
+
+use crate::support::{stdout_json, TestEnv};
+
+/// Asks the runner, as Alice, for the OAuth URL of a host.
+fn auth_url(env: &TestEnv, host: &str) -> String {
+    let client = reqwest::blocking::Client::new();
+    let answer: serde_json::Value = client
+        .post(format!(
+            "{}/gitpod.v1.RunnerService/CheckAuthenticationForHost",
+            env.sandbox.gitpod_url()
+        ))
+        .bearer_auth(seed::ALICE_API_KEY)
+        .header("connect-protocol-version", "1")
+        .json(&serde_json::json!({ "runnerId": seed::RUNNER_READY_ID, "host": host }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    answer["supportsOauth2"]["authUrl"]
+        .as_str()
+        .expect("the seeded integration offers OAuth")
+        .to_string()
+}
+
+#[test]
+fn login_oauth_waits_until_the_runner_reports_the_consent() {
+    let env = TestEnv::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ado-scm"))
+        .env_clear()
+        .envs(
+            env.cmd()
+                .get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .args([
+            "login",
+            "oauth",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+            "--timeout",
+            "60",
+            "--json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // The person in the browser: runner → Entra (approves) → the runner's callback.
+    let url = auth_url(&env, "dev.azure.com");
+    let page = reqwest::blocking::get(&url).unwrap();
+    assert!(
+        page.status().is_success(),
+        "consent leg failed: {}",
+        page.status()
+    );
+
+    let started = Instant::now();
+    let output = loop {
+        if let Some(_status) = child.try_wait().unwrap() {
+            break child.wait_with_output().unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "login oauth never finished"
+        );
+        std::thread::yield_now();
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc = stdout_json(&output);
+    assert_eq!(doc["authenticated"], true);
+    assert_eq!(doc["method"], "oauth");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/auth/oauth2/start"),
+        "the URL is printed: {stderr}"
+    );
+
+    let tokens = env.host_tokens();
+    assert_eq!(tokens.len(), 1, "{tokens:#?}");
+    assert_eq!(
+        tokens[0]["source"],
+        "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH"
+    );
+    assert_eq!(tokens[0]["host"], "dev.azure.com");
+    // ado-scm itself only asked; it never created a token for OAuth.
+    assert!(env.gitpod_calls("CreateHostAuthenticationToken").is_empty());
+}
+
+#[test]
+fn login_oauth_on_a_pat_only_integration_suggests_login_pat() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "login",
+            "oauth",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            seed::ADO_SERVER_HOST,
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("login pat"));
+    assert!(env.mutating_requests().is_empty());
+}
+
+#[test]
+fn login_without_a_method_picks_the_only_one_offered() {
+    let env = TestEnv::new();
+    // The Server integration offers only PATs: `login` goes straight to the PAT flow.
+    env.cmd()
+        .args([
+            "login",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            seed::ADO_SERVER_HOST,
+            "--org",
+            "DefaultCollection",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("--with-token"));
+}
