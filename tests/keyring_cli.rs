@@ -41,12 +41,23 @@ fn clear(account: &str) {
 fn keyring_cmd(env: &TestEnv) -> assert_cmd::Command {
     let mut cmd = env.bare_cmd();
     cmd.env("ADO_SCM_STORE", "keyring");
-    for name in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
+    for name in SESSION_BUS_VARS {
         if let Some(value) = std::env::var_os(name) {
             cmd.env(name, value);
         }
     }
     cmd
+}
+
+/// What a child needs to find the caller's Secret Service.
+const SESSION_BUS_VARS: [&str; 2] = ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"];
+
+fn pass_session_bus(cmd: &mut Command) {
+    for name in SESSION_BUS_VARS {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
 }
 
 #[test]
@@ -59,15 +70,9 @@ fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_i
     clear(&account);
 
     // Interactive login in a real terminal: the Gitpod token is asked for (hidden) and stored.
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ado-scm"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("XDG_CONFIG_HOME", env.home.path().join("config"))
+    let mut cmd = env.std_cmd();
+    cmd.env_remove("GITPOD_API_KEY")
         .env("ADO_SCM_STORE", "keyring")
-        .env("ADO_SCM_RETRY_SLEEP_MS", "0")
-        .env("ADO_SCM_NO_BROWSER", "1")
-        .env("TERM", "xterm-256color")
         .args([
             "login",
             "pat",
@@ -78,14 +83,7 @@ fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_i
             "--org",
             seed::ADO_ORG,
         ]);
-    for name in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
-        if let Some(value) = std::env::var_os(name) {
-            cmd.env(name, value);
-        }
-    }
-    for (name, value) in env.sandbox.env() {
-        cmd.env(name, value);
-    }
+    pass_session_bus(&mut cmd);
     let mut term = spawn_command(cmd, Some(20_000)).unwrap();
     term.exp_string("Gitpod API token").unwrap();
     term.send_line(seed::ALICE_API_KEY).unwrap();

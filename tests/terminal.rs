@@ -6,8 +6,6 @@
 #[allow(dead_code)]
 mod support;
 
-use std::process::Command;
-
 use ado_scm_sandbox::{hash_secret, seed};
 use rexpect::session::{spawn_command, PtySession};
 use support::TestEnv;
@@ -24,20 +22,8 @@ fn enabled() -> bool {
 
 /// The binary in a pseudo-terminal, with the same clean environment as the other CLI tests.
 fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ado-scm"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("XDG_CONFIG_HOME", env.home.path().join("config"))
-        .env("ADO_SCM_STORE", "file")
-        .env("ADO_SCM_RETRY_SLEEP_MS", "0")
-        .env("ADO_SCM_NO_BROWSER", "1")
-        .env("TERM", "xterm-256color")
-        .env("GITPOD_API_KEY", seed::ALICE_API_KEY)
-        .args(args);
-    for (name, value) in env.sandbox.env() {
-        cmd.env(name, value);
-    }
+    let mut cmd = env.std_cmd();
+    cmd.args(args);
     spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn ado-scm in a pty")
 }
 

@@ -40,17 +40,41 @@ impl TestEnv {
     /// Like [`TestEnv::cmd`] without any Gitpod API token.
     pub fn bare_cmd(&self) -> Command {
         let mut cmd = Command::cargo_bin("ado-scm").expect("ado-scm binary");
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
-            .env("ADO_SCM_STORE", "file")
-            .env("ADO_SCM_RETRY_SLEEP_MS", "0")
-            .env("ADO_SCM_NO_BROWSER", "1");
-        for (name, value) in self.sandbox.env() {
-            cmd.env(name, value);
-        }
+        cmd.env_clear().envs(self.base_env());
         cmd
+    }
+
+    /// The binary as a plain `std::process::Command` (for a pseudo-terminal or a child the
+    /// test talks to while it runs), with Alice's API key and the same clean environment.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ado-scm"));
+        cmd.env_clear()
+            .envs(self.base_env())
+            .env("TERM", "xterm-256color")
+            .env("GITPOD_API_KEY", seed::ALICE_API_KEY);
+        cmd
+    }
+
+    /// The environment every run gets: a private HOME, the file store, the sandbox's URLs, no
+    /// browser and no retry waits.
+    fn base_env(&self) -> Vec<(String, String)> {
+        let home = self.home.path();
+        let mut env = vec![
+            (
+                "PATH".to_string(),
+                std::env::var("PATH").unwrap_or_default(),
+            ),
+            ("HOME".to_string(), home.display().to_string()),
+            (
+                "XDG_CONFIG_HOME".to_string(),
+                home.join("config").display().to_string(),
+            ),
+            ("ADO_SCM_STORE".to_string(), "file".to_string()),
+            ("ADO_SCM_RETRY_SLEEP_MS".to_string(), "0".to_string()),
+            ("ADO_SCM_NO_BROWSER".to_string(), "1".to_string()),
+        ];
+        env.extend(self.sandbox.env());
+        env
     }
 
     pub fn requests(&self) -> Vec<LoggedRequest> {
