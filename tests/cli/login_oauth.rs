@@ -34,13 +34,8 @@ fn auth_url(env: &TestEnv, host: &str) -> String {
 #[test]
 fn login_oauth_waits_until_the_runner_reports_the_consent() {
     let env = TestEnv::new();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ado-scm"))
-        .env_clear()
-        .envs(
-            env.cmd()
-                .get_envs()
-                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
-        )
+    let mut child = env
+        .std_cmd()
         .args([
             "login",
             "oauth",
