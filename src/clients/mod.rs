@@ -1,5 +1,6 @@
 //! Typed clients, one per service.
 pub mod ado;
+pub mod entra;
 pub mod gitpod;
 pub mod graph;
 
