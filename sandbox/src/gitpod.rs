@@ -7,7 +7,9 @@
 //!
 //! The runner's part (opening sealed secrets, checking client credentials against the Entra
 //! directory, redeeming the OAuth code) happens in-process: the "runner" is the key pair and the
-//! logic below, sharing the world with the Entra stand-in.
+//! logic below, sharing the world with the Entra stand-in. One exception: when an integration's
+//! issuer is not the sandbox's own Entra (a real OpenID provider in the real-component suite), the
+//! consent leg does what a real runner does, over HTTP: discovery, authorize, code redemption.
 
 mod connect;
 mod consent;
@@ -51,6 +53,8 @@ pub struct State {
     pub host_tokens: Vec<HostToken>,
     /// OAuth consents started at the runner and not yet called back.
     pub pending_consents: Vec<PendingConsent>,
+    /// Every code the runner redeemed (or tried to) at an issuer's token endpoint, oldest first.
+    pub oauth_redemptions: Vec<Redemption>,
 }
 
 #[derive(Debug, Serialize)]
@@ -144,6 +148,31 @@ pub struct PendingConsent {
     pub host: String,
     pub user_id: String,
     pub created_at: DateTime<Utc>,
+    /// The token endpoint found by OIDC discovery when the integration's issuer is not the
+    /// sandbox's own Entra stand-in (the code is then redeemed there over HTTP); `None` for the
+    /// sandbox's own issuer (redeemed in-process).
+    pub token_endpoint: Option<String>,
+}
+
+/// One code redemption by the runner, as a test may want to check it: where, and what came back.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Redemption {
+    pub runner_id: String,
+    pub integration_id: String,
+    pub user_id: String,
+    /// The token endpoint URL the code went to (for the sandbox's own issuer, the Entra stand-in's
+    /// `…/{tenant}/oauth2/v2.0/token`, reached in-process).
+    pub token_endpoint: String,
+    /// Whether the redemption went over HTTP to an external issuer.
+    pub remote: bool,
+    /// The token endpoint's HTTP status; `None` when it could not be reached.
+    pub status: Option<u16>,
+    /// `error: description` when the redemption failed.
+    pub error: Option<String>,
+    /// `hash_secret` of the access token obtained.
+    pub access_token_hash: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 pub const SOURCE_PAT: &str = "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT";
@@ -315,6 +344,7 @@ impl State {
             integrations,
             host_tokens,
             pending_consents: Vec::new(),
+            oauth_redemptions: Vec::new(),
         }
     }
 
