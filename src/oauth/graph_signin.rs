@@ -242,7 +242,9 @@ pub fn graph_token(
                 timeout: options.timeout,
                 redirect_host: options.redirect_host,
                 login_hint: options.login_hint.clone(),
-                prompt: options.consent.then(|| "consent".to_string()),
+                // Entra asks for consent by itself when a scope is new to this user and client;
+                // forcing `prompt=consent` would ask every time.
+                prompt: None,
                 cancel: options.cancel.clone(),
             };
             sign_in_browser(http, &client, listener, &browser_options, &mut |url| {
