@@ -113,9 +113,7 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
         ..
     } = io;
     match err.kind() {
-        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
-            if err.kind() != K::DisplayHelpOnMissingArgumentOrSubcommand =>
-        {
+        K::DisplayHelp | K::DisplayVersion => {
             let _ = write!(stdout, "{}", err.render());
             0
         }
