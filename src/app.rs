@@ -20,6 +20,8 @@ use crate::ui::prompt::{NoPrompter, TerminalPrompter};
 use crate::ui::{Ui, UiMode};
 
 pub struct Io {
+    /// Ctrl-C handling, installed by `main`.
+    pub interrupt: crate::interrupt::Interrupt,
     pub stdin: Box<dyn Read>,
     pub stdout: Box<dyn Write + Send>,
     pub stderr: Box<dyn Write + Send>,
@@ -37,6 +39,7 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
         stdout,
         stderr,
         terminals,
+        interrupt,
     } = io;
     let settings = match Settings::resolve(&cli.global, &env, terminals) {
         Ok(settings) => settings,
@@ -51,9 +54,12 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
     };
     init_logging(cli.global.verbose, cli.global.quiet, &env);
     let ui = Ui::new(settings.mode, stdout, stderr);
-    let deps = match real_deps(&settings, env, ui, stdin) {
+    let deps = match real_deps(&settings, env, ui, stdin, interrupt) {
         Ok(deps) => deps,
-        Err(_) => return 1,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return err.exit_code();
+        }
     };
     let mut ctx = Context::new(settings, deps);
     match commands::run(&mut ctx, cli.command) {
@@ -62,7 +68,13 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
     }
 }
 
-fn real_deps(settings: &Settings, env: Env, ui: Ui, stdin: Box<dyn Read>) -> Result<Deps> {
+fn real_deps(
+    settings: &Settings,
+    env: Env,
+    ui: Ui,
+    stdin: Box<dyn Read>,
+    interrupt: crate::interrupt::Interrupt,
+) -> Result<Deps> {
     let fixed_sleep = env
         .get("ADO_SCM_RETRY_SLEEP_MS")
         .and_then(|v| v.parse::<u64>().ok())
@@ -94,6 +106,7 @@ fn real_deps(settings: &Settings, env: Env, ui: Ui, stdin: Box<dyn Read>) -> Res
         clock,
         http,
         stdin,
+        interrupt,
     })
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::http::Http;
+use crate::interrupt::Interrupt;
 use crate::secret::Secret;
 use crate::ui::Ui;
 
@@ -78,6 +79,7 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub http: Http,
     pub stdin: Box<dyn Read>,
+    pub interrupt: Interrupt,
 }
 
 impl Deps {

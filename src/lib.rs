@@ -16,6 +16,7 @@ pub mod deps;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod interrupt;
 pub mod issuer;
 pub mod oauth;
 pub mod seal;

@@ -6,6 +6,7 @@ use ado_scm::settings::Terminals;
 
 fn main() {
     let io = Io {
+        interrupt: ado_scm::interrupt::Interrupt::install(),
         stdin: Box::new(std::io::stdin()),
         stdout: Box::new(std::io::stdout()),
         stderr: Box::new(std::io::stderr()),
