@@ -76,3 +76,35 @@ impl Browser for NoBrowser {
         Err("--no-browser".into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn without_a_display_nothing_is_opened() {
+        let browser = SystemBrowser::new(Env::from_pairs([("HOME", "/tmp")]));
+        assert_eq!(
+            browser.open("https://example.com"),
+            Err("no display to open a browser on".into())
+        );
+        let over_ssh = SystemBrowser::new(Env::from_pairs([
+            ("DISPLAY", ":0"),
+            ("SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 22"),
+        ]));
+        assert!(over_ssh.open("https://example.com").is_err());
+    }
+
+    #[test]
+    fn browser_variable_is_tried_in_order_and_failures_are_reported() {
+        let browser = SystemBrowser::new(Env::from_pairs([(
+            "BROWSER",
+            "/nonexistent/one:/nonexistent/two --flag",
+        )]));
+        let err = browser.open("https://example.com").unwrap_err();
+        assert!(err.contains("/nonexistent/two"), "{err}");
+        let ok = SystemBrowser::new(Env::from_pairs([("BROWSER", "true")]));
+        assert_eq!(ok.open("https://example.com"), Ok(()));
+    }
+}

@@ -203,3 +203,39 @@ fn completions_print_for_every_shell() {
     }
     env.cmd().args(["completions", "tcsh"]).assert().code(2);
 }
+
+#[test]
+fn a_runner_without_an_azure_devops_integration_is_a_failed_precondition() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args([
+            "login",
+            "pat",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--with-token",
+        ])
+        .write_stdin(seed::PAT_VALID)
+        .assert()
+        .code(4)
+        .stderr(contains("ado-scm setup"));
+    assert!(env.mutating_requests().is_empty());
+}
+
+#[test]
+fn a_gitpod_api_that_keeps_failing_is_exit_1_naming_the_service() {
+    let env = TestEnv::new();
+    env.sandbox.inject(ado_scm_sandbox::Fault::new(
+        Some("gitpod"),
+        "GetRunner",
+        ado_scm_sandbox::FaultKind::Status(503),
+        10,
+    ));
+    env.cmd()
+        .args(["status", "--runner", seed::RUNNER_READY_ID])
+        .assert()
+        .code(1)
+        .stderr(contains("Gitpod API"));
+    // Retried with back-off, then gave up: four attempts.
+    assert_eq!(env.gitpod_calls("GetRunner").len(), 4);
+}
