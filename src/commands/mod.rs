@@ -3,14 +3,18 @@
 
 pub mod completions;
 pub mod context;
+pub mod issuer;
 pub mod login;
 pub mod logout;
+pub mod secret;
+pub mod setup;
 pub mod status;
+pub mod test;
 
 pub use context::Context;
 
 use crate::cli::Command;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
     match command {
@@ -22,8 +26,9 @@ pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
             ctx.deps.ui.raw(&String::from_utf8_lossy(&text));
             Ok(())
         }
-        Command::Setup(_) | Command::Issuer(_) | Command::Secret(_) | Command::Test(_) => Err(
-            Error::usage("this command is not available in this build yet"),
-        ),
+        Command::Setup(args) => setup::run(ctx, args),
+        Command::Issuer(command) => issuer::run(ctx, command),
+        Command::Secret(command) => secret::run(ctx, command),
+        Command::Test(args) => test::run(ctx, args),
     }
 }

@@ -1,2 +1,3 @@
 //! The multi-step work, written against the clients; progress goes through the injected `Ui`.
 pub mod login;
+pub mod setup;

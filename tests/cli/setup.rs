@@ -1,0 +1,1155 @@
+//! `ado-scm setup` against the sandbox: what ends up in the tenant and on the runner, what a
+//! re-run does (nothing), drift repair, rotation, Server, dry run, and every failure an admin
+//! can cause, asserted on the sandbox's state and request log.
+
+use ado_scm_sandbox::{hash_secret, seed};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::support::{all_file_text, stdout_json, text, TestEnv};
+
+pub(crate) const ADMIN_SCOPE: &str = "https://graph.microsoft.com/Application.ReadWrite.All \
+     https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All offline_access openid profile";
+const LOOPBACK: &str = "http://localhost:53117";
+const OPENID: &str = "37f7f235-527c-4136-accd-4a02d197296e";
+const OFFLINE_ACCESS: &str = "7427e0e9-2fba-42fe-b0c0-848c9e6a8182";
+const VSO_CODE: &str = "b325850d-aa53-41ed-b77a-c5036b2f39fa";
+const VSO_CODE_WRITE: &str = "028ffaf1-6f06-490a-979e-38011f92fb7c";
+
+/// The seeded admin's delegated Graph token, the way an admin's own script gets one: the Graph
+/// tools' public client, authorization code with PKCE (the sandbox signs the admin in at once).
+pub(crate) fn admin_graph_token(env: &TestEnv) -> String {
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let verifier = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let authority = format!(
+        "{}/{}/oauth2/v2.0",
+        env.sandbox.authority_url(),
+        seed::TENANT_ID
+    );
+    let response = client
+        .get(format!("{authority}/authorize"))
+        .query(&[
+            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
+            ("response_type", "code"),
+            ("redirect_uri", LOOPBACK),
+            ("response_mode", "query"),
+            ("scope", ADMIN_SCOPE),
+            ("state", "st4te"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    let location = Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+    let body: Value = client
+        .post(format!("{authority}/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
+            ("code", &code),
+            ("redirect_uri", LOOPBACK),
+            ("code_verifier", &verifier),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    body["access_token"].as_str().expect("access token").into()
+}
+
+/// A Graph request with the admin's token (to break or inspect the tenant behind ado-scm's back).
+pub(crate) fn graph(
+    env: &TestEnv,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let client = reqwest::blocking::Client::new();
+    let mut request = client
+        .request(method, format!("{}/v1.0/{path}", env.sandbox.graph_url()))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().unwrap();
+    let status = response.status();
+    let text = response.text().unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+pub(crate) fn callback(env: &TestEnv, runner_id: &str) -> String {
+    format!(
+        "{}/runners/{runner_id}/auth/oauth2/callback",
+        env.sandbox.urls().gitpod_root()
+    )
+}
+
+/// `ado-scm setup --non-interactive --json` for the fresh runner and organization `acme`, with
+/// the admin's Graph token in `ADO_SCM_GRAPH_TOKEN`, plus `extra` flags.
+pub(crate) fn setup(env: &TestEnv, token: &str, extra: &[&str]) -> assert_cmd::Command {
+    setup_for_org(env, token, seed::ADO_ORG, extra)
+}
+
+pub(crate) fn setup_for_org(
+    env: &TestEnv,
+    token: &str,
+    org: &str,
+    extra: &[&str],
+) -> assert_cmd::Command {
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", token).args([
+        "setup",
+        "--non-interactive",
+        "--json",
+        "--runner",
+        seed::RUNNER_FRESH_ID,
+        "--org",
+        org,
+    ]);
+    cmd.args(extra);
+    cmd
+}
+
+fn run_ok(mut cmd: assert_cmd::Command) -> (Value, String) {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    (stdout_json(&out), text(&out.stderr))
+}
+
+/// Runs and expects a failure: (exit code, stderr), and no request that changes anything.
+fn run_fails(env: &TestEnv, mut cmd: assert_cmd::Command, code: i32) -> String {
+    let out = cmd.output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{stderr}",
+        text(&out.stdout)
+    );
+    assert!(
+        env.mutating_requests().is_empty(),
+        "{:#?}",
+        env.mutating_requests()
+    );
+    stderr
+}
+
+pub(crate) fn apps_named(env: &TestEnv, name: &str) -> Vec<Value> {
+    env.state()["directory"]["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["displayName"] == name)
+        .cloned()
+        .collect()
+}
+
+fn fresh_app(env: &TestEnv) -> Value {
+    let apps = apps_named(env, "Ona runner fresh-runner (Azure DevOps)");
+    assert_eq!(apps.len(), 1, "one app: {apps:#?}");
+    apps[0].clone()
+}
+
+pub(crate) fn integrations_of(env: &TestEnv, runner_id: &str) -> Vec<Value> {
+    env.state()["gitpod"]["integrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["runnerId"] == runner_id)
+        .cloned()
+        .collect()
+}
+
+/// Opens a sealed box with a seeded runner's private key.
+pub(crate) fn open_sealed(secret_key_b64: &str, sealed_b64: &str) -> String {
+    let key: [u8; 32] = STANDARD.decode(secret_key_b64).unwrap().try_into().unwrap();
+    let secret = crypto_box::SecretKey::from(key);
+    let sealed = STANDARD.decode(sealed_b64.trim()).unwrap();
+    String::from_utf8(secret.unseal(&sealed).expect("the sealed box opens")).unwrap()
+}
+
+fn scope_ids(app: &Value, resource: &str) -> Vec<String> {
+    app["requiredResourceAccess"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resourceAppId"] == resource)
+        .flat_map(|r| r["resourceAccess"].as_array().unwrap().clone())
+        .map(|a| {
+            assert_eq!(a["type"], "Scope");
+            a["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn password_names(app: &Value) -> Vec<(String, String)> {
+    app["passwordCredentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["keyId"].as_str().unwrap().to_string(),
+                p["displayName"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn our_secret_name() -> String {
+    format!("ado-scm {}", seed::RUNNER_FRESH_ID)
+}
+
+#[test]
+fn a_full_setup_registers_the_app_seals_the_secret_and_saves_the_integration() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    let mut cmd = setup(&env, &token, &[]);
+    cmd.arg("-v");
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc = stdout_json(&out);
+
+    // The app registration: redirect URI = the runner's callback, ID tokens, single tenant, the
+    // four delegated permissions, one secret named for ado-scm.
+    let app = fresh_app(&env);
+    assert_eq!(
+        app["web"]["redirectUris"],
+        json!([callback(&env, seed::RUNNER_FRESH_ID)])
+    );
+    assert_eq!(
+        app["web"]["implicitGrantSettings"]["enableIdTokenIssuance"],
+        true
+    );
+    assert_eq!(app["signInAudience"], "AzureADMyOrg");
+    assert_eq!(
+        scope_ids(&app, seed::GRAPH_APP_ID),
+        vec![OPENID.to_string(), OFFLINE_ACCESS.to_string()]
+    );
+    assert_eq!(
+        scope_ids(&app, seed::ADO_RESOURCE_APP_ID),
+        vec![VSO_CODE.to_string(), VSO_CODE_WRITE.to_string()]
+    );
+    let passwords = app["passwordCredentials"].as_array().unwrap();
+    assert_eq!(passwords.len(), 1);
+    assert_eq!(passwords[0]["displayName"], our_secret_name());
+    let secret_hash = passwords[0]["secretHash"].as_str().unwrap().to_string();
+
+    // One service principal for it.
+    let sps: Vec<Value> = env.state()["directory"]["servicePrincipals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|sp| sp["appId"] == app["appId"])
+        .cloned()
+        .collect();
+    assert_eq!(sps.len(), 1);
+
+    // One integration: right scm id, host, issuer, PAT; its secret is the app's, sealed to the
+    // runner's key.
+    let integrations = integrations_of(&env, seed::RUNNER_FRESH_ID);
+    assert_eq!(integrations.len(), 1, "{integrations:#?}");
+    let integration = &integrations[0];
+    assert_eq!(integration["scmId"], "azuredevops_entra");
+    assert_eq!(integration["host"], "dev.azure.com");
+    assert_eq!(integration["pat"], true);
+    assert_eq!(integration["oauth"]["clientId"], app["appId"]);
+    let issuer = format!(
+        "{}/{}/oauth2/v2.0",
+        env.sandbox.authority_url(),
+        seed::TENANT_ID
+    );
+    assert_eq!(integration["issuerUrl"], issuer);
+    assert_eq!(integration["virtualDirectory"], Value::Null);
+    assert_eq!(integration["oauth"]["clientSecretHash"], secret_hash);
+    let secret = open_sealed(
+        seed::RUNNER_FRESH_SECRET_KEY_B64,
+        integration["oauth"]["encryptedClientSecret"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(hash_secret(&secret), secret_hash);
+
+    // Validate received the sealed secret, never the plaintext; Create the plaintext (the
+    // server seals it).
+    let validates = env.gitpod_calls("ValidateRunnerConfiguration");
+    let last = validates.last().unwrap().body.clone().unwrap();
+    assert!(last["scmIntegration"]["oauthEncryptedClientSecret"].is_string());
+    assert!(last["scmIntegration"]["oauthPlaintextClientSecret"].is_null());
+    assert_eq!(last["scmIntegration"]["issuerUrl"], issuer);
+    assert_ne!(
+        last["scmIntegration"]["oauthEncryptedClientSecret"],
+        json!(secret_hash)
+    );
+    let creates = env.gitpod_calls("CreateSCMIntegration");
+    assert_eq!(creates.len(), 1);
+    assert_eq!(
+        creates[0].body.as_ref().unwrap()["oauthPlaintextClientSecret"],
+        secret_hash
+    );
+    // Entra saw the client-credentials test for Azure DevOps.
+    assert!(env.requests().iter().any(|r| r.service == "entra"
+        && r.path.ends_with("/oauth2/v2.0/token")
+        && r.body.as_ref().unwrap()["grant_type"] == "client_credentials"
+        && r.body.as_ref().unwrap()["scope"] == "499b84ac-1321-427f-aa17-267ca6975798/.default"));
+
+    // The summary of the contract.
+    assert_eq!(doc["runner_id"], seed::RUNNER_FRESH_ID);
+    assert_eq!(doc["scm_id"], "azuredevops_entra");
+    assert_eq!(doc["host"], "dev.azure.com");
+    assert_eq!(doc["integration_id"], integration["id"]);
+    assert_eq!(doc["integration"], "created");
+    assert_eq!(doc["oauth"]["client_id"], app["appId"]);
+    assert_eq!(doc["oauth"]["app_object_id"], app["id"]);
+    assert_eq!(doc["oauth"]["issuer_url"], issuer);
+    assert_eq!(doc["oauth"]["secret"], "created");
+    assert!(doc["oauth"]["secret_expires_at"]
+        .as_str()
+        .unwrap()
+        .starts_with(&passwords[0]["endDateTime"].as_str().unwrap()[..10]));
+    assert_eq!(doc["pat"], true);
+    assert_eq!(doc["dry_run"], false);
+    let checks = doc["checks"].as_array().unwrap();
+    assert!(checks.len() >= 5);
+    for c in checks {
+        assert_eq!(c["ok"], true, "{c}");
+        assert!(c["name"].is_string() && c["detail"].is_string());
+    }
+    let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "checks",
+            "dry_run",
+            "host",
+            "integration",
+            "integration_id",
+            "oauth",
+            "pat",
+            "runner_id",
+            "scm_id"
+        ]
+    );
+
+    // Non-secret defaults saved; the secret nowhere: not in the output (-v included), the config
+    // or the credentials file.
+    let config = std::fs::read_to_string(env.config_path()).unwrap();
+    assert!(config.contains(seed::RUNNER_FRESH_ID), "{config}");
+    assert!(config.contains(app["appId"].as_str().unwrap()), "{config}");
+    for place in [
+        text(&out.stdout),
+        text(&out.stderr),
+        all_file_text(env.home.path()),
+    ] {
+        assert!(!place.contains(&secret), "the client secret leaked");
+        assert!(!place.contains(&token), "the Graph token leaked");
+    }
+}
+
+#[test]
+fn a_rerun_with_the_same_answers_changes_and_creates_nothing() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    let (first, _) = run_ok(setup(&env, &token, &[]));
+    let before = env.state();
+    env.sandbox.clear_requests();
+
+    let (second, stderr) = run_ok(setup(&env, &token, &[]));
+    assert!(
+        env.mutating_requests().is_empty(),
+        "{:#?}",
+        env.mutating_requests()
+    );
+    assert_eq!(second["integration"], "unchanged");
+    assert_eq!(second["integration_id"], first["integration_id"]);
+    assert_eq!(second["oauth"]["secret"], "reused");
+    assert_eq!(second["oauth"]["client_id"], first["oauth"]["client_id"]);
+    assert_eq!(
+        second["oauth"]["secret_expires_at"],
+        first["oauth"]["secret_expires_at"]
+    );
+    assert!(stderr.contains("Nothing to change"), "{stderr}");
+    let after = env.state();
+    for path in [
+        "/directory/applications",
+        "/directory/servicePrincipals",
+        "/directory/oauth2PermissionGrants",
+        "/gitpod/integrations",
+    ] {
+        assert_eq!(
+            before.pointer(path).unwrap(),
+            after.pointer(path).unwrap(),
+            "{path} changed"
+        );
+    }
+    // The runner validated the saved configuration by its id, with no secret sent.
+    let validate = env.gitpod_calls("ValidateRunnerConfiguration");
+    let body = validate[0].body.as_ref().unwrap();
+    assert_eq!(body["scmIntegration"]["id"], first["integration_id"]);
+    assert!(body["scmIntegration"]["oauthEncryptedClientSecret"].is_null());
+}
+
+#[test]
+fn drift_on_the_app_is_repaired_in_place_and_listed() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    run_ok(setup(&env, &token, &[]));
+    let app = fresh_app(&env);
+    let object_id = app["id"].as_str().unwrap();
+    // Someone "tidied up" the app in the portal.
+    graph(
+        &env,
+        &token,
+        reqwest::Method::PATCH,
+        &format!("applications/{object_id}"),
+        Some(json!({
+            "web": {"redirectUris": ["https://elsewhere.example.com/cb"],
+                    "implicitGrantSettings": {"enableIdTokenIssuance": false}},
+            "requiredResourceAccess": [{
+                "resourceAppId": seed::ADO_RESOURCE_APP_ID,
+                "resourceAccess": [{"id": VSO_CODE, "type": "Scope"}]
+            }]
+        })),
+    );
+    env.sandbox.clear_requests();
+
+    let (doc, stderr) = run_ok(setup(&env, &token, &[]));
+    let mutating = env.mutating_requests();
+    assert_eq!(mutating.len(), 1, "{mutating:#?}");
+    assert_eq!(mutating[0].method, "PATCH");
+    assert_eq!(mutating[0].path, format!("/v1.0/applications/{object_id}"));
+    let app = fresh_app(&env);
+    assert_eq!(
+        app["web"]["redirectUris"],
+        json!([
+            "https://elsewhere.example.com/cb",
+            callback(&env, seed::RUNNER_FRESH_ID)
+        ]),
+        "the other redirect URI is kept"
+    );
+    assert_eq!(
+        app["web"]["implicitGrantSettings"]["enableIdTokenIssuance"],
+        true
+    );
+    assert_eq!(
+        scope_ids(&app, seed::GRAPH_APP_ID),
+        vec![OPENID.to_string(), OFFLINE_ACCESS.to_string()]
+    );
+    assert_eq!(
+        scope_ids(&app, seed::ADO_RESOURCE_APP_ID),
+        vec![VSO_CODE.to_string(), VSO_CODE_WRITE.to_string()]
+    );
+    assert_eq!(doc["integration"], "unchanged");
+    assert_eq!(doc["oauth"]["secret"], "reused");
+    for words in [
+        "add the Web redirect URI",
+        "turn on ID tokens",
+        "add the permission openid",
+        "add the permission offline_access",
+        "add the permission vso.code_write",
+        "repaired:",
+    ] {
+        assert!(stderr.contains(words), "{words}: {stderr}");
+    }
+    let detail = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "app registration")
+        .unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.contains("repaired"), "{detail}");
+}
+
+#[test]
+fn rotate_secret_replaces_ours_and_leaves_other_secrets_alone() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    let (first, _) = run_ok(setup(&env, &token, &[]));
+    let app = fresh_app(&env);
+    let object_id = app["id"].as_str().unwrap().to_string();
+    let (old_key, _) = password_names(&app)[0].clone();
+    // A secret someone else made on the same app.
+    graph(
+        &env,
+        &token,
+        reqwest::Method::POST,
+        &format!("applications/{object_id}/addPassword"),
+        Some(json!({"passwordCredential": {"displayName": "CI pipeline"}})),
+    );
+    env.sandbox.clear_requests();
+
+    let (doc, stderr) = run_ok(setup(&env, &token, &["--rotate-secret"]));
+    assert_eq!(doc["oauth"]["secret"], "rotated");
+    assert_eq!(doc["integration"], "updated");
+    assert_eq!(doc["integration_id"], first["integration_id"]);
+    let app = fresh_app(&env);
+    let names = password_names(&app);
+    assert_eq!(names.len(), 2, "{names:#?}");
+    assert!(names.iter().any(|(_, n)| n == "CI pipeline"));
+    let ours: Vec<_> = names
+        .iter()
+        .filter(|(_, n)| *n == our_secret_name())
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert_ne!(ours[0].0, old_key, "a new secret");
+    // The integration holds the new secret.
+    let new_hash = app["passwordCredentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["displayName"] == our_secret_name())
+        .unwrap()["secretHash"]
+        .clone();
+    let integration = &integrations_of(&env, seed::RUNNER_FRESH_ID)[0];
+    assert_eq!(integration["oauth"]["clientSecretHash"], new_hash);
+    // Removed only after the integration was updated, and only the old one of ours.
+    let log = env.mutating_requests();
+    let update = log
+        .iter()
+        .position(|r| r.path.ends_with("/UpdateSCMIntegration"))
+        .unwrap();
+    let removes: Vec<_> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.path.ends_with("/removePassword"))
+        .collect();
+    assert_eq!(removes.len(), 1);
+    assert!(removes[0].0 > update);
+    assert_eq!(removes[0].1.body.as_ref().unwrap()["keyId"], old_key);
+    assert!(stderr.contains("removed the old client secret"), "{stderr}");
+}
+
+#[test]
+fn a_new_secret_refused_while_it_replicates_is_retried_saying_why() {
+    let env = TestEnv::new();
+    env.sandbox
+        .with_world(|w| w.directory.knobs.secret_replication_failures = 2);
+    let token = admin_graph_token(&env);
+    let (doc, stderr) = run_ok(setup(&env, &token, &[]));
+    assert_eq!(doc["integration"], "created");
+    assert!(
+        stderr.contains("does not accept the new secret yet (AADSTS7000215)"),
+        "{stderr}"
+    );
+    let tries = env
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.service == "entra"
+                && r.body
+                    .as_ref()
+                    .is_some_and(|b| b["grant_type"] == "client_credentials")
+        })
+        .count();
+    assert_eq!(tries, 3);
+}
+
+#[test]
+fn grant_admin_consent_grants_once_per_resource() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    let (doc, _) = run_ok(setup(&env, &token, &["--grant-admin-consent"]));
+    let app = fresh_app(&env);
+    let sp_id = env.state()["directory"]["servicePrincipals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|sp| sp["appId"] == app["appId"])
+        .unwrap()["id"]
+        .clone();
+    let grants: Vec<Value> = env.state()["directory"]["oauth2PermissionGrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["clientId"] == sp_id)
+        .cloned()
+        .collect();
+    assert_eq!(grants.len(), 2, "{grants:#?}");
+    for g in &grants {
+        assert_eq!(g["consentType"], "AllPrincipals");
+    }
+    assert!(grants
+        .iter()
+        .any(|g| g["resourceId"] == seed::ADO_SP_ID && g["scope"] == "vso.code vso.code_write"));
+    assert!(grants
+        .iter()
+        .any(|g| g["resourceId"] == seed::GRAPH_SP_ID && g["scope"] == "openid offline_access"));
+    assert_eq!(doc["integration"], "created");
+
+    env.sandbox.clear_requests();
+    run_ok(setup(&env, &token, &["--grant-admin-consent"]));
+    assert!(env.mutating_requests().is_empty());
+}
+
+#[test]
+fn server_is_pat_only_with_its_virtual_directory_and_no_microsoft_at_all() {
+    let env = TestEnv::new();
+    let (doc, _) = run_ok({
+        let mut cmd = env.cmd();
+        cmd.args([
+            "setup",
+            "--non-interactive",
+            "--json",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--server",
+            "--host",
+            "ado.example.com",
+            "--virtual-directory",
+            "tfs/",
+        ]);
+        cmd
+    });
+    let integrations = integrations_of(&env, seed::RUNNER_FRESH_ID);
+    assert_eq!(integrations.len(), 1);
+    let i = &integrations[0];
+    assert_eq!(i["scmId"], "azuredevops_server");
+    assert_eq!(i["host"], "ado.example.com");
+    assert_eq!(i["virtualDirectory"], "/tfs");
+    assert_eq!(i["pat"], true);
+    assert_eq!(i["oauth"], Value::Null);
+    assert_eq!(i["issuerUrl"], Value::Null);
+    assert_eq!(doc["scm_id"], "azuredevops_server");
+    assert_eq!(doc["oauth"], Value::Null);
+    assert_eq!(doc["pat"], true);
+    assert_eq!(doc["integration"], "created");
+    assert!(
+        env.requests()
+            .iter()
+            .all(|r| r.service == "gitpod" || r.path.starts_with("/_sandbox")),
+        "Server needs no Entra, Graph or Azure DevOps call"
+    );
+    // Re-run: unchanged.
+    env.sandbox.clear_requests();
+    let (again, _) = run_ok({
+        let mut cmd = env.cmd();
+        cmd.args([
+            "setup",
+            "--non-interactive",
+            "--json",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--server",
+            "--host",
+            "ado.example.com",
+        ]);
+        cmd
+    });
+    assert_eq!(again["integration"], "unchanged");
+    assert!(env.mutating_requests().is_empty());
+}
+
+#[test]
+fn pat_only_on_services_needs_no_app_registration() {
+    let env = TestEnv::new();
+    let (doc, _) = run_ok({
+        let mut cmd = env.cmd();
+        cmd.args([
+            "setup",
+            "--non-interactive",
+            "--json",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--host",
+            "dev.azure.com/acme",
+            "--no-oauth",
+        ]);
+        cmd
+    });
+    assert_eq!(doc["oauth"], Value::Null);
+    assert_eq!(doc["host"], "dev.azure.com/acme");
+    let i = &integrations_of(&env, seed::RUNNER_FRESH_ID)[0];
+    assert_eq!(i["scmId"], "azuredevops_entra");
+    assert_eq!(i["pat"], true);
+    assert_eq!(i["oauth"], Value::Null);
+    assert!(env
+        .requests()
+        .iter()
+        .all(|r| r.service != "graph" && r.service != "entra"));
+}
+
+#[test]
+fn dry_run_shows_every_request_and_sends_none_that_changes_anything() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    let (doc, stderr) = run_ok(setup(&env, &token, &["--dry-run", "--grant-admin-consent"]));
+    assert!(
+        env.mutating_requests().is_empty(),
+        "{:#?}",
+        env.mutating_requests()
+    );
+    assert_eq!(doc["dry_run"], true);
+    assert_eq!(doc["integration"], "created");
+    assert_eq!(doc["integration_id"], Value::Null);
+    assert_eq!(doc["oauth"]["secret"], "created");
+    let graph_url = env.sandbox.graph_url();
+    for line in [
+        format!("POST {graph_url}/v1.0/applications"),
+        format!("POST {graph_url}/v1.0/servicePrincipals"),
+        format!("POST {graph_url}/v1.0/oauth2PermissionGrants"),
+        format!("POST {graph_url}/v1.0/applications/{{id of the new app}}/addPassword"),
+        format!(
+            "POST {}/gitpod.v1.RunnerConfigurationService/CreateSCMIntegration",
+            env.sandbox.gitpod_url()
+        ),
+    ] {
+        assert!(stderr.contains(&line), "{line}\n{stderr}");
+    }
+    assert!(stderr.contains("\"oauthPlaintextClientSecret\": \"<redacted"));
+    assert!(stderr.contains(&callback(&env, seed::RUNNER_FRESH_ID)));
+    assert!(integrations_of(&env, seed::RUNNER_FRESH_ID).is_empty());
+    assert!(apps_named(&env, "Ona runner fresh-runner (Azure DevOps)").is_empty());
+    assert!(!env.config_path().exists(), "a dry run saves no defaults");
+
+    // After a real run, a dry run with --rotate-secret lists the rotation.
+    run_ok(setup(&env, &token, &[]));
+    env.sandbox.clear_requests();
+    let (doc, stderr) = run_ok(setup(&env, &token, &["--dry-run", "--rotate-secret"]));
+    assert!(env.mutating_requests().is_empty());
+    assert_eq!(doc["integration"], "updated");
+    assert_eq!(doc["oauth"]["secret"], "rotated");
+    assert!(stderr.contains("/addPassword"), "{stderr}");
+    assert!(stderr.contains("/removePassword"), "{stderr}");
+    assert!(stderr.contains("UpdateSCMIntegration"), "{stderr}");
+}
+
+#[test]
+fn an_existing_app_and_secret_can_be_brought_along() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    // The seeded app of the ready runner, its secret on stdin; Graph checks and repairs it.
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", &token)
+        .args([
+            "setup",
+            "--non-interactive",
+            "--json",
+            "-v",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--org",
+            seed::ADO_ORG,
+            "--client-id",
+            seed::SEEDED_APP_CLIENT_ID,
+            "--client-secret-stdin",
+        ])
+        .write_stdin(format!("{}\n", seed::SEEDED_APP_SECRET));
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc = stdout_json(&out);
+    assert_eq!(doc["oauth"]["client_id"], seed::SEEDED_APP_CLIENT_ID);
+    assert_eq!(doc["oauth"]["secret"], "reused");
+    assert!(doc["oauth"]["secret_expires_at"].is_string());
+    let i = &integrations_of(&env, seed::RUNNER_FRESH_ID)[0];
+    assert_eq!(
+        i["oauth"]["clientSecretHash"],
+        hash_secret(seed::SEEDED_APP_SECRET)
+    );
+    assert!(env
+        .requests()
+        .iter()
+        .all(|r| !r.path.ends_with("/addPassword")));
+    let apps = apps_named(&env, seed::SEEDED_APP_DISPLAY_NAME);
+    let uris = apps[0]["web"]["redirectUris"].as_array().unwrap();
+    assert!(uris.contains(&json!(callback(&env, seed::RUNNER_FRESH_ID))));
+    assert!(uris.contains(&json!(callback(&env, seed::RUNNER_READY_ID))));
+    for place in [
+        text(&out.stdout),
+        text(&out.stderr),
+        all_file_text(env.home.path()),
+    ] {
+        assert!(
+            !place.contains(seed::SEEDED_APP_SECRET),
+            "the secret leaked"
+        );
+    }
+}
+
+#[test]
+fn without_graph_an_existing_app_is_checked_by_entra_and_the_runner_only() {
+    let env = TestEnv::new();
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_CLIENT_SECRET", seed::SEEDED_APP_SECRET)
+        .args([
+            "setup",
+            "--non-interactive",
+            "--json",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--org",
+            seed::ADO_ORG,
+            "--client-id",
+            seed::SEEDED_APP_CLIENT_ID,
+        ]);
+    let (doc, stderr) = run_ok(cmd);
+    assert_eq!(doc["integration"], "created");
+    assert_eq!(doc["oauth"]["app_object_id"], Value::Null);
+    assert!(
+        stderr.contains("not checking the app registration"),
+        "{stderr}"
+    );
+    assert!(env.requests().iter().all(|r| r.service != "graph"));
+}
+
+#[test]
+fn turning_a_method_off_deletes_sign_ins_so_a_script_must_say_yes() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    run_ok(setup(&env, &token, &[]));
+    env.sandbox.clear_requests();
+    let stderr = run_fails(&env, setup(&env, &token, &["--no-pat"]), 2);
+    assert!(stderr.contains("deletes every developer's PAT"), "{stderr}");
+    assert!(stderr.contains("--yes"), "{stderr}");
+    let (doc, _) = run_ok(setup(&env, &token, &["--no-pat", "--yes"]));
+    assert_eq!(doc["integration"], "updated");
+    assert_eq!(doc["pat"], false);
+    let update = env.gitpod_calls("UpdateSCMIntegration");
+    assert_eq!(update.len(), 1);
+    let body = update[0].body.as_ref().unwrap();
+    assert_eq!(body["pat"], false);
+    assert!(body.get("oauthClientId").is_none(), "{body}");
+    assert!(body.get("oauthPlaintextClientSecret").is_none(), "{body}");
+}
+
+// ---- Failures an admin can cause: message, exit code, nothing changed -------------------------
+
+#[test]
+fn a_runner_that_never_registered_is_explained() {
+    let env = TestEnv::new();
+    let mut cmd = env.cmd();
+    cmd.args([
+        "setup",
+        "--non-interactive",
+        "--runner",
+        seed::RUNNER_UNREGISTERED_ID,
+        "--org",
+        seed::ADO_ORG,
+    ]);
+    let stderr = run_fails(&env, cmd, 4);
+    assert!(
+        stderr.contains("error: runner unregistered-runner (01900000-0000-7000-8000-0000000000c3) has no public key yet"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Settings → Runners"), "{stderr}");
+}
+
+#[test]
+fn an_organization_not_connected_to_entra_says_where_to_connect_it() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    let mut cmd = setup_for_org(&env, &token, seed::ADO_ORG_UNCONNECTED, &[]);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let doc = stdout_json(&out);
+    assert_eq!(doc["error"]["kind"], "check");
+    assert_eq!(
+        doc["error"]["message"],
+        "Azure DevOps organization `lonely` is not connected to Microsoft Entra ID"
+    );
+    let hint = doc["error"]["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("Organization settings → Microsoft Entra"),
+        "{hint}"
+    );
+    assert!(hint.contains("https://dev.azure.com/lonely/_settings/organizationAad"));
+    assert!(env.mutating_requests().is_empty());
+}
+
+#[test]
+fn a_tenant_other_than_the_organizations_is_refused() {
+    let env = TestEnv::new();
+    let other = "0123abcd-0000-4000-8000-0000000000ff";
+    env.sandbox.with_world(|w| {
+        w.directory
+            .tenants
+            .push(ado_scm_sandbox::directory::Tenant {
+                id: other.into(),
+                display_name: "Other".into(),
+                domains: vec!["other.onmicrosoft.com".into()],
+            })
+    });
+    let token = admin_graph_token(&env);
+    let issuer = format!("{}/{other}/v2.0", env.sandbox.authority_url());
+    for flag in [
+        ["--tenant", other],
+        ["--tenant", "other.onmicrosoft.com"],
+        ["--issuer-url", issuer.as_str()],
+    ] {
+        let stderr = run_fails(&env, setup(&env, &token, &flag), 4);
+        assert!(
+            stderr.contains(&format!(
+                "tenant mismatch: {} {} names Entra ID tenant {other}, but Azure DevOps organization `acme` is connected to tenant {}",
+                flag[0], flag[1], seed::TENANT_ID
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn bad_issuer_urls_are_usage_errors() {
+    let env = TestEnv::new();
+    for (issuer, words) in [
+        (
+            "https://evil.example.com/x/v2.0".to_string(),
+            "is not on a Microsoft login host",
+        ),
+        (
+            "https://login.microsoftonline.com/common/v2.0".to_string(),
+            "stands for many tenants",
+        ),
+        ("not a url".to_string(), "is not a URL"),
+    ] {
+        let mut cmd = env.cmd();
+        cmd.args([
+            "setup",
+            "--non-interactive",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--issuer-url",
+            &issuer,
+        ]);
+        let stderr = run_fails(&env, cmd, 2);
+        assert!(stderr.contains("--issuer-url"), "{stderr}");
+        assert!(stderr.contains(words), "{words}: {stderr}");
+    }
+    // Well formed, but the tenant does not exist: a failed check.
+    let mut cmd = env.cmd();
+    cmd.args([
+        "setup",
+        "--non-interactive",
+        "--runner",
+        seed::RUNNER_FRESH_ID,
+        "--issuer-url",
+        &format!("{}/nobody.example.com/v2.0", env.sandbox.authority_url()),
+    ]);
+    let stderr = run_fails(&env, cmd, 4);
+    assert!(stderr.contains("tenant not found"), "{stderr}");
+}
+
+#[test]
+fn missing_answers_in_a_script_name_the_flag_before_anything_is_sent() {
+    let env = TestEnv::new();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![], "pass --runner ID"),
+        (vec!["--runner", seed::RUNNER_FRESH_ID], "pass --org ORG"),
+        (
+            vec!["--runner", seed::RUNNER_FRESH_ID, "--server"],
+            "pass --host HOST with --server",
+        ),
+        (
+            vec![
+                "--runner",
+                seed::RUNNER_FRESH_ID,
+                "--org",
+                "acme",
+                "--client-id",
+                seed::SEEDED_APP_CLIENT_ID,
+            ],
+            "pass --client-secret-stdin",
+        ),
+        (
+            vec!["--runner", seed::RUNNER_FRESH_ID, "--org", "acme"],
+            "pass --graph-token-stdin or set ADO_SCM_GRAPH_TOKEN",
+        ),
+    ];
+    for (args, words) in cases {
+        let mut cmd = env.cmd();
+        cmd.args(["setup", "--non-interactive"]).args(&args);
+        let stderr = run_fails(&env, cmd, 2);
+        assert!(stderr.contains(words), "{args:?}: {words}\n{stderr}");
+    }
+}
+
+#[test]
+fn flags_that_cannot_work_are_refused_with_one_line() {
+    let env = TestEnv::new();
+    let runner = seed::RUNNER_FRESH_ID;
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--secret-expiry-days", "0"], "--secret-expiry-days"),
+        (vec!["--secret-expiry-days", "731"], "--secret-expiry-days"),
+        (
+            vec!["--client-id", "my-app"],
+            "--client-id: `my-app` is not a client ID (a GUID)",
+        ),
+        (
+            vec!["--server", "--oauth", "--host", "h.example.com"],
+            "Azure DevOps Server works with PATs only",
+        ),
+        (
+            vec!["--server", "--host", "dev.azure.com"],
+            "is Azure DevOps Services, not a Server",
+        ),
+        (
+            vec!["--host", "ado.example.com"],
+            "is it an Azure DevOps Server?",
+        ),
+        (
+            vec![
+                "--server",
+                "--host",
+                "h.example.com",
+                "--tenant",
+                "acme.onmicrosoft.com",
+            ],
+            "--tenant is for Entra ID OAuth",
+        ),
+        (vec!["--no-oauth", "--no-pat"], "no sign-in method is left"),
+        (
+            vec!["--no-oauth", "--client-id", seed::SEEDED_APP_CLIENT_ID],
+            "which --no-oauth turns off",
+        ),
+        (vec!["--client-secret-stdin"], "no --client-id says which"),
+        (
+            vec![
+                "--client-id",
+                seed::SEEDED_APP_CLIENT_ID,
+                "--client-secret-stdin",
+                "--graph-token-stdin",
+            ],
+            "all want stdin",
+        ),
+        (
+            vec!["--org", "acme", "--host", "dev.azure.com/other"],
+            "name different organizations",
+        ),
+        (
+            vec!["--org", "not an org"],
+            "is not an Azure DevOps organization name",
+        ),
+        (vec!["--tenant", "common"], "stands for many tenants"),
+        (vec!["--app-name", "  "], "is not a usable display name"),
+        (
+            vec![
+                "--server",
+                "--host",
+                "h.example.com",
+                "--virtual-directory",
+                "/a b",
+            ],
+            "is not a path like /tfs",
+        ),
+        (
+            vec!["--device-code", "--port", "8400"],
+            "--device-code needs no port",
+        ),
+        (
+            vec![
+                "--rotate-secret",
+                "--client-id",
+                seed::SEEDED_APP_CLIENT_ID,
+                "--client-secret-stdin",
+            ],
+            "pick one",
+        ),
+    ];
+    for (args, words) in cases {
+        let mut cmd = env.cmd();
+        cmd.args(["setup", "--non-interactive", "--runner", runner])
+            .args(&args)
+            .write_stdin("x\n");
+        let stderr = run_fails(&env, cmd, 2);
+        assert!(stderr.contains(words), "{args:?}: {words}\n{stderr}");
+        assert!(
+            env.requests()
+                .iter()
+                .all(|r| r.path.starts_with("/_sandbox")),
+            "{args:?}: no request at all: {:#?}",
+            env.requests()
+        );
+    }
+}
+
+#[test]
+fn an_unknown_client_id_or_a_wrong_secret_stops_before_any_change() {
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    let unknown = "0000aaaa-0000-4000-8000-000000000001";
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", &token)
+        .env("ADO_SCM_CLIENT_SECRET", "whatever")
+        .args([
+            "setup",
+            "--non-interactive",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--org",
+            "acme",
+            "--client-id",
+            unknown,
+        ]);
+    let stderr = run_fails(&env, cmd, 4);
+    assert!(
+        stderr.contains(&format!("no app registration with client ID {unknown}")),
+        "{stderr}"
+    );
+
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", &token)
+        .env("ADO_SCM_CLIENT_SECRET", "not-the-secret")
+        .args([
+            "setup",
+            "--non-interactive",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--org",
+            "acme",
+            "--client-id",
+            seed::SEEDED_APP_CLIENT_ID,
+        ]);
+    let stderr = run_fails(&env, cmd, 3);
+    assert!(stderr.contains("AADSTS7000215"), "{stderr}");
+    assert!(!stderr.contains("not-the-secret"));
+}
+
+#[test]
+fn the_ready_runner_is_already_set_up() {
+    // The seeded integration (dev.azure.com, the seeded app, OAuth + PAT) is what setup would
+    // make: with its client id given back, nothing changes.
+    let env = TestEnv::new();
+    let token = admin_graph_token(&env);
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", &token).args([
+        "setup",
+        "--non-interactive",
+        "--json",
+        "--runner",
+        seed::RUNNER_READY_ID,
+        "--org",
+        seed::ADO_ORG,
+    ]);
+    let (doc, _) = run_ok(cmd);
+    assert_eq!(doc["integration"], "unchanged", "{doc:#}");
+    assert_eq!(doc["integration_id"], seed::INTEGRATION_ENTRA_ID);
+    assert_eq!(doc["oauth"]["client_id"], seed::SEEDED_APP_CLIENT_ID);
+    assert_eq!(doc["oauth"]["secret"], "reused");
+    assert!(
+        env.mutating_requests().is_empty(),
+        "{:#?}",
+        env.mutating_requests()
+    );
+}
