@@ -17,6 +17,7 @@ use crate::flows::setup::{
     SecretOutcome, SetupPlan, SetupReport, SetupServices, Target,
 };
 use crate::http::Http;
+use crate::interrupt::Interrupt;
 use crate::issuer::{self, Discovery, Issuer};
 use crate::oauth::graph_signin::{
     graph_token, GraphSignIn, GraphTokenSource, SignInMethod, TerminalSignInUi, GRAPH_CLI_CLIENT_ID,
@@ -254,6 +255,7 @@ pub fn run(ctx: &mut Context, args: SetupArgs) -> Result<()> {
             http,
             browser: ctx.deps.browser.as_ref(),
             prompter: ctx.deps.prompter.as_mut(),
+            interrupt: &ctx.deps.interrupt,
             store: None,
             given: graph_token_given,
             sign_in: GraphSignIn {
@@ -560,6 +562,7 @@ struct Answers<'a> {
     http: &'a Http,
     browser: &'a dyn Browser,
     prompter: &'a mut dyn Prompter,
+    interrupt: &'a Interrupt,
     store: Option<Box<dyn SecretStore>>,
     given: Option<Secret>,
     sign_in: GraphSignIn,
@@ -582,7 +585,15 @@ impl Answers<'_> {
             open_browser: !self.settings.no_browser,
         };
         let spinner = (!interactive).then(|| self.ui.spinner("Signing in to Microsoft Graph"));
-        let token = graph_token(self.http, discovery, store, None, &options, &mut sign_in_ui)?;
+        // Ctrl-C during the sign-in's wait closes the listener and ends with exit 130.
+        let http = self.http;
+        let token = self.interrupt.cancellable(|cancel| {
+            let options = GraphSignIn {
+                cancel: Some(cancel),
+                ..options
+            };
+            graph_token(http, discovery, store, None, &options, &mut sign_in_ui)
+        })?;
         drop(spinner);
         let who = token
             .tokens

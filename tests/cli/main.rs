@@ -3,6 +3,8 @@
 mod docs;
 mod login_oauth;
 mod login_pat;
+mod setup;
 mod status_logout;
+mod steps;
 mod support;
 mod usage;
