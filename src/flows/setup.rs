@@ -2276,3 +2276,431 @@ fn short_phase(phase: &str) -> String {
 pub fn date(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::clients::gitpod::{RunnerStatus, ScmOauth};
+    use crate::clients::test_server::{http, Stub, StubServer};
+    use crate::ui::UiMode;
+
+    const CALLBACK: &str = "https://runner.example.com/auth/oauth2/callback";
+    const TENANT: &str = "7e5a17c0-5a1d-4b0c-9e11-acde00000001";
+
+    #[derive(Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Screen {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Screen {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+    }
+
+    fn ui() -> (Ui, Screen) {
+        let screen = Screen::default();
+        let ui = Ui::new(
+            UiMode::default(),
+            Box::new(std::io::sink()),
+            Box::new(screen.clone()),
+        );
+        (ui, screen)
+    }
+
+    fn required() -> Vec<RequiredResourceAccess> {
+        fallback_required_access()
+    }
+
+    fn app() -> Application {
+        Application {
+            id: "obj".into(),
+            app_id: "client".into(),
+            display_name: "app".into(),
+            sign_in_audience: "AzureADMyOrg".into(),
+            web: graph::Web {
+                redirect_uris: vec![CALLBACK.into()],
+                implicit_grant_settings: graph::ImplicitGrantSettings {
+                    enable_id_token_issuance: true,
+                },
+            },
+            required_resource_access: required(),
+            password_credentials: Vec::new(),
+        }
+    }
+
+    fn plan(target: Target, pat: bool, oauth: bool) -> SetupPlan {
+        SetupPlan {
+            runner: Runner {
+                runner_id: "r1".into(),
+                name: "runner".into(),
+                status: RunnerStatus {
+                    phase: "RUNNER_PHASE_ACTIVE".into(),
+                    ..RunnerStatus::default()
+                },
+                ..Runner::default()
+            },
+            target,
+            pat,
+            oauth: oauth.then(|| OauthPlan {
+                tenant: None,
+                issuer: None,
+                client_id: None,
+                app_name: None,
+                default_app_name: "app".into(),
+                client_secret: None,
+                secret_expiry_days: 30,
+                rotate_secret: false,
+                grant_admin_consent: false,
+            }),
+            dry_run: false,
+        }
+    }
+
+    fn services() -> Target {
+        Target::Services {
+            host: "dev.azure.com".into(),
+            org: Some("acme".into()),
+        }
+    }
+
+    #[test]
+    fn an_app_as_it_should_be_has_no_drift() {
+        let (patch, repairs) = drift(&app(), CALLBACK, &required());
+        assert_eq!(patch, None);
+        assert!(repairs.is_empty());
+    }
+
+    #[test]
+    fn drift_keeps_what_is_there_and_adds_what_is_missing() {
+        let mut broken = app();
+        broken.web.redirect_uris = vec!["https://other.example.com/cb".into()];
+        broken.web.implicit_grant_settings.enable_id_token_issuance = false;
+        broken.required_resource_access = vec![RequiredResourceAccess {
+            resource_app_id: AZURE_DEVOPS_APP_ID.to_uppercase(),
+            resource_access: vec![
+                ResourceAccess::scope("b325850d-aa53-41ed-b77a-c5036b2f39fa"),
+                ResourceAccess {
+                    id: "11111111-0000-0000-0000-000000000000".into(),
+                    type_: "Role".into(),
+                },
+            ],
+        }];
+        let (patch, repairs) = drift(&broken, CALLBACK, &required());
+        let patch = patch.expect("a patch");
+        assert_eq!(
+            patch["web"],
+            json!({"redirectUris": ["https://other.example.com/cb", CALLBACK],
+                   "implicitGrantSettings": {"enableIdTokenIssuance": true}})
+        );
+        let access: Vec<RequiredResourceAccess> =
+            serde_json::from_value(patch["requiredResourceAccess"].clone()).unwrap();
+        assert_eq!(access.len(), 2);
+        assert_eq!(access[0].resource_access.len(), 3, "the role is kept");
+        assert_eq!(access[1].resource_app_id, GRAPH_APP_ID);
+        assert_eq!(
+            repairs,
+            [
+                format!("add the Web redirect URI {CALLBACK}"),
+                "turn on ID tokens".to_string(),
+                "add the permission openid".to_string(),
+                "add the permission offline_access".to_string(),
+                "add the permission vso.code_write".to_string(),
+            ]
+        );
+        // Only what drifted is sent.
+        let mut ids_off = app();
+        ids_off.web.implicit_grant_settings.enable_id_token_issuance = false;
+        let (patch, _) = drift(&ids_off, CALLBACK, &required());
+        assert!(patch.unwrap().get("requiredResourceAccess").is_none());
+    }
+
+    #[test]
+    fn scopes_are_widened_never_narrowed() {
+        assert_eq!(missing_scopes("vso.code vso.code_write", "vso.code"), None);
+        assert_eq!(
+            missing_scopes("vso.code profile", "vso.code vso.code_write").as_deref(),
+            Some("vso.code profile vso.code_write")
+        );
+        assert_eq!(missing_scopes("", "openid").as_deref(), Some("openid"));
+    }
+
+    fn saved(oauth: bool, pat: bool) -> ScmIntegration {
+        ScmIntegration {
+            id: "i1".into(),
+            runner_id: "r1".into(),
+            scm_id: SCM_SERVICES.into(),
+            host: "dev.azure.com".into(),
+            oauth: oauth.then(|| ScmOauth {
+                client_id: "client".into(),
+                encrypted_client_secret: "sealed".into(),
+                issuer_url: Some("https://issuer".into()),
+            }),
+            pat,
+            virtual_directory: None,
+        }
+    }
+
+    #[test]
+    fn the_same_answers_leave_the_integration_unchanged() {
+        let p = plan(services(), true, true);
+        let change = integration_change(
+            &p,
+            Some(&saved(true, true)),
+            Some("client"),
+            false,
+            Some("https://issuer"),
+        );
+        assert!(change.is_none(), "{change:?}");
+    }
+
+    #[test]
+    fn updates_send_only_what_changed_and_name_what_they_delete() {
+        // A new secret alone: no client id, no pat, no issuer in the update.
+        let p = plan(services(), true, true);
+        let IntegrationChange::Update {
+            update,
+            destructive,
+            fields,
+            ..
+        } = integration_change(
+            &p,
+            Some(&saved(true, true)),
+            Some("client"),
+            true,
+            Some("https://issuer"),
+        )
+        else {
+            panic!("an update");
+        };
+        assert_eq!(update.oauth_client_id, None);
+        assert_eq!(update.pat, None);
+        assert_eq!(update.issuer_url, None);
+        assert!(destructive.is_empty());
+        assert_eq!(fields, ["client secret"]);
+
+        // OAuth off: the empty client id, announced as destructive.
+        let p = plan(services(), true, false);
+        let IntegrationChange::Update {
+            update,
+            destructive,
+            ..
+        } = integration_change(&p, Some(&saved(true, true)), None, false, None)
+        else {
+            panic!("an update");
+        };
+        assert_eq!(update.oauth_client_id.as_deref(), Some(""));
+        assert_eq!(update.pat, None);
+        assert_eq!(destructive.len(), 1);
+        assert!(destructive[0].contains("OAuth sign-in"));
+
+        // PAT off: pat false, announced.
+        let p = plan(services(), false, true);
+        let IntegrationChange::Update {
+            update,
+            destructive,
+            ..
+        } = integration_change(
+            &p,
+            Some(&saved(true, true)),
+            Some("client"),
+            false,
+            Some("https://issuer"),
+        )
+        else {
+            panic!("an update");
+        };
+        assert_eq!(update.pat, Some(false));
+        assert_eq!(update.oauth_client_id, None);
+        assert!(destructive[0].contains("PAT"));
+
+        // PAT on for an OAuth-only integration: not destructive.
+        let p = plan(services(), true, true);
+        let change = integration_change(
+            &p,
+            Some(&saved(true, false)),
+            Some("client"),
+            false,
+            Some("https://issuer"),
+        );
+        assert!(change.destructive().is_empty());
+        assert_eq!(change.fields(), ["PAT turned on"]);
+    }
+
+    #[test]
+    fn server_integrations_carry_the_virtual_directory_and_no_oauth() {
+        let p = plan(
+            Target::Server {
+                host: "ado.example.com".into(),
+                virtual_directory: "/tfs".into(),
+            },
+            true,
+            false,
+        );
+        let IntegrationChange::Create(write) = integration_change(&p, None, None, false, None)
+        else {
+            panic!("a create");
+        };
+        assert_eq!(write.scm_id, SCM_SERVER);
+        assert_eq!(write.virtual_directory.as_deref(), Some("/tfs"));
+        assert_eq!(write.oauth_client_id, None);
+        assert_eq!(write.issuer_url, None);
+        assert!(write.pat);
+    }
+
+    /// The sandbox's runner takes both issuer forms; a runner that takes only one is stubbed:
+    /// setup retries with the other form, says so, and saves the one that validated.
+    #[test]
+    fn a_rejected_issuer_is_retried_in_the_other_form() {
+        let validate = "/gitpod.v1.RunnerConfigurationService/ValidateRunnerConfiguration";
+        let server = StubServer::start(vec![
+            Stub::post(&format!("/{TENANT}/oauth2/v2.0/token"))
+                .json(json!({"access_token": "t", "token_type": "Bearer", "expires_in": 3599})),
+            Stub::post(validate).json(json!({"scmIntegration": {
+                "oauthError": "issuer URL does not match the token issuer"}})),
+            Stub::post(validate).json(json!({"scmIntegration": {"valid": true}})),
+        ]);
+        let (http, _clock) = http();
+        let (ui, screen) = ui();
+        let base = server.base();
+        let gitpod = GitpodClient::new(&http, base.clone(), Secret::new("gitpod-token"));
+        let ado = AdoClient::new(&http, None);
+        let authority = Url::parse(base.as_str().trim_end_matches('/')).unwrap();
+        let s = SetupServices {
+            http: &http,
+            ui: &ui,
+            gitpod: &gitpod,
+            gitpod_url: &base,
+            ado: &ado,
+            authority: &authority,
+            graph_url: &base,
+        };
+        let issuer = Issuer::for_tenant(&authority, TENANT, IssuerForm::OAuth2V2).unwrap();
+        let discovery = Discovery {
+            issuer: issuer.oidc_form(),
+            tenant_id: TENANT.into(),
+            authorization_endpoint: server.url(&format!("{TENANT}/oauth2/v2.0/authorize")),
+            token_endpoint: server.url(&format!("{TENANT}/oauth2/v2.0/token")),
+            device_authorization_endpoint: None,
+            jwks_uri: server.url(&format!("{TENANT}/discovery/v2.0/keys")),
+        };
+        let secret_key = crypto_box::SecretKey::generate(&mut rand_core::OsRng);
+        let key =
+            RunnerPublicKey::from_key_bytes(secret_key.public_key().as_bytes(), "test").unwrap();
+        let choice = IssuerChoice {
+            saved: issuer.url(),
+            issuer: issuer.clone(),
+        };
+        let mut checks = Vec::new();
+        let used = prove_secret(
+            &s,
+            &plan(services(), true, true),
+            &discovery,
+            &choice,
+            &key,
+            "client",
+            &Secret::new("the-secret"),
+            None,
+            false,
+            &mut checks,
+        )
+        .unwrap();
+        assert_eq!(used, issuer.oidc_form());
+        let requests = server.finish();
+        let first = requests[1].json();
+        let second = requests[2].json();
+        assert_eq!(first["scmIntegration"]["issuerUrl"], issuer.oauth2_form());
+        assert_eq!(second["scmIntegration"]["issuerUrl"], issuer.oidc_form());
+        // The same sealed secret both times, and it opens with the runner's key.
+        let sealed = second["scmIntegration"]["oauthEncryptedClientSecret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            first["scmIntegration"]["oauthEncryptedClientSecret"],
+            sealed
+        );
+        let opened = secret_key
+            .unseal(
+                &base64::Engine::decode(&base64::engine::general_purpose::STANDARD, sealed)
+                    .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(opened, b"the-secret");
+        let text = screen.text();
+        assert!(
+            text.contains(&format!(
+                "the runner rejected the issuer URL {} (issuer URL does not match the token issuer); trying the other form {}",
+                issuer.oauth2_form(),
+                issuer.oidc_form()
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("the-secret"));
+        assert_eq!(checks.last().unwrap().name, "runner validation");
+    }
+
+    #[test]
+    fn a_rejection_that_is_not_about_the_issuer_is_not_retried() {
+        let method = "/gitpod.v1.RunnerConfigurationService/ValidateRunnerConfiguration";
+        let server = StubServer::start(vec![Stub::post(method).json(json!({"scmIntegration": {
+            "hostError": "host is required"}}))]);
+        let (http, _clock) = http();
+        let (ui, _) = ui();
+        let base = server.base();
+        let gitpod = GitpodClient::new(&http, base.clone(), Secret::new("gitpod-token"));
+        let ado = AdoClient::new(&http, None);
+        let s = SetupServices {
+            http: &http,
+            ui: &ui,
+            gitpod: &gitpod,
+            gitpod_url: &base,
+            ado: &ado,
+            authority: &base,
+            graph_url: &base,
+        };
+        let p = plan(services(), true, false);
+        let result = validate(&s, &p, None, None, None).unwrap();
+        let mut checks = Vec::new();
+        let err = expect_valid(&result, &mut checks).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert_eq!(
+            err.message,
+            "the runner rejects the configuration: host: host is required"
+        );
+        server.finish();
+    }
+
+    #[test]
+    fn a_runner_without_a_key_is_a_failed_check() {
+        let mut runner = plan(services(), true, true).runner;
+        let err = runner_key(&runner).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message.contains("has no public key yet"),
+            "{}",
+            err.message
+        );
+        runner.status.public_key = Some("AAAA".into());
+        let err = runner_key(&runner).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.message.contains("cannot use"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_scm_ids_are_the_contexts() {
+        assert_eq!(SCM_SERVICES, crate::commands::context::SCM_ADO_SERVICES);
+        assert_eq!(SCM_SERVER, crate::commands::context::SCM_ADO_SERVER);
+    }
+}
