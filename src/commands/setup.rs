@@ -89,7 +89,8 @@ pub fn run(ctx: &mut Context, args: SetupArgs) -> Result<()> {
     let server = match (checked.server, &checked.host) {
         (true, _) => true,
         (false, Some(_)) => false,
-        (false, None) if ctx.interactive() => {
+        // --org or any OAuth flag means Services: asked only when nothing says which.
+        (false, None) if ctx.interactive() && args.org.is_none() && checked.oauth.is_none() => {
             let items = vec![
                 "Azure DevOps Services (dev.azure.com), with Entra ID OAuth and/or PATs"
                     .to_string(),
