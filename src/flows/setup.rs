@@ -735,8 +735,13 @@ fn look_oauth<'a>(
     let discovery = tenant_and_discovery(plan, oauth, s, checks)?;
     let issuer = choose_issuer(oauth, s, &discovery, existing)?;
     ui.ok(format!(
-        "issuer URL {} (its tenant is the organization's; checked by discovery)",
-        issuer.saved
+        "issuer URL {} (checked by discovery{})",
+        issuer.saved,
+        if plan.target.org().is_some() {
+            "; the organization's tenant"
+        } else {
+            ""
+        }
     ));
 
     // 4. App registration.
