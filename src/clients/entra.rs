@@ -502,10 +502,13 @@ pub fn explain(code: Option<u64>, error: &str, flow: Flow) -> Meaning {
             ErrorKind::Check,
             Some("check the tenant GUID or domain"),
         ),
+        // Without an AADSTS code (a standard OAuth provider, a proxy) this is all there is to
+        // go on: for the client-credentials grant, a wrong client ID or secret.
         "invalid_client" => (
             "the application's credentials were rejected",
             ErrorKind::Auth,
-            None,
+            (flow == Flow::ClientCredentials)
+                .then_some("check the client ID and the client secret (its value, not its ID)"),
         ),
         "unauthorized_client" => (
             "the application may not sign in this way",
@@ -1018,6 +1021,23 @@ mod tests {
             assert_eq!(err.exit_code(), exit, "{error}");
             assert!(err.to_string().contains("trace ID (none given)"));
         }
+
+        // A standard provider's wrong client secret: no AADSTS code, still a hint.
+        let body =
+            br#"{"error":"invalid_client","error_description":"client authentication failed"}"#;
+        let err = EntraError::parse(401, body)
+            .unwrap()
+            .to_error(Flow::ClientCredentials);
+        assert_eq!(err.exit_code(), 3);
+        assert_eq!(
+            err.message,
+            "signing in with the app's client secret failed: the application's credentials were rejected (invalid_client)"
+        );
+        assert!(err.hint.as_deref().unwrap().contains("client secret"));
+        assert!(err
+            .causes
+            .iter()
+            .any(|c| c == "client authentication failed"));
     }
 
     #[test]
