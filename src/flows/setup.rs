@@ -366,7 +366,10 @@ pub fn run(
     }
     let has_changes = oauth.as_ref().is_some_and(OauthLook::has_changes) || !change.is_none();
     if has_changes && !ask.confirm(&destructive)? {
-        return Err(Error::interrupted().with_hint("nothing was changed"));
+        return Err(Error::new(
+            ErrorKind::Interrupted,
+            "setup cancelled at the confirmation: nothing was changed",
+        ));
     }
 
     // ---- Phase 2: change.
@@ -2701,6 +2704,54 @@ mod tests {
         let err = runner_key(&runner).unwrap_err();
         assert_eq!(err.exit_code(), 4);
         assert!(err.message.contains("cannot use"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_schema_without_azure_devops_or_its_oauth_is_a_failed_check() {
+        let method = "/gitpod.v1.RunnerConfigurationService/GetRunnerConfigurationSchema";
+        let server = StubServer::start(vec![
+            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": "github"}]}})),
+            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES}]}})),
+            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES}]}})),
+            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES,
+                "oauth": {"callbackUrl": CALLBACK}}]}})),
+        ]);
+        let (http, _clock) = http();
+        let (ui, _) = ui();
+        let base = server.base();
+        let gitpod = GitpodClient::new(&http, base.clone(), Secret::new("gitpod-token"));
+        let ado = AdoClient::new(&http, None);
+        let s = SetupServices {
+            http: &http,
+            ui: &ui,
+            gitpod: &gitpod,
+            gitpod_url: &base,
+            ado: &ado,
+            authority: &base,
+            graph_url: &base,
+        };
+        let with_oauth = plan(services(), true, true);
+        let err = runner_schema(&with_oauth, &s).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert_eq!(
+            err.message,
+            "runner runner does not offer Azure DevOps (azuredevops_entra); its configuration \
+             schema offers: github"
+        );
+        let err = runner_schema(&with_oauth, &s).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.message.contains("without OAuth"), "{}", err.message);
+        assert!(err.hint.unwrap().contains("--no-oauth"));
+        // PAT only needs no callback; with OAuth the callback comes back.
+        assert_eq!(
+            runner_schema(&plan(services(), true, false), &s).unwrap(),
+            None
+        );
+        assert_eq!(
+            runner_schema(&with_oauth, &s).unwrap().as_deref(),
+            Some(CALLBACK)
+        );
+        server.finish();
     }
 
     #[test]
