@@ -768,17 +768,17 @@ fn summary_text(
             out.push("  Admin consent      granted for the whole tenant".to_string());
         }
     }
-    let id = s
-        .integration_id
-        .clone()
-        .unwrap_or_else(|| "(new)".to_string());
     let what = match (s.dry_run, s.integration) {
         (true, IntegrationOutcome::Created) => "to create",
         (true, IntegrationOutcome::Updated) => "to update",
         (_, outcome) => outcome.as_str(),
     };
+    let id = match &s.integration_id {
+        Some(id) => format!("{id} ({what})"),
+        None => what.to_string(),
+    };
     out.push(format!(
-        "  Integration        {id} ({what}): {}, host {}, {}",
+        "  Integration        {id}: {}, host {}, {}",
         s.scm_id,
         s.host,
         methods(s.oauth.is_some(), s.pat)
