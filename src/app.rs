@@ -63,7 +63,10 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
     };
     let mut ctx = Context::new(settings, deps);
     match commands::run(&mut ctx, cli.command) {
-        Ok(()) => 0,
+        Ok(()) => {
+            ctx.deps.ui.flush_deferred();
+            0
+        }
         Err(err) => report(&ctx.deps.ui, &err),
     }
 }

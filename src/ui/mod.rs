@@ -30,6 +30,9 @@ pub struct Ui {
     err: Mutex<Box<dyn Write + Send>>,
     /// `--json` promises exactly one document: set once one is printed.
     json_written: AtomicBool,
+    /// With `--json` in a script, human lines wait here so that on failure the first stderr
+    /// line is the error; they follow it (or, on success, come out at the end).
+    deferred: Option<Mutex<Vec<String>>>,
 }
 
 impl Ui {
@@ -39,6 +42,7 @@ impl Ui {
             out: Mutex::new(out),
             err: Mutex::new(err),
             json_written: AtomicBool::new(false),
+            deferred: (mode.json && !mode.interactive).then(|| Mutex::new(Vec::new())),
         }
     }
 
@@ -83,13 +87,25 @@ impl Ui {
         self.err_line(&format!("{label} {}", text.as_ref()));
     }
 
+    /// The error, first on stderr, then whatever human text was held back.
     pub fn error(&self, text: impl AsRef<str>) {
         let label = if self.mode.color {
             "\x1b[1;31merror:\x1b[0m"
         } else {
             "error:"
         };
-        self.err_line(&format!("{label} {}", text.as_ref()));
+        self.write_err(&format!("{label} {}", text.as_ref()));
+        self.flush_deferred();
+    }
+
+    /// Prints the human text held back under `--json` (at the end of a successful run).
+    pub fn flush_deferred(&self) {
+        if let Some(deferred) = &self.deferred {
+            let lines = std::mem::take(&mut *deferred.lock().expect("deferred lock"));
+            for line in lines {
+                self.write_err(&line);
+            }
+        }
     }
 
     /// The command's result for people, on stdout (not with `--json`).
@@ -128,6 +144,17 @@ impl Ui {
     }
 
     fn err_line(&self, text: &str) {
+        if let Some(deferred) = &self.deferred {
+            deferred
+                .lock()
+                .expect("deferred lock")
+                .push(text.to_string());
+            return;
+        }
+        self.write_err(text);
+    }
+
+    fn write_err(&self, text: &str) {
         let mut err = self.err.lock().expect("stderr lock");
         let _ = writeln!(err, "{text}");
         let _ = err.flush();

@@ -239,3 +239,38 @@ fn a_gitpod_api_that_keeps_failing_is_exit_1_naming_the_service() {
     // Retried with back-off, then gave up: four attempts.
     assert_eq!(env.gitpod_calls("GetRunner").len(), 4);
 }
+
+#[test]
+fn with_json_the_first_stderr_line_of_a_failure_is_the_error() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .args([
+            "login",
+            "pat",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+            "--org",
+            seed::ADO_ORG,
+            "--with-token",
+            "--json",
+        ])
+        .write_stdin(seed::PAT_EXPIRED)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error: Azure DevOps rejected the PAT"),
+        "{stderr}"
+    );
+    // The progress lines still reach stderr, after the error.
+    assert!(
+        stderr.contains("Checking the PAT with Azure DevOps"),
+        "{stderr}"
+    );
+    assert_eq!(stdout_json(&out)["error"]["kind"], "auth");
+}
