@@ -123,21 +123,21 @@ fn status_table_for_people() {
 #[test]
 fn logout_gitpod_forgets_the_stored_token() {
     let env = TestEnv::new();
-    // Store a token through --gitpod-token-stdin? No: a prompt-only path stores. Use the file
-    // store directly the way ado-scm writes it, then ask logout --gitpod to forget it.
+    // --gitpod-token-stdin stores the token once the Gitpod API has accepted it.
+    env.bare_cmd()
+        .args([
+            "--gitpod-token-stdin",
+            "status",
+            "--runner",
+            seed::RUNNER_READY_ID,
+        ])
+        .write_stdin(format!("{}\n", seed::ALICE_API_KEY))
+        .assert()
+        .code(3);
     let creds = env.config_dir().join("credentials.toml");
-    std::fs::create_dir_all(env.config_dir()).unwrap();
-    let account = format!("gitpod-token:{}", env.sandbox.gitpod_url());
-    std::fs::write(
-        &creds,
-        format!("{:?} = {:?}\n", account, seed::ALICE_API_KEY),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    assert!(std::fs::read_to_string(&creds)
+        .unwrap()
+        .contains(seed::ALICE_API_KEY));
     // The stored token works: status runs without GITPOD_API_KEY.
     let out = env
         .bare_cmd()
@@ -160,4 +160,59 @@ fn logout_gitpod_forgets_the_stored_token() {
     let out = env.bare_cmd().args(["status"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("GITPOD_API_KEY"));
+}
+
+#[test]
+fn the_environment_token_wins_and_the_stored_one_is_never_overwritten() {
+    let env = TestEnv::new();
+    env.bare_cmd()
+        .args([
+            "--gitpod-token-stdin",
+            "status",
+            "--runner",
+            seed::RUNNER_READY_ID,
+        ])
+        .write_stdin(seed::BOB_API_KEY)
+        .assert()
+        .code(3);
+    let creds = env.config_dir().join("credentials.toml");
+    let stored = std::fs::read(&creds).unwrap();
+    env.sandbox.clear_requests();
+
+    // GITPOD_API_KEY (Alice) takes precedence over the stored token (Bob)...
+    login(&env, seed::ALICE_API_KEY);
+    let bearer = format!(
+        "Bearer {}",
+        ado_scm_sandbox::hash_secret(seed::ALICE_API_KEY)
+    );
+    let gitpod: Vec<_> = env
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "gitpod")
+        .collect();
+    assert!(!gitpod.is_empty());
+    for r in &gitpod {
+        assert_eq!(r.headers.get("authorization"), Some(&bearer), "{}", r.path);
+    }
+    // ...and is never written to the store.
+    assert_eq!(std::fs::read(&creds).unwrap(), stored);
+}
+
+#[test]
+fn a_corrupt_config_is_reported_with_its_line_and_left_alone() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let corrupt = "runner = \"a\"\nhost = = \"x\"\n";
+    std::fs::write(env.config_path(), corrupt).unwrap();
+    let out = env.cmd().args(["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.contains(&env.config_path().display().to_string()),
+        "{stderr}"
+    );
+    assert!(first.contains("line 2"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(env.config_path()).unwrap(), corrupt);
+    assert!(env.requests().is_empty());
 }
