@@ -738,32 +738,45 @@ pub fn client_credentials(
     })
 }
 
+/// How long, and how many times at most, [`client_credentials_new_secret`] tries a new secret.
+/// Both bound the loop: the count alone when sleeps are shortened (`ADO_SCM_RETRY_SLEEP_MS=0`
+/// in tests), where the window would let it send requests until the wall clock caught up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicationRetry {
+    pub window: Duration,
+    pub attempts: u32,
+}
+
 /// [`client_credentials`] right after a secret was created: Entra can reject a new secret
 /// (AADSTS7000215) for a short while until it has replicated. Retries that one answer with
-/// back-off (2, 4, 8, … s, at most 15 s apart) until `window` has passed, calling `on_retry`
-/// with the wait before each retry so that the caller can say so on screen. Any other answer
-/// is returned at once.
+/// back-off (2, 4, 8, … s, at most 15 s apart) while `retry` allows (another attempt, and the
+/// wait still inside its window), calling `on_retry` with the wait before each retry so that
+/// the caller can say so on screen. Any other answer, or the last refusal, is returned as is
+/// ([`is_secret_not_replicated`] tells the caller which it was).
 pub fn client_credentials_new_secret(
     http: &Http,
     token_endpoint: &Url,
     client_id: &str,
     secret: &Secret,
     scope: &str,
-    window: Duration,
+    retry: ReplicationRetry,
     on_retry: &mut dyn FnMut(Duration),
 ) -> Result<TokenSet> {
     let clock = http.clock().clone();
-    let deadline = clock.now() + chrono::Duration::from_std(window).unwrap_or_default();
+    let deadline = clock.now() + wait_chrono(retry.window);
     let mut wait = Duration::from_secs(2);
+    let mut attempt = 1;
     loop {
         match client_credentials(http, token_endpoint, client_id, secret, scope) {
             Err(err)
                 if is_secret_not_replicated(&err)
+                    && attempt < retry.attempts
                     && clock.now() + wait_chrono(wait) <= deadline =>
             {
                 on_retry(wait);
                 clock.sleep(wait);
                 wait = (wait * 2).min(Duration::from_secs(15));
+                attempt += 1;
             }
             other => return other,
         }
@@ -774,7 +787,8 @@ fn wait_chrono(wait: Duration) -> chrono::Duration {
     chrono::Duration::from_std(wait).unwrap_or_default()
 }
 
-fn is_secret_not_replicated(err: &Error) -> bool {
+/// Entra refused a client secret it does not know yet (AADSTS7000215: new, not replicated).
+pub fn is_secret_not_replicated(err: &Error) -> bool {
     err.kind == ErrorKind::Auth && err.message.contains("(AADSTS7000215)")
 }
 
@@ -1135,7 +1149,10 @@ mod tests {
             "c",
             &Secret::new("s"),
             ADO_DEFAULT_SCOPE,
-            Duration::from_secs(60),
+            ReplicationRetry {
+                window: Duration::from_secs(60),
+                attempts: 8,
+            },
             &mut |w| waits.push(w),
         )
         .unwrap();
@@ -1154,11 +1171,44 @@ mod tests {
             "c",
             &Secret::new("s"),
             ADO_DEFAULT_SCOPE,
-            Duration::from_secs(1),
+            ReplicationRetry {
+                window: Duration::from_secs(1),
+                attempts: 8,
+            },
             &mut |_| panic!("no retry"),
         )
         .unwrap_err();
         assert_eq!(err.exit_code(), 3);
+        server.finish();
+    }
+
+    /// With `ADO_SCM_RETRY_SLEEP_MS=0` the sleeps take no time and the window hardly moves: the
+    /// number of attempts ends the loop (here a window too long to matter stands for that).
+    #[test]
+    fn a_new_secret_is_tried_a_bounded_number_of_times() {
+        let refused = || {
+            Stub::post("/t/token")
+                .status(401)
+                .json(entra_error("invalid_client", 7000215))
+        };
+        let server = StubServer::start(vec![refused(), refused(), refused()]);
+        let (http, _clock) = http();
+        let mut retries = 0;
+        let err = client_credentials_new_secret(
+            &http,
+            &server.url("/t/token"),
+            "c",
+            &Secret::new("s"),
+            ADO_DEFAULT_SCOPE,
+            ReplicationRetry {
+                window: Duration::from_secs(24 * 3600),
+                attempts: 3,
+            },
+            &mut |_| retries += 1,
+        )
+        .unwrap_err();
+        assert!(is_secret_not_replicated(&err), "{err:?}");
+        assert_eq!(retries, 2);
         server.finish();
     }
 }

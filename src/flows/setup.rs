@@ -59,8 +59,10 @@ pub const AZURE_DEVOPS_SCOPES: [&str; 2] = ["vso.code", "vso.code_write"];
 
 /// How long a new client secret may be refused (AADSTS7000215) while it replicates, and how
 /// many times it is tried in that window.
-const NEW_SECRET_WINDOW: Duration = Duration::from_secs(120);
-const NEW_SECRET_ATTEMPTS: u32 = 8;
+const NEW_SECRET_RETRY: entra::ReplicationRetry = entra::ReplicationRetry {
+    window: Duration::from_secs(120),
+    attempts: 8,
+};
 /// Graph may not show a new object for a moment: how often a 404 right after a create is retried.
 const NOT_FOUND_ATTEMPTS: u32 = 5;
 const NOT_FOUND_WAIT: Duration = Duration::from_secs(2);
@@ -1493,50 +1495,32 @@ fn client_credentials_new(
     client_id: &str,
     secret: &Secret,
 ) -> Result<()> {
-    let clock = s.http.clock().clone();
-    let deadline = clock.now() + chrono::Duration::from_std(NEW_SECRET_WINDOW).unwrap_or_default();
-    let mut wait = Duration::from_secs(2);
-    let mut attempt = 1;
-    loop {
-        match entra::client_credentials(
-            s.http,
-            &discovery.token_endpoint,
-            client_id,
-            secret,
-            entra::ADO_DEFAULT_SCOPE,
-        ) {
-            Ok(_) => return Ok(()),
-            Err(err)
-                if not_replicated(&err)
-                    && attempt < NEW_SECRET_ATTEMPTS
-                    && clock.now() + chrono::Duration::from_std(wait).unwrap_or_default()
-                        <= deadline =>
-            {
-                s.ui.info(format!(
-                    "  Entra ID does not accept the new secret yet (AADSTS7000215): a new secret \
-                     takes a moment to reach every Entra ID server. Trying again in {} s…",
-                    wait.as_secs()
-                ));
-                clock.sleep(wait);
-                wait = (wait * 2).min(Duration::from_secs(15));
-                attempt += 1;
-            }
-            Err(err) => {
-                return Err(if not_replicated(&err) {
-                    err.with_hint(
-                        "the new client secret was still refused after waiting; Entra ID may be \
-                         slow to replicate: run `ado-scm setup` again in a few minutes",
-                    )
-                } else {
-                    err
-                })
-            }
+    entra::client_credentials_new_secret(
+        s.http,
+        &discovery.token_endpoint,
+        client_id,
+        secret,
+        entra::ADO_DEFAULT_SCOPE,
+        NEW_SECRET_RETRY,
+        &mut |wait| {
+            s.ui.info(format!(
+                "  Entra ID does not accept the new secret yet (AADSTS7000215): a new secret \
+                 takes a moment to reach every Entra ID server. Trying again in {} s…",
+                wait.as_secs()
+            ))
+        },
+    )
+    .map(|_| ())
+    .map_err(|err| {
+        if entra::is_secret_not_replicated(&err) {
+            err.with_hint(
+                "the new client secret was still refused after waiting; Entra ID may be slow \
+                 to replicate: run `ado-scm setup` again in a few minutes",
+            )
+        } else {
+            err
         }
-    }
-}
-
-fn not_replicated(err: &Error) -> bool {
-    err.kind == ErrorKind::Auth && err.message.contains("(AADSTS7000215)")
+    })
 }
 
 /// The runner's error about the issuer (the runner is closed source: its words are the only
