@@ -1130,31 +1130,46 @@ mod tests {
         server.finish();
     }
 
+    /// A token request Entra refuses because the secret has not replicated yet.
+    fn not_replicated_yet() -> Stub {
+        Stub::post("/t/token")
+            .status(401)
+            .json(entra_error("invalid_client", 7000215))
+    }
+
+    fn try_new_secret(
+        http: &Http,
+        server: &StubServer,
+        window: Duration,
+        attempts: u32,
+        on_retry: &mut dyn FnMut(Duration),
+    ) -> Result<TokenSet> {
+        let retry = ReplicationRetry { window, attempts };
+        let endpoint = server.url("/t/token");
+        let secret = Secret::new("s");
+        client_credentials_new_secret(
+            http,
+            &endpoint,
+            "c",
+            &secret,
+            ADO_DEFAULT_SCOPE,
+            retry,
+            on_retry,
+        )
+    }
+
     #[test]
     fn a_new_secret_is_retried_while_it_replicates() {
         let server = StubServer::start(vec![
-            Stub::post("/t/token")
-                .status(401)
-                .json(entra_error("invalid_client", 7000215)),
-            Stub::post("/t/token")
-                .status(401)
-                .json(entra_error("invalid_client", 7000215)),
+            not_replicated_yet(),
+            not_replicated_yet(),
             Stub::post("/t/token").json(serde_json::json!({"access_token": "x", "expires_in": 60})),
         ]);
         let (http, clock) = http();
         let mut waits = Vec::new();
-        let tokens = client_credentials_new_secret(
-            &http,
-            &server.url("/t/token"),
-            "c",
-            &Secret::new("s"),
-            ADO_DEFAULT_SCOPE,
-            ReplicationRetry {
-                window: Duration::from_secs(60),
-                attempts: 8,
-            },
-            &mut |w| waits.push(w),
-        )
+        let tokens = try_new_secret(&http, &server, Duration::from_secs(60), 8, &mut |w| {
+            waits.push(w)
+        })
         .unwrap();
         assert_eq!(tokens.access_token.expose(), "x");
         assert_eq!(waits, vec![Duration::from_secs(2), Duration::from_secs(4)]);
@@ -1162,21 +1177,10 @@ mod tests {
         server.finish();
 
         // A window too short for another try gives the error back.
-        let server = StubServer::start(vec![Stub::post("/t/token")
-            .status(401)
-            .json(entra_error("invalid_client", 7000215))]);
-        let err = client_credentials_new_secret(
-            &http,
-            &server.url("/t/token"),
-            "c",
-            &Secret::new("s"),
-            ADO_DEFAULT_SCOPE,
-            ReplicationRetry {
-                window: Duration::from_secs(1),
-                attempts: 8,
-            },
-            &mut |_| panic!("no retry"),
-        )
+        let server = StubServer::start(vec![not_replicated_yet()]);
+        let err = try_new_secret(&http, &server, Duration::from_secs(1), 8, &mut |_| {
+            panic!("no retry")
+        })
         .unwrap_err();
         assert_eq!(err.exit_code(), 3);
         server.finish();
@@ -1186,27 +1190,15 @@ mod tests {
     /// number of attempts ends the loop (here a window too long to matter stands for that).
     #[test]
     fn a_new_secret_is_tried_a_bounded_number_of_times() {
-        let refused = || {
-            Stub::post("/t/token")
-                .status(401)
-                .json(entra_error("invalid_client", 7000215))
-        };
-        let server = StubServer::start(vec![refused(), refused(), refused()]);
+        let server = StubServer::start(vec![
+            not_replicated_yet(),
+            not_replicated_yet(),
+            not_replicated_yet(),
+        ]);
         let (http, _clock) = http();
         let mut retries = 0;
-        let err = client_credentials_new_secret(
-            &http,
-            &server.url("/t/token"),
-            "c",
-            &Secret::new("s"),
-            ADO_DEFAULT_SCOPE,
-            ReplicationRetry {
-                window: Duration::from_secs(24 * 3600),
-                attempts: 3,
-            },
-            &mut |_| retries += 1,
-        )
-        .unwrap_err();
+        let day = Duration::from_secs(24 * 3600);
+        let err = try_new_secret(&http, &server, day, 3, &mut |_| retries += 1).unwrap_err();
         assert!(is_secret_not_replicated(&err), "{err:?}");
         assert_eq!(retries, 2);
         server.finish();

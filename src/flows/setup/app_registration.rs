@@ -1,0 +1,680 @@
+//! Step 4, the app registration in Entra ID (through Microsoft Graph, with the admin's
+//! sign-in): find it or plan to create it, list its drift from what the runner needs (the Web
+//! redirect URI, ID tokens, the four delegated permissions) and repair it in place; its service
+//! principal; with `--grant-admin-consent`, tenant-wide consent per resource (widened, never
+//! narrowed).
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::clients::gitpod::ScmIntegration;
+use crate::clients::graph::{
+    self, Application, GraphClient, NewApplication, PermissionGrant, RequiredResourceAccess,
+    ResourceAccess, ServicePrincipal, AZURE_DEVOPS_APP_ID, GRAPH_APP_ID,
+};
+use crate::error::{Error, Result};
+use crate::ui::Ui;
+
+use super::summary::{check, Check};
+use super::{OauthLook, OauthPlan, SetupServices};
+
+/// The delegated permissions the app registration needs, per resource.
+const GRAPH_SCOPES: [&str; 2] = ["openid", "offline_access"];
+const AZURE_DEVOPS_SCOPES: [&str; 2] = ["vso.code", "vso.code_write"];
+
+/// Graph may not show a new object for a moment: how often a 404 right after a create is retried.
+const NOT_FOUND_ATTEMPTS: u32 = 5;
+const NOT_FOUND_WAIT: Duration = Duration::from_secs(2);
+
+/// What to do about the app registration.
+#[derive(Debug)]
+pub(super) enum AppPlan {
+    Create(NewApplication),
+    Existing {
+        app: Application,
+        patch: Option<Value>,
+        repairs: Vec<String>,
+    },
+    /// No Graph access: the admin's client id, not checked.
+    Unchecked(String),
+}
+
+impl AppPlan {
+    pub(super) fn is_create(&self) -> bool {
+        matches!(self, AppPlan::Create(_))
+    }
+    pub(super) fn repairs(&self) -> &[String] {
+        match self {
+            AppPlan::Existing { repairs, .. } => repairs,
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct GrantPlan {
+    pub resource: &'static str,
+    pub resource_sp_id: String,
+    /// The existing tenant-wide grant and its scopes, when there is one.
+    pub existing: Option<PermissionGrant>,
+    pub scope: String,
+}
+
+impl GrantPlan {
+    pub(super) fn needs_change(&self) -> bool {
+        match &self.existing {
+            None => true,
+            Some(g) => missing_scopes(&g.scope, &self.scope).is_some(),
+        }
+    }
+}
+
+/// What step 4 found, and what it would change.
+pub(super) struct Registration {
+    pub app: AppPlan,
+    /// Our app's service principal: `None` = to be created (or unchecked without Graph).
+    pub sp: Option<ServicePrincipal>,
+    pub grants: Vec<GrantPlan>,
+}
+
+/// Step 4 before any change. Without Graph (`graph` is `None`) the admin's client id is taken
+/// as it is, with a warning saying what to check by hand.
+pub(super) fn look(
+    graph: Option<&GraphClient<'_>>,
+    s: &SetupServices<'_>,
+    oauth: &OauthPlan,
+    existing: Option<&ScmIntegration>,
+    callback: &str,
+    checks: &mut Vec<Check>,
+) -> Result<Registration> {
+    let ui = s.ui;
+    let required = match graph {
+        Some(g) => required_access(g, s)?,
+        None => fallback_required_access(),
+    };
+    let app = match graph {
+        Some(g) => find_app(g, s, oauth, existing, callback, &required)?,
+        None => {
+            let id = oauth.client_id.clone().unwrap_or_default();
+            ui.warn(format!(
+                "not checking the app registration {id} through Microsoft Graph (no sign-in): make \
+                 sure it has the Web redirect URI {callback}, ID tokens on, and the delegated \
+                 permissions openid, offline_access, vso.code and vso.code_write"
+            ));
+            AppPlan::Unchecked(id)
+        }
+    };
+    show_app(ui, &app, callback, checks);
+
+    // Its service principal, and the tenant-wide consent when asked.
+    let sp = match (graph, &app) {
+        (Some(g), AppPlan::Existing { app, .. }) => {
+            let found = g.service_principal_by_app_id(&app.app_id)?;
+            match &found {
+                Some(sp) => ui.ok(format!("its service principal exists ({})", sp.id)),
+                None => {
+                    ui.info("  Its service principal (enterprise application) will be created.")
+                }
+            }
+            found
+        }
+        _ => None,
+    };
+    let grants = match (graph, oauth.grant_admin_consent) {
+        (Some(g), true) => grant_plans(g, s, sp.as_ref())?,
+        (None, true) => {
+            ui.warn("--grant-admin-consent needs a Microsoft Graph sign-in: no consent granted");
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    Ok(Registration { app, sp, grants })
+}
+
+/// What was found about the app, on screen and as the "app registration" check.
+fn show_app(ui: &Ui, app_plan: &AppPlan, callback: &str, checks: &mut Vec<Check>) {
+    match app_plan {
+        AppPlan::Create(new) => {
+            ui.info(format!(
+                "  No app registration found: \"{}\" will be created (redirect URI {callback}, ID \
+                 tokens on, single tenant, permissions openid, offline_access, vso.code, \
+                 vso.code_write).",
+                new.display_name
+            ));
+            checks.push(check(
+                "app registration",
+                true,
+                format!("to create: {}", new.display_name),
+            ));
+        }
+        AppPlan::Existing { app, repairs, .. } => {
+            ui.ok(format!(
+                "found the app registration \"{}\" (client ID {})",
+                app.display_name, app.app_id
+            ));
+            if app.sign_in_audience != "AzureADMyOrg" && !app.sign_in_audience.is_empty() {
+                ui.warn(format!(
+                    "the app's sign-in audience is {}, not AzureADMyOrg (this tenant only); \
+                     ado-scm leaves it as it is",
+                    app.sign_in_audience
+                ));
+            }
+            if repairs.is_empty() {
+                ui.ok("its redirect URI, ID tokens and permissions are as they should be");
+            } else {
+                for r in repairs {
+                    ui.info(format!("  drift to repair: {r}"));
+                }
+            }
+            let detail = if repairs.is_empty() {
+                format!("{} ({})", app.display_name, app.app_id)
+            } else {
+                format!(
+                    "{} ({}); repair: {}",
+                    app.display_name,
+                    app.app_id,
+                    repairs.join("; ")
+                )
+            };
+            checks.push(check("app registration", true, detail));
+        }
+        AppPlan::Unchecked(id) => {
+            checks.push(check(
+                "app registration",
+                true,
+                format!("{id} (not checked: no Microsoft Graph sign-in)"),
+            ));
+        }
+    }
+}
+
+/// The four delegated permissions, their ids resolved from the tenant's service principals
+/// (the documented constants when a tenant does not list one).
+fn required_access(
+    graph: &GraphClient<'_>,
+    s: &SetupServices<'_>,
+) -> Result<Vec<RequiredResourceAccess>> {
+    let spinner =
+        s.ui.spinner("Resolving the permission ids of Microsoft Graph and Azure DevOps");
+    let graph_sp = graph
+        .service_principal_by_app_id(GRAPH_APP_ID)?
+        .unwrap_or_else(|| stand_in_sp(GRAPH_APP_ID, "Microsoft Graph"));
+    let ado_sp = graph
+        .service_principal_by_app_id(AZURE_DEVOPS_APP_ID)?
+        .unwrap_or_else(|| stand_in_sp(AZURE_DEVOPS_APP_ID, "Azure DevOps"));
+    drop(spinner);
+    let graph_ids = graph::resolve_scope_ids(&graph_sp, &GRAPH_SCOPES)?;
+    let ado_ids = graph::resolve_scope_ids(&ado_sp, &AZURE_DEVOPS_SCOPES)?;
+    Ok(vec![
+        access(GRAPH_APP_ID, &graph_ids),
+        access(AZURE_DEVOPS_APP_ID, &ado_ids),
+    ])
+}
+
+/// The same four permissions with the documented ids, for when Graph cannot be asked.
+pub(super) fn fallback_required_access() -> Vec<RequiredResourceAccess> {
+    let resolve = |app: &str, values: &[&str]| -> Vec<(String, String)> {
+        values
+            .iter()
+            .filter_map(|v| {
+                graph::fallback_scope_id(app, v).map(|id| (v.to_string(), id.to_string()))
+            })
+            .collect()
+    };
+    vec![
+        access(GRAPH_APP_ID, &resolve(GRAPH_APP_ID, &GRAPH_SCOPES)),
+        access(
+            AZURE_DEVOPS_APP_ID,
+            &resolve(AZURE_DEVOPS_APP_ID, &AZURE_DEVOPS_SCOPES),
+        ),
+    ]
+}
+
+fn stand_in_sp(app_id: &str, name: &str) -> ServicePrincipal {
+    ServicePrincipal {
+        id: String::new(),
+        app_id: app_id.to_string(),
+        display_name: name.to_string(),
+        oauth2_permission_scopes: Vec::new(),
+    }
+}
+
+fn access(resource: &str, ids: &[(String, String)]) -> RequiredResourceAccess {
+    RequiredResourceAccess {
+        resource_app_id: resource.to_string(),
+        resource_access: ids
+            .iter()
+            .map(|(_, id)| ResourceAccess::scope(id))
+            .collect(),
+    }
+}
+
+fn scope_name(id: &str) -> String {
+    graph::FALLBACK_SCOPE_IDS
+        .iter()
+        .find(|(_, _, known)| known.eq_ignore_ascii_case(id))
+        .map(|(_, value, _)| value.to_string())
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// Finds the app: `--client-id`; `--app-name`; the app of the saved integration; the default
+/// name. None found: create one with the given or default name.
+fn find_app(
+    graph: &GraphClient<'_>,
+    s: &SetupServices<'_>,
+    oauth: &OauthPlan,
+    existing: Option<&ScmIntegration>,
+    callback: &str,
+    required: &[RequiredResourceAccess],
+) -> Result<AppPlan> {
+    let spinner = s.ui.spinner("Looking for the app registration");
+    let found = if let Some(client_id) = &oauth.client_id {
+        Some(
+            graph
+                .find_application_by_app_id(client_id)?
+                .ok_or_else(|| {
+                    Error::check(format!(
+                "no app registration with client ID {client_id} in this tenant"
+            ))
+            .with_hint(
+                "check --client-id (Entra admin center → App registrations → Application (client) \
+                 ID), or leave it out to let ado-scm create the app",
+            )
+                })?,
+        )
+    } else if let Some(name) = &oauth.app_name {
+        by_name(graph, name)?
+    } else {
+        let saved = existing
+            .and_then(|i| i.oauth.as_ref())
+            .map(|o| o.client_id.clone());
+        let by_saved = match saved {
+            Some(client_id) => graph.find_application_by_app_id(&client_id)?,
+            None => None,
+        };
+        match by_saved {
+            Some(app) => Some(app),
+            None => by_name(graph, &oauth.default_app_name)?,
+        }
+    };
+    drop(spinner);
+    Ok(match found {
+        Some(app) => {
+            let (patch, repairs) = drift(&app, callback, required);
+            AppPlan::Existing {
+                app,
+                patch,
+                repairs,
+            }
+        }
+        None => AppPlan::Create(NewApplication {
+            display_name: oauth
+                .app_name
+                .clone()
+                .unwrap_or_else(|| oauth.default_app_name.clone()),
+            redirect_uri: callback.to_string(),
+            required_resource_access: required.to_vec(),
+        }),
+    })
+}
+
+fn by_name(graph: &GraphClient<'_>, name: &str) -> Result<Option<Application>> {
+    let mut apps = graph.find_applications_by_name(name)?;
+    match apps.len() {
+        0 => Ok(None),
+        1 => Ok(apps.pop()),
+        n => Err(Error::usage(format!(
+            "{n} app registrations in this tenant are named \"{name}\": ado-scm cannot tell which to use"
+        ))
+        .with_hint(format!(
+            "pass --client-id with the client ID of the one to use ({})",
+            apps.iter().map(|a| a.app_id.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// What differs from what the runner needs: the PATCH body and the repairs in words.
+fn drift(
+    app: &Application,
+    callback: &str,
+    required: &[RequiredResourceAccess],
+) -> (Option<Value>, Vec<String>) {
+    let mut repairs = Vec::new();
+    let mut patch = serde_json::Map::new();
+    let mut uris = app.web.redirect_uris.clone();
+    let mut web = false;
+    if !uris.iter().any(|u| u == callback) {
+        uris.push(callback.to_string());
+        repairs.push(format!("add the Web redirect URI {callback}"));
+        web = true;
+    }
+    if !app.web.implicit_grant_settings.enable_id_token_issuance {
+        repairs.push("turn on ID tokens".to_string());
+        web = true;
+    }
+    if web {
+        patch.insert(
+            "web".into(),
+            json!({
+                "redirectUris": uris,
+                "implicitGrantSettings": {"enableIdTokenIssuance": true},
+            }),
+        );
+    }
+    let mut access = app.required_resource_access.clone();
+    let mut changed = false;
+    for want in required {
+        let index = match access.iter().position(|a| {
+            a.resource_app_id
+                .eq_ignore_ascii_case(&want.resource_app_id)
+        }) {
+            Some(i) => i,
+            None => {
+                access.push(RequiredResourceAccess {
+                    resource_app_id: want.resource_app_id.clone(),
+                    resource_access: Vec::new(),
+                });
+                access.len() - 1
+            }
+        };
+        for scope in &want.resource_access {
+            let have = access[index]
+                .resource_access
+                .iter()
+                .any(|a| a.id.eq_ignore_ascii_case(&scope.id) && a.type_ == "Scope");
+            if !have {
+                access[index].resource_access.push(scope.clone());
+                repairs.push(format!("add the permission {}", scope_name(&scope.id)));
+                changed = true;
+            }
+        }
+    }
+    if changed {
+        patch.insert("requiredResourceAccess".into(), json!(access));
+    }
+    let patch = (!patch.is_empty()).then_some(Value::Object(patch));
+    (patch, repairs)
+}
+
+/// Tenant-wide consent, per resource: what to create or widen.
+fn grant_plans(
+    graph: &GraphClient<'_>,
+    s: &SetupServices<'_>,
+    our_sp: Option<&ServicePrincipal>,
+) -> Result<Vec<GrantPlan>> {
+    let spinner = s.ui.spinner("Reading the admin consent already granted");
+    let mut plans = Vec::new();
+    let existing = match our_sp {
+        Some(sp) => graph.list_permission_grants(&sp.id)?,
+        None => Vec::new(),
+    };
+    for (resource, app_id, scopes) in [
+        (
+            "Azure DevOps",
+            AZURE_DEVOPS_APP_ID,
+            &AZURE_DEVOPS_SCOPES[..],
+        ),
+        ("Microsoft Graph", GRAPH_APP_ID, &GRAPH_SCOPES[..]),
+    ] {
+        let resource_sp = graph.service_principal_by_app_id(app_id)?.ok_or_else(|| {
+            Error::check(format!(
+                "this tenant has no service principal for {resource} ({app_id}), so consent \
+                 cannot be granted for it"
+            ))
+            .with_hint(
+                "sign in to Azure DevOps once with an account of this tenant (that adds it), or \
+                 leave out --grant-admin-consent and consent in the Entra admin center",
+            )
+        })?;
+        let found = existing
+            .iter()
+            .find(|g| g.consent_type == "AllPrincipals" && g.resource_id == resource_sp.id)
+            .cloned();
+        plans.push(GrantPlan {
+            resource,
+            resource_sp_id: resource_sp.id,
+            existing: found,
+            scope: scopes.join(" "),
+        });
+    }
+    drop(spinner);
+    for p in &plans {
+        if p.needs_change() {
+            s.ui.info(format!(
+                "  Tenant-wide consent for {} ({}) will be granted.",
+                p.resource, p.scope
+            ));
+        } else {
+            s.ui.ok(format!("consent for {} is already granted", p.resource));
+        }
+    }
+    Ok(plans)
+}
+
+/// The scopes of `want` missing from `have` (space-separated), or `None`; with them, the union.
+pub(super) fn missing_scopes(have: &str, want: &str) -> Option<String> {
+    let have: Vec<&str> = have.split_whitespace().collect();
+    let missing: Vec<&str> = want
+        .split_whitespace()
+        .filter(|w| !have.contains(w))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut all = have.clone();
+    all.extend(missing);
+    Some(all.join(" "))
+}
+
+/// Step 4's changes: creates or repairs the app (and says so on its check), creates its service
+/// principal, grants consent. Returns the app (`None` without Graph).
+pub(super) fn apply(
+    s: &SetupServices<'_>,
+    o: &mut OauthLook<'_>,
+    changes: &mut usize,
+    checks: &mut [Check],
+) -> Result<Option<Application>> {
+    let app = apply_app(s, o, changes)?;
+    if let (Some(app), true) = (&app, o.app.is_create()) {
+        if let Some(c) = checks.iter_mut().find(|c| c.name == "app registration") {
+            c.detail = format!("created: {} ({})", app.display_name, app.app_id);
+        }
+    }
+    if let (AppPlan::Existing { repairs, .. }, false) = (&o.app, o.app.repairs().is_empty()) {
+        if let Some(c) = checks.iter_mut().find(|c| c.name == "app registration") {
+            c.detail = format!(
+                "{}; repaired: {}",
+                c.detail.split("; repair:").next().unwrap_or_default(),
+                repairs.join("; ")
+            );
+        }
+    }
+    apply_sp_and_grants(s, o, app.as_ref(), changes)?;
+    Ok(app)
+}
+
+/// Creates or repairs the app; returns it (`None` without Graph).
+fn apply_app(
+    s: &SetupServices<'_>,
+    o: &OauthLook<'_>,
+    changes: &mut usize,
+) -> Result<Option<Application>> {
+    let ui = s.ui;
+    let Some(graph) = o.graph.as_ref() else {
+        return Ok(None);
+    };
+    match &o.app {
+        AppPlan::Create(new) => {
+            let spinner = ui.spinner("Creating the app registration");
+            let app = graph.create_application(new)?;
+            drop(spinner);
+            *changes += 1;
+            ui.ok(format!(
+                "created the app registration \"{}\" (client ID {}, object ID {})",
+                app.display_name, app.app_id, app.id
+            ));
+            Ok(Some(app))
+        }
+        AppPlan::Existing {
+            app,
+            patch,
+            repairs,
+        } => {
+            if let Some(patch) = patch {
+                let spinner = ui.spinner("Repairing the app registration");
+                retry_not_found(s, || graph.update_application(&app.id, patch))?;
+                drop(spinner);
+                *changes += 1;
+                for r in repairs {
+                    ui.ok(format!("repaired: {r}"));
+                }
+            } else {
+                ui.ok(format!(
+                    "app registration \"{}\" unchanged",
+                    app.display_name
+                ));
+            }
+            Ok(Some(app.clone()))
+        }
+        AppPlan::Unchecked(_) => Ok(None),
+    }
+}
+
+fn apply_sp_and_grants(
+    s: &SetupServices<'_>,
+    o: &mut OauthLook<'_>,
+    app: Option<&Application>,
+    changes: &mut usize,
+) -> Result<()> {
+    let ui = s.ui;
+    let (Some(graph), Some(app)) = (o.graph.as_ref(), app) else {
+        return Ok(());
+    };
+    let sp = match &o.sp {
+        Some(sp) => sp.clone(),
+        None => {
+            let spinner = ui.spinner("Creating the app's service principal");
+            let sp = retry_not_found(s, || graph.create_service_principal(&app.app_id))?;
+            drop(spinner);
+            *changes += 1;
+            ui.ok(format!("created the service principal {}", sp.id));
+            o.sp = Some(sp.clone());
+            sp
+        }
+    };
+    for grant in &o.grants {
+        match &grant.existing {
+            None => {
+                let spinner = ui.spinner(format!("Granting admin consent for {}", grant.resource));
+                retry_not_found(s, || {
+                    graph.create_permission_grant(&sp.id, &grant.resource_sp_id, &grant.scope)
+                })?;
+                drop(spinner);
+                *changes += 1;
+                ui.ok(format!(
+                    "granted tenant-wide consent for {} ({})",
+                    grant.resource, grant.scope
+                ));
+            }
+            Some(existing) => {
+                if let Some(scope) = missing_scopes(&existing.scope, &grant.scope) {
+                    graph.update_permission_grant(&existing.id, &scope)?;
+                    *changes += 1;
+                    ui.ok(format!(
+                        "widened the tenant-wide consent for {} to {scope}",
+                        grant.resource
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Retries a Graph call that answered 404 (a new object not visible yet).
+pub(super) fn retry_not_found<T>(
+    s: &SetupServices<'_>,
+    mut call: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    let mut attempt = 1;
+    loop {
+        match call() {
+            Err(err) if graph::is_not_found(&err) && attempt < NOT_FOUND_ATTEMPTS => {
+                tracing::info!("Microsoft Graph does not show a new object yet; retrying");
+                s.http.clock().sleep(NOT_FOUND_WAIT);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::flows::setup::test_support::{app, required, CALLBACK};
+
+    #[test]
+    fn an_app_as_it_should_be_has_no_drift() {
+        let (patch, repairs) = drift(&app(), CALLBACK, &required());
+        assert_eq!(patch, None);
+        assert!(repairs.is_empty());
+    }
+
+    #[test]
+    fn drift_keeps_what_is_there_and_adds_what_is_missing() {
+        let mut broken = app();
+        broken.web.redirect_uris = vec!["https://other.example.com/cb".into()];
+        broken.web.implicit_grant_settings.enable_id_token_issuance = false;
+        broken.required_resource_access = vec![RequiredResourceAccess {
+            resource_app_id: AZURE_DEVOPS_APP_ID.to_uppercase(),
+            resource_access: vec![
+                ResourceAccess::scope("b325850d-aa53-41ed-b77a-c5036b2f39fa"),
+                ResourceAccess {
+                    id: "11111111-0000-0000-0000-000000000000".into(),
+                    type_: "Role".into(),
+                },
+            ],
+        }];
+        let (patch, repairs) = drift(&broken, CALLBACK, &required());
+        let patch = patch.expect("a patch");
+        assert_eq!(
+            patch["web"],
+            json!({"redirectUris": ["https://other.example.com/cb", CALLBACK],
+                   "implicitGrantSettings": {"enableIdTokenIssuance": true}})
+        );
+        let access: Vec<RequiredResourceAccess> =
+            serde_json::from_value(patch["requiredResourceAccess"].clone()).unwrap();
+        assert_eq!(access.len(), 2);
+        assert_eq!(access[0].resource_access.len(), 3, "the role is kept");
+        assert_eq!(access[1].resource_app_id, GRAPH_APP_ID);
+        assert_eq!(
+            repairs,
+            [
+                format!("add the Web redirect URI {CALLBACK}"),
+                "turn on ID tokens".to_string(),
+                "add the permission openid".to_string(),
+                "add the permission offline_access".to_string(),
+                "add the permission vso.code_write".to_string(),
+            ]
+        );
+        // Only what drifted is sent.
+        let mut ids_off = app();
+        ids_off.web.implicit_grant_settings.enable_id_token_issuance = false;
+        let (patch, _) = drift(&ids_off, CALLBACK, &required());
+        assert!(patch.unwrap().get("requiredResourceAccess").is_none());
+    }
+
+    #[test]
+    fn scopes_are_widened_never_narrowed() {
+        assert_eq!(missing_scopes("vso.code vso.code_write", "vso.code"), None);
+        assert_eq!(
+            missing_scopes("vso.code profile", "vso.code vso.code_write").as_deref(),
+            Some("vso.code profile vso.code_write")
+        );
+        assert_eq!(missing_scopes("", "openid").as_deref(), Some("openid"));
+    }
+}

@@ -1,0 +1,177 @@
+//! Step 1, the runner: it must have registered its public key (secrets are sealed to it), and
+//! its configuration schema must offer Azure DevOps, with an OAuth callback URL when OAuth is
+//! wanted.
+
+use crate::clients::gitpod::Runner;
+use crate::error::{Error, Result};
+use crate::seal::{self, RunnerPublicKey};
+
+use super::summary::{check, Check};
+use super::{SetupPlan, SetupServices};
+
+/// What step 1 found out about the runner.
+pub(super) struct RunnerChecked {
+    /// Client secrets are sealed to it.
+    pub key: RunnerPublicKey,
+    /// The OAuth callback URL the schema names (OAuth only).
+    pub callback: Option<String>,
+}
+
+/// The runner's key and schema, each a check on the list.
+pub(super) fn check_key_and_schema(
+    plan: &SetupPlan,
+    s: &SetupServices<'_>,
+    checks: &mut Vec<Check>,
+) -> Result<RunnerChecked> {
+    let ui = s.ui;
+    let runner = &plan.runner;
+    let scm_id = plan.target.scm_id();
+    let key = runner_key(runner)?;
+    if runner.status.phase != "RUNNER_PHASE_ACTIVE" && !runner.status.phase.is_empty() {
+        ui.warn(format!(
+            "runner {} is {}, not active: it may not answer the validation",
+            runner.name,
+            short_phase(&runner.status.phase)
+        ));
+    }
+    ui.ok(format!(
+        "the runner has registered its public key ({})",
+        key.fingerprint()
+    ));
+    checks.push(check("runner public key", true, key.fingerprint()));
+    let callback = runner_schema(plan, s)?;
+    let offered = match &callback {
+        Some(url) => format!("{scm_id}, OAuth callback {url}"),
+        None => scm_id.to_string(),
+    };
+    ui.ok(format!("the runner offers Azure DevOps ({offered})"));
+    checks.push(check("runner offers Azure DevOps", true, offered));
+    Ok(RunnerChecked { key, callback })
+}
+
+/// The runner's public key: present (else the runner has not registered: exit 4) and usable.
+pub fn runner_key(runner: &Runner) -> Result<RunnerPublicKey> {
+    let Some(raw) = runner.status.public_key.as_deref() else {
+        return Err(Error::check(format!(
+            "runner {} ({}) has no public key yet: it has not registered with Gitpod",
+            runner.name, runner.runner_id
+        ))
+        .with_hint(
+            "start the runner on its host (finish its installation if needed) and wait until \
+             Gitpod shows it as online under Settings → Runners: it registers its key when it \
+             first connects. Then run `ado-scm setup` again",
+        ));
+    };
+    seal::parse_public_key(raw, |_| Err(std::io::Error::other("not a file"))).map_err(|err| {
+        Error::check(format!(
+            "runner {} published a public key ado-scm cannot use: {}",
+            runner.name, err.message
+        ))
+        .with_hint("re-register the runner, or report this to Gitpod support")
+    })
+}
+
+/// The schema must offer the scm id; with OAuth, its callback URL is returned.
+fn runner_schema(plan: &SetupPlan, s: &SetupServices<'_>) -> Result<Option<String>> {
+    let runner = &plan.runner;
+    let scm_id = plan.target.scm_id();
+    let spinner = s.ui.spinner("Reading the runner's configuration schema");
+    let schema = s
+        .gitpod
+        .get_runner_configuration_schema(&runner.runner_id)?;
+    drop(spinner);
+    let Some(entry) = schema.scm.iter().find(|e| e.scm_id == scm_id) else {
+        let offered: Vec<&str> = schema.scm.iter().map(|e| e.scm_id.as_str()).collect();
+        let offered = if offered.is_empty() {
+            "nothing".to_string()
+        } else {
+            offered.join(", ")
+        };
+        return Err(Error::check(format!(
+            "runner {} does not offer Azure DevOps ({scm_id}); its configuration schema offers: {offered}",
+            runner.name
+        ))
+        .with_hint("update the runner to a version that supports Azure DevOps, then run again"));
+    };
+    if plan.oauth.is_none() {
+        return Ok(None);
+    }
+    match entry.oauth.as_ref().map(|o| o.callback_url.trim()) {
+        Some(url) if !url.is_empty() => Ok(Some(url.to_string())),
+        _ => Err(Error::check(format!(
+            "runner {} offers {scm_id} without OAuth (its schema has no OAuth callback URL)",
+            runner.name
+        ))
+        .with_hint("run again with --no-oauth to set up PATs only, or update the runner")),
+    }
+}
+
+fn short_phase(phase: &str) -> String {
+    phase
+        .strip_prefix("RUNNER_PHASE_")
+        .unwrap_or(phase)
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::clients::test_server::{Stub, StubServer};
+    use crate::flows::setup::test_support::{plan, services, Stubbed, CALLBACK};
+    use crate::flows::setup::SCM_SERVICES;
+
+    #[test]
+    fn a_runner_without_a_key_is_a_failed_check() {
+        let mut runner = plan(services(), true, true).runner;
+        let err = runner_key(&runner).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message.contains("has no public key yet"),
+            "{}",
+            err.message
+        );
+        runner.status.public_key = Some("AAAA".into());
+        let err = runner_key(&runner).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.message.contains("cannot use"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_schema_without_azure_devops_or_its_oauth_is_a_failed_check() {
+        let method = "/gitpod.v1.RunnerConfigurationService/GetRunnerConfigurationSchema";
+        let server = StubServer::start(vec![
+            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": "github"}]}})),
+            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES}]}})),
+            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES}]}})),
+            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES,
+                "oauth": {"callbackUrl": CALLBACK}}]}})),
+        ]);
+        let stub = Stubbed::new(&server);
+        let (gitpod, ado) = stub.clients();
+        let s = stub.services(&gitpod, &ado);
+        let with_oauth = plan(services(), true, true);
+        let err = runner_schema(&with_oauth, &s).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert_eq!(
+            err.message,
+            "runner runner does not offer Azure DevOps (azuredevops_entra); its configuration \
+             schema offers: github"
+        );
+        let err = runner_schema(&with_oauth, &s).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.message.contains("without OAuth"), "{}", err.message);
+        assert!(err.hint.unwrap().contains("--no-oauth"));
+        // PAT only needs no callback; with OAuth the callback comes back.
+        assert_eq!(
+            runner_schema(&plan(services(), true, false), &s).unwrap(),
+            None
+        );
+        assert_eq!(
+            runner_schema(&with_oauth, &s).unwrap().as_deref(),
+            Some(CALLBACK)
+        );
+        server.finish();
+    }
+}

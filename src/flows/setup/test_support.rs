@@ -1,0 +1,154 @@
+//! What the unit tests of the setup flow share: a runner and a plan, an app as it should be,
+//! and a screen to read what the flow said.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use url::Url;
+
+use crate::clients::ado::AdoClient;
+use crate::clients::gitpod::{GitpodClient, Runner, RunnerStatus};
+use crate::clients::graph::{self, Application, RequiredResourceAccess};
+use crate::clients::test_server::{http, StubServer};
+use crate::http::Http;
+use crate::secret::Secret;
+use crate::ui::{Ui, UiMode};
+
+use super::app_registration::fallback_required_access;
+use super::{OauthPlan, SetupPlan, SetupServices, Target};
+
+pub(super) const CALLBACK: &str = "https://runner.example.com/auth/oauth2/callback";
+
+pub(super) const TENANT: &str = "7e5a17c0-5a1d-4b0c-9e11-acde00000001";
+
+#[derive(Clone, Default)]
+pub(super) struct Screen(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Screen {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Screen {
+    pub(super) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+pub(super) fn ui() -> (Ui, Screen) {
+    let screen = Screen::default();
+    let ui = Ui::new(
+        UiMode::default(),
+        Box::new(std::io::sink()),
+        Box::new(screen.clone()),
+    );
+    (ui, screen)
+}
+
+pub(super) fn required() -> Vec<RequiredResourceAccess> {
+    fallback_required_access()
+}
+
+pub(super) fn app() -> Application {
+    Application {
+        id: "obj".into(),
+        app_id: "client".into(),
+        display_name: "app".into(),
+        sign_in_audience: "AzureADMyOrg".into(),
+        web: graph::Web {
+            redirect_uris: vec![CALLBACK.into()],
+            implicit_grant_settings: graph::ImplicitGrantSettings {
+                enable_id_token_issuance: true,
+            },
+        },
+        required_resource_access: required(),
+        password_credentials: Vec::new(),
+    }
+}
+
+pub(super) fn plan(target: Target, pat: bool, oauth: bool) -> SetupPlan {
+    SetupPlan {
+        runner: Runner {
+            runner_id: "r1".into(),
+            name: "runner".into(),
+            status: RunnerStatus {
+                phase: "RUNNER_PHASE_ACTIVE".into(),
+                ..RunnerStatus::default()
+            },
+            ..Runner::default()
+        },
+        target,
+        pat,
+        oauth: oauth.then(|| OauthPlan {
+            tenant: None,
+            issuer: None,
+            client_id: None,
+            app_name: None,
+            default_app_name: "app".into(),
+            client_secret: None,
+            secret_expiry_days: 30,
+            rotate_secret: false,
+            grant_admin_consent: false,
+        }),
+        dry_run: false,
+    }
+}
+
+pub(super) fn services() -> Target {
+    Target::Services {
+        host: "dev.azure.com".into(),
+        org: Some("acme".into()),
+    }
+}
+
+/// What [`SetupServices`] borrow, pointed at a stub server (Gitpod, Graph and the authority
+/// all at its base URL); `screen` shows what the flow said.
+pub(super) struct Stubbed {
+    pub http: Http,
+    pub ui: Ui,
+    pub screen: Screen,
+    pub base: Url,
+    pub authority: Url,
+}
+
+impl Stubbed {
+    pub(super) fn new(server: &StubServer) -> Self {
+        let (http, _clock) = http();
+        let (ui, screen) = ui();
+        let base = server.base();
+        Stubbed {
+            http,
+            ui,
+            screen,
+            authority: base.clone(),
+            base,
+        }
+    }
+
+    /// The Gitpod and Azure DevOps clients the services borrow.
+    pub(super) fn clients(&self) -> (GitpodClient<'_>, AdoClient<'_>) {
+        let gitpod = GitpodClient::new(&self.http, self.base.clone(), Secret::new("gitpod-token"));
+        (gitpod, AdoClient::new(&self.http, None))
+    }
+
+    pub(super) fn services<'a>(
+        &'a self,
+        gitpod: &'a GitpodClient<'a>,
+        ado: &'a AdoClient<'a>,
+    ) -> SetupServices<'a> {
+        SetupServices {
+            http: &self.http,
+            ui: &self.ui,
+            gitpod,
+            gitpod_url: &self.base,
+            ado,
+            authority: &self.authority,
+            graph_url: &self.base,
+        }
+    }
+}
