@@ -82,6 +82,16 @@ impl Context {
         self.store.as_deref().expect("store opened above")
     }
 
+    /// The secret store (opened as [`Context::store`] opens it) with the settings and the
+    /// dependencies, borrowed apart: for a flow that keeps the store while it also prompts and
+    /// prints (setup's Microsoft Graph sign-in), which `store()` alone, borrowing the whole
+    /// context, would not allow.
+    pub fn store_and_deps(&mut self) -> (&dyn SecretStore, &Settings, &mut Deps) {
+        self.store();
+        let store = self.store.as_deref().expect("store opened above");
+        (store, &self.settings, &mut self.deps)
+    }
+
     pub fn gitpod_key(&self) -> SecretKey {
         SecretKey::GitpodToken {
             gitpod_url: self.settings.gitpod_url.to_string(),
