@@ -1,0 +1,310 @@
+//! The flags, checked without the network and in the order a person would fix them: what
+//! contradicts what (`--server` with an OAuth flag, two secrets on stdin), and each value's
+//! form (GUIDs, hosts, the virtual directory). Nothing here asks or sends anything.
+
+use crate::cli::SetupArgs;
+use crate::error::{Error, Result};
+use crate::issuer::{self, Issuer};
+use crate::oauth::graph_signin::GRAPH_CLI_CLIENT_ID;
+use crate::settings::Settings;
+use crate::urls::{validate_org, AdoHost};
+
+use super::DEFAULT_VIRTUAL_DIRECTORY;
+
+/// The flags, checked without the network.
+#[derive(Debug)]
+pub(super) struct Checked {
+    pub server: bool,
+    pub host: Option<AdoHost>,
+    pub org: Option<String>,
+    pub oauth: Option<bool>,
+    pub pat: bool,
+    pub tenant: Option<String>,
+    pub issuer: Option<Issuer>,
+    pub client_id: Option<String>,
+    pub app_name: Option<String>,
+    pub virtual_directory: String,
+    pub graph_client_id: String,
+}
+
+/// Everything about the flags that needs no network, in the order a person would fix it.
+pub(super) fn check_args(args: &SetupArgs, settings: &Settings) -> Result<Checked> {
+    let oauth_only_flags: Vec<&str> = [
+        (args.tenant.is_some(), "--tenant"),
+        (args.client_id.is_some(), "--client-id"),
+        (args.client_secret_stdin, "--client-secret-stdin"),
+        (args.app_name.is_some(), "--app-name"),
+        (args.secret_expiry_days.is_some(), "--secret-expiry-days"),
+        (args.rotate_secret, "--rotate-secret"),
+        (args.graph_token_stdin, "--graph-token-stdin"),
+        (args.device_code, "--device-code"),
+        (args.port.is_some(), "--port"),
+        (args.graph_client_id.is_some(), "--graph-client-id"),
+        (args.issuer_url.is_some(), "--issuer-url"),
+        (args.grant_admin_consent, "--grant-admin-consent"),
+    ]
+    .into_iter()
+    .filter_map(|(given, flag)| given.then_some(flag))
+    .collect();
+
+    if args.server {
+        if args.oauth {
+            return Err(Error::usage(
+                "Azure DevOps Server works with PATs only: --oauth does not apply with --server",
+            )
+            .with_hint("leave out --oauth (Entra ID OAuth is for Azure DevOps Services)"));
+        }
+        if args.no_pat {
+            return Err(Error::usage(
+                "Azure DevOps Server works with PATs only: --no-pat would leave no method",
+            )
+            .with_hint("leave out --no-pat"));
+        }
+        if let Some(flag) = oauth_only_flags.first() {
+            return Err(Error::usage(format!(
+                "{flag} is for Entra ID OAuth, which Azure DevOps Server does not use"
+            ))
+            .with_hint(format!("leave out {flag} with --server")));
+        }
+        if args.org.is_some() {
+            return Err(Error::usage(
+                "--org names an Azure DevOps Services organization; with --server give the host",
+            )
+            .with_hint("leave out --org with --server (developers name their collection at `ado-scm login`)"));
+        }
+    }
+    let oauth = if args.no_oauth {
+        Some(false)
+    } else if args.oauth {
+        Some(true)
+    } else if !oauth_only_flags.is_empty() {
+        // An OAuth flag means OAuth.
+        Some(true)
+    } else {
+        None
+    };
+    if oauth == Some(false) {
+        if let Some(flag) = oauth_only_flags.first() {
+            return Err(Error::usage(format!(
+                "{flag} is for Entra ID OAuth, which --no-oauth turns off"
+            ))
+            .with_hint(format!("leave out {flag} or --no-oauth")));
+        }
+    }
+    let pat = !args.no_pat;
+    if oauth == Some(false) && !pat {
+        return Err(
+            Error::usage("with --no-oauth and --no-pat no sign-in method is left")
+                .with_hint("leave out --no-oauth or --no-pat"),
+        );
+    }
+
+    // Stdin can carry one secret.
+    let stdin_users: Vec<&str> = [
+        (args.client_secret_stdin, "--client-secret-stdin"),
+        (args.graph_token_stdin, "--graph-token-stdin"),
+        (settings.gitpod_token_stdin, "--gitpod-token-stdin"),
+    ]
+    .into_iter()
+    .filter_map(|(given, flag)| given.then_some(flag))
+    .collect();
+    if stdin_users.len() > 1 {
+        return Err(Error::usage(format!(
+            "{} all want stdin, which can carry only one secret",
+            stdin_users.join(" and ")
+        ))
+        .with_hint(
+            "give the others through the environment: ADO_SCM_CLIENT_SECRET, \
+             ADO_SCM_GRAPH_TOKEN, GITPOD_API_KEY",
+        ));
+    }
+    if args.client_secret_stdin && args.client_id.is_none() {
+        return Err(Error::usage(
+            "--client-secret-stdin gives the secret of an existing app, but no --client-id says which",
+        )
+        .with_hint("pass --client-id with the app's client ID"));
+    }
+    if args.rotate_secret && args.client_secret_stdin {
+        return Err(Error::usage(
+            "--rotate-secret makes a new client secret, --client-secret-stdin gives one: pick one",
+        ));
+    }
+    if args.device_code && args.port.is_some() {
+        return Err(Error::usage(
+            "--port is for the browser sign-in; --device-code needs no port",
+        ));
+    }
+
+    let client_id = match &args.client_id {
+        Some(raw) => Some(guid_flag(raw, "--client-id", "client ID")?),
+        None => None,
+    };
+    let graph_client_id = match &args.graph_client_id {
+        Some(raw) => guid_flag(raw, "--graph-client-id", "client ID")?,
+        None => GRAPH_CLI_CLIENT_ID.to_string(),
+    };
+    let app_name = match &args.app_name {
+        Some(raw) => {
+            let name = raw.trim();
+            if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
+                return Err(Error::usage(format!(
+                    "--app-name: `{raw}` is not a usable display name"
+                ))
+                .with_hint("give 1 to 120 printable characters"));
+            }
+            Some(name.to_string())
+        }
+        None => None,
+    };
+    let tenant = match &args.tenant {
+        Some(raw) => Some(issuer::parse_tenant(raw, "--tenant")?),
+        None => None,
+    };
+    let issuer = match &args.issuer_url {
+        Some(raw) => Some(
+            issuer::parse_issuer(raw, Some(&settings.authority_url)).map_err(|mut err| {
+                if !err.message.starts_with("--issuer-url") {
+                    err.message = format!("--issuer-url: {}", err.message);
+                }
+                err
+            })?,
+        ),
+        None => None,
+    };
+    if let (Some(t), Some(i)) = (&tenant, &issuer) {
+        if issuer::is_guid(t) && issuer::is_guid(&i.tenant) && *t != i.tenant {
+            return Err(Error::usage(format!(
+                "--tenant {t} and --issuer-url {i} name different tenants"
+            ))
+            .with_hint("give one of them"));
+        }
+    }
+
+    let host = match &args.target.host {
+        Some(raw) if args.server => Some(server_host(raw)?),
+        Some(raw) => {
+            let host = AdoHost::parse(raw)?;
+            if !host.is_services() {
+                return Err(Error::usage(format!(
+                    "--host {raw} is not dev.azure.com: is it an Azure DevOps Server?"
+                ))
+                .with_hint("add --server for Azure DevOps Server (PATs only)"));
+            }
+            Some(host)
+        }
+        None => None,
+    };
+    let org = match &args.org {
+        Some(raw) => Some(validate_org(raw)?),
+        None => None,
+    };
+    if let (Some(org), Some(host_org)) = (&org, host.as_ref().and_then(|h| h.org.as_ref())) {
+        if !org.eq_ignore_ascii_case(host_org) {
+            return Err(Error::usage(format!(
+                "--org {org} and --host {} name different organizations",
+                host.as_ref().map(AdoHost::as_saved).unwrap_or_default()
+            ))
+            .with_hint("give the organization once"));
+        }
+    }
+    let virtual_directory = match &args.virtual_directory {
+        Some(raw) => virtual_directory(raw)?,
+        None => DEFAULT_VIRTUAL_DIRECTORY.to_string(),
+    };
+    Ok(Checked {
+        server: args.server,
+        host,
+        org,
+        oauth,
+        pat,
+        tenant,
+        issuer,
+        client_id,
+        app_name,
+        virtual_directory,
+        graph_client_id,
+    })
+}
+
+fn guid_flag(raw: &str, flag: &str, what: &str) -> Result<String> {
+    let value = raw.trim().to_ascii_lowercase();
+    if issuer::is_guid(&value) {
+        Ok(value)
+    } else {
+        Err(
+            Error::usage(format!("{flag}: `{raw}` is not a {what} (a GUID)")).with_hint(
+                "a client ID looks like 11111111-2222-3333-4444-555555555555 (Entra admin center → \
+             App registrations → Application (client) ID)",
+            ),
+        )
+    }
+}
+
+/// A Server host: a host name (and port), not dev.azure.com, no path.
+pub(super) fn server_host(raw: &str) -> Result<AdoHost> {
+    let host = AdoHost::parse(raw)?;
+    if host.is_services() || host.host.ends_with(".visualstudio.com") {
+        return Err(Error::usage(format!(
+            "--host {raw} is Azure DevOps Services, not a Server"
+        ))
+        .with_hint("leave out --server for dev.azure.com"));
+    }
+    Ok(host)
+}
+
+/// `/tfs`, `tfs/` → `/tfs`; one or more plain path segments.
+fn virtual_directory(raw: &str) -> Result<String> {
+    let trimmed = raw.trim().trim_matches('/');
+    let ok = !trimmed.is_empty()
+        && trimmed.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        });
+    if ok {
+        Ok(format!("/{trimmed}"))
+    } else {
+        Err(Error::usage(format!(
+            "--virtual-directory: `{raw}` is not a path like /tfs"
+        ))
+        .with_hint("give the path the server's collections live under, e.g. /tfs"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_directories_are_normalised() {
+        assert_eq!(virtual_directory("/tfs").unwrap(), "/tfs");
+        assert_eq!(virtual_directory("tfs/").unwrap(), "/tfs");
+        assert_eq!(virtual_directory("/a/b").unwrap(), "/a/b");
+        for bad in ["", "/", "/a b", "/../x", "C:\\tfs"] {
+            assert_eq!(virtual_directory(bad).unwrap_err().exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_ids_must_be_guids() {
+        assert_eq!(
+            guid_flag(
+                " 5EED0000-0000-4000-8000-00000000C11E ",
+                "--client-id",
+                "client ID"
+            )
+            .unwrap(),
+            "5eed0000-0000-4000-8000-00000000c11e"
+        );
+        let err = guid_flag("my-app", "--client-id", "client ID").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message.contains("is not a client ID"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! `ado-scm setup`: flags, environment and prompts become a [`SetupPlan`]; `flows::setup` does
+//! the work; the summary goes to stdout (or `--json`).
+//!
+//! Everything that can be refused without the network is refused first (exit 2, nothing sent);
+//! every question is asked before the first change. A run that may not prompt gets its answers
+//! from flags: a missing one is an error naming the flag.
+//!
+//! [`flags`] checks the flags; [`plan`] asks what they leave open and builds the plan;
+//! [`interaction`] answers the flow while it runs (the Graph sign-in, the go-ahead);
+//! [`summary`] is what the admin reads at the end.
+
+mod flags;
+mod interaction;
+mod plan;
+mod summary;
+
+use crate::cli::SetupArgs;
+use crate::clients::ado::AdoClient;
+use crate::clients::gitpod::GitpodClient;
+use crate::error::Result;
+use crate::flows::setup::{self, SetupPlan, SetupReport, SetupServices};
+
+use super::context::Context;
+use interaction::{sign_in_options, Answers};
+
+/// Lifetime of a new client secret when `--secret-expiry-days` is not given: a year (Microsoft
+/// recommends less than twelve months; Graph's own default is two years).
+pub const DEFAULT_SECRET_EXPIRY_DAYS: u32 = 365;
+/// The Server virtual directory when none is given.
+pub const DEFAULT_VIRTUAL_DIRECTORY: &str = "/tfs";
+/// `ADO_SCM_CLIENT_SECRET`, `ADO_SCM_GRAPH_TOKEN`: secrets from the environment.
+pub const ENV_CLIENT_SECRET: &str = "ADO_SCM_CLIENT_SECRET";
+pub const ENV_GRAPH_TOKEN: &str = "ADO_SCM_GRAPH_TOKEN";
+
+pub fn run(ctx: &mut Context, args: SetupArgs) -> Result<()> {
+    let checked = flags::check_args(&args, &ctx.settings)?;
+    let given = plan::secrets_given(ctx, &args, &checked)?;
+
+    // 1. Runner; then the rest of the answers.
+    let runner = ctx.pick_runner(args.target.runner.as_deref())?;
+    let plan = plan::build(ctx, &args, &checked, runner, given.client_secret)?;
+
+    let (token, _) = ctx.gitpod_token()?;
+    let report = {
+        let (store, settings, deps) = ctx.store_and_deps();
+        let http = &deps.http;
+        let ui = &deps.ui;
+        let gitpod = GitpodClient::new(http, settings.gitpod_url.clone(), token);
+        let ado = AdoClient::new(http, settings.ado_url.clone());
+        let services = SetupServices {
+            http,
+            ui,
+            gitpod: &gitpod,
+            gitpod_url: &settings.gitpod_url,
+            ado: &ado,
+            authority: &settings.authority_url,
+            graph_url: &settings.graph_url,
+        };
+        let mut answers = Answers {
+            ui,
+            http,
+            browser: deps.browser.as_ref(),
+            prompter: deps.prompter.as_mut(),
+            interrupt: &deps.interrupt,
+            store,
+            open_browser: !settings.no_browser,
+            given: given.graph_token,
+            sign_in: sign_in_options(&args, &checked.graph_client_id, ui.interactive()),
+            yes: args.yes,
+        };
+        setup::run(&plan, &services, &mut answers)?
+    };
+    ctx.remember_gitpod_token()?;
+
+    ctx.deps
+        .ui
+        .json(&serde_json::to_value(&report.summary).unwrap_or_default());
+    ctx.deps
+        .ui
+        .result(summary::summary_text(&plan, &report, &checked, &args));
+    if !plan.dry_run {
+        remember_defaults(ctx, &plan, &report);
+    }
+    Ok(())
+}
+
+/// The runner, host, organization, tenant and client id of this setup become the defaults of
+/// the next command.
+fn remember_defaults(ctx: &mut Context, plan: &SetupPlan, report: &SetupReport) {
+    let client_id = report
+        .summary
+        .oauth
+        .as_ref()
+        .and_then(|o| o.client_id.clone());
+    let tenant = report.tenant_id.clone();
+    let host = plan.target.host().to_string();
+    let org = plan.target.org().map(str::to_string);
+    let runner_id = plan.runner.runner_id.clone();
+    ctx.save_defaults(|config| {
+        config.runner = Some(runner_id);
+        config.host = Some(host);
+        if org.is_some() {
+            config.org = org;
+        }
+        if tenant.is_some() {
+            config.tenant = tenant;
+        }
+        if client_id.is_some() {
+            config.client_id = client_id;
+        }
+    });
+}

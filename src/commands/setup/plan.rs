@@ -1,0 +1,242 @@
+//! What the flags leave open, asked in the wizard's order (or refused, naming the flag, in a
+//! run that may not ask), and the [`SetupPlan`] built from the flags and the answers: Services
+//! or Server, the sign-in methods, the host and organization, the client secret of an app the
+//! admin named. The runner is picked before, by the context.
+
+use crate::cli::SetupArgs;
+use crate::clients::gitpod::Runner;
+use crate::error::{Error, Result};
+use crate::flows::setup::{default_app_name, OauthPlan, SetupPlan, Target};
+use crate::secret::Secret;
+use crate::urls::{validate_org, AdoHost, ADO_SERVICES_HOST};
+
+use super::flags::{server_host, Checked};
+use super::{Context, DEFAULT_SECRET_EXPIRY_DAYS, ENV_CLIENT_SECRET, ENV_GRAPH_TOKEN};
+
+/// Secrets given up front: on stdin (one of them) or in the environment.
+pub(super) struct GivenSecrets {
+    pub client_secret: Option<Secret>,
+    pub graph_token: Option<Secret>,
+}
+
+pub(super) fn secrets_given(
+    ctx: &mut Context,
+    args: &SetupArgs,
+    checked: &Checked,
+) -> Result<GivenSecrets> {
+    let mut client_secret = if args.client_secret_stdin {
+        Some(ctx.deps.read_stdin_secret("client secret")?)
+    } else {
+        None
+    };
+    if client_secret.is_none() && checked.oauth != Some(false) && !checked.server {
+        client_secret = ctx.deps.env.secret(ENV_CLIENT_SECRET);
+        if client_secret.is_some() && checked.client_id.is_none() {
+            return Err(Error::usage(format!(
+                "{ENV_CLIENT_SECRET} is set, but no --client-id says which app it belongs to"
+            ))
+            .with_hint(format!(
+                "pass --client-id with the app's client ID, or unset {ENV_CLIENT_SECRET} to let \
+                 ado-scm manage the app's secret"
+            )));
+        }
+    }
+    let graph_token = if args.graph_token_stdin {
+        Some(ctx.deps.read_stdin_secret("Microsoft Graph token")?)
+    } else {
+        ctx.deps.env.secret(ENV_GRAPH_TOKEN)
+    };
+    Ok(GivenSecrets {
+        client_secret,
+        graph_token,
+    })
+}
+
+/// The plan for `runner`; `client_secret`: the one given up front, if any.
+pub(super) fn build(
+    ctx: &mut Context,
+    args: &SetupArgs,
+    checked: &Checked,
+    runner: Runner,
+    client_secret: Option<Secret>,
+) -> Result<SetupPlan> {
+    // 2. Services or Server, 3. methods.
+    let server = choose_server(ctx, args, checked)?;
+    let (oauth_on, pat_on) = choose_methods(ctx, args, checked, server)?;
+    let target = if server {
+        server_target(ctx, checked)?
+    } else {
+        services_target(ctx, checked, oauth_on)?
+    };
+    let oauth = if oauth_on {
+        Some(oauth_plan(ctx, args, checked, &runner.name, client_secret)?)
+    } else {
+        None
+    };
+    Ok(SetupPlan {
+        runner,
+        target,
+        pat: pat_on,
+        oauth,
+        dry_run: args.dry_run,
+    })
+}
+
+/// Azure DevOps Server (`true`) or Services.
+fn choose_server(ctx: &mut Context, args: &SetupArgs, checked: &Checked) -> Result<bool> {
+    Ok(match (checked.server, &checked.host) {
+        (true, _) => true,
+        (false, Some(_)) => false,
+        // --org or any OAuth flag means Services: asked only when nothing says which.
+        (false, None) if ctx.interactive() && args.org.is_none() && checked.oauth.is_none() => {
+            let items = vec![
+                "Azure DevOps Services (dev.azure.com), with Entra ID OAuth and/or PATs"
+                    .to_string(),
+                "Azure DevOps Server (your own host), with PATs".to_string(),
+            ];
+            ctx.deps.prompter.select("Which Azure DevOps?", &items, 0)? == 1
+        }
+        (false, None) => false,
+    })
+}
+
+/// (OAuth, PAT): Server takes PATs only. Never both off: the flags cannot say so
+/// (`flags::check_args` refuses it) and no answer does.
+fn choose_methods(
+    ctx: &mut Context,
+    args: &SetupArgs,
+    checked: &Checked,
+    server: bool,
+) -> Result<(bool, bool)> {
+    Ok(if server {
+        (false, true)
+    } else {
+        match checked.oauth {
+            Some(on) => (on, checked.pat),
+            None if ctx.interactive() && !args.pat && !args.no_pat => {
+                let items = vec![
+                    "OAuth (Entra ID) and PAT (recommended)".to_string(),
+                    "OAuth (Entra ID) only".to_string(),
+                    "PAT only".to_string(),
+                ];
+                match ctx
+                    .deps
+                    .prompter
+                    .select("How may developers sign in?", &items, 0)?
+                {
+                    0 => (true, true),
+                    1 => (true, false),
+                    _ => (false, true),
+                }
+            }
+            None => (true, checked.pat),
+        }
+    })
+}
+
+fn server_target(ctx: &mut Context, checked: &Checked) -> Result<Target> {
+    let host = match &checked.host {
+        Some(h) => h.host.clone(),
+        None if ctx.interactive() => {
+            let typed = ctx
+                .deps
+                .prompter
+                .input("Azure DevOps Server host (e.g. ado.example.com)", None)?;
+            server_host(&typed)?.host
+        }
+        None => {
+            return Err(Error::missing(
+                "the Azure DevOps Server host",
+                "--host HOST with --server",
+            ))
+        }
+    };
+    Ok(Target::Server {
+        host,
+        virtual_directory: checked.virtual_directory.clone(),
+    })
+}
+
+/// dev.azure.com (or `--host`), and for OAuth the organization whose tenant is checked: the
+/// flag, the host's, the config file's, or asked, unless a tenant is named instead.
+fn services_target(ctx: &mut Context, checked: &Checked, oauth_on: bool) -> Result<Target> {
+    let host = checked.host.clone().unwrap_or(AdoHost {
+        host: ADO_SERVICES_HOST.to_string(),
+        org: None,
+    });
+    let mut org = checked.org.clone().or_else(|| host.org.clone());
+    let tenant_named = checked.tenant.is_some() || checked.issuer.is_some();
+    if org.is_none() && oauth_on {
+        if let Some(saved) = ctx.settings.config.org.clone() {
+            if validate_org(&saved).is_ok() {
+                ctx.deps.ui.info(format!(
+                    "Azure DevOps organization: {saved} (from the config file)"
+                ));
+                org = Some(saved);
+            }
+        }
+    }
+    if org.is_none() && oauth_on && !tenant_named {
+        if ctx.interactive() {
+            let typed = ctx
+                .deps
+                .prompter
+                .input("Azure DevOps organization (dev.azure.com/ORG)", None)?;
+            org = Some(validate_org(&typed)?);
+        } else {
+            return Err(Error::missing(
+                "the Azure DevOps organization (to find its Entra ID tenant)",
+                "--org ORG (or --tenant TENANT)",
+            ));
+        }
+    }
+    Ok(Target::Services {
+        host: host.as_saved(),
+        org,
+    })
+}
+
+/// The OAuth answers; the client secret of an app named by `--client-id` is asked now when it
+/// was not given.
+fn oauth_plan(
+    ctx: &mut Context,
+    args: &SetupArgs,
+    checked: &Checked,
+    runner_name: &str,
+    mut client_secret: Option<Secret>,
+) -> Result<OauthPlan> {
+    if let Some(client_id) = &checked.client_id {
+        if client_secret.is_none() {
+            if ctx.interactive() {
+                let typed = ctx
+                    .deps
+                    .prompter
+                    .password(&format!("Client secret of the app {client_id} (hidden)"))?;
+                client_secret = Some(Secret::from_input(
+                    typed.expose().to_string(),
+                    "client secret",
+                )?);
+            } else {
+                return Err(Error::missing(
+                    &format!("the client secret of the app {client_id}"),
+                    "--client-secret-stdin with the secret on stdin (or set \
+                     ADO_SCM_CLIENT_SECRET), or leave out --client-id to let ado-scm manage \
+                     the app and its secret",
+                ));
+            }
+        }
+    }
+    Ok(OauthPlan {
+        tenant: checked.tenant.clone(),
+        issuer: checked.issuer.clone(),
+        client_id: checked.client_id.clone(),
+        app_name: checked.app_name.clone(),
+        default_app_name: default_app_name(runner_name),
+        client_secret,
+        secret_expiry_days: args
+            .secret_expiry_days
+            .unwrap_or(DEFAULT_SECRET_EXPIRY_DAYS),
+        rotate_secret: args.rotate_secret,
+        grant_admin_consent: args.grant_admin_consent,
+    })
+}
