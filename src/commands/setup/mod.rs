@@ -5,9 +5,9 @@
 //! every question is asked before the first change. A run that may not prompt gets its answers
 //! from flags: a missing one is an error naming the flag.
 //!
-//! [`flags`] checks the flags; [`plan`] asks what they leave open and builds the plan;
-//! [`interaction`] answers the flow while it runs (the Graph sign-in, the go-ahead);
-//! [`summary`] is what the admin reads at the end.
+//! `flags` checks the flags; `plan` asks what they leave open and builds the plan;
+//! `interaction` answers the flow while it runs (the Graph sign-in, the go-ahead);
+//! `summary` is what the admin reads at the end.
 
 mod flags;
 mod interaction;

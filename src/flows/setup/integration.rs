@@ -145,6 +145,7 @@ pub(super) fn validate(
         .validate_runner_configuration(&plan.runner.runner_id, &request)
 }
 
+/// The runner's reasons for rejecting a configuration, named by field.
 pub(super) fn validation_errors(result: &ValidationResult) -> String {
     let parts: Vec<String> = [
         ("scm", &result.scm_id_error),

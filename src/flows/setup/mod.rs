@@ -15,9 +15,9 @@
 //!    the runner's key), save the integration (update the match or create), and with
 //!    `--rotate-secret` remove the old secret ado-scm made.
 //!
-//! This file is the order of the steps; each step's work is in its own module: [`runner`],
-//! [`tenant`], [`app_registration`], [`secret`], [`integration`], and [`dry_run`] for the plan
-//! on screen; [`summary`] is what a run reports.
+//! This file is the order of the steps; each step's work is in its own module: `runner`,
+//! `tenant`, `app_registration`, `secret`, `integration`, and `dry_run` for the plan
+//! on screen; `summary` is what a run reports.
 //!
 //! What must never happen:
 //! - a secret in a message, a log line, the plan or the summary (secrets are [`Secret`]s; the
