@@ -535,6 +535,15 @@ pub struct Runner {
     pub status: RunnerStatus,
 }
 
+/// The scm id of Azure DevOps Services integrations (OAuth through Entra ID, and/or PAT).
+pub const SCM_AZURE_DEVOPS_SERVICES: &str = "azuredevops_entra";
+/// The scm id of Azure DevOps Server integrations (PAT only, with a virtual directory).
+pub const SCM_AZURE_DEVOPS_SERVER: &str = "azuredevops_server";
+
+pub fn is_azure_devops(scm_id: &str) -> bool {
+    scm_id == SCM_AZURE_DEVOPS_SERVICES || scm_id == SCM_AZURE_DEVOPS_SERVER
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all(deserialize = "camelCase"), default)]
 pub struct RunnerStatus {
@@ -545,6 +554,16 @@ pub struct RunnerStatus {
     /// Standard base64 of the runner's X25519 key; `None` until the runner has registered.
     #[serde(deserialize_with = "opt_string")]
     pub public_key: Option<String>,
+}
+
+impl RunnerStatus {
+    /// The phase for people: `RUNNER_PHASE_ACTIVE` → `active`.
+    pub fn phase_name(&self) -> String {
+        self.phase
+            .strip_prefix("RUNNER_PHASE_")
+            .unwrap_or(&self.phase)
+            .to_ascii_lowercase()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -775,6 +794,26 @@ pub struct ValidationResult {
     pub oauth_error: Option<String>,
     #[serde(deserialize_with = "opt_string")]
     pub pat_error: Option<String>,
+}
+
+impl ValidationResult {
+    /// The runner's reasons for rejecting a configuration, named by field.
+    pub fn reasons(&self) -> String {
+        let parts: Vec<String> = [
+            ("scm", &self.scm_id_error),
+            ("host", &self.host_error),
+            ("oauth", &self.oauth_error),
+            ("pat", &self.pat_error),
+        ]
+        .into_iter()
+        .filter_map(|(name, e)| e.as_ref().map(|e| format!("{name}: {e}")))
+        .collect();
+        if parts.is_empty() {
+            "not valid, no reason given".to_string()
+        } else {
+            parts.join("; ")
+        }
+    }
 }
 
 /// A new integration. Empty or `None` optional fields are not sent; `pat` always is.

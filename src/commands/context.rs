@@ -11,13 +11,7 @@ use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::{credentials_path, FileStore, KeyringStore, SecretKey, SecretStore};
 
-/// The scm ids of Azure DevOps integrations (Services with Entra ID, and Server).
-pub const SCM_ADO_SERVICES: &str = "azuredevops_entra";
-pub const SCM_ADO_SERVER: &str = "azuredevops_server";
-
-pub fn is_azure_devops(scm_id: &str) -> bool {
-    scm_id == SCM_ADO_SERVICES || scm_id == SCM_ADO_SERVER
-}
+pub use crate::clients::gitpod::is_azure_devops;
 
 /// Where the Gitpod API token came from: decides whether it may be stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,14 +193,7 @@ impl Context {
             _ => {
                 let items: Vec<String> = runners
                     .iter()
-                    .map(|r| {
-                        format!(
-                            "{} ({}, {})",
-                            r.name,
-                            r.runner_id,
-                            short_phase(&r.status.phase)
-                        )
-                    })
+                    .map(|r| format!("{} ({}, {})", r.name, r.runner_id, r.status.phase_name()))
                     .collect();
                 let index = self.deps.prompter.select("Runner", &items, 0)?;
                 Ok(runners.into_iter().nth(index).expect("index from the list"))
@@ -319,11 +306,4 @@ pub fn validate_runner_id(raw: &str) -> Result<String> {
         Err(Error::usage(format!("--runner: `{raw}` is not a runner ID"))
             .with_hint("runner IDs look like 01900000-0000-7000-8000-0000000000a1; `ado-scm status` lists them"))
     }
-}
-
-fn short_phase(phase: &str) -> String {
-    phase
-        .strip_prefix("RUNNER_PHASE_")
-        .unwrap_or(phase)
-        .to_ascii_lowercase()
 }

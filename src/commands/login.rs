@@ -6,10 +6,10 @@ use std::time::Duration;
 use url::Url;
 use zeroize::Zeroize;
 
-use super::context::{Context, SCM_ADO_SERVER};
+use super::context::Context;
 use crate::cli::{LoginArgs, LoginCommon, LoginMethod};
 use crate::clients::ado::{AdoClient, AdoTarget};
-use crate::clients::gitpod::{HostAuthCheck, ScmIntegration};
+use crate::clients::gitpod::{HostAuthCheck, ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
 use crate::error::{Error, Result};
 use crate::flows::login::{hand_over_pat, wait_for_oauth, LoginTarget};
 use crate::secret::Secret;
@@ -300,7 +300,7 @@ fn ado_target(
         .org
         .clone()
         .or_else(|| ctx.settings.config.org.clone());
-    if integration.scm_id == SCM_ADO_SERVER {
+    if integration.scm_id == SCM_AZURE_DEVOPS_SERVER {
         let collection = match from_flags {
             Some(c) => validate_collection(&c)?,
             None if ctx.interactive() => {

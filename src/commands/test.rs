@@ -94,16 +94,7 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
             "the runner accepts the saved configuration".to_string()
         }
     } else {
-        [
-            ("scm", &result.scm_id_error),
-            ("host", &result.host_error),
-            ("oauth", &result.oauth_error),
-            ("pat", &result.pat_error),
-        ]
-        .into_iter()
-        .filter_map(|(n, e)| e.as_ref().map(|e| format!("{n}: {e}")))
-        .collect::<Vec<_>>()
-        .join("; ")
+        result.reasons()
     };
     checks.push(check("runner validation", result.valid, detail));
 

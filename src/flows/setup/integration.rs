@@ -145,24 +145,6 @@ pub(super) fn validate(
         .validate_runner_configuration(&plan.runner.runner_id, &request)
 }
 
-/// The runner's reasons for rejecting a configuration, named by field.
-pub(super) fn validation_errors(result: &ValidationResult) -> String {
-    let parts: Vec<String> = [
-        ("scm", &result.scm_id_error),
-        ("host", &result.host_error),
-        ("oauth", &result.oauth_error),
-        ("pat", &result.pat_error),
-    ]
-    .into_iter()
-    .filter_map(|(name, e)| e.as_ref().map(|e| format!("{name}: {e}")))
-    .collect();
-    if parts.is_empty() {
-        "not valid, no reason given".to_string()
-    } else {
-        parts.join("; ")
-    }
-}
-
 fn expect_valid(result: &ValidationResult, checks: &mut Vec<Check>) -> Result<()> {
     if result.valid {
         checks.push(check(
@@ -172,7 +154,7 @@ fn expect_valid(result: &ValidationResult, checks: &mut Vec<Check>) -> Result<()
         ));
         return Ok(());
     }
-    let why = validation_errors(result);
+    let why = result.reasons();
     Err(Error::check(format!("the runner rejects the configuration: {why}")).with_hint(
         "fix what the runner names (the app's secret, the issuer URL, the host) and run again; \
          nothing was saved on the runner",

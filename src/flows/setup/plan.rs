@@ -6,11 +6,8 @@ use crate::clients::gitpod::Runner;
 use crate::issuer::Issuer;
 use crate::secret::Secret;
 
-/// The scm id of Azure DevOps Services with Entra ID (same as `commands::context`).
-pub const SCM_SERVICES: &str = "azuredevops_entra";
-
-/// The scm id of Azure DevOps Server.
-pub const SCM_SERVER: &str = "azuredevops_server";
+pub use crate::clients::gitpod::SCM_AZURE_DEVOPS_SERVER as SCM_SERVER;
+pub use crate::clients::gitpod::SCM_AZURE_DEVOPS_SERVICES as SCM_SERVICES;
 
 /// The default name of the app registration of a runner.
 pub fn default_app_name(runner_name: &str) -> String {
@@ -103,15 +100,4 @@ pub struct OauthPlan {
     pub secret_expiry_days: u32,
     pub rotate_secret: bool,
     pub grant_admin_consent: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_scm_ids_are_the_contexts() {
-        assert_eq!(SCM_SERVICES, crate::commands::context::SCM_ADO_SERVICES);
-        assert_eq!(SCM_SERVER, crate::commands::context::SCM_ADO_SERVER);
-    }
 }

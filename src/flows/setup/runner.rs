@@ -31,7 +31,7 @@ pub(super) fn check_key_and_schema(
         ui.warn(format!(
             "runner {} is {}, not active: it may not answer the validation",
             runner.name,
-            short_phase(&runner.status.phase)
+            runner.status.phase_name()
         ));
     }
     ui.ok(format!(
@@ -104,13 +104,6 @@ fn runner_schema(plan: &SetupPlan, s: &SetupServices<'_>) -> Result<Option<Strin
         ))
         .with_hint("run again with --no-oauth to set up PATs only, or update the runner")),
     }
-}
-
-fn short_phase(phase: &str) -> String {
-    phase
-        .strip_prefix("RUNNER_PHASE_")
-        .unwrap_or(phase)
-        .to_ascii_lowercase()
 }
 
 #[cfg(test)]

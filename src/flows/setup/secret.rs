@@ -17,7 +17,7 @@ use crate::seal::{self, RunnerPublicKey};
 use crate::secret::Secret;
 
 use super::app_registration::{retry_not_found, AppPlan};
-use super::integration::{self, validate, validation_errors};
+use super::integration::{self, validate};
 use super::summary::{check, date, Check, SecretOutcome};
 use super::tenant::IssuerChoice;
 use super::{OauthLook, OauthPlan, SetupPlan, SetupServices};
@@ -130,7 +130,7 @@ pub(super) fn look(
         } else {
             ui.warn(format!(
                 "the saved configuration does not validate ({}): a new client secret will be created",
-                validation_errors(&result)
+                result.reasons()
             ));
             SecretPlan::Mint { replaces: true }
         }
