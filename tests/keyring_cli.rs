@@ -10,7 +10,7 @@ use std::process::Command;
 
 use ado_scm_sandbox::seed;
 use rexpect::session::spawn_command;
-use support::TestEnv;
+use support::{TestEnv, LOGIN_PAT_ARGS};
 
 fn enabled() -> bool {
     if std::env::var_os("ADO_SCM_REAL_KEYRING").is_some() {
@@ -73,16 +73,7 @@ fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_i
     let mut cmd = env.std_cmd();
     cmd.env_remove("GITPOD_API_KEY")
         .env("ADO_SCM_STORE", "keyring")
-        .args([
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--org",
-            seed::ADO_ORG,
-        ]);
+        .args(LOGIN_PAT_ARGS);
     pass_session_bus(&mut cmd);
     let mut term = spawn_command(cmd, Some(20_000)).unwrap();
     term.exp_string("Gitpod API token").unwrap();

@@ -74,19 +74,7 @@ fn ctrl_c_at_the_pat_prompt_exits_130_and_hands_nothing_over() {
         return;
     }
     let env = TestEnv::new();
-    let mut term = spawn(
-        &env,
-        &[
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--org",
-            seed::ADO_ORG,
-        ],
-    );
+    let mut term = spawn(&env, &support::LOGIN_PAT_ARGS);
     term.exp_string("Paste the PAT").unwrap();
     term.send_control('c').unwrap();
     term.flush().unwrap();

@@ -3,22 +3,12 @@
 use ado_scm_sandbox::{hash_secret, seed, Fault, FaultKind};
 use predicates::str::contains;
 
-use crate::support::{stdout_json, text, TestEnv};
+use crate::support::{stdout_json, text, TestEnv, LOGIN_PAT_ARGS};
 
 fn login_pat(env: &TestEnv, pat: &str) -> assert_cmd::assert::Assert {
     env.cmd()
-        .args([
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--org",
-            seed::ADO_ORG,
-            "--with-token",
-            "--json",
-        ])
+        .args(LOGIN_PAT_ARGS)
+        .args(["--with-token", "--json"])
         .write_stdin(format!("{pat}\n"))
         .assert()
 }
@@ -217,18 +207,9 @@ fn no_secret_appears_in_any_output_file_or_log() {
     let env = TestEnv::new();
     let out = env
         .cmd()
-        .args([
-            "-vv",
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--org",
-            seed::ADO_ORG,
-            "--with-token",
-        ])
+        .arg("-vv")
+        .args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
         .write_stdin(seed::PAT_VALID)
         .assert()
         .success()

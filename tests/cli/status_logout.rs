@@ -2,7 +2,7 @@
 
 use ado_scm_sandbox::seed;
 
-use crate::support::{stdout_json, TestEnv};
+use crate::support::{stdout_json, TestEnv, LOGIN_PAT_ARGS};
 
 fn status(env: &TestEnv) -> (i32, serde_json::Value) {
     let out = env
@@ -23,17 +23,8 @@ fn status(env: &TestEnv) -> (i32, serde_json::Value) {
 fn login(env: &TestEnv, api_key: &str) {
     env.cmd()
         .env("GITPOD_API_KEY", api_key)
-        .args([
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--org",
-            seed::ADO_ORG,
-            "--with-token",
-        ])
+        .args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
         .write_stdin(seed::PAT_VALID)
         .assert()
         .success();

@@ -8,6 +8,19 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// `login pat` for the seeded ready runner on dev.azure.com and the seeded organization: the
+/// sign-in most tests run (the caller adds `--with-token`, `--json`, …).
+pub const LOGIN_PAT_ARGS: [&str; 8] = [
+    "login",
+    "pat",
+    "--runner",
+    seed::RUNNER_READY_ID,
+    "--host",
+    "dev.azure.com",
+    "--org",
+    seed::ADO_ORG,
+];
+
 pub struct TestEnv {
     pub sandbox: Sandbox,
     pub home: TempDir,

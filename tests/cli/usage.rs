@@ -4,7 +4,7 @@ use ado_scm_sandbox::seed;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{stdout_json, text, TestEnv};
+use crate::support::{stdout_json, text, TestEnv, LOGIN_PAT_ARGS};
 
 #[test]
 fn non_interactive_without_a_runner_names_the_flag() {
@@ -245,18 +245,8 @@ fn with_json_the_first_stderr_line_of_a_failure_is_the_error() {
     let env = TestEnv::new();
     let out = env
         .cmd()
-        .args([
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--org",
-            seed::ADO_ORG,
-            "--with-token",
-            "--json",
-        ])
+        .args(LOGIN_PAT_ARGS)
+        .args(["--with-token", "--json"])
         .write_stdin(seed::PAT_EXPIRED)
         .output()
         .unwrap();
