@@ -1,14 +1,15 @@
 //! `GraphClient` against the sandbox's Microsoft Graph stand-in, with a delegated admin token
 //! from the sandbox's Entra stand-in (the Graph tools' public client, PKCE), as `setup` gets one.
 
+#[path = "cli/support.rs"]
+#[allow(dead_code)]
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use chrono::Utc;
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use serde_json::json;
 use url::Url;
 
 use ado_scm::clients::graph::{
@@ -19,11 +20,7 @@ use ado_scm::clock::SystemClock;
 use ado_scm::error::{ErrorKind, Result};
 use ado_scm::http::{Http, HttpPolicy};
 use ado_scm::secret::Secret;
-use ado_scm_sandbox::{seed, Sandbox};
-
-const ADMIN_SCOPE: &str = "https://graph.microsoft.com/Application.ReadWrite.All \
-     https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All offline_access openid profile";
-const LOOPBACK: &str = "http://localhost:53117";
+use ado_scm_sandbox::Sandbox;
 
 fn http() -> Http {
     let clock = Arc::new(SystemClock {
@@ -34,48 +31,7 @@ fn http() -> Http {
 
 /// The seeded admin's delegated Graph token, through authorize + token with PKCE.
 fn admin_token(sb: &Sandbox) -> Secret {
-    let client = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let verifier = URL_SAFE_NO_PAD.encode([7u8; 32]);
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let authority = format!("{}/{}/oauth2/v2.0", sb.authority_url(), seed::TENANT_ID);
-    let response = client
-        .get(format!("{authority}/authorize"))
-        .query(&[
-            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
-            ("response_type", "code"),
-            ("redirect_uri", LOOPBACK),
-            ("response_mode", "query"),
-            ("scope", ADMIN_SCOPE),
-            ("state", "st4te"),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ])
-        .send()
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 302);
-    let location = Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
-    let code = location
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("a code");
-    let body: Value = client
-        .post(format!("{authority}/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
-            ("code", &code),
-            ("redirect_uri", LOOPBACK),
-            ("code_verifier", &verifier),
-        ])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    Secret::new(body["access_token"].as_str().expect("access token"))
+    Secret::new(support::admin_graph_token(sb))
 }
 
 /// Retries a read that may not see a new object yet (eventual consistency).

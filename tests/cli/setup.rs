@@ -3,72 +3,16 @@
 //! can cause, asserted on the sandbox's state and request log.
 
 use ado_scm_sandbox::{hash_secret, seed};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use url::Url;
 
 use crate::support::{all_file_text, stdout_json, text, TestEnv};
 
-pub(crate) const ADMIN_SCOPE: &str = "https://graph.microsoft.com/Application.ReadWrite.All \
-     https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All offline_access openid profile";
-const LOOPBACK: &str = "http://localhost:53117";
 const OPENID: &str = "37f7f235-527c-4136-accd-4a02d197296e";
 const OFFLINE_ACCESS: &str = "7427e0e9-2fba-42fe-b0c0-848c9e6a8182";
 const VSO_CODE: &str = "b325850d-aa53-41ed-b77a-c5036b2f39fa";
 const VSO_CODE_WRITE: &str = "028ffaf1-6f06-490a-979e-38011f92fb7c";
-
-/// The seeded admin's delegated Graph token, the way an admin's own script gets one: the Graph
-/// tools' public client, authorization code with PKCE (the sandbox signs the admin in at once).
-pub(crate) fn admin_graph_token(env: &TestEnv) -> String {
-    let client = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let verifier = URL_SAFE_NO_PAD.encode([7u8; 32]);
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let authority = format!(
-        "{}/{}/oauth2/v2.0",
-        env.sandbox.authority_url(),
-        seed::TENANT_ID
-    );
-    let response = client
-        .get(format!("{authority}/authorize"))
-        .query(&[
-            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
-            ("response_type", "code"),
-            ("redirect_uri", LOOPBACK),
-            ("response_mode", "query"),
-            ("scope", ADMIN_SCOPE),
-            ("state", "st4te"),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ])
-        .send()
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 302);
-    let location = Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
-    let code = location
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("a code");
-    let body: Value = client
-        .post(format!("{authority}/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
-            ("code", &code),
-            ("redirect_uri", LOOPBACK),
-            ("code_verifier", &verifier),
-        ])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    body["access_token"].as_str().expect("access token").into()
-}
 
 /// A Graph request with the admin's token (to break or inspect the tenant behind ado-scm's back).
 pub(crate) fn graph(
@@ -224,7 +168,7 @@ fn our_secret_name() -> String {
 #[test]
 fn a_full_setup_registers_the_app_seals_the_secret_and_saves_the_integration() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let mut cmd = setup(&env, &token, &[]);
     cmd.arg("-v");
     let out = cmd.output().unwrap();
@@ -370,7 +314,7 @@ fn a_full_setup_registers_the_app_seals_the_secret_and_saves_the_integration() {
 #[test]
 fn a_rerun_with_the_same_answers_changes_and_creates_nothing() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let (first, _) = run_ok(setup(&env, &token, &[]));
     let before = env.state();
     env.sandbox.clear_requests();
@@ -413,7 +357,7 @@ fn a_rerun_with_the_same_answers_changes_and_creates_nothing() {
 #[test]
 fn drift_on_the_app_is_repaired_in_place_and_listed() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     run_ok(setup(&env, &token, &[]));
     let app = fresh_app(&env);
     let object_id = app["id"].as_str().unwrap();
@@ -487,7 +431,7 @@ fn drift_on_the_app_is_repaired_in_place_and_listed() {
 #[test]
 fn rotate_secret_replaces_ours_and_leaves_other_secrets_alone() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let (first, _) = run_ok(setup(&env, &token, &[]));
     let app = fresh_app(&env);
     let object_id = app["id"].as_str().unwrap().to_string();
@@ -548,7 +492,7 @@ fn a_new_secret_refused_while_it_replicates_is_retried_saying_why() {
     let env = TestEnv::new();
     env.sandbox
         .with_world(|w| w.directory.knobs.secret_replication_failures = 2);
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let (doc, stderr) = run_ok(setup(&env, &token, &[]));
     assert_eq!(doc["integration"], "created");
     assert!(
@@ -571,7 +515,7 @@ fn a_new_secret_refused_while_it_replicates_is_retried_saying_why() {
 #[test]
 fn grant_admin_consent_grants_once_per_resource() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let (doc, _) = run_ok(setup(&env, &token, &["--grant-admin-consent"]));
     let app = fresh_app(&env);
     let sp_id = env.state()["directory"]["servicePrincipals"]
@@ -695,7 +639,7 @@ fn pat_only_on_services_needs_no_app_registration() {
 #[test]
 fn dry_run_shows_every_request_and_sends_none_that_changes_anything() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let (doc, stderr) = run_ok(setup(&env, &token, &["--dry-run", "--grant-admin-consent"]));
     assert!(
         env.mutating_requests().is_empty(),
@@ -740,7 +684,7 @@ fn dry_run_shows_every_request_and_sends_none_that_changes_anything() {
 #[test]
 fn an_existing_app_and_secret_can_be_brought_along() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     // The seeded app of the ready runner, its secret on stdin; Graph checks and repairs it.
     let mut cmd = env.cmd();
     cmd.env("ADO_SCM_GRAPH_TOKEN", &token)
@@ -818,7 +762,7 @@ fn without_graph_an_existing_app_is_checked_by_entra_and_the_runner_only() {
 #[test]
 fn turning_a_method_off_deletes_sign_ins_so_a_script_must_say_yes() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     run_ok(setup(&env, &token, &[]));
     env.sandbox.clear_requests();
     let stderr = run_fails(&env, setup(&env, &token, &["--no-pat"]), 2);
@@ -860,7 +804,7 @@ fn a_runner_that_never_registered_is_explained() {
 #[test]
 fn an_organization_not_connected_to_entra_says_where_to_connect_it() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let mut cmd = setup_for_org(&env, &token, seed::ADO_ORG_UNCONNECTED, &[]);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(4));
@@ -892,7 +836,7 @@ fn a_tenant_other_than_the_organizations_is_refused() {
                 domains: vec!["other.onmicrosoft.com".into()],
             })
     });
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let issuer = format!("{}/{other}/v2.0", env.sandbox.authority_url());
     for flag in [
         ["--tenant", other],
@@ -1087,7 +1031,7 @@ fn flags_that_cannot_work_are_refused_with_one_line() {
 #[test]
 fn an_unknown_client_id_or_a_wrong_secret_stops_before_any_change() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let unknown = "0000aaaa-0000-4000-8000-000000000001";
     let mut cmd = env.cmd();
     cmd.env("ADO_SCM_GRAPH_TOKEN", &token)
@@ -1131,7 +1075,7 @@ fn the_ready_runner_is_already_set_up() {
     // The seeded integration (dev.azure.com, the seeded app, OAuth + PAT) is what setup would
     // make: with its client id given back, nothing changes.
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let mut cmd = env.cmd();
     cmd.env("ADO_SCM_GRAPH_TOKEN", &token).args([
         "setup",

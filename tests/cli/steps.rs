@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::setup::{admin_graph_token, graph, open_sealed, setup};
+use crate::setup::{graph, open_sealed, setup};
 use crate::support::{stdout_json, text, TestEnv};
 
 fn run(mut cmd: assert_cmd::Command) -> (Option<i32>, String, String) {
@@ -359,7 +359,7 @@ fn test_revalidates_saved_integrations() {
 #[test]
 fn test_fails_with_4_when_the_saved_secret_no_longer_works() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     graph(
         &env,
         &token,
@@ -416,7 +416,7 @@ fn test_without_an_integration_or_a_runner() {
 #[test]
 fn test_passes_after_setup() {
     let env = TestEnv::new();
-    let token = admin_graph_token(&env);
+    let token = env.admin_graph_token();
     let out = setup(&env, &token, &[]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = test_cmd(&env, &["--runner", seed::RUNNER_FRESH_ID])

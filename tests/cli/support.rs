@@ -5,8 +5,12 @@ use std::path::{Path, PathBuf};
 
 use ado_scm_sandbox::{seed, LoggedRequest, Sandbox};
 use assert_cmd::Command;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use tempfile::TempDir;
+use url::Url;
 
 /// `login pat` for the seeded ready runner on dev.azure.com and the seeded organization: the
 /// sign-in most tests run (the caller adds `--with-token`, `--json`, …).
@@ -20,6 +24,63 @@ pub const LOGIN_PAT_ARGS: [&str; 8] = [
     "--org",
     seed::ADO_ORG,
 ];
+
+/// The delegated Graph permissions an admin signs in with to manage app registrations.
+const ADMIN_SCOPE: &str = "https://graph.microsoft.com/Application.ReadWrite.All \
+     https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All offline_access openid profile";
+const LOOPBACK: &str = "http://localhost:53117";
+
+/// The seeded admin's delegated Graph token, the way an admin's own script (or `setup`) gets
+/// one: the Graph tools' public client, authorization code with PKCE (the sandbox signs the
+/// admin in at once).
+pub fn admin_graph_token(sandbox: &Sandbox) -> String {
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let verifier = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let authority = format!(
+        "{}/{}/oauth2/v2.0",
+        sandbox.authority_url(),
+        seed::TENANT_ID
+    );
+    let response = client
+        .get(format!("{authority}/authorize"))
+        .query(&[
+            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
+            ("response_type", "code"),
+            ("redirect_uri", LOOPBACK),
+            ("response_mode", "query"),
+            ("scope", ADMIN_SCOPE),
+            ("state", "st4te"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    let location = Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+    let body: Value = client
+        .post(format!("{authority}/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
+            ("code", &code),
+            ("redirect_uri", LOOPBACK),
+            ("code_verifier", &verifier),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    body["access_token"].as_str().expect("access token").into()
+}
 
 pub struct TestEnv {
     pub sandbox: Sandbox,
@@ -88,6 +149,11 @@ impl TestEnv {
         ];
         env.extend(self.sandbox.env());
         env
+    }
+
+    /// [`admin_graph_token`] from this sandbox.
+    pub fn admin_graph_token(&self) -> String {
+        admin_graph_token(&self.sandbox)
     }
 
     pub fn requests(&self) -> Vec<LoggedRequest> {
