@@ -679,18 +679,71 @@ fn organization(directory: &Directory, caller: &Caller) -> GraphResult {
     ))
 }
 
-// ---- applications ----
+/// What a collection's `GET` needs to know of it.
+struct Listing {
+    /// The entity set, as `@odata.context` names it (`applications`).
+    entity_set: &'static str,
+    /// The type `$select` projects onto (`application`).
+    entity_type: &'static str,
+    /// The type `$filter` errors name (`Application`).
+    filter_type: &'static str,
+    /// The properties `$filter` may name.
+    filterable: &'static [&'static str],
+}
 
-/// The app an `{id}` segment names: an object id, or `applications(appId='…')`.
-fn find_application(directory: &Directory, caller: &Caller, id: &str) -> Result<usize, GraphError> {
+/// A collection's `GET`: `objects` (id and Graph JSON, the caller's tenant's) narrowed by
+/// `$filter`, then by what is visible yet (eventual consistency), projected by `$select`, cut
+/// to `$top`.
+fn list(
+    directory: &mut Directory,
+    caller: &Caller,
+    query: &Query,
+    listing: &Listing,
+    objects: Vec<(String, Value)>,
+) -> GraphResult {
+    let conditions = match &query.filter {
+        Some(f) => parse_filter(f, listing.filterable, listing.filter_type)?,
+        None => Vec::new(),
+    };
+    let select = query.select.as_deref();
+    let mut values = Vec::new();
+    for (id, value) in objects {
+        if matches_all(&value, &conditions) && directory.visible(&id) {
+            values.push(project(value, select, listing.entity_type)?);
+        }
+    }
+    if let Some(top) = query.top {
+        values.truncate(top);
+    }
+    Ok(ok_json(
+        StatusCode::OK,
+        json!({
+            "@odata.context": caller.context(&format!("{}{}", listing.entity_set, select_suffix(select))),
+            "value": values,
+        }),
+    ))
+}
+
+/// The index in `objects` of the one in the caller's tenant that an `{id}` segment names: an
+/// object id, or the alternate key `(appId='…')`. `keys` gives an object's tenant, object id and
+/// app id; `entity_set` names the collection in the error for another alternate key.
+fn find_by_key<T>(
+    objects: &[T],
+    keys: impl Fn(&T) -> (&str, &str, &str),
+    caller: &Caller,
+    id: &str,
+    entity_set: &str,
+) -> Result<usize, GraphError> {
     let found = match alternate_key(id) {
-        Some((_, key, value)) if key.eq_ignore_ascii_case("appId") => directory
-            .applications
-            .iter()
-            .position(|a| a.tenant_id == caller.tenant() && a.app_id.eq_ignore_ascii_case(&value)),
+        Some((_, key, value)) if key.eq_ignore_ascii_case("appId") => {
+            objects.iter().position(|o| {
+                let (tenant, _, app_id) = keys(o);
+                tenant == caller.tenant() && app_id.eq_ignore_ascii_case(&value)
+            })
+        }
         Some((_, key, _)) => {
             return Err(GraphError::bad_request(format!(
-                "The alternate key '{key}' is not supported for applications."
+                "The alternate key '{key}' is not supported for {entity_set}."
             )))
         }
         None => {
@@ -699,13 +752,26 @@ fn find_application(directory: &Directory, caller: &Caller, id: &str) -> Result<
                     "Invalid object identifier '{id}'."
                 )));
             }
-            directory
-                .applications
-                .iter()
-                .position(|a| a.tenant_id == caller.tenant() && a.id.eq_ignore_ascii_case(id))
+            objects.iter().position(|o| {
+                let (tenant, object_id, _) = keys(o);
+                tenant == caller.tenant() && object_id.eq_ignore_ascii_case(id)
+            })
         }
     };
     found.ok_or_else(|| GraphError::not_found(id))
+}
+
+// ---- applications ----
+
+/// The app an `{id}` segment names: an object id, or `applications(appId='…')`.
+fn find_application(directory: &Directory, caller: &Caller, id: &str) -> Result<usize, GraphError> {
+    find_by_key(
+        &directory.applications,
+        |a| (&a.tenant_id, &a.id, &a.app_id),
+        caller,
+        id,
+        "applications",
+    )
 }
 
 /// Like [`find_application`], honouring the eventual-consistency knob for reads and writes.
@@ -735,44 +801,25 @@ fn may_change(directory: &Directory, caller: &Caller, app: &Application) -> bool
 
 fn list_applications(directory: &mut Directory, caller: &Caller, query: &Query) -> GraphResult {
     caller.require(READ_APPS)?;
-    let conditions = match &query.filter {
-        Some(f) => parse_filter(
-            f,
-            &[
-                "displayName",
-                "appId",
-                "id",
-                "publisherDomain",
-                "signInAudience",
-            ],
-            "Application",
-        )?,
-        None => Vec::new(),
-    };
-    let select = query.select.as_deref();
-    let candidates: Vec<(String, Value)> = directory
+    let objects = directory
         .applications
         .iter()
         .filter(|a| a.tenant_id == caller.tenant())
         .map(|a| (a.id.clone(), a.graph_json()))
-        .filter(|(_, v)| matches_all(v, &conditions))
         .collect();
-    let mut values = Vec::new();
-    for (id, value) in candidates {
-        if directory.visible(&id) {
-            values.push(project(value, select, "application")?);
-        }
-    }
-    if let Some(top) = query.top {
-        values.truncate(top);
-    }
-    Ok(ok_json(
-        StatusCode::OK,
-        json!({
-            "@odata.context": caller.context(&format!("applications{}", select_suffix(select))),
-            "value": values,
-        }),
-    ))
+    let listing = Listing {
+        entity_set: "applications",
+        entity_type: "application",
+        filter_type: "Application",
+        filterable: &[
+            "displayName",
+            "appId",
+            "id",
+            "publisherDomain",
+            "signInAudience",
+        ],
+    };
+    list(directory, caller, query, &listing, objects)
 }
 
 fn application_item(
@@ -1181,31 +1228,16 @@ fn remove_password(
 
 // ---- service principals ----
 
+/// The service principal an `{id}` segment names: an object id, or
+/// `servicePrincipals(appId='…')`.
 fn find_sp(directory: &Directory, caller: &Caller, id: &str) -> Result<usize, GraphError> {
-    let found = match alternate_key(id) {
-        Some((_, key, value)) if key.eq_ignore_ascii_case("appId") => directory
-            .service_principals
-            .iter()
-            .position(|s| s.tenant_id == caller.tenant() && s.app_id.eq_ignore_ascii_case(&value)),
-        Some((_, key, _)) => {
-            return Err(GraphError::bad_request(format!(
-                "The alternate key '{key}' is not supported for servicePrincipals."
-            )))
-        }
-        None => {
-            if !directory::is_guid(id) {
-                return Err(GraphError::bad_request(format!(
-                    "Invalid object identifier '{id}'."
-                )));
-            }
-            directory
-                .service_principals
-                .iter()
-                .position(|s| s.tenant_id == caller.tenant() && s.id.eq_ignore_ascii_case(id))
-        }
-    };
-    let index = found.ok_or_else(|| GraphError::not_found(id))?;
-    Ok(index)
+    find_by_key(
+        &directory.service_principals,
+        |s| (&s.tenant_id, &s.id, &s.app_id),
+        caller,
+        id,
+        "servicePrincipals",
+    )
 }
 
 fn list_service_principals(
@@ -1214,38 +1246,19 @@ fn list_service_principals(
     query: &Query,
 ) -> GraphResult {
     caller.require(READ_APPS)?;
-    let conditions = match &query.filter {
-        Some(f) => parse_filter(
-            f,
-            &["appId", "displayName", "id", "servicePrincipalType"],
-            "ServicePrincipal",
-        )?,
-        None => Vec::new(),
-    };
-    let select = query.select.as_deref();
-    let candidates: Vec<(String, Value)> = directory
+    let objects = directory
         .service_principals
         .iter()
         .filter(|s| s.tenant_id == caller.tenant())
         .map(|s| (s.id.clone(), s.graph_json()))
-        .filter(|(_, v)| matches_all(v, &conditions))
         .collect();
-    let mut values = Vec::new();
-    for (id, value) in candidates {
-        if directory.visible(&id) {
-            values.push(project(value, select, "servicePrincipal")?);
-        }
-    }
-    if let Some(top) = query.top {
-        values.truncate(top);
-    }
-    Ok(ok_json(
-        StatusCode::OK,
-        json!({
-            "@odata.context": caller.context(&format!("servicePrincipals{}", select_suffix(select))),
-            "value": values,
-        }),
-    ))
+    let listing = Listing {
+        entity_set: "servicePrincipals",
+        entity_type: "servicePrincipal",
+        filter_type: "ServicePrincipal",
+        filterable: &["appId", "displayName", "id", "servicePrincipalType"],
+    };
+    list(directory, caller, query, &listing, objects)
 }
 
 fn sp_item(
@@ -1408,38 +1421,19 @@ fn require_grant_writer(directory: &Directory, caller: &Caller) -> Result<(), Gr
 
 fn list_grants(directory: &mut Directory, caller: &Caller, query: &Query) -> GraphResult {
     caller.require(READ_GRANTS)?;
-    let conditions = match &query.filter {
-        Some(f) => parse_filter(
-            f,
-            &["clientId", "resourceId", "consentType", "principalId", "id"],
-            "OAuth2PermissionGrant",
-        )?,
-        None => Vec::new(),
-    };
-    let select = query.select.as_deref();
-    let candidates: Vec<(String, Value)> = directory
+    let objects = directory
         .oauth2_permission_grants
         .iter()
         .filter(|g| g.tenant_id == caller.tenant())
         .map(|g| (g.id.clone(), g.graph_json()))
-        .filter(|(_, v)| matches_all(v, &conditions))
         .collect();
-    let mut values = Vec::new();
-    for (id, value) in candidates {
-        if directory.visible(&id) {
-            values.push(project(value, select, "oAuth2PermissionGrant")?);
-        }
-    }
-    if let Some(top) = query.top {
-        values.truncate(top);
-    }
-    Ok(ok_json(
-        StatusCode::OK,
-        json!({
-            "@odata.context": caller.context(&format!("oauth2PermissionGrants{}", select_suffix(select))),
-            "value": values,
-        }),
-    ))
+    let listing = Listing {
+        entity_set: "oauth2PermissionGrants",
+        entity_type: "oAuth2PermissionGrant",
+        filter_type: "OAuth2PermissionGrant",
+        filterable: &["clientId", "resourceId", "consentType", "principalId", "id"],
+    };
+    list(directory, caller, query, &listing, objects)
 }
 
 /// Every value of `scope` must be a delegated permission the resource publishes.
