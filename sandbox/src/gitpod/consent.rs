@@ -28,7 +28,10 @@ use serde_json::Value;
 
 use super::runners::callback_url;
 use super::scm::{parse_issuer, Issuer};
-use super::{tokens, HostToken, PendingConsent, Redemption, Subject, PRINCIPAL_USER, SOURCE_OAUTH};
+use super::{
+    tokens, HostToken, Integration, PendingConsent, Redemption, Subject, PRINCIPAL_USER,
+    SOURCE_OAUTH,
+};
 use crate::directory::TokenGrant;
 use crate::seed::ADO_RESOURCE_APP_ID;
 use crate::world::{hash_secret, SharedWorld, World};
@@ -367,9 +370,11 @@ fn store_host_token(
     tokens::store(world, token);
 }
 
-/// Opens the integration's sealed secret with the runner's key and redeems `code` with it at the
-/// directory's token endpoint logic (same rules as `POST /{tenant}/oauth2/v2.0/token`).
-fn redeem(world: &mut World, pending: &PendingConsent, code: &str) -> Result<TokenGrant, String> {
+/// The integration `pending` is for, while it still offers OAuth, and its client id.
+fn oauth_integration<'w>(
+    world: &'w World,
+    pending: &PendingConsent,
+) -> Result<(&'w Integration, String), String> {
     let integration = world
         .gitpod
         .integration(&pending.integration_id)
@@ -380,17 +385,33 @@ fn redeem(world: &mut World, pending: &PendingConsent, code: &str) -> Result<Tok
         .as_ref()
         .map(|o| o.client_id.clone())
         .unwrap_or_default();
+    Ok((integration, client_id))
+}
+
+/// The integration's client secret opened with the runner's key, and the runner's callback (the
+/// redirect URI the code was issued for).
+fn opened_secret_and_callback(
+    world: &World,
+    pending: &PendingConsent,
+) -> Result<(String, String), String> {
+    let secret = world
+        .gitpod
+        .open_client_secret(&pending.integration_id)
+        .ok_or("The runner cannot decrypt the client secret.")?;
+    Ok((secret, callback_url(world, &pending.runner_id)))
+}
+
+/// Opens the integration's sealed secret with the runner's key and redeems `code` with it at the
+/// directory's token endpoint logic (same rules as `POST /{tenant}/oauth2/v2.0/token`).
+fn redeem(world: &mut World, pending: &PendingConsent, code: &str) -> Result<TokenGrant, String> {
+    let (integration, client_id) = oauth_integration(world, pending)?;
     let issuer = integration
         .issuer_url
         .as_deref()
         .map(parse_issuer)
         .transpose()?
         .ok_or("The integration has no issuer URL.")?;
-    let secret = world
-        .gitpod
-        .open_client_secret(&pending.integration_id)
-        .ok_or("The runner cannot decrypt the client secret.")?;
-    let redirect_uri = callback_url(world, &pending.runner_id);
+    let (secret, redirect_uri) = opened_secret_and_callback(world, pending)?;
     world
         .directory
         .redeem_code_for_runner_tokens(&issuer.tenant, &client_id, &secret, code, &redirect_uri)
@@ -403,21 +424,8 @@ fn plan_remote(
     pending: PendingConsent,
     token_endpoint: String,
 ) -> Result<RemoteRedemption, String> {
-    let integration = world
-        .gitpod
-        .integration(&pending.integration_id)
-        .filter(|i| i.oauth.is_some())
-        .ok_or("The integration no longer offers OAuth.")?;
-    let client_id = integration
-        .oauth
-        .as_ref()
-        .map(|o| o.client_id.clone())
-        .unwrap_or_default();
-    let secret = world
-        .gitpod
-        .open_client_secret(&pending.integration_id)
-        .ok_or("The runner cannot decrypt the client secret.")?;
-    let redirect_uri = callback_url(world, &pending.runner_id);
+    let (_, client_id) = oauth_integration(world, &pending)?;
+    let (secret, redirect_uri) = opened_secret_and_callback(world, &pending)?;
     Ok(RemoteRedemption {
         pending,
         token_endpoint,
