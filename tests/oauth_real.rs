@@ -10,50 +10,19 @@
 //! so the sandbox runner's callback on any loopback port is a registered redirect URI); otherwise
 //! each test prints a notice and passes. Run with `--test-threads=1` (one Chromium at a time).
 
+#[path = "common/oidc_provider.rs"]
+#[allow(dead_code)]
+mod oidc_provider;
+
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ado_scm_sandbox::{hash_secret, seed, Sandbox};
 use serde_json::{json, Value};
 
-/// The provider's JSON line, as `provider.mjs` prints it.
-struct Provider {
-    issuer: String,
-    authority: String,
-    tenant: String,
-    client_id: String,
-    client_secret: String,
-}
-
-fn provider(test: &str) -> Option<Provider> {
-    let Ok(line) = std::env::var("ADO_SCM_OIDC_PROVIDER") else {
-        eprintln!(
-            "SKIPPED {test}: ADO_SCM_OIDC_PROVIDER is not set (scripts/e2e starts the OpenID provider and sets it)"
-        );
-        return None;
-    };
-    let doc: Value = serde_json::from_str(line.trim())
-        .unwrap_or_else(|e| panic!("ADO_SCM_OIDC_PROVIDER is not the provider's JSON line: {e}"));
-    let field = |name: &str| {
-        doc[name]
-            .as_str()
-            .unwrap_or_else(|| panic!("ADO_SCM_OIDC_PROVIDER has no {name}"))
-            .to_string()
-    };
-    Some(Provider {
-        issuer: field("issuer"),
-        authority: field("authority"),
-        tenant: field("tenant"),
-        client_id: field("confidential_client_id"),
-        client_secret: field("confidential_client_secret"),
-    })
-}
-
-fn browser_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc/browser.mjs")
-}
+use oidc_provider::{browser_script, provider, Provider};
 
 /// A sandbox whose runner's `dev.azure.com` integration uses the provider: changed by Alice
 /// through the Gitpod API, as an admin would (client id, plaintext secret sealed by the server,
@@ -69,8 +38,8 @@ fn sandbox_using(provider: &Provider, issuer_url: &str) -> Sandbox {
         .header("connect-protocol-version", "1")
         .json(&json!({
             "id": seed::INTEGRATION_ENTRA_ID,
-            "oauthClientId": provider.client_id,
-            "oauthPlaintextClientSecret": provider.client_secret,
+            "oauthClientId": provider.confidential_client_id,
+            "oauthPlaintextClientSecret": provider.confidential_client_secret,
             "issuerUrl": issuer_url,
         }))
         .send()
@@ -314,7 +283,10 @@ fn login_oauth_through_the_runner_and_a_real_provider_with_chromium() {
         .ends_with(&format!("/{}/v2.0", provider.tenant)));
 
     // Neither the token nor the client secret shows in what ado-scm printed.
-    for secret in [token.token.as_str(), provider.client_secret.as_str()] {
+    for secret in [
+        token.token.as_str(),
+        provider.confidential_client_secret.as_str(),
+    ] {
         assert!(!run.stdout().contains(secret) && !run.stderr().contains(secret));
     }
     eprintln!(

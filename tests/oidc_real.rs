@@ -27,6 +27,9 @@
 //! with `OIDC_DEVICE_INTERVAL=1` to keep the device flow short); otherwise each test prints a
 //! notice and passes. Run with `--test-threads=1` (one Chromium at a time).
 
+#[path = "common/oidc_provider.rs"]
+mod oidc_provider;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -54,48 +57,18 @@ use serde_json::Value;
 use sha2::Digest as _;
 use url::Url;
 
+use oidc_provider::{browser_script, Provider};
+
 const GRAPH_APP_RW: &str = "https://graph.microsoft.com/Application.ReadWrite.All";
 
 // ---------------------------------------------------------------------------------------------
 // The provider
 
-/// The provider's JSON line, as `provider.mjs` prints it.
-struct Provider {
-    issuer: String,
-    authority: String,
-    tenant: String,
-    discovery: String,
-    public_client_id: String,
-    confidential_client_id: String,
-    confidential_client_secret: String,
-}
-
+/// The provider ([`oidc_provider::provider`]); from here on everything ado-scm logs is captured.
 fn provider(test: &str) -> Option<Provider> {
-    let Ok(line) = std::env::var("ADO_SCM_OIDC_PROVIDER") else {
-        eprintln!(
-            "SKIPPED {test}: ADO_SCM_OIDC_PROVIDER is not set (scripts/e2e starts the OpenID provider and sets it)"
-        );
-        return None;
-    };
-    let doc: Value = serde_json::from_str(line.trim())
-        .unwrap_or_else(|e| panic!("ADO_SCM_OIDC_PROVIDER is not the provider's JSON line: {e}"));
-    let field = |name: &str| {
-        doc[name]
-            .as_str()
-            .unwrap_or_else(|| panic!("ADO_SCM_OIDC_PROVIDER has no {name}"))
-            .to_string()
-    };
-    // From here on everything ado-scm logs is captured.
+    let provider = oidc_provider::provider(test)?;
     logs();
-    Some(Provider {
-        issuer: field("issuer"),
-        authority: field("authority"),
-        tenant: field("tenant"),
-        discovery: field("discovery"),
-        public_client_id: field("public_client_id"),
-        confidential_client_id: field("confidential_client_id"),
-        confidential_client_secret: field("confidential_client_secret"),
-    })
+    Some(provider)
 }
 
 /// ado-scm's HTTP client on the wall clock, as the binary builds it.
@@ -199,10 +172,6 @@ fn assert_nothing_leaks(secrets: &[(&str, String)], outputs: &[(&str, String)]) 
 
 // ---------------------------------------------------------------------------------------------
 // The browser driver
-
-fn browser_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc/browser.mjs")
-}
 
 /// One run of `browser.mjs`: its log and result files.
 struct Driver {

@@ -1,0 +1,50 @@
+//! The certified OpenID provider of the real-component OIDC suites (`oauth_real`, `oidc_real`):
+//! the JSON line `tests/oidc/provider.mjs` prints, read from `ADO_SCM_OIDC_PROVIDER`
+//! (`scripts/e2e` starts the provider and sets it), and the Chromium driver `tests/oidc/browser.mjs`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The provider's JSON line, as `provider.mjs` prints it.
+pub struct Provider {
+    pub issuer: String,
+    pub authority: String,
+    pub tenant: String,
+    pub discovery: String,
+    pub public_client_id: String,
+    pub confidential_client_id: String,
+    pub confidential_client_secret: String,
+}
+
+/// The provider, or `None` (after a notice naming `test`) when `ADO_SCM_OIDC_PROVIDER` is not set.
+pub fn provider(test: &str) -> Option<Provider> {
+    let Ok(line) = std::env::var("ADO_SCM_OIDC_PROVIDER") else {
+        eprintln!(
+            "SKIPPED {test}: ADO_SCM_OIDC_PROVIDER is not set (scripts/e2e starts the OpenID provider and sets it)"
+        );
+        return None;
+    };
+    let doc: Value = serde_json::from_str(line.trim())
+        .unwrap_or_else(|e| panic!("ADO_SCM_OIDC_PROVIDER is not the provider's JSON line: {e}"));
+    let field = |name: &str| {
+        doc[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("ADO_SCM_OIDC_PROVIDER has no {name}"))
+            .to_string()
+    };
+    Some(Provider {
+        issuer: field("issuer"),
+        authority: field("authority"),
+        tenant: field("tenant"),
+        discovery: field("discovery"),
+        public_client_id: field("public_client_id"),
+        confidential_client_id: field("confidential_client_id"),
+        confidential_client_secret: field("confidential_client_secret"),
+    })
+}
+
+/// The Chromium driver (`tests/oidc/browser.mjs`), run as `$BROWSER` or by hand.
+pub fn browser_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc/browser.mjs")
+}
