@@ -6,19 +6,15 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "common/pty.rs"]
+mod pty;
+
 use ado_scm_sandbox::{hash_secret, seed};
+use pty::{enabled, exit_code};
 use rexpect::session::{spawn_command, PtySession};
 use support::TestEnv;
 
 const TIMEOUT_MS: u64 = 20_000;
-
-fn enabled() -> bool {
-    if std::env::var_os("ADO_SCM_REAL_TERMINAL").is_some() {
-        return true;
-    }
-    eprintln!("skipped: set ADO_SCM_REAL_TERMINAL=1 (scripts/e2e does) to drive a real terminal");
-    false
-}
 
 /// The binary in a pseudo-terminal, with the same clean environment as the other CLI tests.
 fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
@@ -78,13 +74,7 @@ fn ctrl_c_at_the_pat_prompt_exits_130_and_hands_nothing_over() {
     term.exp_string("Paste the PAT").unwrap();
     term.send_control('c').unwrap();
     term.flush().unwrap();
-    let status = term.process.wait().unwrap();
-    let code = match status {
-        rexpect::process::wait::WaitStatus::Exited(_, code) => code,
-        rexpect::process::wait::WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
-        other => panic!("unexpected {other:?}"),
-    };
-    assert_eq!(code, 130);
+    assert_eq!(exit_code(&mut term), 130);
     assert!(env.gitpod_calls("CreateHostAuthenticationToken").is_empty());
     assert!(!env.config_path().exists(), "nothing saved on Ctrl-C");
 }

@@ -8,20 +8,28 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "common/pty.rs"]
+mod pty;
+
 use ado_scm_sandbox::{hash_secret, seed};
+use pty::{enabled, exit_code};
 use rexpect::session::{spawn_command, PtySession};
 use support::TestEnv;
 
 const TIMEOUT_MS: u64 = 30_000;
 const DOWN: &str = "\x1b[B";
 
-fn enabled() -> bool {
-    if std::env::var_os("ADO_SCM_REAL_TERMINAL").is_some() {
-        return true;
-    }
-    eprintln!("skipped: set ADO_SCM_REAL_TERMINAL=1 (scripts/e2e does) to drive a real terminal");
-    false
-}
+/// `setup` of the fresh runner for the seeded organization with both sign-in methods, every
+/// choice given as a flag.
+const SETUP_FRESH_RUNNER: [&str; 7] = [
+    "setup",
+    "--runner",
+    seed::RUNNER_FRESH_ID,
+    "--org",
+    seed::ADO_ORG,
+    "--oauth",
+    "--pat",
+];
 
 /// The binary in a pseudo-terminal. The browser is `curl`, which follows the sandbox's
 /// authorize redirect back to ado-scm's loopback listener, as a browser would.
@@ -31,14 +39,6 @@ fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
         .env("BROWSER", "curl -s -L -o /dev/null")
         .args(args);
     spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn ado-scm in a pty")
-}
-
-fn exit_code(term: &mut PtySession) -> i32 {
-    match term.process.wait().unwrap() {
-        rexpect::process::wait::WaitStatus::Exited(_, code) => code,
-        rexpect::process::wait::WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
-        other => panic!("unexpected {other:?}"),
-    }
 }
 
 fn integrations_of(env: &TestEnv, runner_id: &str) -> Vec<serde_json::Value> {
@@ -99,18 +99,7 @@ fn the_wizard_from_the_first_prompt_to_the_summary() {
 
     // The sign-in is remembered: a second run asks nothing of Microsoft and changes nothing.
     env.sandbox.clear_requests();
-    let mut term = spawn(
-        &env,
-        &[
-            "setup",
-            "--runner",
-            seed::RUNNER_FRESH_ID,
-            "--org",
-            seed::ADO_ORG,
-            "--oauth",
-            "--pat",
-        ],
-    );
+    let mut term = spawn(&env, &SETUP_FRESH_RUNNER);
     term.exp_string("remembered sign-in").unwrap();
     term.exp_string("Nothing to change").unwrap();
     term.exp_eof().unwrap();
@@ -184,18 +173,7 @@ fn ctrl_c_at_a_prompt_leaves_nothing_half_done() {
     assert_eq!(exit_code(&mut term), 130);
 
     // At the go-ahead, after the Graph sign-in and every check.
-    let mut term = spawn(
-        &env,
-        &[
-            "setup",
-            "--runner",
-            seed::RUNNER_FRESH_ID,
-            "--org",
-            seed::ADO_ORG,
-            "--oauth",
-            "--pat",
-        ],
-    );
+    let mut term = spawn(&env, &SETUP_FRESH_RUNNER);
     term.exp_string("Make these changes?").unwrap();
     term.send_control('c').unwrap();
     term.flush().unwrap();
