@@ -41,16 +41,6 @@ fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
     spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn ado-scm in a pty")
 }
 
-fn integrations_of(env: &TestEnv, runner_id: &str) -> Vec<serde_json::Value> {
-    env.state()["gitpod"]["integrations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["runnerId"] == runner_id)
-        .cloned()
-        .collect()
-}
-
 #[test]
 fn the_wizard_from_the_first_prompt_to_the_summary() {
     if !enabled() {
@@ -90,7 +80,7 @@ fn the_wizard_from_the_first_prompt_to_the_summary() {
     term.exp_eof().unwrap();
     assert_eq!(exit_code(&mut term), 0);
 
-    let integrations = integrations_of(&env, seed::RUNNER_FRESH_ID);
+    let integrations = env.integrations_of(seed::RUNNER_FRESH_ID);
     assert_eq!(integrations.len(), 1);
     assert_eq!(integrations[0]["scmId"], "azuredevops_entra");
     assert_eq!(integrations[0]["pat"], true);
@@ -151,7 +141,7 @@ fn the_client_secret_is_asked_hidden() {
         !typed.contains(seed::SEEDED_APP_SECRET) && !rest.contains(seed::SEEDED_APP_SECRET),
         "the secret was echoed"
     );
-    let integrations = integrations_of(&env, seed::RUNNER_FRESH_ID);
+    let integrations = env.integrations_of(seed::RUNNER_FRESH_ID);
     assert_eq!(
         integrations[0]["oauth"]["clientSecretHash"],
         hash_secret(seed::SEEDED_APP_SECRET)
@@ -183,6 +173,6 @@ fn ctrl_c_at_a_prompt_leaves_nothing_half_done() {
         "{:#?}",
         env.mutating_requests()
     );
-    assert!(integrations_of(&env, seed::RUNNER_FRESH_ID).is_empty());
+    assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
     assert!(!env.config_path().exists(), "nothing saved on Ctrl-C");
 }

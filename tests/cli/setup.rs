@@ -115,16 +115,6 @@ fn fresh_app(env: &TestEnv) -> Value {
     apps[0].clone()
 }
 
-pub(crate) fn integrations_of(env: &TestEnv, runner_id: &str) -> Vec<Value> {
-    env.state()["gitpod"]["integrations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["runnerId"] == runner_id)
-        .cloned()
-        .collect()
-}
-
 /// Opens a sealed box with a seeded runner's private key.
 pub(crate) fn open_sealed(secret_key_b64: &str, sealed_b64: &str) -> String {
     let key: [u8; 32] = STANDARD.decode(secret_key_b64).unwrap().try_into().unwrap();
@@ -212,7 +202,7 @@ fn a_full_setup_registers_the_app_seals_the_secret_and_saves_the_integration() {
 
     // One integration: right scm id, host, issuer, PAT; its secret is the app's, sealed to the
     // runner's key.
-    let integrations = integrations_of(&env, seed::RUNNER_FRESH_ID);
+    let integrations = env.integrations_of(seed::RUNNER_FRESH_ID);
     assert_eq!(integrations.len(), 1, "{integrations:#?}");
     let integration = &integrations[0];
     assert_eq!(integration["scmId"], "azuredevops_entra");
@@ -468,7 +458,7 @@ fn rotate_secret_replaces_ours_and_leaves_other_secrets_alone() {
         .find(|p| p["displayName"] == our_secret_name())
         .unwrap()["secretHash"]
         .clone();
-    let integration = &integrations_of(&env, seed::RUNNER_FRESH_ID)[0];
+    let integration = &env.integrations_of(seed::RUNNER_FRESH_ID)[0];
     assert_eq!(integration["oauth"]["clientSecretHash"], new_hash);
     // Removed only after the integration was updated, and only the old one of ours.
     let log = env.mutating_requests();
@@ -568,7 +558,7 @@ fn server_is_pat_only_with_its_virtual_directory_and_no_microsoft_at_all() {
         ]);
         cmd
     });
-    let integrations = integrations_of(&env, seed::RUNNER_FRESH_ID);
+    let integrations = env.integrations_of(seed::RUNNER_FRESH_ID);
     assert_eq!(integrations.len(), 1);
     let i = &integrations[0];
     assert_eq!(i["scmId"], "azuredevops_server");
@@ -626,7 +616,7 @@ fn pat_only_on_services_needs_no_app_registration() {
     });
     assert_eq!(doc["oauth"], Value::Null);
     assert_eq!(doc["host"], "dev.azure.com/acme");
-    let i = &integrations_of(&env, seed::RUNNER_FRESH_ID)[0];
+    let i = &env.integrations_of(seed::RUNNER_FRESH_ID)[0];
     assert_eq!(i["scmId"], "azuredevops_entra");
     assert_eq!(i["pat"], true);
     assert_eq!(i["oauth"], Value::Null);
@@ -665,7 +655,7 @@ fn dry_run_shows_every_request_and_sends_none_that_changes_anything() {
     }
     assert!(stderr.contains("\"oauthPlaintextClientSecret\": \"<redacted"));
     assert!(stderr.contains(&callback(&env, seed::RUNNER_FRESH_ID)));
-    assert!(integrations_of(&env, seed::RUNNER_FRESH_ID).is_empty());
+    assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
     assert!(apps_named(&env, "Ona runner fresh-runner (Azure DevOps)").is_empty());
     assert!(!env.config_path().exists(), "a dry run saves no defaults");
 
@@ -708,7 +698,7 @@ fn an_existing_app_and_secret_can_be_brought_along() {
     assert_eq!(doc["oauth"]["client_id"], seed::SEEDED_APP_CLIENT_ID);
     assert_eq!(doc["oauth"]["secret"], "reused");
     assert!(doc["oauth"]["secret_expires_at"].is_string());
-    let i = &integrations_of(&env, seed::RUNNER_FRESH_ID)[0];
+    let i = &env.integrations_of(seed::RUNNER_FRESH_ID)[0];
     assert_eq!(
         i["oauth"]["clientSecretHash"],
         hash_secret(seed::SEEDED_APP_SECRET)

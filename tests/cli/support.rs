@@ -198,6 +198,17 @@ impl TestEnv {
         self.sandbox.state()
     }
 
+    /// The SCM integrations the Gitpod stand-in holds for a runner.
+    pub fn integrations_of(&self, runner_id: &str) -> Vec<Value> {
+        self.state()["gitpod"]["integrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["runnerId"] == runner_id)
+            .cloned()
+            .collect()
+    }
+
     /// Every host authentication token the Gitpod stand-in holds (the seed gives Bob one).
     pub fn all_host_tokens(&self) -> Vec<Value> {
         self.state()["gitpod"]["hostTokens"]
