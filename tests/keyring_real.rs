@@ -132,14 +132,25 @@ fn items(account: &str) -> Vec<BTreeMap<String, String>> {
     items
 }
 
-/// Runs one test of this binary in a new process and returns its output.
-fn reexec(test: &str, env: &[(&str, &str)]) -> Output {
+/// Runs one test of this binary in a new process with `env` added, and checks that it passed and
+/// that its body ran (it printed [`CHILD_MARKER`]).
+fn run_child(test: &str, env: &[(&str, &str)]) {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["--exact", test, "--nocapture", "--test-threads=1"]);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().unwrap()
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(CHILD_MARKER),
+        "the child did not run: {stdout}"
+    );
 }
 
 #[test]
@@ -241,19 +252,9 @@ fn a_second_process_reads_it_back() {
     };
     store.set(&key, &Secret::new("across processes")).unwrap();
 
-    let out = reexec(
+    run_child(
         "child_reads_back",
         &[(CHILD_URL, gitpod_url), (CHILD_EXPECT, "across processes")],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains(CHILD_MARKER),
-        "the child did not run: {stdout}"
     );
     assert!(store.delete(&key).unwrap());
 }
@@ -274,7 +275,7 @@ fn without_a_session_bus_the_error_says_there_is_no_keyring() {
     if !enabled() {
         return;
     }
-    let out = reexec(
+    run_child(
         "child_without_bus",
         &[
             (
@@ -283,16 +284,6 @@ fn without_a_session_bus_the_error_says_there_is_no_keyring() {
             ),
             ("ADO_SCM_KEYRING_CHILD_NO_BUS", "1"),
         ],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains(CHILD_MARKER),
-        "the child did not run: {stdout}"
     );
 }
 
