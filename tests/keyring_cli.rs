@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod support;
 
+use std::ffi::OsString;
 use std::process::Command;
 
 use ado_scm_sandbox::seed;
@@ -40,24 +41,15 @@ fn clear(account: &str) {
 /// bus of the caller (HOME stays the test's own temp dir for the config).
 fn keyring_cmd(env: &TestEnv) -> assert_cmd::Command {
     let mut cmd = env.bare_cmd();
-    cmd.env("ADO_SCM_STORE", "keyring");
-    for name in SESSION_BUS_VARS {
-        if let Some(value) = std::env::var_os(name) {
-            cmd.env(name, value);
-        }
-    }
+    cmd.env("ADO_SCM_STORE", "keyring").envs(session_bus());
     cmd
 }
 
-/// What a child needs to find the caller's Secret Service.
-const SESSION_BUS_VARS: [&str; 2] = ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"];
-
-fn pass_session_bus(cmd: &mut Command) {
-    for name in SESSION_BUS_VARS {
-        if let Some(value) = std::env::var_os(name) {
-            cmd.env(name, value);
-        }
-    }
+/// What a child needs to find the caller's Secret Service: the caller's own values of these.
+fn session_bus() -> impl Iterator<Item = (&'static str, OsString)> {
+    ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"]
+        .into_iter()
+        .filter_map(|name| Some((name, std::env::var_os(name)?)))
 }
 
 #[test]
@@ -73,8 +65,8 @@ fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_i
     let mut cmd = env.std_cmd();
     cmd.env_remove("GITPOD_API_KEY")
         .env("ADO_SCM_STORE", "keyring")
-        .args(LOGIN_PAT_ARGS);
-    pass_session_bus(&mut cmd);
+        .args(LOGIN_PAT_ARGS)
+        .envs(session_bus());
     let mut term = spawn_command(cmd, Some(20_000)).unwrap();
     term.exp_string("Gitpod API token").unwrap();
     term.send_line(seed::ALICE_API_KEY).unwrap();
