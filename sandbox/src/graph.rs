@@ -691,6 +691,26 @@ struct Listing {
     filterable: &'static [&'static str],
 }
 
+/// One entity's `GET`: its Graph JSON projected by `$select`, with the `@odata.context` that
+/// names it in `entity_set` (`entity_type` is the type `$select` projects onto).
+fn entity(
+    caller: &Caller,
+    query: &Query,
+    value: Value,
+    entity_set: &str,
+    entity_type: &str,
+) -> GraphResult {
+    let select = query.select.as_deref();
+    let value = project(value, select, entity_type)?;
+    Ok(ok_json(
+        StatusCode::OK,
+        with_context(
+            value,
+            caller.context(&format!("{entity_set}{}/$entity", select_suffix(select))),
+        ),
+    ))
+}
+
 /// A collection's `GET`: `objects` (id and Graph JSON, the caller's tenant's) narrowed by
 /// `$filter`, then by what is visible yet (eventual consistency), projected by `$select`, cut
 /// to `$top`.
@@ -834,19 +854,8 @@ fn application_item(
         Method::GET => {
             caller.require(READ_APPS)?;
             let index = visible_application(directory, caller, id)?;
-            let select = query.select.as_deref();
-            let value = project(
-                directory.applications[index].graph_json(),
-                select,
-                "application",
-            )?;
-            Ok(ok_json(
-                StatusCode::OK,
-                with_context(
-                    value,
-                    caller.context(&format!("applications{}/$entity", select_suffix(select))),
-                ),
-            ))
+            let value = directory.applications[index].graph_json();
+            entity(caller, query, value, "applications", "application")
         }
         Method::PATCH => {
             caller.require(WRITE_APPS)?;
@@ -1277,22 +1286,14 @@ fn sp_item(
             if !directory.visible(&object_id) {
                 return Err(GraphError::not_found(id));
             }
-            let select = query.select.as_deref();
-            let value = project(
-                directory.service_principals[index].graph_json(),
-                select,
+            let value = directory.service_principals[index].graph_json();
+            entity(
+                caller,
+                query,
+                value,
+                "servicePrincipals",
                 "servicePrincipal",
-            )?;
-            Ok(ok_json(
-                StatusCode::OK,
-                with_context(
-                    value,
-                    caller.context(&format!(
-                        "servicePrincipals{}/$entity",
-                        select_suffix(select)
-                    )),
-                ),
-            ))
+            )
         }
         Method::PATCH => {
             caller.require(WRITE_APPS)?;
@@ -1555,22 +1556,14 @@ fn grant_item(
             if !directory.visible(id) {
                 return Err(GraphError::not_found(id));
             }
-            let select = query.select.as_deref();
-            let value = project(
-                directory.oauth2_permission_grants[index].graph_json(),
-                select,
+            let value = directory.oauth2_permission_grants[index].graph_json();
+            entity(
+                caller,
+                query,
+                value,
+                "oauth2PermissionGrants",
                 "oAuth2PermissionGrant",
-            )?;
-            Ok(ok_json(
-                StatusCode::OK,
-                with_context(
-                    value,
-                    caller.context(&format!(
-                        "oauth2PermissionGrants{}/$entity",
-                        select_suffix(select)
-                    )),
-                ),
-            ))
+            )
         }
         Method::PATCH => {
             require_grant_writer(directory, caller)?;
