@@ -504,6 +504,73 @@ fn discovery_from_every_issuer_form_finds_the_entra_shaped_endpoints() {
 // ---------------------------------------------------------------------------------------------
 // 2 + 5. Authorization code + PKCE in Chromium, then refresh
 
+/// A browser sign-in with Chromium at the other end, as it went.
+struct BrowserRun {
+    outcome: ado_scm::error::Result<TokenSet>,
+    /// Every authorize URL ado-scm opened.
+    authorize_urls: Vec<Url>,
+    started: Instant,
+    /// How long the sign-in took.
+    elapsed: Duration,
+    /// The driver's result file (waited for after the sign-in).
+    driver_result: Value,
+    /// The terminal, the driver's result and its log, for assertion messages.
+    diag: String,
+}
+
+/// `sign_in_browser` as the commands run it: the terminal sign-in UI prints the link and opens
+/// it through `$BROWSER` (Chromium, driven by `driver`); a watchdog cancels the wait as soon as
+/// the driver fails (or after 100 s) instead of at the 90 s timeout.
+fn browser_run(
+    http: &Http,
+    client: &PublicClient,
+    listener: LoopbackListener,
+    scopes: Vec<String>,
+    driver: &Driver,
+    ui: &Ui,
+    screen: &Buffer,
+) -> BrowserRun {
+    let browser = SystemBrowser::new(driver.browser_env());
+    let cancel = Arc::new(AtomicBool::new(false));
+    let options = BrowserOptions {
+        timeout: Duration::from_secs(90),
+        cancel: Some(cancel.clone()),
+        ..BrowserOptions::new(scopes)
+    };
+    let mut authorize_urls = Vec::new();
+    let started = Instant::now();
+    let outcome = {
+        let result = driver.result.clone();
+        let _watchdog = Watchdog::start(cancel, Duration::from_secs(100), move || {
+            driver_failed(&result)
+        });
+        let mut sign_in_ui = TerminalSignInUi {
+            ui,
+            browser: &browser,
+            open_browser: true,
+        };
+        sign_in_browser(http, client, listener, &options, &mut |url| {
+            authorize_urls.push(url.clone());
+            sign_in_ui.open_url(url);
+        })
+    };
+    let elapsed = started.elapsed();
+    let driver_result = driver.wait_result(Duration::from_secs(70));
+    let diag = format!(
+        "--- terminal\n{}\n--- browser driver result\n{driver_result}\n--- browser driver log\n{}",
+        screen.text(),
+        driver.log()
+    );
+    BrowserRun {
+        outcome,
+        authorize_urls,
+        started,
+        elapsed,
+        driver_result,
+        diag,
+    }
+}
+
 #[test]
 fn browser_sign_in_with_chromium_then_refresh_rotates_and_the_old_refresh_token_is_refused() {
     let Some(p) = provider(
@@ -516,7 +583,6 @@ fn browser_sign_in_with_chromium_then_refresh_rotates_and_the_old_refresh_token_
     let client = public_client(&p, &http, &tap);
     let login = "admin@contoso.example";
     let driver = Driver::new(&[("BROWSER_LOGIN", login)]);
-    let browser = SystemBrowser::new(driver.browser_env());
     let (ui, screen) = terminal();
     let scopes = graph_scopes(false);
 
@@ -526,35 +592,21 @@ fn browser_sign_in_with_chromium_then_refresh_rotates_and_the_old_refresh_token_
         listener.local_addr().ip(),
         std::net::IpAddr::from([127, 0, 0, 1])
     );
-    let cancel = Arc::new(AtomicBool::new(false));
-    let options = BrowserOptions {
-        timeout: Duration::from_secs(90),
-        cancel: Some(cancel.clone()),
-        ..BrowserOptions::new(scopes.clone())
-    };
-    let mut authorize_urls = Vec::new();
-    let started = Instant::now();
-    let outcome = {
-        let result = driver.result.clone();
-        let _watchdog = Watchdog::start(cancel, Duration::from_secs(100), move || {
-            driver_failed(&result)
-        });
-        let mut sign_in_ui = TerminalSignInUi {
-            ui: &ui,
-            browser: &browser,
-            open_browser: true,
-        };
-        sign_in_browser(&http, &client, listener, &options, &mut |url| {
-            authorize_urls.push(url.clone());
-            sign_in_ui.open_url(url);
-        })
-    };
-    let signed_in = started.elapsed();
-    let driver_result = driver.wait_result(Duration::from_secs(70));
-    let diag = format!(
-        "--- terminal\n{}\n--- browser driver result\n{driver_result}\n--- browser driver log\n{}",
-        screen.text(),
-        driver.log()
+    let BrowserRun {
+        outcome,
+        authorize_urls,
+        started,
+        elapsed: signed_in,
+        driver_result,
+        diag,
+    } = browser_run(
+        &http,
+        &client,
+        listener,
+        scopes.clone(),
+        &driver,
+        &ui,
+        &screen,
     );
     let tokens = outcome.unwrap_or_else(|e| panic!("{}\n{diag}", error_text(&e)));
 
@@ -755,39 +807,21 @@ fn consent_cancelled_in_chromium_ends_the_browser_sign_in_with_access_denied() {
     let tap = Tap::start(token_endpoint(&p));
     let client = public_client(&p, &http, &tap);
     let driver = Driver::new(&[("BROWSER_DRIVER_ACTION", "deny")]);
-    let browser = SystemBrowser::new(driver.browser_env());
     let (ui, screen) = terminal();
-    let cancel = Arc::new(AtomicBool::new(false));
-    let options = BrowserOptions {
-        timeout: Duration::from_secs(90),
-        cancel: Some(cancel.clone()),
-        ..BrowserOptions::new(graph_scopes(false))
-    };
-    let started = Instant::now();
-    let outcome = {
-        let result = driver.result.clone();
-        let _watchdog = Watchdog::start(cancel, Duration::from_secs(100), move || {
-            driver_failed(&result)
-        });
-        let mut sign_in_ui = TerminalSignInUi {
-            ui: &ui,
-            browser: &browser,
-            open_browser: true,
-        };
-        sign_in_browser(
-            &http,
-            &client,
-            LoopbackListener::bind(None).unwrap(),
-            &options,
-            &mut |url| sign_in_ui.open_url(url),
-        )
-    };
-    let elapsed = started.elapsed();
-    let driver_result = driver.wait_result(Duration::from_secs(70));
-    let diag = format!(
-        "--- terminal\n{}\n--- browser driver result\n{driver_result}\n--- browser driver log\n{}",
-        screen.text(),
-        driver.log()
+    let BrowserRun {
+        outcome,
+        elapsed,
+        driver_result,
+        diag,
+        ..
+    } = browser_run(
+        &http,
+        &client,
+        LoopbackListener::bind(None).unwrap(),
+        graph_scopes(false),
+        &driver,
+        &ui,
+        &screen,
     );
     let err = match outcome {
         Ok(_) => panic!("signed in although the consent was cancelled\n{diag}"),
