@@ -57,16 +57,34 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// The URL without user info, query or fragment: safe to log.
+/// Query parameters whose values say nothing secret and help when reading `-v` output.
+const SHOWN_QUERY_PARAMS: [&str; 5] =
+    ["api-version", "$filter", "$select", "$top", "response_type"];
+
+/// The URL without user info or fragment, and with every query value hidden except the few
+/// known to be harmless: safe to log (a `code`, `state` or token never shows).
 pub fn redact_url(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
-    if shown.query().is_some() {
-        shown.set_query(Some("…"));
-    }
     shown.set_fragment(None);
-    shown.to_string()
+    shown.set_query(None);
+    let mut text = shown.to_string();
+    if url.query().is_some() {
+        let pairs: Vec<String> = url
+            .query_pairs()
+            .map(|(name, value)| {
+                if SHOWN_QUERY_PARAMS.contains(&name.as_ref()) {
+                    format!("{name}={value}")
+                } else {
+                    format!("{name}=…")
+                }
+            })
+            .collect();
+        text.push('?');
+        text.push_str(&pairs.join("&"));
+    }
+    text
 }
 
 /// Joins a path below a base URL, keeping the base's own path (`https://x/api` + `a/b` →
@@ -232,6 +250,20 @@ mod tests {
             assert_eq!(err.exit_code(), 2, "{raw}");
             assert!(err.message.starts_with("--x"), "{raw}: {}", err.message);
         }
+    }
+
+    #[test]
+    fn logged_urls_hide_credentials_and_query_values() {
+        let url = Url::parse(
+            "https://u:pw@x.example/a/_apis/git?api-version=7.1&code=SECRETCODE&state=S#frag",
+        )
+        .unwrap();
+        let shown = redact_url(&url);
+        assert_eq!(
+            shown,
+            "https://x.example/a/_apis/git?api-version=7.1&code=…&state=…"
+        );
+        assert!(!shown.contains("SECRETCODE") && !shown.contains("pw"));
     }
 
     #[test]
