@@ -232,17 +232,7 @@ impl<'a> GitpodClient<'a> {
     /// Creates an integration and returns its id. Not retried. Whether the service refuses a
     /// duplicate (same runner, SCM and host) is not public: list first and update a match.
     pub fn create_scm_integration(&self, req: &ScmIntegrationWrite) -> Result<String> {
-        let mut body = Map::new();
-        body.insert("runnerId".into(), req.runner_id.clone().into());
-        body.insert("scmId".into(), req.scm_id.clone().into());
-        body.insert("host".into(), req.host.clone().into());
-        insert_some(&mut body, "oauthClientId", &req.oauth_client_id);
-        if let Some(secret) = &req.oauth_plaintext_client_secret {
-            body.insert("oauthPlaintextClientSecret".into(), secret.expose().into());
-        }
-        body.insert("pat".into(), req.pat.into());
-        insert_some(&mut body, "issuerUrl", &req.issuer_url);
-        insert_some(&mut body, "virtualDirectory", &req.virtual_directory);
+        let body = req.body(SecretInBody::Sent);
         #[derive(Deserialize)]
         struct Answer {
             #[serde(default)]
@@ -250,7 +240,7 @@ impl<'a> GitpodClient<'a> {
         }
         let answer: Answer = self.call(
             "RunnerConfigurationService/CreateSCMIntegration",
-            Value::Object(body),
+            body,
             false,
         )?;
         if answer.id.is_empty() {
@@ -264,26 +254,10 @@ impl<'a> GitpodClient<'a> {
     /// Updates an integration, sending only the fields that are `Some` (see
     /// [`ScmIntegrationUpdate`] for what some values delete). Not retried.
     pub fn update_scm_integration(&self, id: &str, req: &ScmIntegrationUpdate) -> Result<()> {
-        let mut body = Map::new();
-        body.insert("id".into(), id.into());
-        if let Some(client_id) = &req.oauth_client_id {
-            body.insert("oauthClientId".into(), client_id.clone().into());
-        }
-        if let Some(secret) = &req.oauth_plaintext_client_secret {
-            body.insert("oauthPlaintextClientSecret".into(), secret.expose().into());
-        }
-        if let Some(pat) = req.pat {
-            body.insert("pat".into(), pat.into());
-        }
-        if let Some(issuer) = &req.issuer_url {
-            body.insert("issuerUrl".into(), issuer.clone().into());
-        }
-        if let Some(dir) = &req.virtual_directory {
-            body.insert("virtualDirectory".into(), dir.clone().into());
-        }
+        let body = req.body(id, SecretInBody::Sent);
         self.send(
             "RunnerConfigurationService/UpdateSCMIntegration",
-            Value::Object(body),
+            body,
             false,
         )?;
         Ok(())
@@ -499,6 +473,65 @@ fn read_answer<T: DeserializeOwned>(response: &Response, method: &str) -> Result
         ))
         .caused_by(err)
     })
+}
+
+/// How a request body carries the client secret: the value itself (the request being sent),
+/// or a placeholder (the request being shown, as `setup --dry-run` does).
+#[derive(Debug, Clone, Copy)]
+pub enum SecretInBody<'a> {
+    Sent,
+    Shown(&'a str),
+}
+
+impl SecretInBody<'_> {
+    fn value(self, secret: &Secret) -> Value {
+        match self {
+            SecretInBody::Sent => secret.expose().into(),
+            SecretInBody::Shown(placeholder) => placeholder.into(),
+        }
+    }
+}
+
+impl ScmIntegrationWrite {
+    /// The CreateSCMIntegration body: empty optional fields are left out; `pat` always goes.
+    pub fn body(&self, secret: SecretInBody<'_>) -> Value {
+        let mut body = Map::new();
+        body.insert("runnerId".into(), self.runner_id.clone().into());
+        body.insert("scmId".into(), self.scm_id.clone().into());
+        body.insert("host".into(), self.host.clone().into());
+        insert_some(&mut body, "oauthClientId", &self.oauth_client_id);
+        if let Some(value) = &self.oauth_plaintext_client_secret {
+            body.insert("oauthPlaintextClientSecret".into(), secret.value(value));
+        }
+        body.insert("pat".into(), self.pat.into());
+        insert_some(&mut body, "issuerUrl", &self.issuer_url);
+        insert_some(&mut body, "virtualDirectory", &self.virtual_directory);
+        Value::Object(body)
+    }
+}
+
+impl ScmIntegrationUpdate {
+    /// The UpdateSCMIntegration body: only the fields that are `Some`.
+    pub fn body(&self, id: &str, secret: SecretInBody<'_>) -> Value {
+        let mut body = Map::new();
+        body.insert("id".into(), id.into());
+        if let Some(client_id) = &self.oauth_client_id {
+            body.insert("oauthClientId".into(), client_id.clone().into());
+        }
+        if let Some(value) = &self.oauth_plaintext_client_secret {
+            body.insert("oauthPlaintextClientSecret".into(), secret.value(value));
+        }
+        if let Some(pat) = self.pat {
+            body.insert("pat".into(), pat.into());
+        }
+        if let Some(issuer) = &self.issuer_url {
+            body.insert("issuerUrl".into(), issuer.clone().into());
+        }
+        if let Some(dir) = &self.virtual_directory {
+            body.insert("virtualDirectory".into(), dir.clone().into());
+        }
+        Value::Object(body)
+    }
 }
 
 fn insert_some(body: &mut Map<String, Value>, name: &str, value: &Option<String>) {

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::clients::gitpod::ScmIntegration;
+use crate::clients::gitpod::{ScmIntegration, SecretInBody};
 use crate::ui::Ui;
 use crate::urls::join;
 
@@ -323,21 +323,7 @@ fn integration_request(
     };
     match change {
         IntegrationChange::Create(write) => {
-            let mut body = json!({
-                "runnerId": write.runner_id,
-                "scmId": write.scm_id,
-                "host": write.host,
-                "pat": write.pat,
-            });
-            if let Some(c) = &write.oauth_client_id {
-                body["oauthClientId"] = json!(c);
-            }
-            if let Some(i) = &write.issuer_url {
-                body["issuerUrl"] = json!(i);
-            }
-            if let Some(v) = &write.virtual_directory {
-                body["virtualDirectory"] = json!(v);
-            }
+            let body = write.body(SecretInBody::Shown(REDACTED_SECRET));
             dry.request(
                 "create the runner's SCM integration",
                 "POST",
@@ -347,19 +333,7 @@ fn integration_request(
             IntegrationOutcome::Created
         }
         IntegrationChange::Update { id, update, .. } => {
-            let mut body = json!({"id": id});
-            if let Some(c) = &update.oauth_client_id {
-                body["oauthClientId"] = json!(c);
-            }
-            if let Some(p) = update.pat {
-                body["pat"] = json!(p);
-            }
-            if let Some(i) = &update.issuer_url {
-                body["issuerUrl"] = json!(i);
-            }
-            if let Some(v) = &update.virtual_directory {
-                body["virtualDirectory"] = json!(v);
-            }
+            let body = update.body(id, SecretInBody::Shown(REDACTED_SECRET));
             dry.request(
                 "update the runner's SCM integration",
                 "POST",
