@@ -322,7 +322,7 @@ mod tests {
     use super::*;
     use crate::clients::gitpod::ScmOauth;
     use crate::clients::test_server::{Stub, StubServer};
-    use crate::flows::setup::secret::prove_secret;
+    use crate::flows::setup::secret::{prove_secret, SecretFacts};
     use crate::flows::setup::test_support::{plan, services, Stubbed, TENANT};
     use crate::flows::setup::{Target, SCM_SERVER, SCM_SERVICES};
     use crate::issuer::{Discovery, Issuer, IssuerForm};
@@ -483,15 +483,19 @@ mod tests {
             issuer: issuer.clone(),
         };
         let mut checks = Vec::new();
+        let p = plan(services(), true, true);
+        let facts = SecretFacts {
+            plan: &p,
+            discovery: &discovery,
+            issuer: &choice,
+            key: &key,
+            existing: None,
+        };
         let used = prove_secret(
             &s,
-            &plan(services(), true, true),
-            &discovery,
-            &choice,
-            &key,
+            &facts,
             "client",
             &Secret::new("the-secret"),
-            None,
             false,
             &mut checks,
         )

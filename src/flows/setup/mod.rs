@@ -52,7 +52,7 @@ use crate::ui::Ui;
 
 use app_registration::{AppPlan, GrantPlan};
 use runner::RunnerChecked;
-use secret::SecretPlan;
+use secret::{SecretFacts, SecretPlan};
 use tenant::IssuerChoice;
 
 pub use plan::{default_app_name, OauthPlan, SetupPlan, Target, SCM_SERVER, SCM_SERVICES};
@@ -290,17 +290,14 @@ fn look_oauth<'a>(
 
     // 5. Client secret: keep the saved one when it still validates.
     s.ui.info("\n5. Client secret");
-    let secret = secret::look(
-        s,
+    let facts = SecretFacts {
         plan,
-        answers,
-        &discovery,
-        &issuer,
-        &runner.key,
-        &registration.app,
+        discovery: &discovery,
+        issuer: &issuer,
+        key: &runner.key,
         existing,
-        checks,
-    )?;
+    };
+    let secret = secret::look(s, &facts, answers, &registration.app, checks)?;
 
     Ok(OauthLook {
         discovery,
@@ -344,17 +341,15 @@ fn apply_oauth(
         .map(|a| a.app_id.clone())
         .or_else(|| o.client_id().map(str::to_string))
         .unwrap_or_default();
-    let secret = secret::apply(
-        s,
+    let facts = SecretFacts {
         plan,
-        o,
-        app.as_ref(),
-        &runner.key,
-        &client_id,
+        discovery: &o.discovery,
+        issuer: &o.issuer,
+        key: &runner.key,
         existing,
-        changes,
-        checks,
-    )?;
+    };
+    let secret = secret::apply(s, &facts, o, app.as_ref(), &client_id, changes, checks)?;
+    o.minted_key_id = secret.minted_key_id;
     Ok(AppliedOauth {
         summary: OauthSummary {
             client_id: Some(client_id),

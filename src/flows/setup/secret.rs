@@ -52,6 +52,17 @@ impl SecretPlan {
     }
 }
 
+/// What each secret step proves a secret against, the same all run: one argument, not five.
+pub(super) struct SecretFacts<'a> {
+    pub plan: &'a SetupPlan,
+    pub discovery: &'a Discovery,
+    pub issuer: &'a IssuerChoice,
+    /// The runner's key the secret is sealed to.
+    pub key: &'a RunnerPublicKey,
+    /// The runner's saved integration, if it has one.
+    pub existing: Option<&'a ScmIntegration>,
+}
+
 /// What step 5 found, and what it would do.
 pub(super) struct SecretLook {
     pub plan: SecretPlan,
@@ -65,19 +76,20 @@ pub(super) struct SecretLook {
 
 /// Step 5 before any change: the admin's secret is proven now (reads only); a saved secret
 /// that still validates is kept; else a new one is planned.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn look(
     s: &SetupServices<'_>,
-    plan: &SetupPlan,
+    facts: &SecretFacts<'_>,
     oauth: &OauthPlan,
-    discovery: &Discovery,
-    issuer: &IssuerChoice,
-    key: &RunnerPublicKey,
     app_plan: &AppPlan,
-    existing: Option<&ScmIntegration>,
     checks: &mut Vec<Check>,
 ) -> Result<SecretLook> {
     let ui = s.ui;
+    let SecretFacts {
+        plan,
+        issuer,
+        existing,
+        ..
+    } = *facts;
     let ours = secret_display_name(&plan.runner.runner_id);
     let our_old_secrets: Vec<String> = match app_plan {
         AppPlan::Existing { app, .. } => app
@@ -101,9 +113,7 @@ pub(super) fn look(
     let secret = if let Some(given) = &oauth.client_secret {
         // The admin's secret: check it now (reads only), before anything is changed.
         let client_id = current_client.clone().unwrap_or_default();
-        let issuer_used = prove_secret(
-            s, plan, discovery, issuer, key, &client_id, given, existing, false, checks,
-        )?;
+        let issuer_used = prove_secret(s, facts, &client_id, given, false, checks)?;
         if issuer_used != issuer.saved {
             validated_issuer = Some(issuer_used);
         }
@@ -192,19 +202,18 @@ pub(super) struct SecretApplied {
     pub expires_at: Option<DateTime<Utc>>,
     /// The issuer string the runner accepted.
     pub issuer: String,
+    /// The key id of the secret minted in this run.
+    pub minted_key_id: Option<String>,
 }
 
 /// Step 5's change: mints the planned secret and proves it (a secret that fails is removed
 /// again); a reused or given secret needs nothing more.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn apply(
     s: &SetupServices<'_>,
-    plan: &SetupPlan,
-    o: &mut OauthLook<'_>,
+    facts: &SecretFacts<'_>,
+    o: &OauthLook<'_>,
     app: Option<&Application>,
-    key: &RunnerPublicKey,
     client_id: &str,
-    existing: Option<&ScmIntegration>,
     changes: &mut usize,
     checks: &mut Vec<Check>,
 ) -> Result<SecretApplied> {
@@ -212,6 +221,7 @@ pub(super) fn apply(
     let mut expires_at = o.secret_expiry;
     let mut issuer = o.issuer_to_save();
     let mut to_send = None;
+    let mut minted_key_id = None;
     let outcome = match &o.secret {
         SecretPlan::Reuse => SecretOutcome::Reused,
         SecretPlan::Given(given) => {
@@ -228,7 +238,7 @@ pub(super) fn apply(
             let spinner = ui.spinner("Adding a client secret to the app registration");
             let end =
                 s.http.clock().now() + chrono::Duration::days(i64::from(o.secret_expiry_days));
-            let name = secret_display_name(&plan.runner.runner_id);
+            let name = secret_display_name(&facts.plan.runner.runner_id);
             let added = retry_not_found(s, || graph.add_password(&app.id, &name, end))?;
             drop(spinner);
             *changes += 1;
@@ -238,21 +248,10 @@ pub(super) fn apply(
                 added.key_id,
                 expires_at.map(date).unwrap_or_default()
             ));
-            o.minted_key_id = Some(added.key_id.clone());
+            minted_key_id = Some(added.key_id.clone());
             // Seal and test: prove it works before anything depends on it; take it back if
             // it does not.
-            match prove_secret(
-                s,
-                plan,
-                &o.discovery,
-                &o.issuer,
-                key,
-                client_id,
-                &added.secret_text,
-                existing,
-                true,
-                checks,
-            ) {
+            match prove_secret(s, facts, client_id, &added.secret_text, true, checks) {
                 Ok(accepted) => issuer = accepted,
                 Err(err) => {
                     remove_new_secret(s, graph, &app.id, &added.key_id);
@@ -272,25 +271,28 @@ pub(super) fn apply(
         to_send,
         expires_at,
         issuer,
+        minted_key_id,
     })
 }
 
 /// The admin's secret (or a new one): client credentials with Entra, then sealed to the runner
 /// and validated by it. Returns the issuer string the runner accepted.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn prove_secret(
     s: &SetupServices<'_>,
-    plan: &SetupPlan,
-    discovery: &Discovery,
-    issuer: &IssuerChoice,
-    key: &RunnerPublicKey,
+    facts: &SecretFacts<'_>,
     client_id: &str,
     secret: &Secret,
-    existing: Option<&ScmIntegration>,
     new: bool,
     checks: &mut Vec<Check>,
 ) -> Result<String> {
     let ui = s.ui;
+    let SecretFacts {
+        plan,
+        discovery,
+        issuer,
+        key,
+        existing,
+    } = *facts;
     let spinner = ui.spinner("Testing the client ID and secret with Entra ID (client credentials)");
     let tested = if new {
         client_credentials_new(s, discovery, client_id, secret)
