@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::{credentials_path, FileStore, KeyringStore, SecretKey, SecretStore};
+use crate::ui::Ui;
 
 pub use crate::clients::gitpod::is_azure_devops;
 
@@ -53,36 +54,18 @@ impl Context {
     /// The secret store, opened on first use (the keyring is not touched by commands that do
     /// not need it).
     pub fn store(&mut self) -> &dyn SecretStore {
-        if self.store.is_none() {
-            let store: Box<dyn SecretStore> = match self.settings.store {
-                StoreKind::Keyring => {
-                    Box::new(KeyringStore::new(std::time::Duration::from_secs(5)))
-                }
-                StoreKind::File => {
-                    let path = credentials_path(&self.settings.config_path);
-                    self.deps.ui.warn(format!(
-                        "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
-                        path.display()
-                    ));
-                    let store = FileStore::new(path);
-                    if let Some(warning) = store.permission_warning() {
-                        self.deps.ui.warn(warning);
-                    }
-                    Box::new(store)
-                }
-            };
-            self.store = Some(store);
-        }
-        self.store.as_deref().expect("store opened above")
+        open_store(&mut self.store, &self.settings, &self.deps.ui)
     }
 
-    /// The secret store (opened as [`Context::store`] opens it) with the settings and the
-    /// dependencies, borrowed apart: for a flow that keeps the store while it also prompts and
-    /// prints (setup's Microsoft Graph sign-in), which `store()` alone, borrowing the whole
-    /// context, would not allow.
-    pub fn store_and_deps(&mut self) -> (&dyn SecretStore, &Settings, &mut Deps) {
-        self.store();
-        let store = self.store.as_deref().expect("store opened above");
+    /// The secret store, still unopened, with the settings and the dependencies, borrowed
+    /// apart: for a flow that prompts and prints throughout but needs the store only on some
+    /// paths (setup's Microsoft Graph sign-in), which `store()`, borrowing the whole context,
+    /// would not allow.
+    pub fn store_on_demand_and_deps(&mut self) -> (StoreOnDemand<'_>, &Settings, &mut Deps) {
+        let store = StoreOnDemand {
+            slot: &mut self.store,
+            settings: &self.settings,
+        };
         (store, &self.settings, &mut self.deps)
     }
 
@@ -289,6 +272,47 @@ impl Context {
                 .warn(format!("could not save defaults: {}", err.message));
         }
     }
+}
+
+/// The context's secret store, opened (as [`Context::store`] opens it) only when asked for.
+pub struct StoreOnDemand<'a> {
+    slot: &'a mut Option<Box<dyn SecretStore>>,
+    settings: &'a Settings,
+}
+
+impl StoreOnDemand<'_> {
+    /// The store, opened on the first call; `ui` gets the warnings about a plain file.
+    pub fn open(&mut self, ui: &Ui) -> &dyn SecretStore {
+        open_store(self.slot, self.settings, ui)
+    }
+}
+
+/// The store the settings name, opened into `slot` unless it is open already; `--store file`
+/// is announced (a plain file) on `ui`.
+fn open_store<'s>(
+    slot: &'s mut Option<Box<dyn SecretStore>>,
+    settings: &Settings,
+    ui: &Ui,
+) -> &'s dyn SecretStore {
+    if slot.is_none() {
+        let store: Box<dyn SecretStore> = match settings.store {
+            StoreKind::Keyring => Box::new(KeyringStore::new(std::time::Duration::from_secs(5))),
+            StoreKind::File => {
+                let path = credentials_path(&settings.config_path);
+                ui.warn(format!(
+                    "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
+                    path.display()
+                ));
+                let store = FileStore::new(path);
+                if let Some(warning) = store.permission_warning() {
+                    ui.warn(warning);
+                }
+                Box::new(store)
+            }
+        };
+        *slot = Some(store);
+    }
+    slot.as_deref().expect("store opened above")
 }
 
 /// Runner ids are UUIDs in Gitpod; accept any plain token-like id but refuse what could not be

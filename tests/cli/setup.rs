@@ -600,7 +600,7 @@ fn server_is_pat_only_with_its_virtual_directory_and_no_microsoft_at_all() {
 #[test]
 fn pat_only_on_services_needs_no_app_registration() {
     let env = TestEnv::new();
-    let (doc, _) = run_ok({
+    let (doc, stderr) = run_ok({
         let mut cmd = env.cmd();
         cmd.args([
             "setup",
@@ -624,6 +624,8 @@ fn pat_only_on_services_needs_no_app_registration() {
         .requests()
         .iter()
         .all(|r| r.service != "graph" && r.service != "entra"));
+    // No Graph sign-in, so the secret store (here `--store file`) is never opened.
+    assert!(!stderr.contains("plain file"), "{stderr}");
 }
 
 #[test]

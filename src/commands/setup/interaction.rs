@@ -3,6 +3,7 @@
 //! the changes, which a run that may not ask gives only for harmless ones or with `--yes`.
 
 use crate::cli::SetupArgs;
+use crate::commands::context::StoreOnDemand;
 use crate::deps::{Browser, Prompter};
 use crate::error::{Error, ErrorKind, Result};
 use crate::flows::setup::Interaction;
@@ -13,7 +14,6 @@ use crate::oauth::graph_signin::{
     graph_token, GraphSignIn, GraphTokenSource, SignInMethod, TerminalSignInUi,
 };
 use crate::secret::Secret;
-use crate::store::SecretStore;
 use crate::ui::Ui;
 
 /// The Graph sign-in `--graph-client-id`, `--grant-admin-consent`, `--device-code` and
@@ -43,8 +43,9 @@ pub(super) struct Answers<'a> {
     pub browser: &'a dyn Browser,
     pub prompter: &'a mut dyn Prompter,
     pub interrupt: &'a Interrupt,
-    /// Where the admin's Graph sign-in is kept.
-    pub store: &'a dyn SecretStore,
+    /// Where the admin's Graph sign-in is kept: opened only by a sign-in, so a run that
+    /// needs none (PAT only, Server, a given Graph token) does not touch it.
+    pub store: StoreOnDemand<'a>,
     /// `--no-browser` not given.
     pub open_browser: bool,
     pub given: Option<Secret>,
@@ -54,7 +55,7 @@ pub(super) struct Answers<'a> {
 
 impl Answers<'_> {
     fn sign_in(&mut self, discovery: &Discovery, interactive: bool) -> Result<Secret> {
-        let store = self.store;
+        let store = self.store.open(self.ui);
         let options = GraphSignIn {
             interactive,
             ..self.sign_in.clone()

@@ -42,7 +42,7 @@ pub fn run(ctx: &mut Context, args: SetupArgs) -> Result<()> {
 
     let (token, _) = ctx.gitpod_token()?;
     let report = {
-        let (store, settings, deps) = ctx.store_and_deps();
+        let (store, settings, deps) = ctx.store_on_demand_and_deps();
         let http = &deps.http;
         let ui = &deps.ui;
         let gitpod = GitpodClient::new(http, settings.gitpod_url.clone(), token);
