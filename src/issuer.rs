@@ -306,16 +306,7 @@ pub fn parse_tenant(raw: &str, what: &str) -> Result<String> {
     .with_hint("give the tenant as a GUID or a domain such as contoso.onmicrosoft.com"))
 }
 
-/// `8-4-4-4-12` hex digits.
-pub fn is_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    let lens = [8, 4, 4, 4, 12];
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip(lens)
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
-}
+pub use crate::guid::is_guid;
 
 fn is_domain(s: &str) -> bool {
     let labels: Vec<&str> = s.split('.').collect();

@@ -15,6 +15,7 @@ pub mod config;
 pub mod deps;
 pub mod error;
 pub mod flows;
+pub mod guid;
 pub mod http;
 pub mod interrupt;
 pub mod issuer;

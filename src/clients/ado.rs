@@ -375,14 +375,7 @@ fn challenge_tenant(header: &str) -> Option<String> {
 /// A GUID (8-4-4-4-12 hex digits, optional braces), lower-cased.
 fn guid(raw: &str) -> Option<String> {
     let raw = raw.trim().trim_start_matches('{').trim_end_matches('}');
-    let groups: Vec<&str> = raw.split('-').collect();
-    let shape = [8, 4, 4, 4, 12];
-    let ok = groups.len() == shape.len()
-        && groups
-            .iter()
-            .zip(shape)
-            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()));
-    ok.then(|| raw.to_ascii_lowercase())
+    crate::guid::is_guid(raw).then(|| raw.to_ascii_lowercase())
 }
 
 #[derive(Debug, Default, Deserialize)]
