@@ -85,10 +85,17 @@ pub struct Deps {
 impl Deps {
     /// Reads all of stdin as a secret (one trailing newline removed; empty refused).
     pub fn read_stdin_secret(&mut self, what: &str) -> Result<Secret> {
+        let raw = self.read_stdin(what)?;
+        Secret::from_input(raw, what)
+    }
+
+    /// All of stdin as it came; the caller turns it into a [`Secret`] by its own rules and
+    /// zeroizes it.
+    pub fn read_stdin(&mut self, what: &str) -> Result<String> {
         let mut raw = String::new();
         self.stdin.read_to_string(&mut raw).map_err(|err| {
             crate::error::Error::usage(format!("cannot read the {what} from stdin")).caused_by(err)
         })?;
-        Secret::from_input(raw, what)
+        Ok(raw)
     }
 }

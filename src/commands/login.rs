@@ -352,12 +352,7 @@ fn ado_target(
 
 /// `--with-token`: the whole of stdin, trailing newline and spaces trimmed.
 fn read_pat_from_stdin(ctx: &mut Context) -> Result<Secret> {
-    let mut raw = String::new();
-    ctx.deps
-        .stdin
-        .read_to_string(&mut raw)
-        .map_err(|err| Error::usage("cannot read the PAT from stdin").caused_by(err))?;
-    clean_pat(raw)
+    clean_pat(ctx.deps.read_stdin("PAT")?)
 }
 
 /// A PAT is one printable word: trailing whitespace goes, anything else odd is refused before
