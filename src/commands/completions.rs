@@ -44,7 +44,7 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
 
 fn collect_pages(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) {
     let mut out = Vec::new();
-    let page_cmd = cmd.clone().name(name.to_string().leak() as &'static str);
+    let page_cmd = cmd.clone().name(name.to_string());
     if clap_mangen::Man::new(page_cmd).render(&mut out).is_ok() {
         pages.push((format!("{name}.1"), out));
     }
