@@ -60,13 +60,19 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
         .ui
         .json(&serde_json::json!({ "hosts": statuses, "all_authenticated": all }));
     ctx.deps.ui.result(render_table(&statuses));
-    if all {
-        Ok(())
-    } else {
-        Err(
-            Error::auth("not authenticated for every Azure DevOps host above")
-                .with_hint("run `ado-scm login` for the hosts marked no"),
-        )
+    match statuses.iter().find(|s| !s.authenticated) {
+        None => Ok(()),
+        Some(first) => {
+            let missing = statuses.iter().filter(|s| !s.authenticated).count();
+            Err(Error::auth(format!(
+                "not authenticated for {missing} of {} Azure DevOps hosts",
+                statuses.len()
+            ))
+            .with_hint(format!(
+                "run `ado-scm login --runner {} --host {}` (and likewise for the others marked no)",
+                first.runner_id, first.host
+            )))
+        }
     }
 }
 
