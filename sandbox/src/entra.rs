@@ -18,7 +18,7 @@ use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::directory::{self, AadError, AuthorizeOutcome, DeviceLoginOutcome, TenantRef};
+use crate::world::directory::{self, AadError, AuthorizeOutcome, DeviceLoginOutcome, TenantRef};
 use crate::world::{SharedWorld, World};
 
 pub fn router(world: SharedWorld) -> Router {

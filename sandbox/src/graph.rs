@@ -25,11 +25,11 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::directory::{
+use crate::seed;
+use crate::world::directory::{
     self, AccessTokenInfo, Application, Directory, OAuth2PermissionGrant, RequiredResourceAccess,
     ServicePrincipal, TokenRejection,
 };
-use crate::seed;
 use crate::world::{Realism, SharedWorld, World};
 
 pub fn router(world: SharedWorld) -> Router {

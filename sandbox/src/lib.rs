@@ -23,7 +23,6 @@
 //! | `POST /_sandbox/reset` | back to the seeded data, log and faults cleared |
 
 pub mod ado;
-pub mod directory;
 pub mod entra;
 pub mod gitpod;
 pub mod graph;
@@ -31,6 +30,8 @@ mod record;
 pub mod seed;
 pub mod server;
 pub mod world;
+
+pub use world::directory;
 
 pub use server::Sandbox;
 pub use world::{

@@ -32,8 +32,8 @@ use super::{
     tokens, HostToken, Integration, PendingConsent, Redemption, Subject, PRINCIPAL_USER,
     SOURCE_OAUTH,
 };
-use crate::directory::TokenGrant;
 use crate::seed::ADO_RESOURCE_APP_ID;
+use crate::world::directory::TokenGrant;
 use crate::world::{hash_secret, SharedWorld, World};
 
 /// How long a started sign-in may take before its `state` is forgotten.
@@ -621,7 +621,7 @@ mod tests {
     //! like any other issuer (the real-component suite does the same with a real provider).
 
     use super::*;
-    use crate::directory::AuthorizeOutcome;
+    use crate::world::directory::AuthorizeOutcome;
     use crate::{seed, Sandbox};
 
     fn no_redirects() -> reqwest::blocking::Client {

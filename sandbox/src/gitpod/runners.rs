@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult, Violations};
-use super::{b64, scm, Runner, PRINCIPAL_USER};
+use super::{b64, Runner, PRINCIPAL_USER, SCM_ENTRA, SCM_SERVER};
 use crate::seed;
 use crate::world::World;
 
@@ -136,7 +136,7 @@ pub fn schema(world: &mut World, _caller: &Caller, request: Value) -> RpcResult 
             },
         },
         {
-            "scmId": scm::SCM_ENTRA,
+            "scmId": SCM_ENTRA,
             "name": "Azure DevOps (Microsoft Entra ID)",
             "defaultHosts": ["dev.azure.com"],
             "oauth": oauth,
@@ -146,7 +146,7 @@ pub fn schema(world: &mut World, _caller: &Caller, request: Value) -> RpcResult 
             },
         },
         {
-            "scmId": scm::SCM_SERVER,
+            "scmId": SCM_SERVER,
             "name": "Azure DevOps Server",
             "defaultHosts": [],
             "pat": {

@@ -7,11 +7,12 @@ use serde_json::{json, Value};
 
 use super::connect::{page, parse, Caller, Code, ConnectError, Pagination, RpcResult, Violations};
 use super::runners::find_runner;
-use super::{host_covers, normalize_host, Integration, OAuthConfig, SOURCE_OAUTH, SOURCE_PAT};
+use super::{
+    host_covers, normalize_host, Integration, OAuthConfig, SCM_ENTRA, SCM_SERVER, SOURCE_OAUTH,
+    SOURCE_PAT,
+};
 use crate::world::{hash_secret, World};
 
-pub const SCM_ENTRA: &str = "azuredevops_entra";
-pub const SCM_SERVER: &str = "azuredevops_server";
 const KNOWN_SCMS: &[&str] = &["github", "gitlab", "bitbucket", SCM_ENTRA, SCM_SERVER];
 
 /// The integration fields a request may carry. Every one is optional so Update can tell "not

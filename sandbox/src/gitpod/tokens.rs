@@ -7,10 +7,9 @@ use serde_json::{json, Value};
 
 use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult, Violations};
 use super::runners::{find_runner, runner};
-use super::scm::{SCM_ENTRA, SCM_SERVER};
 use super::{
-    host_covers, normalize_host, HostToken, Integration, Subject, PRINCIPAL_USER, SOURCE_OAUTH,
-    SOURCE_PAT,
+    host_covers, normalize_host, HostToken, Integration, Subject, PRINCIPAL_USER, SCM_ENTRA,
+    SCM_SERVER, SOURCE_OAUTH, SOURCE_PAT,
 };
 use crate::world::{hash_secret, World};
 
