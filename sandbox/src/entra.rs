@@ -4,7 +4,7 @@
 //! - `GET  /{tenant}/oauth2/v2.0/authorize` (the seeded admin signs in and consents at once)
 //! - `POST /{tenant}/oauth2/v2.0/token` (authorization_code, refresh_token, client_credentials,
 //!   device_code)
-//! - `POST /{tenant}/oauth2/v2.0/devicecode` and the page `GET|POST /devicelogin`
+//! - `POST /{tenant}/oauth2/v2.0/devicecode` and the page `GET /devicelogin?user_code=…`
 //!
 //! The rules are the directory's (`directory.rs`); this file only speaks HTTP: form bodies, HTTP
 //! Basic client authentication, Entra's error JSON with its trace lines, redirects and pages.
@@ -18,7 +18,7 @@ use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::world::directory::{self, AadError, AuthorizeOutcome, DeviceLoginOutcome, TenantRef};
+use crate::world::directory::{self, AadError, AuthorizeOutcome, DeviceLoginOutcome};
 use crate::world::{SharedWorld, World};
 
 pub fn router(world: SharedWorld) -> Router {
@@ -28,16 +28,13 @@ pub fn router(world: SharedWorld) -> Router {
             get(discovery),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(keys))
-        .route(
-            "/{tenant}/oauth2/v2.0/authorize",
-            get(authorize).post(authorize_post),
-        )
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize))
         .route("/{tenant}/oauth2/v2.0/token", get(token_get).post(token))
         .route(
             "/{tenant}/oauth2/v2.0/devicecode",
             get(token_get).post(devicecode),
         )
-        .route("/devicelogin", get(devicelogin).post(devicelogin_post))
+        .route("/devicelogin", get(devicelogin))
         .with_state(world)
 }
 
@@ -154,24 +151,13 @@ async fn discovery(
     headers: HeaderMap,
 ) -> Response {
     let world = lock(&world);
-    let resolved = match world.directory.lookup_tenant(&tenant) {
-        Ok(t) => t,
+    // Endpoints and issuer carry the tenant GUID (a domain resolves to it).
+    let tenant_id = match world.directory.lookup_tenant(&tenant) {
+        Ok(id) => id,
         Err(e) => return error_response(&world, &headers, &e.to_aad(&tenant, "invalid_tenant")),
     };
     let authority = authority(&world);
-    // Endpoints carry the tenant GUID (a domain resolves to it); the multi-tenant names keep
-    // their name in the endpoints and a `{tenantid}` template as issuer. `consumers` is one
-    // tenant: its issuer is that tenant's GUID (as Entra's document shows).
-    let (path_tenant, issuer_tenant) = match &resolved {
-        TenantRef::Known(id) => (id.clone(), id.clone()),
-        TenantRef::Common => ("common".to_string(), "{tenantid}".to_string()),
-        TenantRef::Organizations => ("organizations".to_string(), "{tenantid}".to_string()),
-        TenantRef::Consumers => (
-            "consumers".to_string(),
-            crate::seed::CONSUMER_TENANT_ID.to_string(),
-        ),
-    };
-    let base = format!("{authority}/{path_tenant}");
+    let base = format!("{authority}/{tenant_id}");
     let graph = world.urls.graph.trim_end_matches('/').to_string();
     let graph_host = graph
         .split_once("://")
@@ -186,7 +172,7 @@ async fn discovery(
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": format!("{authority}/{issuer_tenant}/v2.0"),
+        "issuer": format!("{authority}/{tenant_id}/v2.0"),
         "request_uri_parameter_supported": false,
         "userinfo_endpoint": format!("{graph}/oidc/userinfo"),
         "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
@@ -212,8 +198,7 @@ async fn keys(
 ) -> Response {
     let world = lock(&world);
     let issuer = match world.directory.lookup_tenant(&tenant) {
-        Ok(TenantRef::Known(id)) => world.directory.issuer(&id),
-        Ok(_) => format!("{}/{{tenantid}}/v2.0", authority(&world)),
+        Ok(id) => world.directory.issuer(&id),
         Err(e) => return error_response(&world, &headers, &e.to_aad(&tenant, "invalid_tenant")),
     };
     json_ok(&headers, &directory::jwks(&issuer))
@@ -230,18 +215,6 @@ async fn authorize(
     authorize_with(&world, &tenant, &params)
 }
 
-/// Entra also takes the authorize parameters as a form post.
-async fn authorize_post(
-    State(world): State<SharedWorld>,
-    Path(tenant): Path<String>,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let mut params = parse_form(query.unwrap_or_default().as_bytes());
-    params.extend(parse_form(&body));
-    authorize_with(&world, &tenant, &params)
-}
-
 fn authorize_with(world: &SharedWorld, tenant: &str, params: &[(String, String)]) -> Response {
     let mut world = lock(world);
     match world.directory.authorize(tenant, params) {
@@ -253,26 +226,6 @@ fn authorize_with(world: &SharedWorld, tenant: &str, params: &[(String, String)]
                 &["The redirect URI cannot be used in a Location header.".into()],
             ),
         },
-        AuthorizeOutcome::FormPost { action, fields } => {
-            let inputs: String = fields
-                .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                        escape(k),
-                        escape(v)
-                    )
-                })
-                .collect();
-            let html = format!(
-                "<!doctype html><html><head><title>Working...</title></head>\
-                 <body onload=\"document.forms[0].submit()\"><form method=\"POST\" \
-                 action=\"{}\">{inputs}<noscript><input type=\"submit\" value=\"Continue\">\
-                 </noscript></form></body></html>",
-                escape(&action)
-            );
-            (StatusCode::OK, Html(html)).into_response()
-        }
         AuthorizeOutcome::Page(err) => {
             let now = world.directory.now();
             let description = directory::description_with_trace(
@@ -365,16 +318,6 @@ async fn devicecode(
 
 async fn devicelogin(State(world): State<SharedWorld>, RawQuery(query): RawQuery) -> Response {
     let params = parse_form(query.unwrap_or_default().as_bytes());
-    device_login_with(&world, &params)
-}
-
-async fn devicelogin_post(
-    State(world): State<SharedWorld>,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let mut params = parse_form(query.unwrap_or_default().as_bytes());
-    params.extend(parse_form(&body));
     device_login_with(&world, &params)
 }
 

@@ -628,16 +628,6 @@ impl std::fmt::Display for AadError {
     }
 }
 
-/// A `{tenant}` path segment, resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TenantRef {
-    /// A tenant of this directory, by id (also when it was named by a domain).
-    Known(String),
-    Common,
-    Organizations,
-    Consumers,
-}
-
 /// Why a `{tenant}` path segment resolved to nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TenantLookupError {
@@ -775,15 +765,6 @@ impl Directory {
                     ),
                 ],
             },
-            FirstPartyClient {
-                app_id: seed::AZURE_CLI_CLIENT_ID.into(),
-                display_name: "Microsoft Azure CLI".into(),
-                public_client: true,
-                redirect_uris: vec![
-                    "http://localhost".into(),
-                    "https://login.microsoftonline.com/common/oauth2/nativeclient".into(),
-                ],
-            },
         ];
 
         let mut app = Application::new(&tenant, seed::SEEDED_APP_DISPLAY_NAME, now);
@@ -828,7 +809,6 @@ impl Directory {
             graph_service_principal(&tenant.id),
             ado_service_principal(&tenant.id),
             first_party_client_sp(&tenant.id, seed::GRAPH_CLI_SP_ID, &first_party_clients[0]),
-            first_party_client_sp(&tenant.id, seed::AZURE_CLI_SP_ID, &first_party_clients[1]),
             {
                 let mut sp = ServicePrincipal::for_application(&app);
                 sp.id = seed::SEEDED_APP_SP_ID.into();
@@ -900,45 +880,27 @@ impl Directory {
 
     // ---- lookups ----
 
-    /// Resolves a `{tenant}` path segment: a tenant GUID, one of its domains, or `common`,
-    /// `organizations`, `consumers` (the consumer tenant's GUID counts as `consumers`).
-    pub fn lookup_tenant(&self, segment: &str) -> Result<TenantRef, TenantLookupError> {
+    /// Resolves a `{tenant}` path segment, a tenant GUID or one of its domains, to the tenant's
+    /// id. The multi-tenant names (`common`, `organizations`, `consumers`) are not served:
+    /// ado-scm refuses them itself (`src/issuer.rs`), so here they are malformed.
+    pub fn lookup_tenant(&self, segment: &str) -> Result<String, TenantLookupError> {
         let lower = segment.to_ascii_lowercase();
-        match lower.as_str() {
-            "common" => return Ok(TenantRef::Common),
-            "organizations" => return Ok(TenantRef::Organizations),
-            "consumers" | seed::CONSUMER_TENANT_ID => return Ok(TenantRef::Consumers),
-            _ => {}
-        }
-        if is_guid(&lower) {
-            return self
-                .tenants
-                .iter()
-                .find(|t| t.id.eq_ignore_ascii_case(&lower))
-                .map(|t| TenantRef::Known(t.id.clone()))
-                .ok_or(TenantLookupError::NotFound);
-        }
-        if is_dns_name(&lower) {
-            return self
-                .tenants
+        let found = if is_guid(&lower) {
+            self.tenants.iter().find(|t| t.id.eq_ignore_ascii_case(&lower))
+        } else if is_dns_name(&lower) {
+            self.tenants
                 .iter()
                 .find(|t| t.domains.iter().any(|d| d.eq_ignore_ascii_case(&lower)))
-                .map(|t| TenantRef::Known(t.id.clone()))
-                .ok_or(TenantLookupError::NotFound);
-        }
-        Err(TenantLookupError::Malformed)
+        } else {
+            return Err(TenantLookupError::Malformed);
+        };
+        found
+            .map(|t| t.id.clone())
+            .ok_or(TenantLookupError::NotFound)
     }
 
     pub fn tenant(&self, id: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| t.id == id)
-    }
-
-    /// The tenant users of `common`/`organizations` sign in to: the first (seeded) one.
-    fn home_tenant_id(&self) -> String {
-        self.tenants
-            .first()
-            .map(|t| t.id.clone())
-            .unwrap_or_default()
     }
 
     pub fn user(&self, id: &str) -> Option<&User> {
@@ -1128,21 +1090,9 @@ impl Directory {
         client_id: &str,
         secret: &str,
     ) -> Result<(), String> {
-        let tenant_id = match self.lookup_tenant(tenant) {
-            Ok(TenantRef::Known(id)) => id,
-            Ok(_) => {
-                return Err(AadError::new(
-                    400,
-                    "invalid_request",
-                    90002,
-                    format!(
-                        "Tenant '{tenant}' is not a single tenant; client credentials need one."
-                    ),
-                )
-                .description())
-            }
-            Err(e) => return Err(e.to_aad(tenant, "invalid_request").description()),
-        };
+        let tenant_id = self
+            .lookup_tenant(tenant)
+            .map_err(|e| e.to_aad(tenant, "invalid_request").description())?;
         let client = self
             .client(&tenant_id, client_id)
             .ok_or_else(|| self.unknown_client(&tenant_id, client_id).description())?;
@@ -1544,17 +1494,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tenants_resolve_by_guid_domain_and_meta_names() {
+    fn tenants_resolve_by_guid_or_domain() {
         let d = Directory::seeded();
-        assert_eq!(
-            d.lookup_tenant(seed::TENANT_ID),
-            Ok(TenantRef::Known(seed::TENANT_ID.into()))
-        );
+        assert_eq!(d.lookup_tenant(seed::TENANT_ID), Ok(seed::TENANT_ID.into()));
         assert_eq!(
             d.lookup_tenant("ACME.onmicrosoft.com"),
-            Ok(TenantRef::Known(seed::TENANT_ID.into()))
+            Ok(seed::TENANT_ID.into())
         );
-        assert_eq!(d.lookup_tenant("common"), Ok(TenantRef::Common));
+        assert_eq!(d.lookup_tenant("common"), Err(TenantLookupError::Malformed));
         assert_eq!(
             d.lookup_tenant("11111111-1111-1111-1111-111111111111"),
             Err(TenantLookupError::NotFound)

@@ -18,11 +18,6 @@ const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
 pub enum AuthorizeOutcome {
     /// 302 to this URL: a code, or an error the (validated) redirect URI may receive.
     Redirect(String),
-    /// `response_mode=form_post`: an auto-submitting form posting `fields` to `action`.
-    FormPost {
-        action: String,
-        fields: Vec<(String, String)>,
-    },
     /// An error shown on Entra's own page: the redirect URI could not be trusted, or the user is
     /// stuck (admin approval needed).
     Page(AadError),
@@ -75,13 +70,6 @@ impl Scopes {
 enum RedirectKind {
     Web,
     Public,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ResponseMode {
-    Query,
-    Fragment,
-    FormPost,
 }
 
 /// Everything one token issuance needs.
@@ -219,52 +207,15 @@ impl Directory {
         format!("{}/{tenant_id}/v2.0", self.authority())
     }
 
-    /// The tenant a request runs in; `common`/`organizations` sign users in to their home tenant
-    /// (here: the seeded one). `consumers` has no work accounts and no app registrations.
-    fn request_tenant(
-        &self,
-        segment: &str,
-        error: &'static str,
-    ) -> Result<(TenantRef, String), AadError> {
-        let tenant = self
-            .lookup_tenant(segment)
-            .map_err(|e| e.to_aad(segment, error))?;
-        let id = match &tenant {
-            TenantRef::Known(id) => id.clone(),
-            TenantRef::Common | TenantRef::Organizations => self.home_tenant_id(),
-            TenantRef::Consumers => seed::CONSUMER_TENANT_ID.to_string(),
-        };
-        Ok((tenant, id))
+    /// The tenant a request runs in (its id, when the segment was a domain).
+    fn request_tenant(&self, segment: &str, error: &'static str) -> Result<String, AadError> {
+        self.lookup_tenant(segment)
+            .map_err(|e| e.to_aad(segment, error))
     }
 
-    /// Finds the client, applying the `/common` rule for single-tenant apps (AADSTS50194).
-    fn request_client(
-        &self,
-        tenant: &TenantRef,
-        tenant_id: &str,
-        client_id: &str,
-    ) -> Result<ClientView, AadError> {
-        let client = self
-            .client(tenant_id, client_id)
-            .filter(|c| *tenant != TenantRef::Consumers || c.first_party)
-            .ok_or_else(|| self.unknown_client(tenant_id, client_id))?;
-        if matches!(tenant, TenantRef::Common | TenantRef::Organizations)
-            && client.sign_in_audience == "AzureADMyOrg"
-        {
-            return Err(AadError::new(
-                400,
-                "invalid_request",
-                50194,
-                format!(
-                    "Application '{}'({}) is not configured as a multi-tenant application. Usage \
-                     of the /common endpoint is not supported for such applications created after \
-                     '10/15/2018'. Use a tenant-specific endpoint or configure the application to \
-                     be multi-tenant.",
-                    client.app_id, client.display_name
-                ),
-            ));
-        }
-        Ok(client)
+    fn request_client(&self, tenant_id: &str, client_id: &str) -> Result<ClientView, AadError> {
+        self.client(tenant_id, client_id)
+            .ok_or_else(|| self.unknown_client(tenant_id, client_id))
     }
 
     fn resource_for(&self, tenant_id: &str, identifier: &str) -> Option<&ServicePrincipal> {
@@ -512,7 +463,7 @@ impl Directory {
         tenant_segment: &str,
         params: &[(String, String)],
     ) -> AuthorizeOutcome {
-        let (tenant, tenant_id) = match self.request_tenant(tenant_segment, "invalid_tenant") {
+        let tenant_id = match self.request_tenant(tenant_segment, "invalid_tenant") {
             Ok(t) => t,
             Err(e) => return AuthorizeOutcome::Page(e),
         };
@@ -531,15 +482,10 @@ impl Directory {
             user_id: None,
             outcome: String::new(),
         };
-        let outcome = self.authorize_inner(&tenant, &tenant_id, client_id, params, &mut record);
+        let outcome = self.authorize_inner(&tenant_id, client_id, params, &mut record);
         record.outcome = match &outcome {
             AuthorizeOutcome::Page(e) => format!("AADSTS{}", e.code()),
             AuthorizeOutcome::Redirect(url) => outcome_of(url),
-            AuthorizeOutcome::FormPost { fields, .. } => fields
-                .iter()
-                .find(|(k, _)| k == "error")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| "code".into()),
         };
         if record.outcome.is_empty() {
             record.outcome = "code".into();
@@ -550,13 +496,12 @@ impl Directory {
 
     fn authorize_inner(
         &mut self,
-        tenant: &TenantRef,
         tenant_id: &str,
         client_id: &str,
         params: &[(String, String)],
         record: &mut AuthorizationRecord,
     ) -> AuthorizeOutcome {
-        let client = match self.request_client(tenant, tenant_id, client_id) {
+        let client = match self.request_client(tenant_id, client_id) {
             Ok(c) => c,
             Err(e) => return AuthorizeOutcome::Page(e),
         };
@@ -612,21 +557,18 @@ impl Directory {
             }
         };
         record.redirect_uri = Some(redirect.to_string());
-        let mode = match param(params, "response_mode") {
-            None | Some("query") => ResponseMode::Query,
-            Some("fragment") => ResponseMode::Fragment,
-            Some("form_post") => ResponseMode::FormPost,
-            Some(other) => {
-                let err = AadError::new(
-                    400,
-                    "invalid_request",
-                    900131,
-                    format!("The response_mode '{other}' is not supported."),
-                );
-                return self.error_redirect(&redirect, ResponseMode::Query, params, &err);
-            }
-        };
-        let fail = |this: &Self, err: AadError| this.error_redirect(&redirect, mode, params, &err);
+        // ado-scm asks for `response_mode=query` (or none, the same for a code): Entra's
+        // `fragment` and `form_post` are not served here.
+        if let Some(other) = param(params, "response_mode").filter(|m| *m != "query") {
+            let err = AadError::new(
+                400,
+                "invalid_request",
+                900131,
+                format!("The response_mode '{other}' is not supported by the sandbox."),
+            );
+            return self.error_redirect(&redirect, params, &err);
+        }
+        let fail = |this: &Self, err: AadError| this.error_redirect(&redirect, params, &err);
 
         match non_empty(params, "response_type") {
             None => return fail(self, AadError::missing_parameter("response_type")),
@@ -696,7 +638,7 @@ impl Directory {
         }
 
         // Sign-in: the seeded admin unless the request names another user of the tenant.
-        let hinted = param(params, "sandbox_user").or_else(|| param(params, "login_hint"));
+        let hinted = param(params, "login_hint");
         let user = hinted
             .and_then(|upn| self.user_by_upn(tenant_id, upn))
             .or_else(|| self.user_by_upn(tenant_id, seed::ENTRA_ADMIN_USER))
@@ -713,11 +655,8 @@ impl Directory {
         };
         record.user_id = Some(user.id.clone());
 
-        let deny_param = param(params, "sandbox_deny").is_some_and(|v| v == "1" || v == "true");
-        if deny_param || self.knobs.deny_next_authorizations > 0 {
-            if !deny_param {
-                self.knobs.deny_next_authorizations -= 1;
-            }
+        if self.knobs.deny_next_authorizations > 0 {
+            self.knobs.deny_next_authorizations -= 1;
             let err = AadError::new(
                 400,
                 "access_denied",
@@ -776,13 +715,12 @@ impl Directory {
             fields.push(("state".into(), state.to_string()));
         }
         fields.push(("session_state".into(), new_guid()));
-        respond(&redirect, mode, fields)
+        respond(&redirect, fields)
     }
 
     fn error_redirect(
         &self,
         redirect: &Url,
-        mode: ResponseMode,
         params: &[(String, String)],
         err: &AadError,
     ) -> AuthorizeOutcome {
@@ -796,7 +734,7 @@ impl Directory {
         if let Some(state) = param(params, "state") {
             fields.push(("state".into(), state.to_string()));
         }
-        respond(redirect, mode, fields)
+        respond(redirect, fields)
     }
 
     // ---- token ----
@@ -840,7 +778,7 @@ impl Directory {
         params: &[(String, String)],
         basic: Option<(String, String)>,
     ) -> Result<(Value, Option<String>), AadError> {
-        let (tenant, tenant_id) = self.request_tenant(tenant_segment, "invalid_request")?;
+        let tenant_id = self.request_tenant(tenant_segment, "invalid_request")?;
         let grant_type = non_empty(params, "grant_type")
             .ok_or_else(|| AadError::missing_parameter("grant_type"))?
             .to_string();
@@ -877,7 +815,7 @@ impl Directory {
                 (id.to_string(), secret, auth)
             }
         };
-        let client = self.request_client(&tenant, &tenant_id, &client_id)?;
+        let client = self.request_client(&tenant_id, &client_id)?;
         let ctx = GrantContext {
             tenant_id: &tenant_id,
             client: &client,
@@ -1432,10 +1370,10 @@ impl Directory {
         tenant_segment: &str,
         params: &[(String, String)],
     ) -> Result<Value, AadError> {
-        let (tenant, tenant_id) = self.request_tenant(tenant_segment, "invalid_request")?;
+        let tenant_id = self.request_tenant(tenant_segment, "invalid_request")?;
         let client_id = non_empty(params, "client_id")
             .ok_or_else(|| AadError::missing_parameter("client_id"))?;
-        let client = self.request_client(&tenant, &tenant_id, client_id)?;
+        let client = self.request_client(&tenant_id, client_id)?;
         let raw_scope =
             non_empty(params, "scope").ok_or_else(|| AadError::missing_parameter("scope"))?;
         self.parse_scopes(&tenant_id, raw_scope)?;
@@ -1577,40 +1515,16 @@ fn pairwise_sub(user_id: &str, audience: &str) -> String {
     URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("{user_id}|{audience}").as_bytes())[..32])
 }
 
-fn respond(redirect: &Url, mode: ResponseMode, fields: Vec<(String, String)>) -> AuthorizeOutcome {
-    match mode {
-        ResponseMode::FormPost => AuthorizeOutcome::FormPost {
-            action: redirect.to_string(),
-            fields,
-        },
-        ResponseMode::Query => {
-            let mut url = redirect.clone();
-            url.query_pairs_mut().extend_pairs(fields.iter());
-            AuthorizeOutcome::Redirect(url.to_string())
-        }
-        ResponseMode::Fragment => {
-            let mut url = redirect.clone();
-            let fragment = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(fields.iter())
-                .finish();
-            url.set_fragment(Some(&fragment));
-            AuthorizeOutcome::Redirect(url.to_string())
-        }
-    }
+fn respond(redirect: &Url, fields: Vec<(String, String)>) -> AuthorizeOutcome {
+    let mut url = redirect.clone();
+    url.query_pairs_mut().extend_pairs(fields.iter());
+    AuthorizeOutcome::Redirect(url.to_string())
 }
 
-/// `code` or the `error` a redirect carries (query or fragment).
+/// `code` or the `error` a redirect carries.
 fn outcome_of(url: &str) -> String {
-    let Ok(url) = Url::parse(url) else {
-        return String::new();
-    };
-    let mut pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    if let Some(fragment) = url.fragment() {
-        pairs.extend(form_urlencoded::parse(fragment.as_bytes()).into_owned());
-    }
-    pairs
-        .into_iter()
-        .find(|(k, _)| k == "error")
-        .map(|(_, v)| v)
+    Url::parse(url)
+        .ok()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "error").map(|(_, v)| v.into_owned()))
         .unwrap_or_else(|| "code".into())
 }
