@@ -3,7 +3,7 @@
 //!
 //! The traps of the real service are kept on purpose: a rejected credential comes back as
 //! **203 with an HTML sign-in page** unless the client sends `X-TFS-FedAuthRedirect: Suppress`;
-//! a browser-like anonymous request is redirected (302) to a sign-in page; a PAT without the
+//! a PAT without the
 //! Code scope passes `connectionData` but gets 401 on the repositories (403 on older servers,
 //! `missing_scope_status`); a PAT for "all accessible organizations" is refused everywhere
 //! (Microsoft retired global PATs on 1 December 2026); Server refuses API versions newer than
@@ -24,88 +24,41 @@ pub fn router(world: SharedWorld) -> Router {
     Router::new().fallback(handle).with_state(world)
 }
 
-/// What the request carried in `Authorization`.
-enum Credential {
-    Anonymous,
-    Pat(String),
-    /// An Entra access token (Services only).
-    Bearer(String),
-    /// Anything this stand-in cannot accept (another scheme, garbage).
-    Unusable,
-}
-
-fn credential(headers: &HeaderMap) -> Credential {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Credential::Anonymous;
-    };
-    let Ok(value) = value.to_str() else {
-        return Credential::Unusable;
-    };
-    let Some((scheme, rest)) = value.split_once(' ') else {
-        return Credential::Unusable;
-    };
-    if scheme.eq_ignore_ascii_case("bearer") {
-        return Credential::Bearer(rest.trim().to_string());
-    }
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Credential::Unusable;
-    }
-    // A PAT goes in the password; the user name is ignored (usually empty).
-    base64::engine::general_purpose::STANDARD
-        .decode(rest.trim())
+/// The PAT of a `Basic` `Authorization` (the password; the user name is ignored, usually
+/// empty). `None` without one; `Some("")` for any other credential, which nothing accepts:
+/// ado-scm talks to Azure DevOps with PATs only.
+fn pat(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let decoded = value
+        .to_str()
         .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, rest)| base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.split_once(':').map(|(_, pat)| pat.to_string()))
-        .map_or(Credential::Unusable, Credential::Pat)
+        .and_then(|s| s.split_once(':').map(|(_, pat)| pat.to_string()));
+    Some(decoded.unwrap_or_default())
 }
 
-/// The caller a credential stands for.
+/// The caller a PAT stands for.
 struct Caller {
     user_id: String,
     name: String,
-    /// Whether the credential carries a Code scope.
+    /// Whether the PAT carries a Code scope.
     code: bool,
 }
 
-/// Resolves a credential in `org`; `None` means rejected.
-fn caller(world: &World, org: &Org, credential: &Credential) -> Option<Caller> {
-    match credential {
-        Credential::Pat(token) => {
-            let pat = world.ado.pats.iter().find(|p| {
-                p.token == *token && !p.expired && !p.all_orgs && p.orgs.contains(&org.name)
-            })?;
-            Some(Caller {
-                user_id: pat.user_id.clone(),
-                name: pat.user_name.clone(),
-                code: pat.scopes.iter().any(|s| is_code_scope(s)),
-            })
-        }
-        // Entra OAuth does not apply to Server; on Services the token must be a user token for
-        // Azure DevOps from the organization's own tenant.
-        Credential::Bearer(token) if !org.server => {
-            let info = world.directory.access_token(token).ok()?;
-            let user_id = info.user_id.clone()?;
-            if info.resource != seed::ADO_RESOURCE_APP_ID
-                || org.tenant_id.as_deref() != Some(info.tenant_id.as_str())
-            {
-                return None;
-            }
-            let name = world
-                .directory
-                .user(&user_id)
-                .map(|u| u.display_name.clone())
-                .unwrap_or_else(|| user_id.clone());
-            Some(Caller {
-                user_id,
-                name,
-                code: info
-                    .scopes
-                    .iter()
-                    .any(|s| is_code_scope(s) || s == "user_impersonation"),
-            })
-        }
-        _ => None,
-    }
+/// The caller of a PAT in `org`; `None` means rejected (unknown, expired, for another
+/// organization, or global).
+fn caller(world: &World, org: &Org, token: &str) -> Option<Caller> {
+    let pat = world.ado.pats.iter().find(|p| {
+        p.token == token && !p.expired && !p.all_orgs && p.orgs.contains(&org.name)
+    })?;
+    Some(Caller {
+        user_id: pat.user_id.clone(),
+        name: pat.user_name.clone(),
+        code: pat.scopes.iter().any(|s| is_code_scope(s)),
+    })
 }
 
 fn is_code_scope(scope: &str) -> bool {
@@ -195,25 +148,13 @@ fn add_challenge(response: &mut Response, org: &Org, authority: &str) {
     );
 }
 
-fn sign_in_page() -> String {
-    "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head>\
-     <body><h1>Sign in</h1><p>Sign in to your account to continue to Azure DevOps.</p>\
-     <form method=\"post\" action=\"/_signin\"><input type=\"email\" name=\"loginfmt\"/></form>\
-     </body></html>"
-        .to_string()
-}
-
 /// Answer for a request without an accepted credential.
-fn rejected(world: &World, org: &Org, headers: &HeaderMap, uri: &Uri, anonymous: bool) -> Response {
+fn rejected(world: &World, org: &Org, headers: &HeaderMap, anonymous: bool) -> Response {
     let suppress = headers
         .get("x-tfs-fedauthredirect")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("suppress"));
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    let mut response = if suppress {
+    let mut response = if suppress || anonymous {
         let message = if anonymous {
             "TF400813: Resource not available for anonymous access. Client authentication required."
         } else {
@@ -223,30 +164,11 @@ fn rejected(world: &World, org: &Org, headers: &HeaderMap, uri: &Uri, anonymous:
             StatusCode::UNAUTHORIZED,
             vss_error(message, "UnauthorizedRequestException"),
         )
-    } else if anonymous && wants_html {
-        let reply_to = format!("{}{}", world.urls.ado, uri);
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("realm", "dev.azure.com")
-            .append_pair("reply_to", &reply_to)
-            .append_pair("redirect", "1")
-            .finish();
-        let location = format!("{}/_signin?{query}", world.urls.ado);
-        (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
-    } else if anonymous {
-        json_response(
-            StatusCode::UNAUTHORIZED,
-            vss_error(
-                "TF400813: Resource not available for anonymous access. Client authentication required.",
-                "UnauthorizedRequestException",
-            ),
-        )
     } else {
         // The infamous one: a bad credential "succeeds" with a sign-in page.
-        (
-            StatusCode::NON_AUTHORITATIVE_INFORMATION,
-            Html(sign_in_page()),
-        )
-            .into_response()
+        let page = "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title>\
+                    </head><body><h1>Sign in</h1></body></html>";
+        (StatusCode::NON_AUTHORITATIVE_INFORMATION, Html(page)).into_response()
     };
     add_challenge(&mut response, org, &world.urls.authority);
     response
@@ -295,9 +217,6 @@ async fn handle(
 
 fn answer(world: &World, method: &Method, uri: &Uri, headers: &HeaderMap) -> Response {
     let path = uri.path();
-    if path == "/_signin" {
-        return (StatusCode::OK, Html(sign_in_page())).into_response();
-    }
     let state = &world.ado;
     let Some((org, rest)) = split_org(state, path) else {
         let name = path.trim_start_matches('/').split('/').next().unwrap_or("");
@@ -320,10 +239,9 @@ fn answer(world: &World, method: &Method, uri: &Uri, headers: &HeaderMap) -> Res
             ),
         );
     }
-    let credential = credential(headers);
-    let anonymous = matches!(credential, Credential::Anonymous);
-    let Some(caller) = caller(world, org, &credential) else {
-        return rejected(world, org, headers, uri, anonymous);
+    let pat = pat(headers);
+    let Some(caller) = pat.as_deref().and_then(|p| caller(world, org, p)) else {
+        return rejected(world, org, headers, pat.is_none());
     };
     if let Some(problem) = api_version_problem(state, org, uri) {
         return problem;
@@ -333,17 +251,14 @@ fn answer(world: &World, method: &Method, uri: &Uri, headers: &HeaderMap) -> Res
     match rest {
         "" => (StatusCode::OK, Html(format!("<!DOCTYPE html><html><head><title>{} - Overview</title></head><body></body></html>", org.name))).into_response(),
         "_apis/connectionData" => json_response(StatusCode::OK, connection_data(org, &caller)),
-        "_apis/git/repositories" => repositories(state, org, &caller, None, &base),
-        _ => match rest.strip_suffix("/_apis/git/repositories") {
-            Some(project) if !project.contains('/') => repositories(state, org, &caller, Some(project), &base),
-            _ => json_response(
-                StatusCode::NOT_FOUND,
-                vss_error(
-                    &format!("The controller for path '/{}/{rest}' was not found or does not implement IController.", org.name),
-                    "NotFoundException",
-                ),
+        "_apis/git/repositories" => repositories(state, org, &caller, &base),
+        _ => json_response(
+            StatusCode::NOT_FOUND,
+            vss_error(
+                &format!("The controller for path '/{}/{rest}' was not found or does not implement IController.", org.name),
+                "NotFoundException",
             ),
-        },
+        ),
     }
 }
 
@@ -381,13 +296,7 @@ fn connection_data(org: &Org, caller: &Caller) -> Value {
     })
 }
 
-fn repositories(
-    state: &State,
-    org: &Org,
-    caller: &Caller,
-    project: Option<&str>,
-    base: &str,
-) -> Response {
+fn repositories(state: &State, org: &Org, caller: &Caller, base: &str) -> Response {
     if !caller.code {
         // The wording is the sandbox's; only the status is known (see `missing_scope_status`).
         let status =
@@ -400,27 +309,8 @@ fn repositories(
             ),
         );
     }
-    let projects: Vec<&Project> = match project {
-        None => org.projects.iter().collect(),
-        Some(p) => {
-            let found: Vec<&Project> = org
-                .projects
-                .iter()
-                .filter(|x| x.name.eq_ignore_ascii_case(p) || x.id == p)
-                .collect();
-            if found.is_empty() {
-                return json_response(
-                    StatusCode::NOT_FOUND,
-                    vss_error(
-                        &format!("TF200016: The following project does not exist: {p}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server."),
-                        "ProjectDoesNotExistWithNameException",
-                    ),
-                );
-            }
-            found
-        }
-    };
-    let value: Vec<Value> = projects
+    let value: Vec<Value> = org
+        .projects
         .iter()
         .flat_map(|p| p.repos.iter().map(move |r| repo_json(org, p, r, base)))
         .collect();

@@ -428,11 +428,11 @@ fn client_credentials_in_body_or_basic_for_both_resources() {
         .unwrap();
     let (status, body) = json_of(response);
     assert_eq!(status, 200, "{body}");
-    let issued = directory_state(&sb)["issuedTokens"].clone();
-    assert_eq!(issued.as_array().unwrap().len(), 3);
-    assert_eq!(issued[2]["clientAuth"], "client_secret_basic");
-    assert_eq!(issued[2]["grantType"], "client_credentials");
-    assert_eq!(issued[2]["resource"], seed::ADO_RESOURCE_APP_ID);
+    // An app-only token for Azure DevOps: no user in it.
+    let (_, claims, _, _) = decode_jwt(body["access_token"].as_str().unwrap());
+    assert_eq!(claims["aud"], seed::ADO_RESOURCE_APP_ID);
+    assert_eq!(claims["appid"], seed::SEEDED_APP_CLIENT_ID);
+    assert!(claims.get("oid").is_none() || claims["oid"] != seed::ENTRA_ADMIN_OID);
 }
 
 // ---- authorization code + PKCE ----
@@ -539,11 +539,6 @@ fn authorization_code_with_pkce_end_to_end() {
     assert_aad(&reuse, 400, "invalid_grant", 54005);
 
     let state = directory_state(&sb);
-    let auth = &state["authorizations"][0];
-    assert_eq!(auth["clientId"], seed::GRAPH_CLI_CLIENT_ID);
-    assert_eq!(auth["codeChallengeMethod"], "S256");
-    assert_eq!(auth["outcome"], "code");
-    assert_eq!(auth["userId"], seed::ENTRA_ADMIN_OID);
     // The admin's consent is recorded as Graph does it: a Principal grant for the Graph tools.
     let grants = state["oauth2PermissionGrants"].as_array().unwrap();
     assert!(grants.iter().any(|g| g["clientId"] == seed::GRAPH_CLI_SP_ID
@@ -692,16 +687,6 @@ fn authorize_errors_on_page_and_by_redirect() {
     assert!(description.starts_with("AADSTS700022"), "{description}");
     let (error, _) = redirect_error(with(&[("response_type", "token")]));
     assert_eq!(error, "unsupported_response_type");
-    let outcomes: Vec<String> = directory_state(&sb)["authorizations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["outcome"].as_str().unwrap().to_string())
-        .collect();
-    assert!(
-        outcomes.contains(&"AADSTS50011".to_string())
-            && outcomes.contains(&"access_denied".to_string())
-    );
 }
 
 #[test]
@@ -947,7 +932,7 @@ fn the_runner_redeems_a_code_for_the_seeded_app() {
             &callback,
         )
     });
-    assert!(wrong.unwrap_err().starts_with("AADSTS7000215"));
+    assert_eq!(wrong.unwrap_err().code(), 7000215);
     let subject = with_directory(&sb, |d| {
         d.redeem_code_for_runner(
             seed::TENANT_ID,
@@ -957,7 +942,7 @@ fn the_runner_redeems_a_code_for_the_seeded_app() {
             &callback,
         )
     });
-    assert_eq!(subject, Ok(seed::ENTRA_DEV_OID.to_string()));
+    assert_eq!(subject.unwrap().user_id, seed::ENTRA_DEV_OID);
     let again = with_directory(&sb, |d| {
         d.redeem_code_for_runner(
             seed::TENANT_ID,
@@ -967,7 +952,7 @@ fn the_runner_redeems_a_code_for_the_seeded_app() {
             &callback,
         )
     });
-    assert!(again.unwrap_err().starts_with("AADSTS54005"));
+    assert_eq!(again.unwrap_err().code(), 54005);
 }
 
 #[test]

@@ -414,7 +414,7 @@ fn redeem(world: &mut World, pending: &PendingConsent, code: &str) -> Result<Tok
     let (secret, redirect_uri) = opened_secret_and_callback(world, pending)?;
     world
         .directory
-        .redeem_code_for_runner_tokens(&issuer.tenant, &client_id, &secret, code, &redirect_uri)
+        .redeem_code_for_runner(&issuer.tenant, &client_id, &secret, code, &redirect_uri)
         .map_err(|e| e.description())
 }
 

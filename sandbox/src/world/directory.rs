@@ -477,41 +477,6 @@ pub enum TokenRejection {
     Expired,
 }
 
-/// One token response the token endpoint gave (no token values): what tests assert on.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IssuedToken {
-    pub at: String,
-    /// `authorization_code`, `refresh_token`, `client_credentials`, `device_code`.
-    pub grant_type: String,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub user_id: Option<String>,
-    pub resource: String,
-    pub scopes: Vec<String>,
-    pub refresh_token: bool,
-    pub id_token: bool,
-    /// How the client authenticated: `none` (public), `client_secret_post`, `client_secret_basic`.
-    pub client_auth: String,
-}
-
-/// One authorize request that reached a decision (a code or an error), for assertions.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthorizationRecord {
-    pub at: String,
-    pub tenant_id: Option<String>,
-    pub client_id: String,
-    pub redirect_uri: Option<String>,
-    pub scope: String,
-    pub code_challenge_method: Option<String>,
-    pub prompt: Option<String>,
-    pub login_hint: Option<String>,
-    pub user_id: Option<String>,
-    /// `code`, or the error (`access_denied`, `invalid_scope`, `AADSTS50011`, …).
-    pub outcome: String,
-}
-
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub enum DeviceStatus {
@@ -696,8 +661,6 @@ pub struct Directory {
     pub applications: Vec<Application>,
     pub service_principals: Vec<ServicePrincipal>,
     pub oauth2_permission_grants: Vec<OAuth2PermissionGrant>,
-    pub authorizations: Vec<AuthorizationRecord>,
-    pub issued_tokens: Vec<IssuedToken>,
     pub device_authorizations: Vec<DeviceAuthorization>,
     pub knobs: Knobs,
     /// Reads a new object still misses (realism `graphReadMissesAfterCreate`), by object id.
@@ -832,8 +795,6 @@ impl Directory {
             applications: vec![app],
             service_principals,
             oauth2_permission_grants: grants,
-            authorizations: Vec::new(),
-            issued_tokens: Vec::new(),
             device_authorizations: Vec::new(),
             knobs: Knobs::default(),
             pending_visibility: HashMap::new(),
@@ -1103,23 +1064,9 @@ impl Directory {
     }
 
     /// The runner's OAuth callback leg: the runner (a confidential web client) redeems `code`
-    /// with its client secret. Returns the signed-in user's object id (the subject the runner
-    /// stores the host token for). `Err` carries the AADSTS description.
+    /// with its client secret, as at `POST /{tenant}/oauth2/v2.0/token`; the grant names the
+    /// signed-in user (the subject the runner stores the host token for).
     pub fn redeem_code_for_runner(
-        &mut self,
-        tenant: &str,
-        client_id: &str,
-        secret: &str,
-        code: &str,
-        redirect_uri: &str,
-    ) -> Result<String, String> {
-        self.redeem_code_for_runner_tokens(tenant, client_id, secret, code, redirect_uri)
-            .map(|grant| grant.user_id)
-            .map_err(|e| e.description())
-    }
-
-    /// Like [`Directory::redeem_code_for_runner`], with the tokens (to call Azure DevOps with).
-    pub fn redeem_code_for_runner_tokens(
         &mut self,
         tenant: &str,
         client_id: &str,

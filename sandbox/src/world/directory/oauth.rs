@@ -83,8 +83,6 @@ struct Issue<'a> {
     values: Vec<String>,
     oidc: Vec<String>,
     nonce: Option<String>,
-    grant_type: &'a str,
-    client_auth: &'a str,
     public: bool,
     refresh: bool,
 }
@@ -470,28 +468,7 @@ impl Directory {
         let Some(client_id) = non_empty(params, "client_id") else {
             return AuthorizeOutcome::Page(AadError::missing_parameter("client_id"));
         };
-        let mut record = AuthorizationRecord {
-            at: iso(self.now()),
-            tenant_id: Some(tenant_id.clone()),
-            client_id: client_id.to_string(),
-            redirect_uri: param(params, "redirect_uri").map(str::to_string),
-            scope: param(params, "scope").unwrap_or_default().to_string(),
-            code_challenge_method: param(params, "code_challenge_method").map(str::to_string),
-            prompt: param(params, "prompt").map(str::to_string),
-            login_hint: param(params, "login_hint").map(str::to_string),
-            user_id: None,
-            outcome: String::new(),
-        };
-        let outcome = self.authorize_inner(&tenant_id, client_id, params, &mut record);
-        record.outcome = match &outcome {
-            AuthorizeOutcome::Page(e) => format!("AADSTS{}", e.code()),
-            AuthorizeOutcome::Redirect(url) => outcome_of(url),
-        };
-        if record.outcome.is_empty() {
-            record.outcome = "code".into();
-        }
-        self.authorizations.push(record);
-        outcome
+        self.authorize_inner(&tenant_id, client_id, params)
     }
 
     fn authorize_inner(
@@ -499,7 +476,6 @@ impl Directory {
         tenant_id: &str,
         client_id: &str,
         params: &[(String, String)],
-        record: &mut AuthorizationRecord,
     ) -> AuthorizeOutcome {
         let client = match self.request_client(tenant_id, client_id) {
             Ok(c) => c,
@@ -556,7 +532,6 @@ impl Directory {
                 }
             }
         };
-        record.redirect_uri = Some(redirect.to_string());
         // ado-scm asks for `response_mode=query` (or none, the same for a code): Entra's
         // `fragment` and `form_post` are not served here.
         if let Some(other) = param(params, "response_mode").filter(|m| *m != "query") {
@@ -653,7 +628,6 @@ impl Directory {
             );
             return fail(self, err);
         };
-        record.user_id = Some(user.id.clone());
 
         if self.knobs.deny_next_authorizations > 0 {
             self.knobs.deny_next_authorizations -= 1;
@@ -791,7 +765,7 @@ impl Directory {
             ));
         }
         let body_id = non_empty(params, "client_id");
-        let (client_id, secret, client_auth) = match &basic {
+        let (client_id, secret) = match &basic {
             Some((id, secret)) => {
                 if body_id.is_some_and(|b| b != id) {
                     return Err(AadError::new(
@@ -802,17 +776,11 @@ impl Directory {
                          differs from the one in the Authorization header.)",
                     ));
                 }
-                (id.clone(), Some(secret.clone()), "client_secret_basic")
+                (id.clone(), Some(secret.clone()))
             }
             None => {
                 let id = body_id.ok_or_else(|| AadError::missing_parameter("client_id"))?;
-                let secret = param(params, "client_secret").map(str::to_string);
-                let auth = if secret.as_deref().is_some_and(|s| !s.is_empty()) {
-                    "client_secret_post"
-                } else {
-                    "none"
-                };
-                (id.to_string(), secret, auth)
+                (id.to_string(), param(params, "client_secret").map(str::to_string))
             }
         };
         let client = self.request_client(&tenant_id, &client_id)?;
@@ -820,7 +788,6 @@ impl Directory {
             tenant_id: &tenant_id,
             client: &client,
             secret: secret.as_deref(),
-            client_auth,
         };
         match grant_type.as_str() {
             "authorization_code" => self.grant_authorization_code(&ctx, params),
@@ -928,7 +895,6 @@ impl Directory {
             &rec.user_id,
             &raw_scope,
             rec.nonce.clone(),
-            "authorization_code",
             public,
         )
     }
@@ -940,7 +906,6 @@ impl Directory {
         user_id: &str,
         raw_scope: &str,
         nonce: Option<String>,
-        grant_type: &str,
         public: bool,
     ) -> Result<(Value, Option<String>), AadError> {
         let scopes = self.parse_scopes(ctx.tenant_id, raw_scope)?;
@@ -963,8 +928,6 @@ impl Directory {
             values,
             oidc: scopes.oidc.clone(),
             nonce,
-            grant_type,
-            client_auth: ctx.client_auth,
             public,
             refresh,
         });
@@ -1030,7 +993,7 @@ impl Directory {
             format!("{raw_scope} offline_access")
         };
         let result =
-            self.delegated_issue(ctx, &rec.user_id, &raw_scope, None, "refresh_token", public)?;
+            self.delegated_issue(ctx, &rec.user_id, &raw_scope, None, public)?;
         if let Some(stored) = self.secrets.refresh_tokens.get_mut(&key) {
             stored.revoked = true;
         }
@@ -1088,8 +1051,6 @@ impl Directory {
             values: Vec::new(),
             oidc: Vec::new(),
             nonce: None,
-            grant_type: "client_credentials",
-            client_auth: ctx.client_auth,
             public: false,
             refresh: false,
         });
@@ -1194,7 +1155,7 @@ impl Directory {
         let user_id = device.user_id.clone().unwrap_or_default();
         let scope = device.scope.clone();
         device.status = DeviceStatus::Redeemed;
-        self.delegated_issue(ctx, &user_id, &scope, None, "device_code", public)
+        self.delegated_issue(ctx, &user_id, &scope, None, public)
     }
 
     /// Mints the tokens and records the issuance.
@@ -1295,8 +1256,6 @@ impl Directory {
         response.insert("ext_expires_in".into(), json!(lifetime));
         response.insert("access_token".into(), json!(access_token));
 
-        let mut id_token_issued = false;
-        let mut refresh_issued = false;
         if let Some(user) = &user {
             if req.refresh {
                 let refresh = format!("1.AR{}", random_token(96));
@@ -1313,7 +1272,6 @@ impl Directory {
                     },
                 );
                 response.insert("refresh_token".into(), json!(refresh));
-                refresh_issued = true;
             }
             if req.oidc.iter().any(|o| o == "openid") {
                 let mut id = Map::new();
@@ -1343,22 +1301,9 @@ impl Directory {
                     }
                 }
                 response.insert("id_token".into(), json!(jwt::sign(&Value::Object(id))));
-                id_token_issued = true;
             }
         }
 
-        self.issued_tokens.push(IssuedToken {
-            at: iso(now),
-            grant_type: req.grant_type.to_string(),
-            tenant_id: req.tenant_id.to_string(),
-            client_id: req.client.app_id.clone(),
-            user_id: user.map(|u| u.id),
-            resource: resource.app_id,
-            scopes: req.values,
-            refresh_token: refresh_issued,
-            id_token: id_token_issued,
-            client_auth: req.client_auth.to_string(),
-        });
         Value::Object(response)
     }
 
@@ -1507,7 +1452,6 @@ struct GrantContext<'a> {
     tenant_id: &'a str,
     client: &'a ClientView,
     secret: Option<&'a str>,
-    client_auth: &'static str,
 }
 
 /// `sub` is pairwise in Entra (differs per app); derive it from the user and the audience.
@@ -1521,10 +1465,3 @@ fn respond(redirect: &Url, fields: Vec<(String, String)>) -> AuthorizeOutcome {
     AuthorizeOutcome::Redirect(url.to_string())
 }
 
-/// `code` or the `error` a redirect carries.
-fn outcome_of(url: &str) -> String {
-    Url::parse(url)
-        .ok()
-        .and_then(|u| u.query_pairs().find(|(k, _)| k == "error").map(|(_, v)| v.into_owned()))
-        .unwrap_or_else(|| "code".into())
-}
