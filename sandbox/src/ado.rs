@@ -16,7 +16,6 @@ use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::seed;
 use crate::world::ado::{Org, Project, Repo, State, SERVER_ORG};
 use crate::world::{SharedWorld, World};
 
@@ -262,21 +261,19 @@ fn answer(world: &World, method: &Method, uri: &Uri, headers: &HeaderMap) -> Res
     }
 }
 
+/// The caller as `connectionData` shows it (the fields a client reads).
 fn identity(org: &Org, caller: &Caller) -> Value {
     let account = if org.server {
-        "ACME\\alice".to_string()
+        "ACME\\alice"
     } else {
-        "alice@acme.onmicrosoft.com".to_string()
+        "alice@acme.onmicrosoft.com"
     };
+    let domain = org.tenant_id.as_deref().unwrap_or("ACME");
     json!({
         "id": caller.user_id,
-        "descriptor": format!("Microsoft.IdentityModel.Claims.ClaimsIdentity;{}\\{account}", org.tenant_id.as_deref().unwrap_or("ACME")),
-        "subjectDescriptor": "aad.ZTBhMWNlMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDA5",
+        "descriptor": format!("Microsoft.IdentityModel.Claims.ClaimsIdentity;{domain}\\{account}"),
         "providerDisplayName": caller.name,
         "isActive": true,
-        "properties": {"Account": {"$type": "System.String", "$value": account}},
-        "resourceVersion": 2,
-        "metaTypeId": 0,
     })
 }
 
@@ -285,14 +282,7 @@ fn connection_data(org: &Org, caller: &Caller) -> Value {
         "authenticatedUser": identity(org, caller),
         "authorizedUser": identity(org, caller),
         "instanceId": org.instance_id,
-        "deploymentId": "d3b10000-0000-4000-8000-0000000000d1",
         "deploymentType": if org.server { "onPremises" } else { "hosted" },
-        "locationServiceData": {
-            "serviceOwner": "00025394-6065-48ca-87d9-7f5672854ef7",
-            "defaultAccessMappingMoniker": "PublicAccessMapping",
-            "lastChangeId": 1234567,
-            "lastChangeId64": 1234567,
-        },
     })
 }
 
@@ -312,7 +302,7 @@ fn repositories(state: &State, org: &Org, caller: &Caller, base: &str) -> Respon
     let value: Vec<Value> = org
         .projects
         .iter()
-        .flat_map(|p| p.repos.iter().map(move |r| repo_json(org, p, r, base)))
+        .flat_map(|p| p.repos.iter().map(move |r| repo_json(p, r, base)))
         .collect();
     json_response(
         StatusCode::OK,
@@ -320,32 +310,16 @@ fn repositories(state: &State, org: &Org, caller: &Caller, base: &str) -> Respon
     )
 }
 
-fn repo_json(org: &Org, project: &Project, repo: &Repo, base: &str) -> Value {
+fn repo_json(project: &Project, repo: &Repo, base: &str) -> Value {
     let web = format!("{base}/{}/_git/{}", project.name, repo.name);
     json!({
         "id": repo.id,
         "name": repo.name,
         "url": format!("{base}/{}/_apis/git/repositories/{}", project.id, repo.id),
-        "project": {
-            "id": project.id,
-            "name": project.name,
-            "url": format!("{base}/_apis/projects/{}", project.id),
-            "state": "wellFormed",
-            "revision": 11,
-            "visibility": "private",
-            "lastUpdateTime": "2025-06-01T10:00:00.000Z",
-        },
+        "project": {"id": project.id, "name": project.name, "state": "wellFormed"},
         "defaultBranch": "refs/heads/main",
-        "size": 48213,
         "remoteUrl": web,
-        "sshUrl": if org.server {
-            format!("ssh://{}:22/{}/{}/_git/{}", seed::ADO_SERVER_HOST, org.name, project.name, repo.name)
-        } else {
-            format!("git@ssh.dev.azure.com:v3/{}/{}/{}", org.name, project.name, repo.name)
-        },
         "webUrl": web,
-        "isDisabled": false,
-        "isInMaintenance": false,
     })
 }
 

@@ -793,14 +793,13 @@ fn application_item(
             let input = parse_body(body)?;
             let mut app = directory.applications[index].clone();
             apply_application(&mut app, &input, false)?;
-            // The app's service principal follows its display name and reply URLs.
+            // The app's service principal follows its display name.
             for sp in directory
                 .service_principals
                 .iter_mut()
                 .filter(|s| s.tenant_id == app.tenant_id && s.app_id == app.app_id)
             {
                 sp.display_name = app.display_name.clone();
-                sp.reply_urls = app.web.redirect_uris.clone();
             }
             directory.applications[index] = app;
             Ok(no_content())

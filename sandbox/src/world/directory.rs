@@ -52,8 +52,6 @@ pub mod scope_ids {
     pub const USER_IMPERSONATION: &str = "ee69721e-6c3a-468f-a9ec-302d16a4c599";
 }
 
-/// The tenant that owns Microsoft's first-party apps (`appOwnerOrganizationId` of their SPs).
-pub const MICROSOFT_SERVICES_TENANT_ID: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 /// Written where the Gitpod listener's root goes in seeded redirect URIs; replaced by
 /// [`Directory::bind_urls`] once the listeners have ports.
 pub const GITPOD_ROOT_PLACEHOLDER: &str = "{gitpod}";
@@ -347,9 +345,6 @@ pub struct PermissionScope {
     pub kind: String,
     pub is_enabled: bool,
     pub admin_consent_display_name: String,
-    pub admin_consent_description: String,
-    pub user_consent_display_name: Option<String>,
-    pub user_consent_description: Option<String>,
 }
 
 impl PermissionScope {
@@ -360,9 +355,6 @@ impl PermissionScope {
             kind: kind.to_string(),
             is_enabled: true,
             admin_consent_display_name: display.to_string(),
-            admin_consent_description: display.to_string(),
-            user_consent_display_name: (kind == "User").then(|| display.to_string()),
-            user_consent_description: (kind == "User").then(|| display.to_string()),
         }
     }
 }
@@ -374,15 +366,10 @@ pub struct ServicePrincipal {
     pub id: String,
     pub app_id: String,
     pub display_name: String,
-    pub service_principal_type: String,
     pub account_enabled: bool,
-    pub app_owner_organization_id: String,
-    pub sign_in_audience: String,
     /// The names a resource is known by in a scope (`https://graph.microsoft.com/...`).
     pub service_principal_names: Vec<String>,
     pub oauth2_permission_scopes: Vec<PermissionScope>,
-    pub app_roles: Vec<Value>,
-    pub reply_urls: Vec<String>,
     pub tags: Vec<String>,
     /// State dump only.
     pub tenant_id: String,
@@ -820,13 +807,6 @@ impl Directory {
                 }
             }
         }
-        for sp in &mut self.service_principals {
-            for uri in &mut sp.reply_urls {
-                if let Some(rest) = uri.strip_prefix(GITPOD_ROOT_PLACEHOLDER) {
-                    *uri = format!("{root}{rest}");
-                }
-            }
-        }
     }
 
     /// The directory's clock: wall time plus `knobs.clock_offset_secs`.
@@ -1212,14 +1192,9 @@ impl ServicePrincipal {
             id: new_guid(),
             app_id: app.app_id.clone(),
             display_name: app.display_name.clone(),
-            service_principal_type: "Application".into(),
             account_enabled: true,
-            app_owner_organization_id: app.tenant_id.clone(),
-            sign_in_audience: app.sign_in_audience.clone(),
             service_principal_names: vec![app.app_id.clone()],
             oauth2_permission_scopes: Vec::new(),
-            app_roles: Vec::new(),
-            reply_urls: app.web.redirect_uris.clone(),
             tags: Vec::new(),
             tenant_id: app.tenant_id.clone(),
         }
@@ -1255,14 +1230,9 @@ fn microsoft_sp(
         id: id.into(),
         app_id: app_id.into(),
         display_name: name.into(),
-        service_principal_type: "Application".into(),
         account_enabled: true,
-        app_owner_organization_id: MICROSOFT_SERVICES_TENANT_ID.into(),
-        sign_in_audience: "AzureADMultipleOrgs".into(),
         service_principal_names: names.iter().map(|s| s.to_string()).collect(),
         oauth2_permission_scopes: scopes,
-        app_roles: Vec::new(),
-        reply_urls: Vec::new(),
         tags: Vec::new(),
         tenant_id: tenant_id.into(),
     }
@@ -1357,16 +1327,8 @@ fn ado_service_principal(tenant_id: &str) -> ServicePrincipal {
 }
 
 fn first_party_client_sp(tenant_id: &str, id: &str, client: &FirstPartyClient) -> ServicePrincipal {
-    let mut sp = microsoft_sp(
-        tenant_id,
-        id,
-        &client.app_id,
-        &client.display_name,
-        &[client.app_id.as_str()],
-        Vec::new(),
-    );
-    sp.reply_urls = client.redirect_uris.clone();
-    sp
+    let names = [client.app_id.as_str()];
+    microsoft_sp(tenant_id, id, &client.app_id, &client.display_name, &names, Vec::new())
 }
 
 // ---- small helpers shared by the directory, Entra and Graph ----
