@@ -17,7 +17,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::world::ado::{Org, Project, Repo, State, SERVER_ORG};
-use crate::world::{SharedWorld, World};
+use crate::world::{lock, SharedWorld, World};
 
 pub fn router(world: SharedWorld) -> Router {
     Router::new().fallback(handle).with_state(world)
@@ -210,7 +210,7 @@ async fn handle(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let world = world.lock().unwrap_or_else(|e| e.into_inner());
+    let world = lock(&world);
     answer(&world, &method, &uri, &headers)
 }
 

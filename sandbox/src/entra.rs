@@ -19,7 +19,8 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::world::directory::{self, AadError, AuthorizeOutcome, DeviceLoginOutcome};
-use crate::world::{SharedWorld, World};
+use crate::html::page;
+use crate::world::{lock, SharedWorld, World};
 
 pub fn router(world: SharedWorld) -> Router {
     Router::new()
@@ -38,15 +39,6 @@ pub fn router(world: SharedWorld) -> Router {
         .with_state(world)
 }
 
-/// Locks the world and points the directory at the listeners' URLs.
-fn lock(world: &SharedWorld) -> std::sync::MutexGuard<'_, World> {
-    let mut guard = world.lock().unwrap_or_else(|e| e.into_inner());
-    let World {
-        directory, urls, ..
-    } = &mut *guard;
-    directory.bind_urls(urls);
-    guard
-}
 
 fn authority(world: &World) -> String {
     world.urls.authority.trim_end_matches('/').to_string()
@@ -120,27 +112,6 @@ fn json_ok(headers: &HeaderMap, body: &Value) -> Response {
         &correlation_id(headers),
     );
     response
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// One of Entra's own pages (sign-in errors, device login).
-fn page(status: StatusCode, title: &str, paragraphs: &[String]) -> Response {
-    let body: String = paragraphs
-        .iter()
-        .map(|p| format!("<p>{}</p>", escape(p).replace("\r\n", "<br>")))
-        .collect();
-    let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
-         <body><h1>{t}</h1>{body}</body></html>",
-        t = escape(title)
-    );
-    (status, Html(html)).into_response()
 }
 
 // ---- discovery ----
@@ -223,7 +194,7 @@ fn authorize_with(world: &SharedWorld, tenant: &str, params: &[(String, String)]
             Err(_) => page(
                 StatusCode::BAD_REQUEST,
                 "Sign in",
-                &["The redirect URI cannot be used in a Location header.".into()],
+                &["The redirect URI cannot be used in a Location header."],
             ),
         },
         AuthorizeOutcome::Page(err) => {
@@ -356,7 +327,7 @@ fn device_login_with(world: &SharedWorld, params: &[(String, String)]) -> Respon
         DeviceLoginOutcome::Declined { client } => page(
             StatusCode::OK,
             &client,
-            &["You have declined to sign in to the application on your device.".into()],
+            &["You have declined to sign in to the application on your device."],
         ),
         DeviceLoginOutcome::Refused(message) => {
             page(StatusCode::BAD_REQUEST, "Sign in", &[message])

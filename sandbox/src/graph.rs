@@ -32,7 +32,7 @@ use crate::world::directory::{
     self, AccessTokenInfo, Application, Directory, OAuth2PermissionGrant, RequiredResourceAccess,
     ServicePrincipal, TokenRejection,
 };
-use crate::world::{Realism, SharedWorld, World};
+use crate::world::{lock, Realism, SharedWorld, World};
 
 pub fn router(world: SharedWorld) -> Router {
     Router::new()
@@ -161,7 +161,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut guard = world.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = lock(&world);
     let world = &mut *guard;
     let World {
         directory,
@@ -169,7 +169,6 @@ async fn handle(
         realism,
         ..
     } = world;
-    directory.bind_urls(urls);
     let create_if_missing = headers
         .get_all("prefer")
         .iter()

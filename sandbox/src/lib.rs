@@ -26,6 +26,7 @@ pub mod ado;
 pub mod entra;
 pub mod gitpod;
 pub mod graph;
+mod html;
 mod record;
 pub mod seed;
 pub mod server;

@@ -14,6 +14,7 @@ use crate::world::{
     redact_authorization, redact_form, redact_json, redact_query, FaultHit, FaultKind,
     LoggedRequest, SharedWorld,
 };
+use crate::world::lock;
 
 /// Bodies larger than this are refused (413) rather than buffered: no client of ours sends one.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -53,7 +54,7 @@ pub async fn record(State(rec): State<Recorder>, request: Request, next: Next) -
     if request.uri().path().starts_with("/_sandbox/") {
         return next.run(request).await;
     }
-    let started_ms = lock(&rec).elapsed_ms();
+    let started_ms = lock(&rec.world).elapsed_ms();
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
@@ -72,7 +73,7 @@ pub async fn record(State(rec): State<Recorder>, request: Request, next: Next) -
         finished_ms: started_ms,
     };
     let (fault, latency) = {
-        let mut world = lock(&rec);
+        let mut world = lock(&rec.world);
         let fault = world.take_fault(rec.service, parts.method.as_str(), &path);
         (fault, world.latency_ms)
     };
@@ -115,10 +116,6 @@ pub async fn record(State(rec): State<Recorder>, request: Request, next: Next) -
     push(&rec, entry, response)
 }
 
-fn lock(rec: &Recorder) -> std::sync::MutexGuard<'_, crate::world::World> {
-    rec.world.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// A response the accept loop drops unanswered.
 fn reset_connection() -> Response {
     let mut response = Response::new(Body::empty());
@@ -130,7 +127,7 @@ fn reset_connection() -> Response {
 fn push(rec: &Recorder, mut entry: LoggedRequest, response: Response) -> Response {
     let reset = response.extensions().get::<ResetConnection>().is_some();
     entry.status = (!reset).then(|| response.status().as_u16());
-    let mut world = lock(rec);
+    let mut world = lock(&rec.world);
     entry.finished_ms = world.elapsed_ms();
     world.log.push(entry);
     response

@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
 use crate::record::{record, Recorder, ResetConnection};
-use crate::world::{Fault, LoggedRequest, Realism, ServiceUrls, SharedWorld, World};
+use crate::world::{lock, Fault, LoggedRequest, Realism, ServiceUrls, SharedWorld, World};
 
 /// The order of ports in [`Sandbox::start_on`] and of the services everywhere.
 pub const SERVICES: [&str; 4] = ["gitpod", "entra", "graph", "ado"];
@@ -112,7 +112,7 @@ impl Sandbox {
 
     /// Runs `f` on the world under its lock (keep it short: the services wait meanwhile).
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        f(&mut self.world.lock().unwrap_or_else(|e| e.into_inner()))
+        f(&mut lock(&self.world))
     }
 
     /// Every request the services received so far, oldest first, secrets hashed.
@@ -258,9 +258,6 @@ fn control_router(world: SharedWorld) -> Router {
         .with_state(world)
 }
 
-fn lock(world: &SharedWorld) -> std::sync::MutexGuard<'_, World> {
-    world.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 async fn control_state(State(world): State<SharedWorld>) -> Json<Value> {
     Json(lock(&world).state_json())

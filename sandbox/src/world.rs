@@ -10,7 +10,7 @@ mod faults;
 pub mod gitpod;
 mod log;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -23,6 +23,12 @@ pub use log::{
 };
 
 pub type SharedWorld = Arc<Mutex<World>>;
+
+/// Locks the world. Every handler finishes its work under the lock without awaiting; one that
+/// panicked leaves the world as it was, still usable.
+pub fn lock(world: &SharedWorld) -> MutexGuard<'_, World> {
+    world.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 pub struct World {
     pub gitpod: gitpod::State,

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::Replica;
 use super::{runners, scm, tokens};
-use crate::world::{SharedWorld, World};
+use crate::world::{lock, SharedWorld, World};
 
 /// The Connect codes the API uses, with the HTTP status Connect maps each to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,7 +271,7 @@ pub async fn handle(
     body: Bytes,
 ) -> Response {
     let moved = {
-        let world = world.lock().unwrap_or_else(|e| e.into_inner());
+        let world = lock(&world);
         world
             .gitpod_moved
             .map(|status| (status, world.urls.gitpod_root().to_string()))
@@ -353,7 +353,7 @@ fn handle_inner(
     headers: &HeaderMap,
     body: &[u8],
 ) -> RpcResult {
-    let mut world = world.lock().unwrap_or_else(|e| e.into_inner());
+    let mut world = lock(&world);
     let caller = authenticate(&world, headers)?;
     // connect-go refuses a zero-length body: an empty message is `{}`.
     if body.is_empty() {

@@ -21,7 +21,7 @@ use std::time::Duration as StdDuration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -34,7 +34,8 @@ use super::{
 };
 use crate::seed::ADO_RESOURCE_APP_ID;
 use crate::world::directory::TokenGrant;
-use crate::world::{hash_secret, SharedWorld, World};
+use crate::html::page;
+use crate::world::{hash_secret, lock, SharedWorld, World};
 
 /// How long a started sign-in may take before its `state` is forgotten.
 const CONSENT_TTL_MINUTES: i64 = 10;
@@ -54,27 +55,6 @@ pub struct StartQuery {
     host: String,
     #[serde(default)]
     user: String,
-}
-
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body><h1>{title}</h1><p>{body}</p></body></html>",
-        title = escape(title),
-        body = escape(body)
-    );
-    (status, Html(html)).into_response()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn lock(world: &SharedWorld) -> std::sync::MutexGuard<'_, World> {
-    world.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A page `start` answers instead of a redirect: status, title, text.
@@ -151,7 +131,7 @@ pub async fn start(
 ) -> Response {
     let plan = match plan_start(&lock(&world), &runner_id, &query) {
         Ok(plan) => plan,
-        Err((status, title, body)) => return page(status, title, &body),
+        Err((status, title, body)) => return page(status, title, &[body]),
     };
     let (authorization_endpoint, token_endpoint) = if plan.own_issuer {
         let endpoint = format!(
@@ -162,7 +142,7 @@ pub async fn start(
     } else {
         match discover(&plan.issuer).await {
             Ok(found) => (found.authorization_endpoint, Some(found.token_endpoint)),
-            Err(message) => return page(StatusCode::BAD_GATEWAY, "Sign-in failed", &message),
+            Err(message) => return page(StatusCode::BAD_GATEWAY, "Sign-in failed", &[message]),
         }
     };
     let state = uuid::Uuid::new_v4().simple().to_string();
@@ -239,7 +219,7 @@ pub async fn callback(
             return page(
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
-                "Unknown or expired sign-in state. Start the sign-in again.",
+                &["Unknown or expired sign-in state. Start the sign-in again."],
             );
         };
         // A state is good for one callback, whatever its outcome.
@@ -249,14 +229,14 @@ pub async fn callback(
             return page(
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
-                &format!("{error}: {description}"),
+                &[format!("{error}: {description}")],
             );
         }
         if query.code.trim().is_empty() {
             return page(
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
-                "No authorization code.",
+                &["No authorization code."],
             );
         }
         match pending.token_endpoint.clone() {
@@ -264,7 +244,7 @@ pub async fn callback(
             None => return callback_in_process(&mut world, pending, &query.code, now),
             Some(token_endpoint) => match plan_remote(&world, pending, token_endpoint) {
                 Ok(remote) => remote,
-                Err(message) => return page(StatusCode::BAD_REQUEST, "Sign-in failed", &message),
+                Err(message) => return page(StatusCode::BAD_REQUEST, "Sign-in failed", &[message]),
             },
         }
     };
@@ -294,7 +274,7 @@ pub async fn callback(
             store_host_token(&mut world, pending, grant, now);
             signed_in()
         }
-        Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &message),
+        Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &[message]),
     }
 }
 
@@ -302,7 +282,7 @@ fn signed_in() -> Response {
     page(
         StatusCode::OK,
         "Signed in",
-        "The runner can now reach Azure DevOps for you. You can close this tab.",
+        &["The runner can now reach Azure DevOps for you. You can close this tab."],
     )
 }
 
@@ -338,7 +318,7 @@ fn callback_in_process(
             store_host_token(world, pending, grant, now);
             signed_in()
         }
-        Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &message),
+        Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &[message]),
     }
 }
 

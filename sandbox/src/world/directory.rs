@@ -793,7 +793,7 @@ impl Directory {
     }
 
     /// Puts the listeners' base URLs into seeded data that needs them (the seeded app's runner
-    /// callback). Idempotent; the Entra and Graph stand-ins call it on every request.
+    /// callback); the world does it when it seeds the directory.
     pub fn bind_urls(&mut self, urls: &ServiceUrls) {
         self.urls = urls.clone();
         let root = urls.gitpod_root().trim_end_matches('/');
