@@ -33,7 +33,11 @@ fn pat(headers: &HeaderMap) -> Option<String> {
         .ok()
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-        .and_then(|(_, rest)| base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok())
+        .and_then(|(_, rest)| {
+            base64::engine::general_purpose::STANDARD
+                .decode(rest.trim())
+                .ok()
+        })
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.split_once(':').map(|(_, pat)| pat.to_string()));
     Some(decoded.unwrap_or_default())
@@ -50,9 +54,10 @@ struct Caller {
 /// The caller of a PAT in `org`; `None` means rejected (unknown, expired, for another
 /// organization, or global).
 fn caller(world: &World, org: &Org, token: &str) -> Option<Caller> {
-    let pat = world.ado.pats.iter().find(|p| {
-        p.token == token && !p.expired && !p.all_orgs && p.orgs.contains(&org.name)
-    })?;
+    let pat =
+        world.ado.pats.iter().find(|p| {
+            p.token == token && !p.expired && !p.all_orgs && p.orgs.contains(&org.name)
+        })?;
     Some(Caller {
         user_id: pat.user_id.clone(),
         name: pat.user_name.clone(),

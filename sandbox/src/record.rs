@@ -10,11 +10,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use crate::world::lock;
 use crate::world::{
     redact_authorization, redact_form, redact_json, redact_query, FaultHit, FaultKind,
     LoggedRequest, SharedWorld,
 };
-use crate::world::lock;
 
 /// Bodies larger than this are refused (413) rather than buffered: no client of ours sends one.
 const MAX_BODY: usize = 4 * 1024 * 1024;

@@ -258,7 +258,6 @@ fn control_router(world: SharedWorld) -> Router {
         .with_state(world)
 }
 
-
 async fn control_state(State(world): State<SharedWorld>) -> Json<Value> {
     Json(lock(&world).state_json())
 }

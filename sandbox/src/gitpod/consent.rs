@@ -32,9 +32,9 @@ use super::{
     tokens, HostToken, Integration, PendingConsent, Redemption, Subject, PRINCIPAL_USER,
     SOURCE_OAUTH,
 };
+use crate::html::page;
 use crate::seed::ADO_RESOURCE_APP_ID;
 use crate::world::directory::TokenGrant;
-use crate::html::page;
 use crate::world::{hash_secret, lock, SharedWorld, World};
 
 /// How long a started sign-in may take before its `state` is forgotten.

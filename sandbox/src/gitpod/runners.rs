@@ -116,26 +116,6 @@ pub fn schema(world: &mut World, _caller: &Caller, request: Value) -> RpcResult 
             },
         },
         {
-            "scmId": "gitlab",
-            "name": "GitLab",
-            "defaultHosts": ["gitlab.com"],
-            "oauth": oauth,
-            "pat": {
-                "description": "Create a personal access token with the api and read_repository scopes.",
-                "docsLink": "https://docs.gitlab.com/ee/user/profile/personal_access_tokens.html",
-            },
-        },
-        {
-            "scmId": "bitbucket",
-            "name": "Bitbucket",
-            "defaultHosts": ["bitbucket.org"],
-            "oauth": oauth,
-            "pat": {
-                "description": "Create an app password with repository read and write permissions.",
-                "docsLink": "https://support.atlassian.com/bitbucket-cloud/docs/app-passwords/",
-            },
-        },
-        {
             "scmId": SCM_ENTRA,
             "name": "Azure DevOps (Microsoft Entra ID)",
             "defaultHosts": ["dev.azure.com"],

@@ -154,9 +154,6 @@ struct CreateRequest {
     scopes: Vec<String>,
     #[serde(default)]
     subject: Option<SubjectRequest>,
-    /// Deprecated predecessor of `subject`; still in the proto.
-    #[serde(default)]
-    user_id: Option<String>,
 }
 
 /// proto3 JSON takes an enum as its name or its number.
@@ -186,13 +183,12 @@ fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, ConnectError> {
 }
 
 /// CreateHostAuthenticationToken, after the published proto's rules: `runner_id` a UUID,
-/// `host` and `token` at least one character, `user_id`, `integration_id` and `subject.id` UUIDs
-/// when set, at most 101 `scopes`.
+/// `host` and `token` at least one character, `integration_id` and `subject.id` UUIDs when set,
+/// at most 101 `scopes`. (The deprecated `user_id` is not read: `subject` replaced it.)
 pub fn create(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
     let req: CreateRequest = parse(request)?;
     let mut violations = Violations::default();
     violations.uuid("runner_id", &req.runner_id);
-    violations.uuid_if_set("user_id", req.user_id.as_deref(), true);
     violations.min_len("host", &req.host, 1);
     violations.min_len("token", &req.token, 1);
     violations.uuid_if_set("integration_id", req.integration_id.as_deref(), true);
@@ -206,9 +202,8 @@ pub fn create(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
         return Err(ConnectError::invalid("host: value is required"));
     }
     let source = parse_source(req.source.as_ref())?;
-    let subject_id = match (&req.subject, &req.user_id) {
-        (Some(s), _) if !s.id.is_empty() => s.id.clone(),
-        (_, Some(user)) if !user.is_empty() => user.clone(),
+    let subject_id = match &req.subject {
+        Some(s) if !s.id.is_empty() => s.id.clone(),
         _ => return Err(ConnectError::invalid("subject: value is required")),
     };
     let principal_ok = match req.subject.as_ref().and_then(|s| s.principal.as_ref()) {
@@ -319,8 +314,6 @@ struct ListFilter {
     runner_id: Option<String>,
     #[serde(default)]
     subject_id: Option<String>,
-    #[serde(default)]
-    user_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -332,14 +325,13 @@ struct ListRequest {
     pagination: Option<Pagination>,
 }
 
-/// ListHostAuthenticationTokens; the filter's `runner_id`, `user_id` and `subject_id` are
-/// `optional` UUIDs in the published proto (checked when present, even empty).
+/// ListHostAuthenticationTokens; the filter's `runner_id` and `subject_id` are `optional` UUIDs
+/// in the published proto (checked when present, even empty).
 pub fn list(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
     let req: ListRequest = parse(request)?;
     let filter = req.filter.unwrap_or_default();
     let mut violations = Violations::default();
     violations.uuid_if_set("filter.runner_id", filter.runner_id.as_deref(), false);
-    violations.uuid_if_set("filter.user_id", filter.user_id.as_deref(), false);
     violations.uuid_if_set("filter.subject_id", filter.subject_id.as_deref(), false);
     violations.check()?;
     let want =
@@ -351,7 +343,7 @@ pub fn list(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
         .iter()
         .filter(|t| t.subject.id == caller.id)
         .filter(|t| want(&filter.runner_id, &t.runner_id))
-        .filter(|t| want(&filter.subject_id, &t.subject.id) && want(&filter.user_id, &t.subject.id))
+        .filter(|t| want(&filter.subject_id, &t.subject.id))
         .map(token_json)
         .collect();
     let (tokens, pagination) = page(&all, req.pagination.as_ref())?;

@@ -701,21 +701,19 @@ impl Directory {
                 directory_roles: Vec::new(),
             },
         ];
-        let first_party_clients = vec![
-            FirstPartyClient {
-                app_id: seed::GRAPH_CLI_CLIENT_ID.into(),
-                display_name: "Microsoft Graph Command Line Tools".into(),
-                public_client: true,
-                redirect_uris: vec![
-                    "http://localhost".into(),
-                    "https://login.microsoftonline.com/common/oauth2/nativeclient".into(),
-                    format!(
-                        "ms-appx-web://microsoft.aad.brokerplugin/{}",
-                        seed::GRAPH_CLI_CLIENT_ID
-                    ),
-                ],
-            },
-        ];
+        let first_party_clients = vec![FirstPartyClient {
+            app_id: seed::GRAPH_CLI_CLIENT_ID.into(),
+            display_name: "Microsoft Graph Command Line Tools".into(),
+            public_client: true,
+            redirect_uris: vec![
+                "http://localhost".into(),
+                "https://login.microsoftonline.com/common/oauth2/nativeclient".into(),
+                format!(
+                    "ms-appx-web://microsoft.aad.brokerplugin/{}",
+                    seed::GRAPH_CLI_CLIENT_ID
+                ),
+            ],
+        }];
 
         let mut app = Application::new(&tenant, seed::SEEDED_APP_DISPLAY_NAME, now);
         app.id = seed::SEEDED_APP_OBJECT_ID.into();
@@ -827,7 +825,9 @@ impl Directory {
     pub fn lookup_tenant(&self, segment: &str) -> Result<String, TenantLookupError> {
         let lower = segment.to_ascii_lowercase();
         let found = if is_guid(&lower) {
-            self.tenants.iter().find(|t| t.id.eq_ignore_ascii_case(&lower))
+            self.tenants
+                .iter()
+                .find(|t| t.id.eq_ignore_ascii_case(&lower))
         } else if is_dns_name(&lower) {
             self.tenants
                 .iter()
@@ -1238,97 +1238,72 @@ fn microsoft_sp(
     }
 }
 
+/// A resource's delegated permissions: id, value, who may consent (`User`, `Admin`), name.
+type ScopeRow = (&'static str, &'static str, &'static str, &'static str);
+
+#[rustfmt::skip]
+const GRAPH_SCOPES: &[ScopeRow] = &[
+    (scope_ids::OPENID, "openid", "User", "Sign users in"),
+    (scope_ids::OFFLINE_ACCESS, "offline_access", "User", "Maintain access to data"),
+    (scope_ids::PROFILE, "profile", "User", "View users' basic profile"),
+    (scope_ids::EMAIL, "email", "User", "View users' email address"),
+    (scope_ids::USER_READ, "User.Read", "User", "Sign in and read user profile"),
+    (scope_ids::APPLICATION_READ_ALL, "Application.Read.All", "Admin", "Read applications"),
+    (scope_ids::APPLICATION_READWRITE_ALL, "Application.ReadWrite.All", "Admin", "Read and write all applications"),
+    (scope_ids::DELEGATED_PERMISSION_GRANT_READWRITE_ALL, "DelegatedPermissionGrant.ReadWrite.All", "Admin", "Manage all delegated permission grants"),
+    (scope_ids::DIRECTORY_READ_ALL, "Directory.Read.All", "Admin", "Read directory data"),
+];
+
+#[rustfmt::skip]
+const ADO_SCOPES: &[ScopeRow] = &[
+    (scope_ids::VSO_CODE, "vso.code", "User", "Code (read)"),
+    (scope_ids::VSO_CODE_WRITE, "vso.code_write", "User", "Code (read and write)"),
+    (scope_ids::USER_IMPERSONATION, "user_impersonation", "User", "Have full access to Azure DevOps REST APIs"),
+];
+
+/// One of Microsoft's resources (Graph, Azure DevOps) as every tenant has it.
+fn resource_sp(
+    tenant_id: &str,
+    (id, app_id, name): (&str, &str, &str),
+    names: &[&str],
+    rows: &[ScopeRow],
+) -> ServicePrincipal {
+    let scopes = rows
+        .iter()
+        .map(|(id, value, kind, display)| PermissionScope::new(id, value, kind, display))
+        .collect();
+    microsoft_sp(tenant_id, id, app_id, name, names, scopes)
+}
+
 fn graph_service_principal(tenant_id: &str) -> ServicePrincipal {
-    use scope_ids::*;
-    let scopes = vec![
-        PermissionScope::new(OPENID, "openid", "User", "Sign users in"),
-        PermissionScope::new(
-            OFFLINE_ACCESS,
-            "offline_access",
-            "User",
-            "Maintain access to data you have given it access to",
-        ),
-        PermissionScope::new(PROFILE, "profile", "User", "View users' basic profile"),
-        PermissionScope::new(EMAIL, "email", "User", "View users' email address"),
-        PermissionScope::new(
-            USER_READ,
-            "User.Read",
-            "User",
-            "Sign in and read user profile",
-        ),
-        PermissionScope::new(
-            APPLICATION_READ_ALL,
-            "Application.Read.All",
-            "Admin",
-            "Read applications",
-        ),
-        PermissionScope::new(
-            APPLICATION_READWRITE_ALL,
-            "Application.ReadWrite.All",
-            "Admin",
-            "Read and write all applications",
-        ),
-        PermissionScope::new(
-            DELEGATED_PERMISSION_GRANT_READWRITE_ALL,
-            "DelegatedPermissionGrant.ReadWrite.All",
-            "Admin",
-            "Manage all delegated permission grants",
-        ),
-        PermissionScope::new(
-            DIRECTORY_READ_ALL,
-            "Directory.Read.All",
-            "Admin",
-            "Read directory data",
-        ),
-    ];
-    microsoft_sp(
-        tenant_id,
-        seed::GRAPH_SP_ID,
+    let names = [
         seed::GRAPH_APP_ID,
-        "Microsoft Graph",
-        &[
-            seed::GRAPH_APP_ID,
-            "https://graph.microsoft.com",
-            "https://graph.microsoft.com/",
-            "https://canary.graph.microsoft.com",
-        ],
-        scopes,
-    )
+        "https://graph.microsoft.com",
+        "https://graph.microsoft.com/",
+    ];
+    let keys = (seed::GRAPH_SP_ID, seed::GRAPH_APP_ID, "Microsoft Graph");
+    resource_sp(tenant_id, keys, &names, GRAPH_SCOPES)
 }
 
 fn ado_service_principal(tenant_id: &str) -> ServicePrincipal {
-    use scope_ids::*;
-    let scopes = vec![
-        PermissionScope::new(VSO_CODE, "vso.code", "User", "Code (read)"),
-        PermissionScope::new(
-            VSO_CODE_WRITE,
-            "vso.code_write",
-            "User",
-            "Code (read and write)",
-        ),
-        PermissionScope::new(
-            USER_IMPERSONATION,
-            "user_impersonation",
-            "User",
-            "Have full access to Visual Studio Team Services REST APIs",
-        ),
-    ];
-    microsoft_sp(
-        tenant_id,
-        seed::ADO_SP_ID,
+    let names = [
         seed::ADO_RESOURCE_APP_ID,
-        "Azure DevOps",
-        &[
-            seed::ADO_RESOURCE_APP_ID,
-            "https://app.vssps.visualstudio.com",
-        ],
-        scopes,
-    )
+        "https://app.vssps.visualstudio.com",
+    ];
+    let keys = (seed::ADO_SP_ID, seed::ADO_RESOURCE_APP_ID, "Azure DevOps");
+    resource_sp(tenant_id, keys, &names, ADO_SCOPES)
 }
 
 fn first_party_client_sp(tenant_id: &str, id: &str, client: &FirstPartyClient) -> ServicePrincipal {
     let names = [client.app_id.as_str()];
-    microsoft_sp(tenant_id, id, &client.app_id, &client.display_name, &names, Vec::new())
+    microsoft_sp(
+        tenant_id,
+        id,
+        &client.app_id,
+        &client.display_name,
+        &names,
+        Vec::new(),
+    )
 }
 
 // ---- small helpers shared by the directory, Entra and Graph ----

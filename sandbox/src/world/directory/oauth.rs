@@ -780,7 +780,10 @@ impl Directory {
             }
             None => {
                 let id = body_id.ok_or_else(|| AadError::missing_parameter("client_id"))?;
-                (id.to_string(), param(params, "client_secret").map(str::to_string))
+                (
+                    id.to_string(),
+                    param(params, "client_secret").map(str::to_string),
+                )
             }
         };
         let client = self.request_client(&tenant_id, &client_id)?;
@@ -890,13 +893,7 @@ impl Directory {
             stored.redeemed = true;
         }
         let raw_scope = non_empty(params, "scope").unwrap_or(&rec.scope).to_string();
-        self.delegated_issue(
-            ctx,
-            &rec.user_id,
-            &raw_scope,
-            rec.nonce.clone(),
-            public,
-        )
+        self.delegated_issue(ctx, &rec.user_id, &raw_scope, rec.nonce.clone(), public)
     }
 
     /// Issues tokens for a user-delegated grant (code, refresh, device code).
@@ -992,8 +989,7 @@ impl Directory {
         } else {
             format!("{raw_scope} offline_access")
         };
-        let result =
-            self.delegated_issue(ctx, &rec.user_id, &raw_scope, None, public)?;
+        let result = self.delegated_issue(ctx, &rec.user_id, &raw_scope, None, public)?;
         if let Some(stored) = self.secrets.refresh_tokens.get_mut(&key) {
             stored.revoked = true;
         }
@@ -1464,4 +1460,3 @@ fn respond(redirect: &Url, fields: Vec<(String, String)>) -> AuthorizeOutcome {
     url.query_pairs_mut().extend_pairs(fields.iter());
     AuthorizeOutcome::Redirect(url.to_string())
 }
-
