@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -30,11 +30,8 @@ pub fn router(world: SharedWorld) -> Router {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(keys))
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize))
-        .route("/{tenant}/oauth2/v2.0/token", get(token_get).post(token))
-        .route(
-            "/{tenant}/oauth2/v2.0/devicecode",
-            get(token_get).post(devicecode),
-        )
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
         .route("/devicelogin", get(devicelogin))
         .with_state(world)
 }
@@ -239,18 +236,6 @@ async fn token(
         Ok(body) => json_ok(&headers, &body),
         Err(err) => error_response(&world, &headers, &err),
     }
-}
-
-/// The token and device code endpoints take POST only.
-async fn token_get(State(world): State<SharedWorld>, headers: HeaderMap) -> Response {
-    let world = lock(&world);
-    let err = AadError::new(
-        400,
-        "invalid_request",
-        900561,
-        "The endpoint only accepts POST requests. Received a GET request.",
-    );
-    error_response(&world, &headers, &err)
 }
 
 async fn devicecode(

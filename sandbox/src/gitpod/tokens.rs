@@ -21,8 +21,6 @@ fn scm_name(scm_id: &str) -> &str {
         SCM_ENTRA => "Azure DevOps (Microsoft Entra ID)",
         SCM_SERVER => "Azure DevOps Server",
         "github" => "GitHub",
-        "gitlab" => "GitLab",
-        "bitbucket" => "Bitbucket",
         other => other,
     }
 }
@@ -110,12 +108,6 @@ fn supports_pat(integration: &Integration, host: &str) -> Value {
             integration.host,
             integration.virtual_directory.as_deref().unwrap_or("")
         )),
-        "github" => {
-            pat["requiredScopes"] = json!(["repo"]);
-            pat["docsUrl"] = json!("https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens");
-            pat["example"] = json!("ghp_16C7e42F292c6912E7710c838347Ae178B4a");
-            Some("https://github.com/settings/tokens/new".into())
-        }
         _ => None,
     };
     if let Some(url) = create_url {

@@ -63,6 +63,11 @@ const CONSENT_ADMIN_ROLES: &[&str] = &[
     "Cloud Application Administrator",
 ];
 
+/// Entra's lifetimes: access tokens about an hour, codes 10 minutes, device codes 15.
+pub const ACCESS_TOKEN_LIFETIME_SECS: i64 = 3599;
+pub const AUTH_CODE_LIFETIME_SECS: i64 = 600;
+pub const DEVICE_CODE_LIFETIME_SECS: i64 = 900;
+
 /// Switches that make the directory misbehave the way the real one sometimes does. All off (or
 /// at Entra's real values) in a fresh sandbox; tests set them through the world.
 #[derive(Clone, Debug, Serialize)]
@@ -76,14 +81,6 @@ pub struct Knobs {
     pub device_code_interval_secs: u64,
     /// The next N authorize requests end with the user declining (`access_denied`, AADSTS65004).
     pub deny_next_authorizations: u32,
-    /// Users may not consent to anything (tenant setting "Do not allow user consent"): a user
-    /// without an admin role gets AADSTS90094 unless an admin granted tenant-wide consent.
-    pub user_consent_disabled: bool,
-    pub access_token_lifetime_secs: i64,
-    /// Entra: 10 minutes.
-    pub auth_code_lifetime_secs: i64,
-    /// Entra: 15 minutes (`expires_in: 900`).
-    pub device_code_lifetime_secs: i64,
     /// Added to the wall clock everywhere in the directory ([`Directory::advance_clock`]).
     pub clock_offset_secs: i64,
 }
@@ -94,10 +91,6 @@ impl Default for Knobs {
             device_code_blocked_by_conditional_access: false,
             device_code_interval_secs: 5,
             deny_next_authorizations: 0,
-            user_consent_disabled: false,
-            access_token_lifetime_secs: 3599,
-            auth_code_lifetime_secs: 600,
-            device_code_lifetime_secs: 900,
             clock_offset_secs: 0,
         }
     }
@@ -632,7 +625,6 @@ pub struct ClientView {
     pub sign_in_audience: String,
     pub web_redirect_uris: Vec<String>,
     pub public_redirect_uris: Vec<String>,
-    pub required_resource_access: Vec<RequiredResourceAccess>,
     /// The seeded runner app accepts any redirect under `/runners/` (see [`Directory::seeded`]).
     pub runner_prefix_rule: bool,
 }
@@ -913,7 +905,6 @@ impl Directory {
                 sign_in_audience: "AzureADandPersonalMicrosoftAccount".into(),
                 web_redirect_uris: Vec::new(),
                 public_redirect_uris: fp.redirect_uris.clone(),
-                required_resource_access: Vec::new(),
                 runner_prefix_rule: false,
             });
         }
@@ -926,7 +917,6 @@ impl Directory {
             sign_in_audience: app.sign_in_audience.clone(),
             web_redirect_uris: app.web.redirect_uris.clone(),
             public_redirect_uris: Vec::new(),
-            required_resource_access: app.required_resource_access.clone(),
             runner_prefix_rule: app.app_id == seed::SEEDED_APP_CLIENT_ID,
         })
     }

@@ -54,10 +54,8 @@ struct Scopes {
     oidc: Vec<String>,
     /// The resource's service principal object id (Graph when only OIDC scopes were asked for).
     resource: Option<String>,
-    /// Canonical scope values on the resource, without `.default`.
+    /// Canonical scope values on the resource.
     values: Vec<String>,
-    /// `{resource}/.default` was asked for.
-    default: bool,
 }
 
 impl Scopes {
@@ -276,26 +274,18 @@ impl Directory {
                 ));
             }
             scopes.resource = Some(sp.id.clone());
-            if value == ".default" {
-                scopes.default = true;
-            } else {
-                let scope = sp.scope(value).ok_or_else(|| {
-                    invalid_scope(format!(
-                        "The provided value for the input parameter 'scope' is not valid. The \
-                         scope '{token}' does not exist on the resource '{}'.",
-                        sp.app_id
-                    ))
-                })?;
-                if !scopes.values.contains(&scope.value) {
-                    scopes.values.push(scope.value.clone());
-                }
+            // ado-scm asks `.default` only with client credentials (parsed there): in a
+            // delegated flow the sandbox takes named scopes only.
+            let scope = sp.scope(value).ok_or_else(|| {
+                invalid_scope(format!(
+                    "The provided value for the input parameter 'scope' is not valid. The \
+                     scope '{token}' does not exist on the resource '{}'.",
+                    sp.app_id
+                ))
+            })?;
+            if !scopes.values.contains(&scope.value) {
+                scopes.values.push(scope.value.clone());
             }
-        }
-        if scopes.default && !scopes.values.is_empty() {
-            return Err(invalid_scope(format!(
-                "The provided value for the input parameter 'scope' is not valid. The scope \
-                 '{raw}' combines '.default' with other scopes of the same resource."
-            )));
         }
         Ok(scopes)
     }
@@ -311,51 +301,6 @@ impl Directory {
                     .map(|sp| sp.id.clone())
             })
             .ok_or_else(|| invalid_scope("Microsoft Graph is missing from the tenant."))
-    }
-
-    /// Delegated values a request stands for: the named ones, or for `.default` what the app
-    /// declares (`requiredResourceAccess`) plus what was consented.
-    fn delegated_values(
-        &self,
-        client: &ClientView,
-        resource_sp: &str,
-        scopes: &Scopes,
-        user_id: &str,
-    ) -> Vec<String> {
-        if !scopes.default {
-            return scopes.values.clone();
-        }
-        let Some(resource) = self.service_principal(resource_sp) else {
-            return Vec::new();
-        };
-        let mut values: Vec<String> = client
-            .required_resource_access
-            .iter()
-            .filter(|r| r.resource_app_id.eq_ignore_ascii_case(&resource.app_id))
-            .flat_map(|r| r.resource_access.iter())
-            .filter(|a| a.kind == "Scope")
-            .filter_map(|a| {
-                resource
-                    .oauth2_permission_scopes
-                    .iter()
-                    .find(|s| s.id.eq_ignore_ascii_case(&a.id))
-            })
-            .map(|s| s.value.clone())
-            .filter(|v| !OIDC_SCOPES.contains(&v.to_ascii_lowercase().as_str()))
-            .collect();
-        if let Some(client_sp) =
-            self.service_principal_by_app_id(&resource.tenant_id, &client.app_id)
-        {
-            for consented in self.consented_scopes(&client_sp.id, resource_sp, Some(user_id)) {
-                if let Some(scope) = resource.scope(&consented) {
-                    if !values.contains(&scope.value) && !OIDC_SCOPES.contains(&consented.as_str())
-                    {
-                        values.push(scope.value.clone());
-                    }
-                }
-            }
-        }
-        values
     }
 
     /// Makes sure `user` consented (or an admin consented for everyone) to `values` of the
@@ -394,7 +339,7 @@ impl Directory {
                 .scope(v)
                 .is_some_and(|s| s.kind.eq_ignore_ascii_case("Admin"))
         });
-        if !is_admin && (admin_only || self.knobs.user_consent_disabled) {
+        if !is_admin && admin_only {
             return Err(AadError::new(
                 400,
                 "access_denied",
@@ -453,9 +398,8 @@ impl Directory {
 
     // ---- authorize ----
 
-    /// `GET /{tenant}/oauth2/v2.0/authorize`. The seeded admin (or the user `login_hint` /
-    /// `sandbox_user` names) signs in and approves at once; `sandbox_deny=1` or
-    /// `knobs.deny_next_authorizations` make the user decline.
+    /// `GET /{tenant}/oauth2/v2.0/authorize`. The seeded admin (or the user `login_hint` names)
+    /// signs in and approves at once; `knobs.deny_next_authorizations` make the user decline.
     pub fn authorize(
         &mut self,
         tenant_segment: &str,
@@ -644,7 +588,7 @@ impl Directory {
             Ok(r) => r,
             Err(e) => return fail(self, e),
         };
-        let values = self.delegated_values(&client, &resource, &scopes, &user.id);
+        let values = scopes.values.clone();
         let prompt_none = param(params, "prompt") == Some("none");
         if let Err(err) = self.ensure_consent(
             tenant_id,
@@ -680,7 +624,7 @@ impl Directory {
                 code_challenge: challenge.map(str::to_string),
                 code_challenge_method: method,
                 nonce: param(params, "nonce").map(str::to_string),
-                expires: self.now() + Duration::seconds(self.knobs.auth_code_lifetime_secs),
+                expires: self.now() + Duration::seconds(AUTH_CODE_LIFETIME_SECS),
                 redeemed: false,
             },
         );
@@ -907,7 +851,7 @@ impl Directory {
     ) -> Result<(Value, Option<String>), AadError> {
         let scopes = self.parse_scopes(ctx.tenant_id, raw_scope)?;
         let resource = self.scopes_resource(ctx.tenant_id, &scopes)?;
-        let values = self.delegated_values(ctx.client, &resource, &scopes, user_id);
+        let values = scopes.values.clone();
         self.ensure_consent(
             ctx.tenant_id,
             ctx.client,
@@ -1157,7 +1101,7 @@ impl Directory {
     /// Mints the tokens and records the issuance.
     fn issue(&mut self, req: Issue<'_>) -> Value {
         let now = self.now();
-        let lifetime = self.knobs.access_token_lifetime_secs;
+        let lifetime = ACCESS_TOKEN_LIFETIME_SECS;
         let exp = now + Duration::seconds(lifetime);
         let Some(resource) = self.service_principal(req.resource).cloned() else {
             return Value::Null;
@@ -1322,7 +1266,7 @@ impl Directory {
         let device_code = format!("DAQABAAEAAA{}", random_token(96));
         let user_code = new_user_code();
         let now = self.now();
-        let lifetime = self.knobs.device_code_lifetime_secs;
+        let lifetime = DEVICE_CODE_LIFETIME_SECS;
         let expires = now + Duration::seconds(lifetime);
         let interval = self.knobs.device_code_interval_secs;
         self.device_authorizations.push(DeviceAuthorization {
@@ -1417,7 +1361,7 @@ impl Directory {
             .parse_scopes(&device.tenant_id, &device.scope)
             .and_then(|scopes| {
                 let resource = self.scopes_resource(&device.tenant_id, &scopes)?;
-                let values = self.delegated_values(&client, &resource, &scopes, &signed_in.id);
+                let values = scopes.values.clone();
                 Ok((resource, values))
             })
             .and_then(|(resource, values)| {
