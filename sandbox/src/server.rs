@@ -106,10 +106,6 @@ impl Sandbox {
         self.urls.clone()
     }
 
-    pub fn world(&self) -> SharedWorld {
-        self.world.clone()
-    }
-
     /// Runs `f` on the world under its lock (keep it short: the services wait meanwhile).
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         f(&mut lock(&self.world))

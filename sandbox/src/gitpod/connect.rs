@@ -30,51 +30,43 @@ pub enum Code {
     Internal,
 }
 
+/// Each code's name and HTTP status (Connect protocol reference, "Error Codes").
+const CODES: &[(Code, &str, u16)] = &[
+    (Code::InvalidArgument, "invalid_argument", 400),
+    (Code::FailedPrecondition, "failed_precondition", 400),
+    (Code::Unauthenticated, "unauthenticated", 401),
+    (Code::PermissionDenied, "permission_denied", 403),
+    (Code::NotFound, "not_found", 404),
+    (Code::AlreadyExists, "already_exists", 409),
+    (Code::ResourceExhausted, "resource_exhausted", 429),
+    (Code::Internal, "internal", 500),
+    (Code::Unimplemented, "unimplemented", 501),
+    (Code::Unavailable, "unavailable", 503),
+    (Code::DeadlineExceeded, "deadline_exceeded", 504),
+];
+
 impl Code {
+    fn entry(self) -> &'static (Code, &'static str, u16) {
+        CODES.iter().find(|c| c.0 == self).expect("every code is listed")
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::InvalidArgument => "invalid_argument",
-            Code::Unauthenticated => "unauthenticated",
-            Code::PermissionDenied => "permission_denied",
-            Code::NotFound => "not_found",
-            Code::AlreadyExists => "already_exists",
-            Code::FailedPrecondition => "failed_precondition",
-            Code::ResourceExhausted => "resource_exhausted",
-            Code::Unavailable => "unavailable",
-            Code::Unimplemented => "unimplemented",
-            Code::DeadlineExceeded => "deadline_exceeded",
-            Code::Internal => "internal",
-        }
+        self.entry().1
     }
 
     pub fn status(self) -> StatusCode {
-        match self {
-            Code::InvalidArgument | Code::FailedPrecondition => StatusCode::BAD_REQUEST,
-            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Code::PermissionDenied => StatusCode::FORBIDDEN,
-            Code::NotFound => StatusCode::NOT_FOUND,
-            Code::AlreadyExists => StatusCode::CONFLICT,
-            Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
-            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
-            Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
-            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.entry().2).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// The code a Connect server answers with for an HTTP status (used by status faults).
     pub fn for_status(status: u16) -> Code {
         match status {
-            400 => Code::InvalidArgument,
-            401 => Code::Unauthenticated,
-            403 => Code::PermissionDenied,
-            404 => Code::NotFound,
-            409 => Code::AlreadyExists,
-            429 => Code::ResourceExhausted,
-            501 => Code::Unimplemented,
-            502..=504 => Code::Unavailable,
             408 => Code::DeadlineExceeded,
-            _ => Code::Internal,
+            502..=504 => Code::Unavailable,
+            _ => CODES
+                .iter()
+                .find(|c| c.2 == status)
+                .map_or(Code::Internal, |c| c.0),
         }
     }
 }

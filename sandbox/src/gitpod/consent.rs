@@ -258,12 +258,24 @@ pub async fn callback(
         token_endpoint,
         ..
     } = remote;
+    finish(&mut world, pending, (token_endpoint, true, status), answer, now)
+}
+
+/// Records a redemption (where, whether over HTTP, the status) and, when it worked, stores the
+/// signed-in user's OAuth host token; answers the page the browser shows.
+fn finish(
+    world: &mut World,
+    pending: PendingConsent,
+    (token_endpoint, remote, status): (String, bool, Option<u16>),
+    answer: Result<TokenGrant, String>,
+    now: DateTime<Utc>,
+) -> Response {
     world.gitpod.oauth_redemptions.push(Redemption {
         runner_id: pending.runner_id.clone(),
         integration_id: pending.integration_id.clone(),
         user_id: pending.user_id.clone(),
         token_endpoint,
-        remote: true,
+        remote,
         status,
         error: answer.as_ref().err().cloned(),
         access_token_hash: answer.as_ref().ok().map(|g| hash_secret(&g.access_token)),
@@ -271,19 +283,15 @@ pub async fn callback(
     });
     match answer {
         Ok(grant) => {
-            store_host_token(&mut world, pending, grant, now);
-            signed_in()
+            store_host_token(world, pending, grant, now);
+            page(
+                StatusCode::OK,
+                "Signed in",
+                &["The runner can now reach Azure DevOps for you. You can close this tab."],
+            )
         }
         Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &[message]),
     }
-}
-
-fn signed_in() -> Response {
-    page(
-        StatusCode::OK,
-        "Signed in",
-        &["The runner can now reach Azure DevOps for you. You can close this tab."],
-    )
 }
 
 /// The callback for the sandbox's own issuer: the code redeemed through the directory.
@@ -302,24 +310,8 @@ fn callback_in_process(
         .and_then(|url| parse_issuer(url).ok())
         .map(|i| format!("{}/{}/oauth2/v2.0/token", i.authority, i.tenant))
         .unwrap_or_default();
-    world.gitpod.oauth_redemptions.push(Redemption {
-        runner_id: pending.runner_id.clone(),
-        integration_id: pending.integration_id.clone(),
-        user_id: pending.user_id.clone(),
-        token_endpoint,
-        remote: false,
-        status: Some(if redeemed.is_ok() { 200 } else { 400 }),
-        error: redeemed.as_ref().err().cloned(),
-        access_token_hash: redeemed.as_ref().ok().map(|g| hash_secret(&g.access_token)),
-        at: now,
-    });
-    match redeemed {
-        Ok(grant) => {
-            store_host_token(world, pending, grant, now);
-            signed_in()
-        }
-        Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &[message]),
-    }
+    let status = Some(if redeemed.is_ok() { 200 } else { 400 });
+    finish(world, pending, (token_endpoint, false, status), redeemed, now)
 }
 
 /// Stores the OAuth host token of the signed-in Gitpod user.

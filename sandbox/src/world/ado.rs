@@ -134,18 +134,4 @@ impl State {
             missing_scope_status: 401,
         }
     }
-
-    /// Adds a PAT (tests: other scopes, other organizations).
-    pub fn add_pat(&mut self, token: &str, orgs: &[&str], scopes: &[&str]) {
-        self.pats.push(Pat {
-            token: token.into(),
-            token_hash: hash_secret(token),
-            orgs: orgs.iter().map(|s| s.to_string()).collect(),
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            expired: false,
-            all_orgs: false,
-            user_id: seed::ADO_USER_ID.into(),
-            user_name: seed::ADO_USER_NAME.into(),
-        });
-    }
 }

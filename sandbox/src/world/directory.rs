@@ -870,13 +870,6 @@ impl Directory {
             .find(|s| s.tenant_id == tenant_id && s.app_id.eq_ignore_ascii_case(app_id))
     }
 
-    /// Grants whose client is the service principal `client_sp_id`.
-    pub fn grants_for_client(&self, client_sp_id: &str) -> Vec<&OAuth2PermissionGrant> {
-        self.oauth2_permission_grants
-            .iter()
-            .filter(|g| g.client_id == client_sp_id)
-            .collect()
-    }
 
     /// The resource a scope prefix names (`https://graph.microsoft.com`, an app id, …).
     fn resource_by_identifier(
