@@ -33,15 +33,6 @@ pub fn runner_json(runner: &Runner) -> Value {
         "provider": "RUNNER_PROVIDER_LINUX_HOST",
         "createdAt": created,
         "updatedAt": created,
-        "creator": {"id": seed::ALICE_USER_ID, "principal": PRINCIPAL_USER},
-        "spec": {
-            "desiredPhase": "RUNNER_PHASE_ACTIVE",
-            "configuration": {
-                "region": runner.region,
-                "releaseChannel": "RUNNER_RELEASE_CHANNEL_STABLE",
-                "autoUpdate": true,
-            },
-        },
         "status": status,
     })
 }
