@@ -47,7 +47,10 @@ const CODES: &[(Code, &str, u16)] = &[
 
 impl Code {
     fn entry(self) -> &'static (Code, &'static str, u16) {
-        CODES.iter().find(|c| c.0 == self).expect("every code is listed")
+        CODES
+            .iter()
+            .find(|c| c.0 == self)
+            .expect("every code is listed")
     }
 
     pub fn as_str(self) -> &'static str {

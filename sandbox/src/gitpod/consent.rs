@@ -258,7 +258,13 @@ pub async fn callback(
         token_endpoint,
         ..
     } = remote;
-    finish(&mut world, pending, (token_endpoint, true, status), answer, now)
+    finish(
+        &mut world,
+        pending,
+        (token_endpoint, true, status),
+        answer,
+        now,
+    )
 }
 
 /// Records a redemption (where, whether over HTTP, the status) and, when it worked, stores the
@@ -311,7 +317,13 @@ fn callback_in_process(
         .map(|i| format!("{}/{}/oauth2/v2.0/token", i.authority, i.tenant))
         .unwrap_or_default();
     let status = Some(if redeemed.is_ok() { 200 } else { 400 });
-    finish(world, pending, (token_endpoint, false, status), redeemed, now)
+    finish(
+        world,
+        pending,
+        (token_endpoint, false, status),
+        redeemed,
+        now,
+    )
 }
 
 /// Stores the OAuth host token of the signed-in Gitpod user.

@@ -539,9 +539,10 @@ pub struct AadError {
 }
 
 impl AadError {
-    pub fn new(status: u16, error: &'static str, code: u32, message: impl Into<String>) -> Self {
+    /// Entra answers `invalid_client` with 401, every other OAuth error with 400.
+    pub fn new(error: &'static str, code: u32, message: impl Into<String>) -> Self {
         AadError {
-            status,
+            status: if error == "invalid_client" { 401 } else { 400 },
             error,
             codes: vec![code],
             message: message.into(),
@@ -559,7 +560,6 @@ impl AadError {
 
     fn missing_parameter(name: &str) -> AadError {
         AadError::new(
-            400,
             "invalid_request",
             900144,
             format!("The request body must contain the following parameter: '{name}'."),
@@ -588,7 +588,6 @@ impl TenantLookupError {
     pub fn to_aad(self, segment: &str, error: &'static str) -> AadError {
         match self {
             TenantLookupError::NotFound => AadError::new(
-                400,
                 error,
                 90002,
                 format!(
@@ -599,7 +598,6 @@ impl TenantLookupError {
                 ),
             ),
             TenantLookupError::Malformed => AadError::new(
-                400,
                 "invalid_request",
                 900023,
                 format!(
@@ -870,7 +868,6 @@ impl Directory {
             .find(|s| s.tenant_id == tenant_id && s.app_id.eq_ignore_ascii_case(app_id))
     }
 
-
     /// The resource a scope prefix names (`https://graph.microsoft.com`, an app id, …).
     fn resource_by_identifier(
         &self,
@@ -920,7 +917,6 @@ impl Directory {
             .map(|t| t.display_name.clone())
             .unwrap_or_else(|| tenant_id.to_string());
         AadError::new(
-            400,
             "unauthorized_client",
             700016,
             format!(
@@ -937,7 +933,6 @@ impl Directory {
     fn verify_secret(&self, tenant_id: &str, app_id: &str, secret: &str) -> Result<(), AadError> {
         let wrong = || {
             AadError::new(
-                401,
                 "invalid_client",
                 7000215,
                 format!(
@@ -958,7 +953,6 @@ impl Directory {
         let now = self.now();
         if parse_time(&credential.end_date_time).is_some_and(|end| end <= now) {
             return Err(AadError::new(
-                401,
                 "invalid_client",
                 7000222,
                 format!(
@@ -992,7 +986,6 @@ impl Directory {
             // A public client, or an app configured as public using a public flow, has no secret
             // to send: Entra refuses one rather than ignoring it.
             Some(_) if client.public_only => Err(AadError::new(
-                401,
                 "invalid_client",
                 700025,
                 "Client is public so neither 'client_assertion' nor 'client_secret' should be \
@@ -1186,7 +1179,6 @@ impl ServicePrincipal {
 
 fn missing_secret() -> AadError {
     AadError::new(
-        401,
         "invalid_client",
         7000218,
         "The request body must contain the following parameter: 'client_assertion' or \

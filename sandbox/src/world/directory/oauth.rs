@@ -97,12 +97,11 @@ fn non_empty<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
 }
 
 fn invalid_scope(message: impl Into<String>) -> AadError {
-    AadError::new(400, "invalid_scope", 70011, message)
+    AadError::new("invalid_scope", 70011, message)
 }
 
 fn malformed_grant() -> AadError {
     AadError::new(
-        400,
         "invalid_grant",
         9002313,
         "Invalid request. Request is malformed or invalid.",
@@ -240,7 +239,6 @@ impl Directory {
                 Some((identifier, value)) => {
                     let sp = self.resource_for(tenant_id, identifier).ok_or_else(|| {
                         AadError::new(
-                            400,
                             "invalid_resource",
                             500011,
                             format!(
@@ -264,7 +262,6 @@ impl Directory {
             };
             if scopes.resource.as_deref().is_some_and(|r| r != sp.id) {
                 return Err(AadError::new(
-                    400,
                     "invalid_scope",
                     700022,
                     format!(
@@ -341,7 +338,6 @@ impl Directory {
         });
         if !is_admin && admin_only {
             return Err(AadError::new(
-                400,
                 "access_denied",
                 90094,
                 format!(
@@ -354,7 +350,6 @@ impl Directory {
         }
         if !record {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 65001,
                 format!(
@@ -435,7 +430,6 @@ impl Directory {
                     Some(found) => found,
                     None => {
                         return AuthorizeOutcome::Page(AadError::new(
-                            400,
                             "invalid_request",
                             50011,
                             format!(
@@ -467,7 +461,6 @@ impl Directory {
                     Some(found) => found,
                     None => {
                         return AuthorizeOutcome::Page(AadError::new(
-                            400,
                             "invalid_request",
                             500113,
                             "No reply address is registered for the application.",
@@ -480,7 +473,6 @@ impl Directory {
         // `fragment` and `form_post` are not served here.
         if let Some(other) = param(params, "response_mode").filter(|m| *m != "query") {
             let err = AadError::new(
-                400,
                 "invalid_request",
                 900131,
                 format!("The response_mode '{other}' is not supported by the sandbox."),
@@ -499,7 +491,6 @@ impl Directory {
                     (700054, "id_token")
                 };
                 let err = AadError::new(
-                    400,
                     "unsupported_response_type",
                     code,
                     format!(
@@ -528,7 +519,6 @@ impl Directory {
             (Some(_), Some(m)) if m == "S256" || m == "plain" => Some(m.to_string()),
             (Some(_), Some(m)) => {
                 let err = AadError::new(
-                    400,
                     "invalid_request",
                     501491,
                     format!("Invalid code_challenge_method '{m}': use S256."),
@@ -538,7 +528,6 @@ impl Directory {
         };
         if public && challenge.is_none() {
             let err = AadError::new(
-                400,
                 "invalid_request",
                 9002325,
                 "Proof Key for Code Exchange is required for cross-origin authorization code \
@@ -548,7 +537,6 @@ impl Directory {
         }
         if method.as_deref() == Some("S256") && challenge.is_some_and(|c| c.len() != 43) {
             let err = AadError::new(
-                400,
                 "invalid_request",
                 501491,
                 "Invalid size of Code_Challenge parameter.",
@@ -565,7 +553,6 @@ impl Directory {
             .cloned();
         let Some(user) = user else {
             let err = AadError::new(
-                400,
                 "access_denied",
                 50034,
                 "The user account does not exist in the directory.",
@@ -576,7 +563,6 @@ impl Directory {
         if self.knobs.deny_next_authorizations > 0 {
             self.knobs.deny_next_authorizations -= 1;
             let err = AadError::new(
-                400,
                 "access_denied",
                 65004,
                 "User declined to consent to access the app.",
@@ -702,7 +688,6 @@ impl Directory {
             .to_string();
         if param(params, "client_assertion").is_some() {
             return Err(AadError::new(
-                401,
                 "invalid_client",
                 7000215,
                 "The sandbox accepts client secrets only (no client_assertion).",
@@ -713,7 +698,6 @@ impl Directory {
             Some((id, secret)) => {
                 if body_id.is_some_and(|b| b != id) {
                     return Err(AadError::new(
-                        400,
                         "invalid_request",
                         9002313,
                         "Invalid request. Request is malformed or invalid. (client_id in the body \
@@ -744,7 +728,6 @@ impl Directory {
                 self.grant_device_code(&ctx, params)
             }
             other => Err(AadError::new(
-                400,
                 "unsupported_grant_type",
                 70003,
                 format!("The app requested an unsupported grant type '{other}'."),
@@ -765,7 +748,6 @@ impl Directory {
         let rec = found.ok_or_else(malformed_grant)?;
         if rec.tenant_id != ctx.tenant_id {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 700005,
                 "Provided Authorization Code is intended to use against other tenant, thus \
@@ -776,7 +758,6 @@ impl Directory {
             return Err(AadError {
                 codes: vec![70002, 70000],
                 ..AadError::new(
-                    400,
                     "invalid_grant",
                     70002,
                     "Error validating credentials. AADSTS70000: The provided access grant is \
@@ -786,7 +767,6 @@ impl Directory {
         }
         if rec.redeemed {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 54005,
                 "OAuth2 Authorization code was already redeemed, please retry with a new valid \
@@ -795,7 +775,6 @@ impl Directory {
         }
         if rec.expires <= self.now() {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 70008,
                 "The provided authorization code or refresh token has expired due to inactivity. \
@@ -808,7 +787,6 @@ impl Directory {
             return Err(AadError {
                 codes: vec![70002, 70000],
                 ..AadError::new(
-                    400,
                     "invalid_grant",
                     70002,
                     "Error validating credentials. AADSTS70000: The provided access grant is \
@@ -824,7 +802,6 @@ impl Directory {
             };
             if verifier.is_empty() || &computed != challenge {
                 return Err(AadError::new(
-                    400,
                     "invalid_grant",
                     501481,
                     "The Code_Verifier does not match the code_challenge supplied in the \
@@ -898,7 +875,6 @@ impl Directory {
         if !rec.client_id.eq_ignore_ascii_case(&ctx.client.app_id) || rec.tenant_id != ctx.tenant_id
         {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 70000,
                 "The provided value for the 'refresh_token' is not valid for this client.",
@@ -908,7 +884,6 @@ impl Directory {
             // Entra keeps rotated refresh tokens usable for a while; the sandbox revokes them at
             // once so that a client that forgets to store the new one fails in tests.
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 50173,
                 "The provided grant has expired due to it being revoked, a fresh auth token is \
@@ -917,7 +892,6 @@ impl Directory {
         }
         if rec.expires <= self.now() {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 700082,
                 "The refresh token has expired due to inactivity.",
@@ -955,7 +929,6 @@ impl Directory {
         };
         let Some(identifier) = identifier else {
             return Err(AadError::new(
-                400,
                 "invalid_scope",
                 1002012,
                 format!(
@@ -970,7 +943,6 @@ impl Directory {
             .map(|sp| sp.id.clone())
             .ok_or_else(|| {
                 AadError::new(
-                    400,
                     "invalid_resource",
                     500011,
                     format!(
@@ -1015,7 +987,6 @@ impl Directory {
             .position(|d| d.device_code_sha256 == key)
             .ok_or_else(|| {
                 AadError::new(
-                    400,
                     "invalid_grant",
                     70000,
                     "The provided value for the input parameter 'device_code' is not valid.",
@@ -1024,7 +995,6 @@ impl Directory {
         let device = &mut self.device_authorizations[index];
         if !device.client_id.eq_ignore_ascii_case(&ctx.client.app_id) {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 70000,
                 "The provided value for the input parameter 'device_code' is not valid for this \
@@ -1038,7 +1008,6 @@ impl Directory {
         device.last_poll = Some(now);
         if device.expires <= now && device.status != DeviceStatus::Redeemed {
             return Err(AadError::new(
-                400,
                 "expired_token",
                 70019,
                 "Verification code expired.",
@@ -1047,7 +1016,6 @@ impl Directory {
         match device.status {
             DeviceStatus::Redeemed => {
                 return Err(AadError::new(
-                    400,
                     "invalid_grant",
                     54005,
                     "The device code was already redeemed.",
@@ -1056,7 +1024,6 @@ impl Directory {
             DeviceStatus::Declined => {
                 // Uncertain code (`microsoft.md`: "70017?"); clients match on `error`.
                 return Err(AadError::new(
-                    400,
                     "authorization_declined",
                     70017,
                     "The end user denied the authorization request.",
@@ -1064,7 +1031,6 @@ impl Directory {
             }
             DeviceStatus::BlockedByConditionalAccess => {
                 return Err(AadError::new(
-                    400,
                     "invalid_grant",
                     53003,
                     "Access has been blocked by Conditional Access policies. The access policy \
@@ -1076,7 +1042,6 @@ impl Directory {
                 // authorization_pending; the code is that of pending.
                 device.slow_downs += 1;
                 return Err(AadError::new(
-                    400,
                     "slow_down",
                     70016,
                     "OAuth 2.0 device flow error. Polling too fast: slow down.",
@@ -1084,7 +1049,6 @@ impl Directory {
             }
             DeviceStatus::Pending => {
                 return Err(AadError::new(
-                    400,
                     "authorization_pending",
                     70016,
                     "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
