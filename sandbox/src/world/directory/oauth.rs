@@ -420,54 +420,28 @@ impl Directory {
             Ok(c) => c,
             Err(e) => return AuthorizeOutcome::Page(e),
         };
-        // The redirect URI first: until it is known good, errors stay on Entra's page.
-        let (redirect, kind) = match non_empty(params, "redirect_uri") {
-            Some(uri) => {
-                let matched = Url::parse(uri)
-                    .ok()
-                    .and_then(|u| match_redirect(&client, &u).map(|k| (u, k)));
-                match matched {
-                    Some(found) => found,
-                    None => {
-                        return AuthorizeOutcome::Page(AadError::new(
-                            "invalid_request",
-                            50011,
-                            format!(
-                                "The redirect URI '{uri}' specified in the request does not match \
-                                 the redirect URIs configured for the application '{}'. Make \
-                                 sure the redirect URI sent in the request matches one added to \
-                                 your application in the Azure portal. Navigate to \
-                                 https://aka.ms/redirectUriMismatchError to learn more about how \
-                                 to fix this.",
-                                client.app_id
-                            ),
-                        ))
-                    }
-                }
-            }
-            None => {
-                let first = client
-                    .web_redirect_uris
-                    .iter()
-                    .map(|u| (u, RedirectKind::Web))
-                    .chain(
-                        client
-                            .public_redirect_uris
-                            .iter()
-                            .map(|u| (u, RedirectKind::Public)),
-                    )
-                    .find_map(|(u, k)| Url::parse(u).ok().map(|u| (u, k)));
-                match first {
-                    Some(found) => found,
-                    None => {
-                        return AuthorizeOutcome::Page(AadError::new(
-                            "invalid_request",
-                            500113,
-                            "No reply address is registered for the application.",
-                        ))
-                    }
-                }
-            }
+        // The redirect URI first: until it is known good, errors stay on Entra's page. (Entra
+        // would use the first registered one when none is sent; ado-scm and the runner always
+        // send one.)
+        let Some(uri) = non_empty(params, "redirect_uri") else {
+            return AuthorizeOutcome::Page(AadError::missing_parameter("redirect_uri"));
+        };
+        let Some((redirect, kind)) = Url::parse(uri)
+            .ok()
+            .and_then(|u| match_redirect(&client, &u).map(|k| (u, k)))
+        else {
+            return AuthorizeOutcome::Page(AadError::new(
+                "invalid_request",
+                50011,
+                format!(
+                    "The redirect URI '{uri}' specified in the request does not match the \
+                     redirect URIs configured for the application '{}'. Make sure the redirect \
+                     URI sent in the request matches one added to your application in the Azure \
+                     portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more \
+                     about how to fix this.",
+                    client.app_id
+                ),
+            ));
         };
         // ado-scm asks for `response_mode=query` (or none, the same for a code): Entra's
         // `fragment` and `form_post` are not served here.
@@ -481,24 +455,17 @@ impl Directory {
         }
         let fail = |this: &Self, err: AadError| this.error_redirect(&redirect, params, &err);
 
+        // ado-scm and the runner use the authorization code flow only.
         match non_empty(params, "response_type") {
-            None => return fail(self, AadError::missing_parameter("response_type")),
             Some("code") => {}
+            None => return fail(self, AadError::missing_parameter("response_type")),
             Some(other) => {
-                let (code, what) = if other.split_whitespace().any(|t| t == "token") {
-                    (700051, "token")
-                } else {
-                    (700054, "id_token")
-                };
-                let err = AadError::new(
-                    "unsupported_response_type",
-                    code,
-                    format!(
-                        "response_type '{what}' is not enabled for the application. (The sandbox \
-                         supports the authorization code flow only.)"
-                    ),
+                let message =
+                    format!("response_type '{other}' is not enabled for the application.");
+                return fail(
+                    self,
+                    AadError::new("unsupported_response_type", 700054, message),
                 );
-                return fail(self, err);
             }
         }
         let Some(raw_scope) = non_empty(params, "scope") else {
@@ -574,27 +541,13 @@ impl Directory {
             Ok(r) => r,
             Err(e) => return fail(self, e),
         };
+        // The user consents to what is missing, if they may; Entra shows "Need admin approval"
+        // on its own page, no redirect.
         let values = scopes.values.clone();
-        let prompt_none = param(params, "prompt") == Some("none");
-        if let Err(err) = self.ensure_consent(
-            tenant_id,
-            &client,
-            &user.id,
-            &resource,
-            &values,
-            !prompt_none,
-        ) {
-            return match err.code() {
-                // Entra shows "Need admin approval" on its own page: no redirect.
-                90094 => AuthorizeOutcome::Page(err),
-                _ => fail(
-                    self,
-                    AadError {
-                        error: "consent_required",
-                        ..err
-                    },
-                ),
-            };
+        if let Err(err) =
+            self.ensure_consent(tenant_id, &client, &user.id, &resource, &values, true)
+        {
+            return AuthorizeOutcome::Page(err);
         }
 
         let code = format!("1.A{}", random_token(96));
