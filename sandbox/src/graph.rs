@@ -825,7 +825,7 @@ fn create_application(
         .tenant(caller.tenant())
         .cloned()
         .ok_or_else(|| GraphError::not_found(caller.tenant()))?;
-    let mut app = Application::new(&tenant, display_name, directory.now());
+    let mut app = Application::new(&tenant, display_name);
     app.unique_name = unique_name;
     apply_application(&mut app, &input, true)?;
     if let Some(name) = &app.unique_name {

@@ -790,12 +790,6 @@ fn device_code_pending_slow_down_approved() {
     assert_aad(&poll(), 400, "invalid_grant", 54005);
     let state = directory_state(&sb);
     assert_eq!(state["deviceAuthorizations"][0]["status"], "redeemed");
-    assert!(
-        state["deviceAuthorizations"][0]["slowDowns"]
-            .as_u64()
-            .unwrap()
-            >= 1
-    );
 }
 
 #[test]

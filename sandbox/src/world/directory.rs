@@ -180,7 +180,6 @@ pub struct PasswordCredential {
     pub hint: String,
     pub start_date_time: String,
     pub end_date_time: String,
-    pub custom_key_identifier: Option<String>,
     /// State dump only (stripped from Graph answers): `world::hash_secret` of the secret text,
     /// the same form the request log uses.
     pub secret_hash: String,
@@ -204,7 +203,6 @@ impl PasswordCredential {
             hint: secret.chars().take(3).collect(),
             start_date_time: iso(start),
             end_date_time: iso(end),
-            custom_key_identifier: None,
             secret_hash: crate::world::hash_secret(secret),
             replication_failures_left: Countdown::new(replication_failures),
             secret_sha256: sha256_hex(secret),
@@ -218,7 +216,6 @@ impl PasswordCredential {
     /// The Graph view: `secretText` is always null after creation.
     pub fn graph_json(&self) -> Value {
         json!({
-            "customKeyIdentifier": self.custom_key_identifier,
             "displayName": self.display_name,
             "endDateTime": self.end_date_time,
             "hint": self.hint,
@@ -271,8 +268,6 @@ pub struct Application {
     pub app_id: String,
     pub display_name: String,
     pub sign_in_audience: String,
-    pub created_date_time: String,
-    pub publisher_domain: String,
     pub web: WebApplication,
     pub required_resource_access: Vec<RequiredResourceAccess>,
     pub password_credentials: Vec<PasswordCredential>,
@@ -288,14 +283,12 @@ pub struct Application {
 
 impl Application {
     /// A registration with Graph's defaults (`signInAudience` as documented for v1.0 today).
-    pub fn new(tenant: &Tenant, display_name: &str, now: DateTime<Utc>) -> Application {
+    pub fn new(tenant: &Tenant, display_name: &str) -> Application {
         Application {
             id: new_guid(),
             app_id: new_guid(),
             display_name: display_name.to_string(),
             sign_in_audience: "AzureADandPersonalMicrosoftAccount".to_string(),
-            created_date_time: iso(now),
-            publisher_domain: tenant.domains.first().cloned().unwrap_or_default(),
             web: WebApplication::default(),
             required_resource_access: Vec::new(),
             password_credentials: Vec::new(),
@@ -479,8 +472,6 @@ pub struct DeviceAuthorization {
     pub user_id: Option<String>,
     pub expires_at: String,
     pub interval_secs: u64,
-    pub polls: u32,
-    pub slow_downs: u32,
     #[serde(skip)]
     device_code_sha256: String,
     #[serde(skip)]
@@ -705,7 +696,7 @@ impl Directory {
             ],
         }];
 
-        let mut app = Application::new(&tenant, seed::SEEDED_APP_DISPLAY_NAME, now);
+        let mut app = Application::new(&tenant, seed::SEEDED_APP_DISPLAY_NAME);
         app.id = seed::SEEDED_APP_OBJECT_ID.into();
         app.app_id = seed::SEEDED_APP_CLIENT_ID.into();
         app.sign_in_audience = "AzureADMyOrg".into();

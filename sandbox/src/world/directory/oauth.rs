@@ -954,7 +954,6 @@ impl Directory {
                  client.",
             ));
         }
-        device.polls += 1;
         let too_soon = device
             .last_poll
             .is_some_and(|last| now - last < Duration::seconds(device.interval_secs as i64));
@@ -993,7 +992,6 @@ impl Directory {
             DeviceStatus::Pending if too_soon => {
                 // RFC 8628 §3.5: the client must add 5 s to its interval. Entra documents only
                 // authorization_pending; the code is that of pending.
-                device.slow_downs += 1;
                 return Err(AadError::new(
                     "slow_down",
                     70016,
@@ -1195,8 +1193,6 @@ impl Directory {
             user_id: None,
             expires_at: iso(expires),
             interval_secs: interval,
-            polls: 0,
-            slow_downs: 0,
             device_code_sha256: sha256_hex(&device_code),
             expires,
             last_poll: None,
