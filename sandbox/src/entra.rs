@@ -12,7 +12,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
@@ -260,8 +260,8 @@ async fn devicelogin(State(world): State<SharedWorld>, RawQuery(query): RawQuery
     device_login_with(&world, &params)
 }
 
-/// `user_code` (or `otc`, the real form's field) approves as the seeded admin, or as the user
-/// named by `user`/`login_hint`; `deny=1` declines. Without a code: the form.
+/// `user_code` approves as the seeded admin, or as the user named by `user`; `deny=1` declines.
+/// Without a code: the page asking for one.
 fn device_login_with(world: &SharedWorld, params: &[(String, String)]) -> Response {
     let get = |name: &str| {
         params
@@ -270,18 +270,12 @@ fn device_login_with(world: &SharedWorld, params: &[(String, String)]) -> Respon
             .map(|(_, v)| v.as_str())
             .filter(|v| !v.trim().is_empty())
     };
-    let Some(code) = get("user_code").or_else(|| get("otc")) else {
-        let html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Enter code</title>\
-                    </head><body><h1>Enter code</h1><p>Enter the code displayed on your app or \
-                    device.</p><form method=\"POST\" action=\"devicelogin\"><input name=\"user_code\" \
-                    autofocus><button type=\"submit\">Next</button></form></body></html>";
-        return (StatusCode::OK, Html(html)).into_response();
+    let Some(code) = get("user_code") else {
+        let text = ["Enter the code displayed on your app or device."];
+        return page(StatusCode::OK, "Enter code", &text);
     };
-    let user = get("user").or_else(|| get("login_hint"));
-    let deny = matches!(
-        get("deny").or_else(|| get("sandbox_deny")),
-        Some("1" | "true")
-    );
+    let user = get("user");
+    let deny = matches!(get("deny"), Some("1" | "true"));
     let mut world = lock(world);
     match world.directory.device_login(code, user, deny) {
         DeviceLoginOutcome::Approved { client, user } => page(
