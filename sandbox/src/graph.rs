@@ -140,17 +140,15 @@ impl Caller {
     }
 }
 
+#[rustfmt::skip]
 const READ_APPS: &[&str] = &[
-    "Application.Read.All",
-    "Application.ReadWrite.All",
-    "Directory.Read.All",
+    "Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
 const WRITE_APPS: &[&str] = &["Application.ReadWrite.All", "Directory.ReadWrite.All"];
+#[rustfmt::skip]
 const READ_GRANTS: &[&str] = &[
-    "Directory.Read.All",
-    "Directory.ReadWrite.All",
-    "DelegatedPermissionGrant.Read.All",
+    "Directory.Read.All", "Directory.ReadWrite.All", "DelegatedPermissionGrant.Read.All",
     "DelegatedPermissionGrant.ReadWrite.All",
 ];
 const WRITE_GRANTS: &[&str] = &["DelegatedPermissionGrant.ReadWrite.All"];
@@ -892,39 +890,19 @@ struct WebPatch {
 
 /// Writable application properties ado-scm does not send, kept as given so that a client
 /// sending one is not refused for a property Graph knows.
+#[rustfmt::skip]
 const PASSTHROUGH_APP_PROPERTIES: &[&str] = &[
-    "addIns",
-    "api",
-    "appRoles",
-    "authenticationBehaviors",
-    "certification",
-    "defaultRedirectUri",
-    "description",
-    "groupMembershipClaims",
-    "identifierUris",
-    "info",
-    "isDeviceOnlyAuthSupported",
-    "isFallbackPublicClient",
-    "logo",
-    "nativeAuthenticationApisEnabled",
-    "notes",
-    "oauth2RequirePostResponse",
-    "optionalClaims",
-    "parentalControlSettings",
-    "publicClient",
-    "requestSignatureVerification",
-    "samlMetadataUrl",
-    "serviceManagementReference",
-    "servicePrincipalLockConfiguration",
-    "spa",
-    "tags",
-    "tokenEncryptionKeyId",
+    "addIns", "api", "appRoles", "authenticationBehaviors", "certification", "defaultRedirectUri",
+    "description", "groupMembershipClaims", "identifierUris", "info", "isDeviceOnlyAuthSupported",
+    "isFallbackPublicClient", "logo", "nativeAuthenticationApisEnabled", "notes",
+    "oauth2RequirePostResponse", "optionalClaims", "parentalControlSettings", "publicClient",
+    "requestSignatureVerification", "samlMetadataUrl", "serviceManagementReference",
+    "servicePrincipalLockConfiguration", "spa", "tags", "tokenEncryptionKeyId",
 ];
 
+#[rustfmt::skip]
 const SIGN_IN_AUDIENCES: &[&str] = &[
-    "AzureADMyOrg",
-    "AzureADMultipleOrgs",
-    "AzureADandPersonalMicrosoftAccount",
+    "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount",
     "PersonalMicrosoftAccount",
 ];
 
@@ -1231,16 +1209,10 @@ fn sp_item(
 }
 
 /// The writable service principal properties a body may carry (checked, mostly not modeled).
+#[rustfmt::skip]
 const SP_PROPERTIES: &[&str] = &[
-    "accountEnabled",
-    "tags",
-    "appRoleAssignmentRequired",
-    "notes",
-    "description",
-    "notificationEmailAddresses",
-    "preferredSingleSignOnMode",
-    "loginUrl",
-    "homepage",
+    "accountEnabled", "tags", "appRoleAssignmentRequired", "notes", "description",
+    "notificationEmailAddresses", "preferredSingleSignOnMode", "loginUrl", "homepage",
 ];
 
 /// Applies a service principal body: `accountEnabled` and `tags` are kept, the other known

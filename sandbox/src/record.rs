@@ -20,14 +20,10 @@ use crate::world::{
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Headers worth seeing in the log.
+#[rustfmt::skip]
 const LOGGED_HEADERS: &[&str] = &[
-    "authorization",
-    "content-type",
-    "accept",
-    "connect-protocol-version",
-    "x-tfs-fedauthredirect",
-    "user-agent",
-    "consistencylevel",
+    "authorization", "content-type", "accept", "connect-protocol-version",
+    "x-tfs-fedauthredirect", "user-agent", "consistencylevel",
 ];
 
 #[derive(Clone)]

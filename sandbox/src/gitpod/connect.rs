@@ -365,18 +365,15 @@ fn handle_inner(
 }
 
 /// The writes after which a lagging read replica still shows the old state.
+#[rustfmt::skip]
 const REPLICATED_WRITES: &[&str] = &[
-    "CreateHostAuthenticationToken",
-    "DeleteHostAuthenticationToken",
-    "CreateSCMIntegration",
-    "UpdateSCMIntegration",
-    "DeleteSCMIntegration",
+    "CreateHostAuthenticationToken", "DeleteHostAuthenticationToken", "CreateSCMIntegration",
+    "UpdateSCMIntegration", "DeleteSCMIntegration",
 ];
 /// The reads a lagging replica answers.
+#[rustfmt::skip]
 const REPLICA_READS: &[&str] = &[
-    "ListHostAuthenticationTokens",
-    "CheckAuthenticationForHost",
-    "ListSCMIntegrations",
+    "ListHostAuthenticationTokens", "CheckAuthenticationForHost", "ListSCMIntegrations",
     "GetSCMIntegration",
 ];
 

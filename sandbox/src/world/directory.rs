@@ -56,10 +56,9 @@ pub mod scope_ids {
 /// [`Directory::bind_urls`] once the listeners have ports.
 pub const GITPOD_ROOT_PLACEHOLDER: &str = "{gitpod}";
 /// Roles that may grant tenant-wide (admin) consent to delegated permissions.
+#[rustfmt::skip]
 const CONSENT_ADMIN_ROLES: &[&str] = &[
-    "Global Administrator",
-    "Privileged Role Administrator",
-    "Application Administrator",
+    "Global Administrator", "Privileged Role Administrator", "Application Administrator",
     "Cloud Application Administrator",
 ];
 

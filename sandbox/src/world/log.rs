@@ -40,28 +40,12 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// Field names (JSON bodies, form bodies, query parameters) whose string values are secrets.
+#[rustfmt::skip]
 const SECRET_FIELDS: &[&str] = &[
-    "token",
-    "secret",
-    "password",
-    "clientsecret",
-    "oauthplaintextclientsecret",
-    "oauthencryptedclientsecret",
-    "encryptedclientsecret",
-    "refreshtoken",
-    "client_secret",
-    "code",
-    "code_verifier",
-    "refresh_token",
-    "access_token",
-    "id_token",
-    "device_code",
-    "secrettext",
-    "pat",
-    "assertion",
-    "client_assertion",
-    "apikey",
-    "api_key",
+    "token", "secret", "password", "clientsecret", "oauthplaintextclientsecret",
+    "oauthencryptedclientsecret", "encryptedclientsecret", "refreshtoken", "client_secret",
+    "code", "code_verifier", "refresh_token", "access_token", "id_token", "device_code",
+    "secrettext", "pat", "assertion", "client_assertion", "apikey", "api_key",
 ];
 
 pub fn is_secret_field(name: &str) -> bool {
