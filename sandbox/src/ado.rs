@@ -1,5 +1,5 @@
 //! The Azure DevOps REST stand-in: Services organizations (`/{org}/…`) and one Server collection
-//! (`/tfs/DefaultCollection/…`), with PAT authentication (`shared/protocols/microsoft.md`).
+//! (`/tfs/DefaultCollection/…`), with PAT authentication (Azure DevOps REST API reference).
 //!
 //! The traps of the real service are kept on purpose: a rejected credential comes back as
 //! **203 with an HTML sign-in page** unless the client sends `X-TFS-FedAuthRedirect: Suppress`;

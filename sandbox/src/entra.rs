@@ -1,4 +1,5 @@
-//! The Microsoft Entra ID stand-in: the v2.0 endpoints ado-scm uses (`shared/protocols/microsoft.md`).
+//! The Microsoft Entra ID stand-in: the v2.0 endpoints ado-scm uses (Microsoft identity platform
+//! reference: OpenID Connect discovery, authorization code, device code, client credentials).
 //!
 //! - `GET  /{tenant}/v2.0/.well-known/openid-configuration` and `/{tenant}/discovery/v2.0/keys`
 //! - `GET  /{tenant}/oauth2/v2.0/authorize` (the seeded admin signs in and consents at once)

@@ -1,6 +1,6 @@
 //! The Gitpod (Ona) management API stand-in, and the runners behind it.
 //!
-//! Connect RPC with JSON (`shared/protocols/gitpod.md`): `POST /api/gitpod.v1.{Service}/{Method}`.
+//! Connect RPC with JSON (the Gitpod SDKs' protos): `POST /api/gitpod.v1.{Service}/{Method}`.
 //! The runner is closed source; where its behaviour is not public (duplicate integrations, the
 //! OAuth consent pages) this stand-in picks the strict reading so that a client relying on a
 //! lenient runner fails here first. Each choice is named where it is made.

@@ -1,7 +1,7 @@
 //! Local stand-ins of the four services ado-scm talks to: the Gitpod (Ona) management API,
 //! Microsoft Entra ID, Microsoft Graph and Azure DevOps REST.
 //!
-//! Written from `shared/protocols/*.md`. Each service listens on its own loopback port so that
+//! Written from the services' published references. Each service listens on its own loopback port so that
 //! ado-scm's URL overrides (`--gitpod-url`, `--authority-url`, `--graph-url`, `--ado-url`) can
 //! point at it exactly as they would at the real hosts. All four share one [`World`]: an app
 //! registration made through Graph is the client the Entra token endpoint knows, and the runner's

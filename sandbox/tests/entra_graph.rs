@@ -1,5 +1,5 @@
 //! The Entra and Graph stand-ins over HTTP, as a client sees them: discovery, the AADSTS error
-//! table of `microsoft.md`, the four grants, device code, and the Graph app-registration calls,
+//! table of Entra's error reference, the four grants, device code, and the Graph app-registration calls,
 //! with assertions on the state the directory keeps.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -273,7 +273,7 @@ fn discovery_errors_for_unknown_and_malformed_tenants() {
     assert_aad(&get("common", None), 400, "invalid_request", 900023);
 }
 
-// ---- token endpoint errors (microsoft.md's table) ----
+// ---- token endpoint errors (Entra's AADSTS reference) ----
 
 #[test]
 fn token_endpoint_error_table() {

@@ -1,4 +1,5 @@
-//! SCM integrations: the Azure DevOps rules (`gitpod.md` §Rules), validation by the runner, and
+//! SCM integrations: the Azure DevOps rules (as the Terraform provider for Ona enforces them),
+//! validation by the runner, and
 //! the destructive update semantics.
 
 use base64::Engine as _;

@@ -2,7 +2,8 @@
 //! registrations, service principals, delegated permission grants, and the OAuth state (codes,
 //! refresh tokens, access tokens, device codes) the token endpoint and Graph share.
 //!
-//! Written from `shared/protocols/microsoft.md`. The HTTP shapes live in `entra.rs` and
+//! Written from Microsoft's identity platform and Graph references. The HTTP shapes live in
+//! `src/entra.rs` and
 //! `graph.rs`; the rules (who may sign in where, which secret is valid, what a token allows) live
 //! here so that the runner's checks (`check_client_credentials`, `redeem_code_for_runner`) and
 //! the HTTP endpoints can never disagree.
@@ -34,7 +35,7 @@ use crate::world::ServiceUrls;
 pub use jwt::{jwks, key_id, SIGNING_KEY_PEM};
 pub use oauth::{description_with_trace, AuthorizeOutcome, DeviceLoginOutcome, TokenGrant};
 
-/// Delegated permission ids of Microsoft Graph and Azure DevOps (`microsoft.md`, "Constants";
+/// Delegated permission ids of Microsoft Graph and Azure DevOps (Graph's permissions reference;
 /// the two admin ones are the published ids of those Graph permissions).
 pub mod scope_ids {
     pub const OPENID: &str = "37f7f235-527c-4136-accd-4a02d197296e";

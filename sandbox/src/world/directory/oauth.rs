@@ -1,6 +1,6 @@
 //! The OAuth 2.0 / OpenID Connect rules of Entra's v2.0 endpoints: authorize, token (four
 //! grants), device code and the device login page. HTTP framing is `entra.rs`'s; everything
-//! decided here is what `microsoft.md` says Entra decides, with the AADSTS codes of its table.
+//! decided here is what Entra decides, with the AADSTS codes of Entra's error reference.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -122,7 +122,7 @@ pub fn description_with_trace(
 }
 
 /// Whether `requested` may be used for the registered `registered` URI. Loopback redirects of
-/// public clients match whatever the port (RFC 8252; `microsoft.md`), only for `localhost` and
+/// public clients match whatever the port (RFC 8252; Entra's redirect URI rules), only for `localhost` and
 /// `127.0.0.1` written the same way as registered (`[::1]` is not supported); everything else
 /// must match exactly (after URL normalisation: a missing path is `/`).
 fn redirect_matches(registered: &str, requested: &Url, loopback_any_port: bool) -> bool {
@@ -974,7 +974,7 @@ impl Directory {
                 ))
             }
             DeviceStatus::Declined => {
-                // Uncertain code (`microsoft.md`: "70017?"); clients match on `error`.
+                // The AADSTS number is not documented; clients match on `error`.
                 return Err(AadError::new(
                     "authorization_declined",
                     70017,
@@ -1144,7 +1144,7 @@ impl Directory {
                 if let Some(nonce) = &req.nonce {
                     id.insert("nonce".into(), json!(nonce));
                 }
-                // `oid` and `preferred_username` need `profile` (`microsoft.md`).
+                // `oid` and `preferred_username` need `profile` (Entra's ID token claims reference).
                 if req.oidc.iter().any(|o| o == "profile") {
                     id.insert("oid".into(), json!(user.id));
                     id.insert("preferred_username".into(), json!(user.user_principal_name));
