@@ -118,17 +118,14 @@ impl Caller {
         &self.token.tenant_id
     }
 
-    /// Whether the token carries one of `permissions` (delegated scopes, or app roles).
-    fn has_any(&self, permissions: &[&str]) -> bool {
-        self.token
-            .scopes
-            .iter()
-            .chain(self.token.roles.iter())
-            .any(|s| permissions.iter().any(|p| p.eq_ignore_ascii_case(s)))
-    }
-
+    /// Whether the token carries one of `permissions` (delegated scopes: the sandbox issues no
+    /// app roles).
     fn require(&self, permissions: &[&str]) -> Result<(), GraphError> {
-        if self.has_any(permissions) {
+        let scopes = &self.token.scopes;
+        if scopes
+            .iter()
+            .any(|s| permissions.iter().any(|p| p.eq_ignore_ascii_case(s)))
+        {
             Ok(())
         } else {
             Err(GraphError::denied())
@@ -743,13 +740,7 @@ fn list_applications(directory: &mut Directory, caller: &Caller, query: &Query) 
         entity_set: "applications",
         entity_type: "application",
         filter_type: "Application",
-        filterable: &[
-            "displayName",
-            "appId",
-            "id",
-            "publisherDomain",
-            "signInAudience",
-        ],
+        filterable: &["displayName", "appId", "id"],
     };
     list(directory, caller, query, &listing, objects)
 }

@@ -348,7 +348,7 @@ fn handle_inner(
     headers: &HeaderMap,
     body: &[u8],
 ) -> RpcResult {
-    let mut world = lock(&world);
+    let mut world = lock(world);
     let caller = authenticate(&world, headers)?;
     // connect-go refuses a zero-length body: an empty message is `{}`.
     if body.is_empty() {

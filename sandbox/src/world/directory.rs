@@ -437,8 +437,6 @@ pub struct AccessTokenInfo {
     pub resource: String,
     /// Delegated scope values (`scp`), without the resource prefix.
     pub scopes: Vec<String>,
-    /// Application permissions (`roles`) of an app-only token.
-    pub roles: Vec<String>,
     pub expires_at: DateTime<Utc>,
 }
 

@@ -1090,7 +1090,6 @@ impl Directory {
                 user_id: user.as_ref().map(|u| u.id.clone()),
                 resource: resource.app_id.clone(),
                 scopes: req.values.clone(),
-                roles: Vec::new(),
                 expires_at: exp,
             },
         );
