@@ -1081,7 +1081,7 @@ mod tests {
     #[test]
     fn client_credentials_sends_the_secret_in_the_body_and_reads_the_token() {
         let server = StubServer::start(vec![Stub::post("/t1/oauth2/v2.0/token").json(
-            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": format!("{MARKER}-at")}),
+            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "access-token-1"}),
         )]);
         let (http, _clock) = http();
         let tokens = client_credentials(
@@ -1092,7 +1092,7 @@ mod tests {
             ADO_DEFAULT_SCOPE,
         )
         .unwrap();
-        assert_eq!(tokens.access_token.expose(), format!("{MARKER}-at"));
+        assert_eq!(tokens.access_token.expose(), "access-token-1");
         assert_eq!(
             tokens.expires_at.unwrap().to_rfc3339(),
             "2025-01-01T00:59:59+00:00"
