@@ -64,8 +64,9 @@ pub struct Error {
     pub hint: Option<String>,
     /// Underlying causes, outermost first.
     pub causes: Vec<String>,
-    /// What the service answered, when the error came from a request.
-    pub remote: Option<Remote>,
+    /// What the service answered, when the error came from a request (boxed: most errors
+    /// have none, and `Result`s stay small).
+    pub remote: Option<Box<Remote>>,
 }
 
 /// A service's answer as machine facts.
@@ -161,7 +162,7 @@ impl Error {
     }
 
     pub fn with_remote(mut self, remote: Remote) -> Self {
-        self.remote = Some(remote);
+        self.remote = Some(Box::new(remote));
         self
     }
 
