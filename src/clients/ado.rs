@@ -553,7 +553,11 @@ mod tests {
         let identity = ado.check_pat(&target, &Secret::new(PAT)).unwrap();
         assert_eq!(identity.repositories, 0);
         let requests = server.finish();
-        assert_eq!(requests[0].query, None);
+        let identity = requests
+            .iter()
+            .find(|r| r.path.ends_with("connectionData"))
+            .unwrap();
+        assert_eq!(identity.query, None, "Server is asked without a version");
     }
 
     #[test]
