@@ -23,9 +23,10 @@ use super::{OauthLook, OauthPlan, SetupServices};
 const GRAPH_SCOPES: [&str; 2] = ["openid", "offline_access"];
 const AZURE_DEVOPS_SCOPES: [&str; 2] = ["vso.code", "vso.code_write"];
 
-/// Graph may not show a new object for a moment: how often a 404 right after a create is retried.
-const NOT_FOUND_ATTEMPTS: u32 = 5;
-const NOT_FOUND_WAIT: Duration = Duration::from_secs(2);
+/// A new object takes a moment to reach every Graph replica: how often an answer that means
+/// "not there yet" is tried again, and the first wait (doubled each time, at most 8 s).
+const SETTLING_ATTEMPTS: u32 = 6;
+const SETTLING_FIRST_WAIT: Duration = Duration::from_secs(1);
 
 /// What to do about the app registration.
 #[derive(Debug)]
@@ -507,7 +508,10 @@ fn apply_app(
     match &o.app {
         AppPlan::Create(new) => {
             let spinner = ui.spinner("Creating the app registration");
-            let app = graph.create_application(new)?;
+            // An upsert on a key made from the name: sent again after a lost answer, it finds
+            // the app the first attempt made instead of making a second one.
+            let key = graph::unique_name_for(&new.display_name);
+            let (app, _) = retry_not_found(s, || graph.upsert_application(&key, new))?;
             drop(spinner);
             *changes += 1;
             ui.ok(format!(
@@ -551,11 +555,17 @@ fn apply_sp_and_grants(
     let (Some(graph), Some(app)) = (o.graph.as_ref(), app) else {
         return Ok(());
     };
+    let new_app = o.app.is_create();
     let sp = match &o.sp {
         Some(sp) => sp.clone(),
         None => {
             let spinner = ui.spinner("Creating the app's service principal");
-            let sp = retry_not_found(s, || graph.create_service_principal(&app.app_id))?;
+            // Right after the app was made, Graph may refuse its service principal with 400
+            // until the app has reached every replica: retried then, and only then.
+            let settling = |err: &Error| {
+                graph::is_not_found(err) || (new_app && graph::is_app_not_visible_yet(err))
+            };
+            let sp = retry_settling(s, settling, || graph.upsert_service_principal(&app.app_id))?;
             drop(spinner);
             *changes += 1;
             ui.ok(format!("created the service principal {}", sp.id));
@@ -567,9 +577,7 @@ fn apply_sp_and_grants(
         match &grant.existing {
             None => {
                 let spinner = ui.spinner(format!("Granting admin consent for {}", grant.resource));
-                retry_not_found(s, || {
-                    graph.create_permission_grant(&sp.id, &grant.resource_sp_id, &grant.scope)
-                })?;
+                create_grant_once(s, graph, &sp.id, grant)?;
                 drop(spinner);
                 *changes += 1;
                 ui.ok(format!(
@@ -592,17 +600,60 @@ fn apply_sp_and_grants(
     Ok(())
 }
 
+/// Creates a tenant-wide grant. A lost answer may hide a grant that was made: the grants are
+/// read back before it is sent again, so there is never a second one.
+fn create_grant_once(
+    s: &SetupServices<'_>,
+    graph: &GraphClient<'_>,
+    client_sp_id: &str,
+    grant: &GrantPlan,
+) -> Result<()> {
+    let create = || {
+        retry_not_found(s, || {
+            graph.create_permission_grant(client_sp_id, &grant.resource_sp_id, &grant.scope)
+        })
+    };
+    match create() {
+        Ok(_) => Ok(()),
+        Err(err) if err.outcome_unknown() => {
+            let made = retry_not_found(s, || graph.list_permission_grants(client_sp_id))?
+                .into_iter()
+                .any(|g| {
+                    g.resource_id == grant.resource_sp_id && g.consent_type == "AllPrincipals"
+                });
+            if made {
+                Ok(())
+            } else {
+                create().map(|_| ())
+            }
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// Retries a Graph call that answered 404 (a new object not visible yet).
 pub(super) fn retry_not_found<T>(
     s: &SetupServices<'_>,
+    call: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    retry_settling(s, graph::is_not_found, call)
+}
+
+/// Retries a call while its error means "a new object has not reached every replica yet"
+/// (`settling`), a bounded number of times with growing waits.
+pub(super) fn retry_settling<T>(
+    s: &SetupServices<'_>,
+    settling: impl Fn(&Error) -> bool,
     mut call: impl FnMut() -> Result<T>,
 ) -> Result<T> {
     let mut attempt = 1;
+    let mut wait = SETTLING_FIRST_WAIT;
     loop {
         match call() {
-            Err(err) if graph::is_not_found(&err) && attempt < NOT_FOUND_ATTEMPTS => {
+            Err(err) if settling(&err) && attempt < SETTLING_ATTEMPTS => {
                 tracing::info!("Microsoft Graph does not show a new object yet; retrying");
-                s.http.clock().sleep(NOT_FOUND_WAIT);
+                s.http.clock().sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(8));
                 attempt += 1;
             }
             other => return other,

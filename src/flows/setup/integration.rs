@@ -322,7 +322,7 @@ mod tests {
     use super::*;
     use crate::clients::gitpod::ScmOauth;
     use crate::clients::test_server::{Stub, StubServer};
-    use crate::flows::setup::secret::{prove_secret, SecretFacts};
+    use crate::flows::setup::secret::{prove_secret, Proof, SecretFacts};
     use crate::flows::setup::test_support::{plan, services, Stubbed, TENANT};
     use crate::flows::setup::{Target, SCM_SERVER, SCM_SERVICES};
     use crate::issuer::{Discovery, Issuer, IssuerForm};
@@ -496,7 +496,7 @@ mod tests {
             &facts,
             "client",
             &Secret::new("the-secret"),
-            false,
+            Proof::Given,
             &mut checks,
         )
         .unwrap();
