@@ -84,6 +84,11 @@ impl<'a> GitpodClient<'a> {
         self
     }
 
+    /// The clock of the HTTP client (for waits between reads).
+    pub fn clock(&self) -> &dyn crate::clock::Clock {
+        self.http.clock().as_ref()
+    }
+
     /// The API's base URL now (after any move).
     pub fn base(&self) -> Url {
         self.base.lock().expect("base lock").clone()
@@ -1009,6 +1014,18 @@ pub struct HostToken {
     pub integration_id: Option<String>,
     pub scopes: Vec<String>,
     pub subject: Option<Subject>,
+}
+
+impl HostToken {
+    /// The token belongs to the caller (never touch anyone else's).
+    pub fn is_mine(&self, me: &Identity) -> bool {
+        self.subject.as_ref().is_some_and(|s| s.id == me.subject.id)
+    }
+
+    /// A PAT for exactly this host.
+    pub fn is_pat_for(&self, host: &str) -> bool {
+        self.source == TokenSource::Pat && self.host.eq_ignore_ascii_case(host)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -55,10 +55,7 @@ pub fn run(ctx: &mut Context, args: LogoutArgs) -> Result<()> {
     };
     let mut removed = Vec::new();
     for token in tokens {
-        let mine = token
-            .subject
-            .as_ref()
-            .is_some_and(|s| s.id == me.subject.id);
+        let mine = token.is_mine(&me);
         let token_host = token.host.to_ascii_lowercase();
         let is_ado = ado_hosts
             .iter()

@@ -6,9 +6,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::clients::ado::{AdoClient, AdoTarget, PatIdentity};
-use crate::clients::gitpod::{GitpodClient, HostToken, NewHostToken, TokenSource};
+use crate::clients::gitpod::{GitpodClient, HostToken, Identity, NewHostToken, TokenSource};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::flows::read_back;
+use crate::parallel;
 use crate::secret::Secret;
 use crate::ui::Ui;
 
@@ -39,6 +41,10 @@ pub const PAT_SCOPE: &str = "vso.code_write";
 
 /// Checks the PAT against Azure DevOps, then hands it to the runner. A PAT Azure DevOps
 /// rejects never reaches the runner.
+///
+/// The runner's answers are read with their lag in mind: a token whose create answer was lost
+/// is looked for before another is sent, and "authenticated" is asked again a few times before
+/// a missing one counts (see `flows/read_back.rs`).
 pub fn hand_over_pat(
     gitpod: &GitpodClient<'_>,
     ado: &AdoClient<'_>,
@@ -47,17 +53,28 @@ pub fn hand_over_pat(
     ado_target: &AdoTarget,
     pat: &Secret,
 ) -> Result<PatOutcome> {
+    // Independent questions at once: Azure DevOps about the PAT, Gitpod about the caller and
+    // the tokens the runner holds already.
     let spinner = ui.spinner("Checking the PAT with Azure DevOps");
-    let identity: PatIdentity = ado.check_pat(ado_target, pat)?;
+    let (identity, mine) = parallel::join(
+        || ado.check_pat(ado_target, pat),
+        || -> Result<(Identity, Vec<HostToken>)> {
+            let me = gitpod.get_authenticated_identity()?;
+            let tokens = gitpod
+                .list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?;
+            Ok((me, tokens))
+        },
+    );
     drop(spinner);
+    let identity: PatIdentity = identity?;
     ui.ok(format!(
         "Azure DevOps accepts the PAT ({}; {} repositories visible)",
         identity.display_name, identity.repositories
     ));
+    let (me, before) = mine?;
 
     let spinner = ui.spinner("Handing the PAT to the runner");
-    let me = gitpod.get_authenticated_identity()?;
-    let created: HostToken = gitpod.create_host_authentication_token(&NewHostToken {
+    let new_token = NewHostToken {
         runner_id: target.runner_id.clone(),
         host: target.host.clone(),
         token: pat.clone(),
@@ -66,22 +83,32 @@ pub fn hand_over_pat(
         integration_id: Some(target.integration_id.clone()),
         scopes: vec![PAT_SCOPE.to_string()],
         subject: me.subject.clone(),
-    })?;
-    // A re-run replaces, never piles up: remove this user's older PAT tokens for the host.
-    let mut replaced = Vec::new();
-    for old in
-        gitpod.list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?
-    {
-        let mine = old.subject.as_ref().is_some_and(|s| s.id == me.subject.id);
-        if mine && old.id != created.id && old.host == target.host && old.source == TokenSource::Pat
-        {
-            gitpod.delete_host_authentication_token(&old.id)?;
-            replaced.push(old.id);
-        }
-    }
-    let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+    };
+    let created = create_token_once(gitpod, &new_token, &me, &before)?;
+    // A re-run replaces, never piles up: remove this user's older PAT tokens for the host
+    // (found before the new one was made, so the new one is never among them).
+    let old: Vec<&HostToken> = before
+        .iter()
+        .filter(|t| t.is_mine(&me) && t.is_pat_for(&target.host) && t.id != created.id)
+        .collect();
+    let (deleted, authenticated) = parallel::join(
+        || -> Result<Vec<String>> {
+            let results =
+                parallel::map(&old, 4, |t| gitpod.delete_host_authentication_token(&t.id));
+            results.into_iter().collect::<Result<Vec<()>>>()?;
+            Ok(old.iter().map(|t| t.id.clone()).collect())
+        },
+        || {
+            read_back::until_found(gitpod.clock(), || {
+                let check =
+                    gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+                Ok(check.authenticated.then_some(()))
+            })
+        },
+    );
     drop(spinner);
-    if !check.authenticated {
+    let replaced = deleted?;
+    if authenticated?.is_none() {
         return Err(Error::auth(format!(
             "the runner took the PAT but does not report {} as authenticated",
             target.host
@@ -103,6 +130,39 @@ pub fn hand_over_pat(
         token_id: created.id,
         replaced,
     })
+}
+
+/// Hands the token over. A lost answer (a timeout, a 5xx) may hide a token that was stored:
+/// the runner's tokens are read back (a few times: reads lag) for a new one of ours before it
+/// is sent again, so the runner never holds two.
+fn create_token_once(
+    gitpod: &GitpodClient<'_>,
+    new_token: &NewHostToken,
+    me: &Identity,
+    before: &[HostToken],
+) -> Result<HostToken> {
+    match gitpod.create_host_authentication_token(new_token) {
+        Err(err) if err.outcome_unknown() => {
+            let made = read_back::until_found(gitpod.clock(), || {
+                Ok(gitpod
+                    .list_host_authentication_tokens(
+                        Some(&new_token.runner_id),
+                        Some(&me.subject.id),
+                    )?
+                    .into_iter()
+                    .find(|t| {
+                        t.is_mine(me)
+                            && t.is_pat_for(&new_token.host)
+                            && before.iter().all(|b| b.id != t.id)
+                    }))
+            })?;
+            match made {
+                Some(token) => Ok(token),
+                None => gitpod.create_host_authentication_token(new_token),
+            }
+        }
+        other => other,
+    }
 }
 
 #[derive(Debug, Serialize)]
