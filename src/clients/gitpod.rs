@@ -30,7 +30,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Map, Value};
 use url::Url;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::error::{Error, Remote, Result};
@@ -60,8 +60,9 @@ const URL_HINT: &str =
 /// that do not depend on each other may run at once.
 pub struct GitpodClient<'a> {
     http: &'a Http,
-    /// Changes when the API answers with a permanent move (see the module doc).
-    base: Mutex<Url>,
+    /// Changes when the API answers with a move (see the module doc); shared by the clients of
+    /// one run, so that one move is followed once.
+    base: Arc<Mutex<Url>>,
     token: Secret,
     /// Where to tell the person that the API moved.
     notices: Option<&'a Ui>,
@@ -72,10 +73,17 @@ impl<'a> GitpodClient<'a> {
     pub fn new(http: &'a Http, base: Url, token: Secret) -> Self {
         GitpodClient {
             http,
-            base: Mutex::new(base),
+            base: Arc::new(Mutex::new(base)),
             token,
             notices: None,
         }
+    }
+
+    /// A client whose base URL is `base`, shared with other clients of the run: a move one of
+    /// them follows holds for all.
+    pub fn with_shared_base(mut self, base: Arc<Mutex<Url>>) -> Self {
+        self.base = base;
+        self
     }
 
     /// Warnings (the API moved) go to `ui`.

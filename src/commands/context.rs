@@ -2,6 +2,10 @@
 //! store, and the questions most commands ask first (which Gitpod token, which runner, which
 //! Azure DevOps integration).
 
+use std::sync::{Arc, Mutex};
+
+use url::Url;
+
 use crate::cli::StoreKind;
 use crate::clients::gitpod::{GitpodClient, Runner, ScmIntegration};
 use crate::config;
@@ -46,15 +50,19 @@ pub struct Context {
     pub deps: Deps,
     store: Option<Box<dyn SecretStore>>,
     gitpod_token: Option<(Secret, TokenOrigin)>,
+    /// The Gitpod API's base URL for this run: `--gitpod-url`, or where the API moved to.
+    gitpod_base: Arc<Mutex<Url>>,
 }
 
 impl Context {
     pub fn new(settings: Settings, deps: Deps) -> Self {
+        let gitpod_base = Arc::new(Mutex::new(settings.gitpod_url.clone()));
         Context {
             settings,
             deps,
             store: None,
             gitpod_token: None,
+            gitpod_base,
         }
     }
 
@@ -145,6 +153,7 @@ impl Context {
     /// clock or the UI: resolve the token with [`Context::gitpod_token`] first.
     pub fn gitpod_with(&self, token: Secret) -> GitpodClient<'_> {
         GitpodClient::new(&self.deps.http, self.settings.gitpod_url.clone(), token)
+            .with_shared_base(self.gitpod_base.clone())
             .with_notices(&self.deps.ui)
     }
 

@@ -185,7 +185,11 @@ fn a_runner_slow_to_show_the_new_token_is_asked_again() {
     login_pat(&env, seed::PAT_VALID).success();
     assert_eq!(env.host_tokens().len(), 1);
     let checks = env.gitpod_calls("CheckAuthenticationForHost");
-    assert!(checks.len() >= 3, "asked until the write showed: {}", checks.len());
+    assert!(
+        checks.len() >= 3,
+        "asked until the write showed: {}",
+        checks.len()
+    );
 }
 
 #[test]

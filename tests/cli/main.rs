@@ -1,8 +1,10 @@
 //! One integration-test binary: the real `ado-scm` against the sandbox.
 
 mod docs;
+mod faults;
 mod login_oauth;
 mod login_pat;
+mod real_services;
 mod setup;
 mod status_logout;
 mod steps;
