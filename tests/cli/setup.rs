@@ -311,9 +311,9 @@ fn a_rerun_with_the_same_answers_changes_and_creates_nothing() {
 
     let (second, stderr) = run_ok(setup(&env, &token, &[]));
     assert!(
-        env.mutating_requests().is_empty(),
+        env.effective_writes().is_empty(),
         "{:#?}",
-        env.mutating_requests()
+        env.effective_writes()
     );
     assert_eq!(second["integration"], "unchanged");
     assert_eq!(second["integration_id"], first["integration_id"]);
@@ -377,7 +377,7 @@ fn drift_on_the_app_is_repaired_in_place_and_listed() {
     env.sandbox.clear_requests();
 
     let (doc, stderr) = run_ok(setup(&env, &token, &[]));
-    let mutating = env.mutating_requests();
+    let mutating = env.effective_writes();
     assert_eq!(mutating.len(), 1, "{mutating:#?}");
     assert_eq!(mutating[0].method, "PATCH");
     assert_eq!(mutating[0].path, format!("/v1.0/applications/{object_id}"));
@@ -546,7 +546,19 @@ fn grant_admin_consent_grants_once_per_resource() {
 
     env.sandbox.clear_requests();
     run_ok(setup(&env, &token, &["--grant-admin-consent"]));
-    assert!(env.mutating_requests().is_empty());
+    assert!(
+        env.effective_writes().is_empty(),
+        "{:#?}",
+        env.effective_writes()
+    );
+    let after: Vec<Value> = env.state()["directory"]["oauth2PermissionGrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["clientId"] == sp_id)
+        .cloned()
+        .collect();
+    assert_eq!(after, grants, "no second grant");
 }
 
 #[test]

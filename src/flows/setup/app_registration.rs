@@ -14,6 +14,7 @@ use crate::clients::graph::{
     ResourceAccess, ServicePrincipal, AZURE_DEVOPS_APP_ID, GRAPH_APP_ID,
 };
 use crate::error::{Error, Result};
+use crate::flows::read_back;
 use crate::ui::Ui;
 
 use super::summary::{check, Check};
@@ -111,7 +112,18 @@ pub(super) fn look(
     // Its service principal, and the tenant-wide consent when asked.
     let sp = match (graph, &app) {
         (Some(g), AppPlan::Existing { app, .. }) => {
-            let found = g.service_principal_by_app_id(&app.app_id)?;
+            // The app the runner already uses had its service principal made by an earlier
+            // run: one Graph does not show may only not have reached this replica yet, so it
+            // is looked for a few times before it is planned anew.
+            let in_use = existing
+                .and_then(|i| i.oauth.as_ref())
+                .is_some_and(|o| o.client_id == app.app_id);
+            let find = || g.service_principal_by_app_id(&app.app_id);
+            let found = if in_use {
+                read_back::until_found(s.http.clock().as_ref(), find)?
+            } else {
+                find()?
+            };
             match &found {
                 Some(sp) => ui.ok(format!("its service principal exists ({})", sp.id)),
                 None => {
@@ -600,8 +612,9 @@ fn apply_sp_and_grants(
     Ok(())
 }
 
-/// Creates a tenant-wide grant. A lost answer may hide a grant that was made: the grants are
-/// read back before it is sent again, so there is never a second one.
+/// Creates a tenant-wide grant. A lost answer may hide a grant that was made, and a grant the
+/// lagging list did not show may exist (Graph answers 409): the grants are read back (a few
+/// times) and the one found is widened if it must be; there is never a second one.
 fn create_grant_once(
     s: &SetupServices<'_>,
     graph: &GraphClient<'_>,
@@ -613,21 +626,25 @@ fn create_grant_once(
             graph.create_permission_grant(client_sp_id, &grant.resource_sp_id, &grant.scope)
         })
     };
-    match create() {
-        Ok(_) => Ok(()),
-        Err(err) if err.outcome_unknown() => {
-            let made = retry_not_found(s, || graph.list_permission_grants(client_sp_id))?
-                .into_iter()
-                .any(|g| {
-                    g.resource_id == grant.resource_sp_id && g.consent_type == "AllPrincipals"
-                });
-            if made {
-                Ok(())
-            } else {
-                create().map(|_| ())
-            }
-        }
-        Err(err) => Err(err),
+    let err = match create() {
+        Ok(_) => return Ok(()),
+        Err(err) if err.outcome_unknown() || err.status() == Some(409) => err,
+        Err(err) => return Err(err),
+    };
+    let found = read_back::until_found(s.http.clock().as_ref(), || {
+        Ok(graph
+            .list_permission_grants(client_sp_id)?
+            .into_iter()
+            .find(|g| g.resource_id == grant.resource_sp_id && g.consent_type == "AllPrincipals"))
+    })?;
+    match (found, err.status()) {
+        (Some(existing), _) => match missing_scopes(&existing.scope, &grant.scope) {
+            Some(scope) => graph.update_permission_grant(&existing.id, &scope),
+            None => Ok(()),
+        },
+        // Lost, and not there: it was never made.
+        (None, status) if status != Some(409) => create().map(|_| ()),
+        (None, _) => Err(err),
     }
 }
 
