@@ -1034,6 +1034,11 @@ impl HostToken {
     pub fn is_pat_for(&self, host: &str) -> bool {
         self.source == TokenSource::Pat && self.host.eq_ignore_ascii_case(host)
     }
+
+    /// An OAuth token for exactly this host.
+    pub fn is_oauth_for(&self, host: &str) -> bool {
+        self.source == TokenSource::Oauth && self.host.eq_ignore_ascii_case(host)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

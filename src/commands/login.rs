@@ -11,7 +11,7 @@ use crate::cli::{LoginArgs, LoginCommon, LoginMethod};
 use crate::clients::ado::{AdoClient, AdoTarget};
 use crate::clients::gitpod::{input_error, HostAuthCheck, ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
 use crate::error::{Error, Result};
-use crate::flows::login::{hand_over_pat, wait_for_oauth, LoginTarget};
+use crate::flows::login::{hand_over_pat, oauth_tokens_before, wait_for_oauth, LoginTarget};
 use crate::secret::Secret;
 use crate::urls::{validate_collection, validate_org, AdoHost};
 
@@ -273,19 +273,23 @@ fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration
         Error::service("the runner sent an OAuth URL that is not a URL").caused_by(err)
     })?;
     crate::urls::check_scheme(&auth_url, "the runner's OAuth URL")?;
+    let (token, _) = ctx.gitpod_token()?;
+    let gitpod = ctx.gitpod_with(token);
+    // What the runner holds before the consent: a PAT already in place (or an older Entra
+    // sign-in) must not be taken for the sign-in about to happen.
+    let watch = oauth_tokens_before(&gitpod, &target)?;
     ctx.deps.ui.info(format!(
         "Sign in with your Entra ID account and consent, so runner {} can reach {}:",
         target.runner_name, target.host
     ));
     ctx.deps.ui.info(format!("  {auth_url}"));
     open_browser(ctx, auth_url.as_str());
-    let (token, _) = ctx.gitpod_token()?;
-    let gitpod = ctx.gitpod_with(token);
     let outcome = wait_for_oauth(
         &gitpod,
         ctx.deps.clock.as_ref(),
         &ctx.deps.ui,
         &target,
+        &watch,
         timeout,
         OAUTH_POLL_INTERVAL,
     )?;

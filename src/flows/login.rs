@@ -174,13 +174,47 @@ pub struct OauthOutcome {
     pub waited_seconds: u64,
 }
 
-/// Polls CheckAuthenticationForHost until the runner reports the host as authenticated, or
-/// the timeout passes (exit 3). The clock is injected: tests never wait for real.
+/// The caller's OAuth tokens for the host before the browser opened: the wait looks for one
+/// that is new (or renewed), so a PAT already in place is never taken for the Entra sign-in.
+pub fn oauth_tokens_before(gitpod: &GitpodClient<'_>, target: &LoginTarget) -> Result<OauthWatch> {
+    let me = gitpod.get_authenticated_identity()?;
+    let before = gitpod
+        .list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?
+        .into_iter()
+        .filter(|t| t.is_mine(&me) && t.is_oauth_for(&target.host))
+        .collect();
+    Ok(OauthWatch { me, before })
+}
+
+/// What [`wait_for_oauth`] compares against.
+pub struct OauthWatch {
+    me: Identity,
+    before: Vec<HostToken>,
+}
+
+impl OauthWatch {
+    /// An OAuth token of the caller's for the host that was not there before, or was renewed.
+    fn new_token<'t>(&self, tokens: &'t [HostToken], host: &str) -> Option<&'t HostToken> {
+        tokens.iter().find(|t| {
+            t.is_mine(&self.me)
+                && t.is_oauth_for(host)
+                && !self
+                    .before
+                    .iter()
+                    .any(|b| b.id == t.id && b.expires_at == t.expires_at)
+        })
+    }
+}
+
+/// Polls the runner until it holds an OAuth token of the caller's for the host (made by the
+/// consent in the browser) and reports the host as authenticated, or the timeout passes
+/// (exit 3). The clock is injected: tests never wait for real.
 pub fn wait_for_oauth(
     gitpod: &GitpodClient<'_>,
     clock: &dyn Clock,
     ui: &Ui,
     target: &LoginTarget,
+    watch: &OauthWatch,
     timeout: Duration,
     interval: Duration,
 ) -> Result<OauthOutcome> {
@@ -188,25 +222,29 @@ pub fn wait_for_oauth(
     let deadline = started + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX);
     let spinner = ui.spinner("Waiting for the consent in the browser to complete");
     loop {
-        let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
-        if check.authenticated {
-            drop(spinner);
-            let waited = (clock.now() - started).num_seconds().max(0) as u64;
-            ui.ok(format!(
-                "Runner {} can now reach {} with your Entra ID account",
-                target.runner_name, target.host
-            ));
-            return Ok(OauthOutcome {
-                runner_id: target.runner_id.clone(),
-                host: target.host.clone(),
-                method: "oauth",
-                authenticated: true,
-                waited_seconds: waited,
-            });
+        let tokens = gitpod
+            .list_host_authentication_tokens(Some(&target.runner_id), Some(&watch.me.subject.id))?;
+        if watch.new_token(&tokens, &target.host).is_some() {
+            let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+            if check.authenticated {
+                drop(spinner);
+                let waited = (clock.now() - started).num_seconds().max(0) as u64;
+                ui.ok(format!(
+                    "Runner {} can now reach {} with your Entra ID account",
+                    target.runner_name, target.host
+                ));
+                return Ok(OauthOutcome {
+                    runner_id: target.runner_id.clone(),
+                    host: target.host.clone(),
+                    method: "oauth",
+                    authenticated: true,
+                    waited_seconds: waited,
+                });
+            }
         }
         if clock.now() >= deadline {
             return Err(Error::auth(format!(
-                "the runner did not report {} as authenticated within {} s",
+                "the runner did not report an Entra ID sign-in for {} within {} s",
                 target.host,
                 timeout.as_secs()
             ))
@@ -245,20 +283,51 @@ mod tests {
         )
     }
 
+    const TOKENS: &str = "/gitpod.v1.RunnerConfigurationService/ListHostAuthenticationTokens";
+
+    fn me() -> Identity {
+        serde_json::from_value(serde_json::json!({
+            "subject": {"id": "u1", "principal": "PRINCIPAL_USER"}
+        }))
+        .unwrap()
+    }
+
+    fn token(id: &str, source: &str) -> serde_json::Value {
+        serde_json::json!({
+            "id": id, "runnerId": "r1", "host": "dev.azure.com",
+            "source": source, "subject": {"id": "u1"}
+        })
+    }
+
+    fn tokens(list: Vec<serde_json::Value>) -> Stub {
+        Stub::post(TOKENS).json(serde_json::json!({ "tokens": list }))
+    }
+
     #[test]
-    fn oauth_wait_polls_at_the_interval_until_authenticated() {
+    fn oauth_wait_polls_at_the_interval_until_an_oauth_token_of_mine_appears() {
+        let pat = token("t-pat", "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT");
         let server = StubServer::start(vec![
-            Stub::post(CHECK).json(serde_json::json!({})),
-            Stub::post(CHECK).json(serde_json::json!({})),
+            // A PAT already in place: authenticated, but not through OAuth.
+            tokens(vec![pat.clone()]),
+            tokens(vec![pat.clone()]),
+            tokens(vec![
+                pat,
+                token("t-oauth", "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH"),
+            ]),
             Stub::post(CHECK).json(serde_json::json!({ "authenticated": true })),
         ]);
         let (http, clock) = http();
         let gitpod = GitpodClient::new(&http, server.base(), Secret::new("k"));
+        let watch = OauthWatch {
+            me: me(),
+            before: Vec::new(),
+        };
         let outcome = wait_for_oauth(
             &gitpod,
             clock.as_ref(),
             &quiet_ui(),
             &target(),
+            &watch,
             Duration::from_secs(60),
             Duration::from_secs(2),
         )
@@ -271,18 +340,23 @@ mod tests {
 
     #[test]
     fn oauth_wait_gives_up_at_the_timeout_with_exit_3() {
-        // 10 s timeout, 2 s interval: checks at 0, 2, 4, 6, 8, 10, then give up.
-        let stubs = (0..6)
-            .map(|_| Stub::post(CHECK).json(serde_json::json!({})))
-            .collect();
+        // 10 s timeout, 2 s interval: looks at 0, 2, 4, 6, 8, 10, then give up. The OAuth
+        // token that was there before the consent does not count.
+        let old = token("t-old", "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH");
+        let stubs = (0..6).map(|_| tokens(vec![old.clone()])).collect();
         let server = StubServer::start(stubs);
         let (http, clock) = http();
         let gitpod = GitpodClient::new(&http, server.base(), Secret::new("k"));
+        let watch = OauthWatch {
+            me: me(),
+            before: vec![serde_json::from_value(old).unwrap()],
+        };
         let err = wait_for_oauth(
             &gitpod,
             clock.as_ref(),
             &quiet_ui(),
             &target(),
+            &watch,
             Duration::from_secs(10),
             Duration::from_secs(2),
         )

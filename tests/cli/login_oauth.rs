@@ -135,3 +135,28 @@ fn login_without_a_method_picks_the_only_one_offered() {
         .code(2)
         .stderr(contains("--with-token"));
 }
+
+#[test]
+fn a_pat_in_place_is_not_taken_for_the_entra_sign_in() {
+    let env = TestEnv::new();
+    let mut pat = env.cmd();
+    pat.args(crate::support::LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID);
+    pat.assert().success();
+    // Authenticated (with the PAT), but no consent happens in the browser: no sign-in.
+    let mut cmd = env.cmd();
+    cmd.args([
+        "login",
+        "oauth",
+        "--runner",
+        seed::RUNNER_READY_ID,
+        "--host",
+        "dev.azure.com",
+        "--timeout",
+        "0",
+    ]);
+    cmd.assert()
+        .code(3)
+        .stderr(contains("did not report an Entra ID sign-in"));
+}
