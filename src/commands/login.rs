@@ -277,7 +277,29 @@ fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration
     let gitpod = ctx.gitpod_with(token);
     // What the runner holds before the consent: a PAT already in place (or an older Entra
     // sign-in) must not be taken for the sign-in about to happen.
-    let watch = oauth_tokens_before(&gitpod, &target)?;
+    let watch = oauth_tokens_before(&gitpod, &target, check.authenticated)?;
+    if let Some(token) = watch.signed_in_already() {
+        let until = token
+            .expires_at
+            .map(|at| format!(" (until {})", at.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_default();
+        ctx.deps.ui.json(&serde_json::json!({
+            "runner_id": target.runner_id,
+            "host": target.host,
+            "method": "oauth",
+            "authenticated": true,
+            "already": true,
+        }));
+        ctx.deps.ui.result(format!(
+            "Already signed in: runner {} reaches {} with your Entra ID account{until}.",
+            target.runner_name, target.host
+        ));
+        ctx.deps.ui.info(format!(
+            "To sign in again, run `ado-scm logout --runner {} --host {}` first.",
+            target.runner_id, target.host
+        ));
+        return Ok(());
+    }
     ctx.deps.ui.info(format!(
         "Sign in with your Entra ID account and consent, so runner {} can reach {}:",
         target.runner_name, target.host

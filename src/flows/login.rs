@@ -174,34 +174,54 @@ pub struct OauthOutcome {
     pub waited_seconds: u64,
 }
 
-/// The caller's OAuth tokens for the host before the browser opened: the wait looks for one
-/// that is new (or renewed), so a PAT already in place is never taken for the Entra sign-in.
-pub fn oauth_tokens_before(gitpod: &GitpodClient<'_>, target: &LoginTarget) -> Result<OauthWatch> {
+/// The caller's OAuth tokens for the host before the browser opened, and whether the runner
+/// called the host authenticated then: the wait looks for an Entra sign-in made since, so a PAT
+/// already in place is never taken for it.
+pub fn oauth_tokens_before(
+    gitpod: &GitpodClient<'_>,
+    target: &LoginTarget,
+    authenticated: bool,
+) -> Result<OauthWatch> {
     let me = gitpod.get_authenticated_identity()?;
     let before = gitpod
         .list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?
         .into_iter()
         .filter(|t| t.is_mine(&me) && t.is_oauth_for(&target.host))
         .collect();
-    Ok(OauthWatch { me, before })
+    Ok(OauthWatch {
+        me,
+        before,
+        authenticated,
+    })
 }
 
 /// What [`wait_for_oauth`] compares against.
 pub struct OauthWatch {
     me: Identity,
     before: Vec<HostToken>,
+    /// The runner called the host authenticated before the browser opened.
+    authenticated: bool,
 }
 
 impl OauthWatch {
-    /// An OAuth token of the caller's for the host that was not there before, or was renewed.
+    /// Already signed in through Entra ID: an OAuth token of the caller's, and the runner
+    /// calling the host authenticated.
+    pub fn signed_in_already(&self) -> Option<&HostToken> {
+        self.before.first().filter(|_| self.authenticated)
+    }
+
+    /// An OAuth token of the caller's for the host made by this sign-in: one that was not there
+    /// before (or was renewed); when the host was not authenticated before, any (a consent that
+    /// ended just before the tokens were first read counts too).
     fn new_token<'t>(&self, tokens: &'t [HostToken], host: &str) -> Option<&'t HostToken> {
         tokens.iter().find(|t| {
             t.is_mine(&self.me)
                 && t.is_oauth_for(host)
-                && !self
-                    .before
-                    .iter()
-                    .any(|b| b.id == t.id && b.expires_at == t.expires_at)
+                && (!self.authenticated
+                    || !self
+                        .before
+                        .iter()
+                        .any(|b| b.id == t.id && b.expires_at == t.expires_at))
         })
     }
 }
@@ -321,6 +341,7 @@ mod tests {
         let watch = OauthWatch {
             me: me(),
             before: Vec::new(),
+            authenticated: true,
         };
         let outcome = wait_for_oauth(
             &gitpod,
@@ -350,6 +371,7 @@ mod tests {
         let watch = OauthWatch {
             me: me(),
             before: vec![serde_json::from_value(old).unwrap()],
+            authenticated: true,
         };
         let err = wait_for_oauth(
             &gitpod,

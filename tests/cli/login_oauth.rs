@@ -53,7 +53,16 @@ fn login_oauth_waits_until_the_runner_reports_the_consent() {
         .spawn()
         .unwrap();
 
-    // The person in the browser: runner → Entra (approves) → the runner's callback.
+    // The person in the browser, once ado-scm waits (it has read the tokens the runner holds,
+    // then printed the URL): runner → Entra (approves) → the runner's callback.
+    let waiting = Instant::now();
+    while env.gitpod_calls("ListHostAuthenticationTokens").len() < 2 {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(30),
+            "it never waited"
+        );
+        std::thread::yield_now();
+    }
     let url = auth_url(&env, "dev.azure.com");
     let page = reqwest::blocking::get(&url).unwrap();
     assert!(
@@ -195,4 +204,28 @@ fn a_pat_in_place_is_not_taken_for_the_entra_sign_in() {
         .host_tokens()
         .iter()
         .any(|t| t["source"] == "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH"));
+}
+
+#[test]
+fn signed_in_through_entra_already_says_so_and_opens_nothing() {
+    let env = TestEnv::new();
+    // The consent, as the browser would make it, before ado-scm is run at all.
+    let page = reqwest::blocking::get(auth_url(&env, "dev.azure.com")).unwrap();
+    assert!(page.status().is_success());
+    let mut cmd = env.cmd();
+    cmd.args([
+        "login",
+        "oauth",
+        "--runner",
+        seed::RUNNER_READY_ID,
+        "--host",
+        "dev.azure.com",
+        "--json",
+    ]);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = stdout_json(&out);
+    assert_eq!(doc["already"], true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ado-scm logout --runner"), "{stderr}");
 }
