@@ -57,3 +57,25 @@ fn cli_definition_is_consistent() {
     }
     every_arg_has_help(&cmd, "ado-scm");
 }
+
+#[test]
+fn completions_command_prints_the_committed_scripts() {
+    use ado_scm::commands::completions::{completion_file_name, SHELLS};
+    let env = crate::support::TestEnv::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for shell in SHELLS {
+        let out = env
+            .cmd()
+            .args(["completions", &shell.to_string()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "completions {shell}");
+        let committed =
+            std::fs::read(root.join("completions").join(completion_file_name(shell))).unwrap();
+        assert!(
+            out.stdout == committed,
+            "`ado-scm completions {shell}` differs from completions/{}",
+            completion_file_name(shell)
+        );
+    }
+}
