@@ -67,29 +67,6 @@ pub fn completion_file_name(shell: Shell) -> String {
     }
 }
 
-/// Every man page: one for `ado-scm` and one per (sub)command, as (file name, roff).
-pub fn man_pages() -> Vec<(String, Vec<u8>)> {
-    let mut pages = Vec::new();
-    let mut root = Cli::command();
-    root.build();
-    collect_pages(&root, "ado-scm", &mut pages);
-    pages
-}
-
-fn collect_pages(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) {
-    let mut out = Vec::new();
-    let page_cmd = cmd.clone().name(name.to_string());
-    if clap_mangen::Man::new(page_cmd).render(&mut out).is_ok() {
-        pages.push((format!("{name}.1"), out));
-    }
-    for sub in cmd.get_subcommands() {
-        if sub.get_name() == "help" {
-            continue;
-        }
-        collect_pages(sub, &format!("{name}-{}", sub.get_name()), pages);
-    }
-}
-
 /// Writes `completions/` and `man/` under `root` (used by `cargo run --example gen-docs`-style
 /// tooling and by the staleness test).
 pub fn write_all(root: &Path) -> std::io::Result<()> {
@@ -103,7 +80,7 @@ pub fn write_all(root: &Path) -> std::io::Result<()> {
             completions(shell),
         )?;
     }
-    for (name, page) in man_pages() {
+    for (name, page) in super::man_pages::man_pages() {
         std::fs::write(man_dir.join(name), page)?;
     }
     Ok(())

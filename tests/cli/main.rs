@@ -1,6 +1,7 @@
 //! One integration-test binary: the real `ado-scm` against the sandbox.
 
 mod docs;
+mod help;
 mod login_oauth;
 mod login_pat;
 mod setup;
@@ -8,3 +9,4 @@ mod status_logout;
 mod steps;
 mod support;
 mod usage;
+mod version;
