@@ -10,7 +10,7 @@ mod shells;
 
 use std::path::Path;
 
-use shells::{assert_completes, clean_command, installed, spawn, PROMPT};
+use shells::{assert_completes, clean_command, fish_init, installed, posix_rc, spawn};
 use tempfile::TempDir;
 
 const ENABLE: &str = "ADO_SCM_INSTALLED_PACKAGE";
@@ -26,9 +26,6 @@ fn enabled() -> bool {
     eprintln!("SKIPPED: the installed package's completions need {ENABLE}=1 and the .deb installed: run scripts/deb-check");
     false
 }
-
-/// The line that defines `ado-scm` as a function printing its arguments, for a shell's rc.
-const BASH_LIKE_FUNCTION: &str = "ado-scm() { printf 'ARGS<%s>\\n' \"$*\"; }";
 
 #[test]
 fn a_fresh_bash_completes_from_the_installed_file() {
@@ -48,7 +45,7 @@ fn a_fresh_bash_completes_from_the_installed_file() {
     );
     std::fs::write(
         home.path().join(".bashrc"),
-        format!("{skel}\nPS1='{PROMPT}'\n{BASH_LIKE_FUNCTION}\n"),
+        format!("{skel}\n{}", posix_rc()),
     )
     .unwrap();
     let mut cmd = clean_command(&bash, home.path());
@@ -69,7 +66,7 @@ fn a_fresh_zsh_completes_from_the_installed_file() {
     let home = TempDir::new().unwrap();
     std::fs::write(
         home.path().join(".zshrc"),
-        format!("autoload -Uz compinit && compinit\nPS1='{PROMPT}'\n{BASH_LIKE_FUNCTION}\n"),
+        format!("autoload -Uz compinit && compinit\n{}", posix_rc()),
     )
     .unwrap();
     let mut cmd = clean_command(&zsh, home.path());
@@ -88,11 +85,7 @@ fn a_fresh_fish_completes_from_the_installed_file() {
     // fish loads /usr/share/fish/vendor_completions.d/ado-scm.fish when it first completes
     // `ado-scm`.
     let home = TempDir::new().unwrap();
-    let init = format!(
-        "function fish_prompt; echo -n '{PROMPT}'; end; \
-         function fish_greeting; end; \
-         function ado-scm; echo \"ARGS<$argv>\"; end"
-    );
+    let init = fish_init("");
     let mut cmd = clean_command(&fish, home.path());
     cmd.args(["-i", "-C", &init]);
     assert_completes(spawn(cmd), "fish");

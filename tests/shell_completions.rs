@@ -16,7 +16,7 @@ mod shells;
 
 use std::path::{Path, PathBuf};
 
-use shells::{assert_completes, clean_command, installed, spawn, PROMPT};
+use shells::{assert_completes, clean_command, fish_init, installed, posix_rc, spawn, PROMPT};
 use tempfile::TempDir;
 
 fn committed(file: &str) -> PathBuf {
@@ -35,9 +35,8 @@ fn bash_completes_subcommand_flags_from_the_committed_script() {
     std::fs::write(
         &rc,
         format!(
-            "PS1='{PROMPT}'\n\
-             ado-scm() {{ printf 'ARGS<%s>\\n' \"$*\"; }}\n\
-             source '{}'\n",
+            "{}source '{}'\n",
+            posix_rc(),
             committed("ado-scm.bash").display()
         ),
     )
@@ -60,11 +59,10 @@ fn zsh_completes_subcommand_flags_from_the_committed_script() {
     std::fs::write(
         home.path().join(".zshrc"),
         format!(
-            "PS1='{PROMPT}'\n\
-             fpath=('{}' $fpath)\n\
-             autoload -Uz compinit && compinit -u -D\n\
-             ado-scm() {{ print -r -- \"ARGS<$*>\" }}\n",
-            functions.display()
+            "fpath=('{}' $fpath)\n\
+             autoload -Uz compinit && compinit -u -D\n{}",
+            functions.display(),
+            posix_rc()
         ),
     )
     .unwrap();
@@ -80,13 +78,7 @@ fn fish_completes_subcommand_flags_from_the_committed_script() {
         return;
     };
     let home = TempDir::new().unwrap();
-    let init = format!(
-        "function fish_prompt; echo -n '{PROMPT}'; end; \
-         function fish_greeting; end; \
-         function ado-scm; echo \"ARGS<$argv>\"; end; \
-         source '{}'",
-        committed("ado-scm.fish").display()
-    );
+    let init = fish_init(&format!("source '{}'", committed("ado-scm.fish").display()));
     let mut cmd = clean_command(&fish, home.path());
     cmd.args(["--no-config", "-i", "-C", &init]);
     assert_completes(spawn(cmd), "fish");

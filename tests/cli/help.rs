@@ -92,22 +92,21 @@ fn every_help_lists_global_options_apart_and_ends_with_examples() {
     assert!(env.requests().is_empty());
 }
 
+/// `text` with its line breaks and runs of spaces as single spaces (help wraps at the terminal).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[test]
 fn help_shows_ranges_and_defaults() {
     let env = TestEnv::new();
     for flag in ["-h", "--help"] {
-        let setup = help(&env, &["setup"], flag)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let setup = one_line(&help(&env, &["setup"], flag));
         assert!(
             setup.contains("--secret-expiry-days <N> Lifetime of a new client secret, in days (1–730) [default: 365]"),
             "setup {flag}: {setup}"
         );
-        let oauth = help(&env, &["login", "oauth"], flag)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let oauth = one_line(&help(&env, &["login", "oauth"], flag));
         assert!(
             oauth.contains("(1–86400) [default: 300]"),
             "login oauth {flag}: {oauth}"

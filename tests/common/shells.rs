@@ -62,6 +62,21 @@ pub fn clean_command(program: &Path, home: &Path) -> Command {
     cmd
 }
 
+/// Lines for a bash or zsh start-up file: the prompt and the `ado-scm` function.
+pub fn posix_rc() -> String {
+    format!("PS1='{PROMPT}'\nado-scm() {{ printf 'ARGS<%s>\\n' \"$*\"; }}\n")
+}
+
+/// fish's start-up commands (for `-C`): the prompt, no greeting, the `ado-scm` function, then
+/// `then`.
+pub fn fish_init(then: &str) -> String {
+    format!(
+        "function fish_prompt; echo -n '{PROMPT}'; end; \
+         function fish_greeting; end; \
+         function ado-scm; echo \"ARGS<$argv>\"; end; {then}"
+    )
+}
+
 pub fn spawn(cmd: Command) -> PtySession {
     spawn_command(cmd, Some(TIMEOUT_MS)).expect("start the shell in a pseudo-terminal")
 }
