@@ -4,8 +4,10 @@
 //! The traps of the real service are kept on purpose: a rejected credential comes back as
 //! **203 with an HTML sign-in page** unless the client sends `X-TFS-FedAuthRedirect: Suppress`;
 //! a browser-like anonymous request is redirected (302) to a sign-in page; a PAT without the
-//! Code scope passes `connectionData` but gets 403 on the repositories; Server refuses API
-//! versions newer than it knows.
+//! Code scope passes `connectionData` but gets 401 on the repositories (403 on older servers,
+//! `missing_scope_status`); a PAT for "all accessible organizations" is refused everywhere
+//! (Microsoft retired global PATs on 1 December 2026); Server refuses API versions newer than
+//! it knows.
 
 use axum::extract::State as AxumState;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -32,6 +34,10 @@ pub struct State {
     pub server_max_api_version: (u32, u32),
     /// Newest version Services accepts (7.2 at the time of writing; previews included).
     pub services_max_api_version: (u32, u32),
+    /// What a credential without the Code scope gets from `git/repositories`: 401 as Azure
+    /// DevOps answers today (Microsoft Q&A, "Unauthorized for Source Providers API": a PAT one
+    /// API accepts gets 401 from another whose scope it lacks), 403 as older servers did.
+    pub missing_scope_status: u16,
 }
 
 /// A Services organization or the Server collection.
@@ -73,6 +79,8 @@ pub struct Pat {
     /// `vso.code_write`, `vso.code`, … (`app_token` is full access).
     pub scopes: Vec<String>,
     pub expired: bool,
+    /// Made for "All accessible organizations": refused since global PATs were retired.
+    pub all_orgs: bool,
     pub user_id: String,
     pub user_name: String,
 }
@@ -97,6 +105,7 @@ impl State {
             orgs: vec![seed::ADO_ORG.into(), SERVER_ORG.into()],
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expired,
+            all_orgs: token == seed::GLOBAL_PAT,
             user_id: seed::ADO_USER_ID.into(),
             user_name: seed::ADO_USER_NAME.into(),
         };
@@ -136,9 +145,11 @@ impl State {
                 pat(seed::PAT_VALID, &["vso.code_write"], false),
                 pat(seed::PAT_EXPIRED, &["vso.code_write"], true),
                 pat(seed::PAT_NO_CODE_SCOPE, &["vso.work"], false),
+                pat(seed::GLOBAL_PAT, &["vso.code_write"], false),
             ],
             server_max_api_version: (7, 0),
             services_max_api_version: (7, 2),
+            missing_scope_status: 401,
         }
     }
 
@@ -150,6 +161,7 @@ impl State {
             orgs: orgs.iter().map(|s| s.to_string()).collect(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expired: false,
+            all_orgs: false,
             user_id: seed::ADO_USER_ID.into(),
             user_name: seed::ADO_USER_NAME.into(),
         });
@@ -203,11 +215,9 @@ struct Caller {
 fn caller(world: &World, org: &Org, credential: &Credential) -> Option<Caller> {
     match credential {
         Credential::Pat(token) => {
-            let pat = world
-                .ado
-                .pats
-                .iter()
-                .find(|p| p.token == *token && !p.expired && p.orgs.contains(&org.name))?;
+            let pat = world.ado.pats.iter().find(|p| {
+                p.token == *token && !p.expired && !p.all_orgs && p.orgs.contains(&org.name)
+            })?;
             Some(Caller {
                 user_id: pat.user_id.clone(),
                 name: pat.user_name.clone(),
@@ -467,9 +477,9 @@ fn answer(world: &World, method: &Method, uri: &Uri, headers: &HeaderMap) -> Res
     match rest {
         "" => (StatusCode::OK, Html(format!("<!DOCTYPE html><html><head><title>{} - Overview</title></head><body></body></html>", org.name))).into_response(),
         "_apis/connectionData" => json_response(StatusCode::OK, connection_data(org, &caller)),
-        "_apis/git/repositories" => repositories(org, &caller, None, &base),
+        "_apis/git/repositories" => repositories(state, org, &caller, None, &base),
         _ => match rest.strip_suffix("/_apis/git/repositories") {
-            Some(project) if !project.contains('/') => repositories(org, &caller, Some(project), &base),
+            Some(project) if !project.contains('/') => repositories(state, org, &caller, Some(project), &base),
             _ => json_response(
                 StatusCode::NOT_FOUND,
                 vss_error(
@@ -515,10 +525,19 @@ fn connection_data(org: &Org, caller: &Caller) -> Value {
     })
 }
 
-fn repositories(org: &Org, caller: &Caller, project: Option<&str>, base: &str) -> Response {
+fn repositories(
+    state: &State,
+    org: &Org,
+    caller: &Caller,
+    project: Option<&str>,
+    base: &str,
+) -> Response {
     if !caller.code {
+        // The wording is the sandbox's; only the status is known (see `missing_scope_status`).
+        let status =
+            StatusCode::from_u16(state.missing_scope_status).unwrap_or(StatusCode::UNAUTHORIZED);
         return json_response(
-            StatusCode::FORBIDDEN,
+            status,
             vss_error(
                 "VS403403: The access token used does not have the scope needed for this request (vso.code).",
                 "UnauthorizedRequestException",

@@ -70,9 +70,6 @@ const CONSENT_ADMIN_ROLES: &[&str] = &[
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Knobs {
-    /// A secret created by `addPassword` is rejected (`7000215`) this many times before it works
-    /// (replication delay). Applies to secrets created after the knob is set.
-    pub secret_replication_failures: u32,
     /// Conditional Access blocks device code sign-ins: approval on `/devicelogin` is refused and
     /// polling answers `invalid_grant` AADSTS53003.
     pub device_code_blocked_by_conditional_access: bool,
@@ -84,9 +81,6 @@ pub struct Knobs {
     /// Users may not consent to anything (tenant setting "Do not allow user consent"): a user
     /// without an admin role gets AADSTS90094 unless an admin granted tenant-wide consent.
     pub user_consent_disabled: bool,
-    /// A newly created Graph object (application, service principal, grant) answers 404 to this
-    /// many reads before it shows up (eventual consistency). 0: visible at once.
-    pub graph_read_misses_after_create: u32,
     pub access_token_lifetime_secs: i64,
     /// Entra: 10 minutes.
     pub auth_code_lifetime_secs: i64,
@@ -99,12 +93,10 @@ pub struct Knobs {
 impl Default for Knobs {
     fn default() -> Knobs {
         Knobs {
-            secret_replication_failures: 0,
             device_code_blocked_by_conditional_access: false,
             device_code_interval_secs: 5,
             deny_next_authorizations: 0,
             user_consent_disabled: false,
-            graph_read_misses_after_create: 0,
             access_token_lifetime_secs: 3599,
             auth_code_lifetime_secs: 600,
             device_code_lifetime_secs: 900,
@@ -311,6 +303,8 @@ pub struct Application {
     pub key_credentials: Vec<Value>,
     pub api: Value,
     pub app_roles: Vec<Value>,
+    /// The client-chosen alternate key (`applications(uniqueName='…')`); set only at creation.
+    pub unique_name: Option<String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,
     /// State dump only: the tenant the app is registered in.
@@ -348,6 +342,7 @@ impl Application {
                 "preAuthorizedApplications": [],
             }),
             app_roles: Vec::new(),
+            unique_name: None,
             other: Map::new(),
             tenant_id: tenant.id.clone(),
             owner_ids: Vec::new(),
@@ -753,8 +748,14 @@ pub struct Directory {
     pub issued_tokens: Vec<IssuedToken>,
     pub device_authorizations: Vec<DeviceAuthorization>,
     pub knobs: Knobs,
-    /// Reads a new object still misses (eventual consistency), by object id.
+    /// Reads a new object still misses (realism `graphReadMissesAfterCreate`), by object id.
     pub pending_visibility: HashMap<String, u32>,
+    /// Service principal creations a new app still refuses (realism
+    /// `spCreateBadRequestAfterAppCreate`), by app id.
+    pub sp_refusals_left: HashMap<String, u32>,
+    /// Client-credentials requests a new app is still unknown to (realism
+    /// `entraUnknownNewApp`), by app id.
+    pub unknown_app_left: HashMap<String, Countdown>,
     #[serde(skip)]
     secrets: Secrets,
     /// The listeners' URLs (issuer, verification URI), from [`Directory::bind_urls`].
@@ -895,6 +896,8 @@ impl Directory {
             device_authorizations: Vec::new(),
             knobs: Knobs::default(),
             pending_visibility: HashMap::new(),
+            sp_refusals_left: HashMap::new(),
+            unknown_app_left: HashMap::new(),
             secrets: Secrets::default(),
             urls: ServiceUrls::default(),
         }
@@ -1188,6 +1191,8 @@ impl Directory {
         let client = self
             .client(&tenant_id, client_id)
             .ok_or_else(|| self.unknown_client(&tenant_id, client_id).description())?;
+        self.refuse_new_app(&tenant_id, &client.app_id)
+            .map_err(|e| e.description())?;
         self.authenticate_client(&tenant_id, &client, Some(secret), false)
             .map_err(|e| e.description())
     }
@@ -1243,16 +1248,17 @@ impl Directory {
     // ---- changes (Graph and tests) ----
 
     /// Adds a secret to the app with object id `object_id`; returns the credential and the
-    /// secret text (shown once). New secrets carry `knobs.secret_replication_failures`.
+    /// secret text (shown once). The new secret is refused `failures` times (realism
+    /// `secretReplicationFailures`).
     pub fn add_password(
         &mut self,
         object_id: &str,
         display_name: Option<String>,
         start: Option<DateTime<Utc>>,
         end: Option<DateTime<Utc>>,
+        failures: u32,
     ) -> Option<(PasswordCredential, String)> {
         let now = self.now();
-        let failures = self.knobs.secret_replication_failures;
         let app = self.applications.iter_mut().find(|a| a.id == object_id)?;
         let secret = new_client_secret();
         let start = start.unwrap_or(now);
@@ -1273,12 +1279,43 @@ impl Directory {
         Some(id)
     }
 
-    /// Marks a new object as not yet visible to Graph reads (see the knob).
-    pub fn note_created(&mut self, object_id: &str) {
-        let misses = self.knobs.graph_read_misses_after_create;
+    /// Marks a new object as not yet visible to `misses` Graph reads.
+    pub fn note_created(&mut self, object_id: &str, misses: u32) {
         if misses > 0 {
             self.pending_visibility
                 .insert(object_id.to_string(), misses);
+        }
+    }
+
+    /// Marks a just-created app as not yet known where the realism says so: its service
+    /// principal refused `sp_refusals` times, client credentials `unknown_to_entra` times.
+    pub fn note_new_app(&mut self, app_id: &str, sp_refusals: u32, unknown_to_entra: u32) {
+        let key = app_id.to_ascii_lowercase();
+        if sp_refusals > 0 {
+            self.sp_refusals_left.insert(key.clone(), sp_refusals);
+        }
+        if unknown_to_entra > 0 {
+            self.unknown_app_left
+                .insert(key, Countdown::new(unknown_to_entra));
+        }
+    }
+
+    /// Uses up one refusal of a new app's service principal, if any is left.
+    pub fn refuse_new_sp(&mut self, app_id: &str) -> bool {
+        match self.sp_refusals_left.get_mut(&app_id.to_ascii_lowercase()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// AADSTS700016 for an app Entra does not know yet (realism `entraUnknownNewApp`).
+    pub(crate) fn refuse_new_app(&self, tenant_id: &str, app_id: &str) -> Result<(), AadError> {
+        match self.unknown_app_left.get(&app_id.to_ascii_lowercase()) {
+            Some(left) if left.take() => Err(self.unknown_client(tenant_id, app_id)),
+            _ => Ok(()),
         }
     }
 
@@ -1633,9 +1670,8 @@ mod tests {
     #[test]
     fn secrets_expire_and_replicate() {
         let mut d = Directory::seeded();
-        d.knobs.secret_replication_failures = 2;
         let (credential, secret) = d
-            .add_password(seed::SEEDED_APP_OBJECT_ID, None, None, None)
+            .add_password(seed::SEEDED_APP_OBJECT_ID, None, None, None, 2)
             .unwrap();
         assert_eq!(credential.hint, secret[..3]);
         assert_eq!(secret.len(), 40);
@@ -1647,6 +1683,24 @@ mod tests {
         assert_eq!(check(&d), Ok(()));
         d.advance_clock(731 * 24 * 3600);
         assert!(check(&d).unwrap_err().starts_with("AADSTS7000222"));
+    }
+
+    #[test]
+    fn a_new_app_is_unknown_to_client_credentials_as_many_times_as_asked() {
+        let mut d = Directory::seeded();
+        d.note_new_app(seed::SEEDED_APP_CLIENT_ID, 1, 2);
+        let check = |d: &Directory| {
+            d.check_client_credentials(
+                seed::TENANT_ID,
+                seed::SEEDED_APP_CLIENT_ID,
+                seed::SEEDED_APP_SECRET,
+            )
+        };
+        assert!(check(&d).unwrap_err().starts_with("AADSTS700016:"));
+        assert!(check(&d).unwrap_err().starts_with("AADSTS700016:"));
+        assert_eq!(check(&d), Ok(()));
+        assert!(d.refuse_new_sp(seed::SEEDED_APP_CLIENT_ID));
+        assert!(!d.refuse_new_sp(seed::SEEDED_APP_CLIENT_ID));
     }
 
     #[test]

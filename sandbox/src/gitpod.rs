@@ -27,11 +27,12 @@ use serde::{Serialize, Serializer};
 use crate::seed;
 use crate::world::{hash_secret, ServiceUrls, SharedWorld};
 
-pub use connect::{Code, ConnectError};
+pub use connect::{fault_error, Code, ConnectError};
 
 pub fn router(world: SharedWorld) -> Router {
     Router::new()
         .route("/api/{service}/{method}", post(connect::handle))
+        .route("/moved/api/{service}/{method}", post(connect::handle_moved))
         .route(
             "/runners/{runner_id}/auth/oauth2/start",
             get(consent::start),
@@ -55,6 +56,26 @@ pub struct State {
     pub pending_consents: Vec<PendingConsent>,
     /// Every code the runner redeemed (or tried to) at an issuer's token endpoint, oldest first.
     pub oauth_redemptions: Vec<Redemption>,
+    /// What a lagging read replica still shows (realism `gitpodReadLag`).
+    #[serde(skip)]
+    pub replica: Option<Replica>,
+}
+
+/// The integrations and host tokens as they were before a write, and how many more reads that
+/// would show the write still see them.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    pub integrations: Vec<Integration>,
+    pub host_tokens: Vec<HostToken>,
+    pub reads_left: u32,
+}
+
+impl Replica {
+    /// Trades this state for the live one (twice restores both).
+    pub fn swap_with(&mut self, state: &mut State) {
+        std::mem::swap(&mut self.integrations, &mut state.integrations);
+        std::mem::swap(&mut self.host_tokens, &mut state.host_tokens);
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -345,7 +366,38 @@ impl State {
             host_tokens,
             pending_consents: Vec::new(),
             oauth_redemptions: Vec::new(),
+            replica: None,
         }
+    }
+
+    /// See [`crate::Sandbox::add_ready_runners`]. Ids follow the seeded ones' pattern.
+    pub fn add_ready_runners(&mut self, n: usize, with_integration: bool) -> Vec<String> {
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            let index = self.runners.len();
+            let id = format!("01900000-0000-7000-8000-{:012x}", 0x0001_0000 + index);
+            let key = SecretKey::generate(&mut rand_core::OsRng);
+            let mut runner = Runner::seeded(&id, &format!("runner-{index:03}"), None);
+            runner.phase = PHASE_ACTIVE.into();
+            runner.version = Some("20250701.42".into());
+            runner.public_key = Some(key.public_key().to_bytes());
+            runner.secret_key = Some(key);
+            self.runners.push(runner);
+            if with_integration {
+                self.integrations.push(Integration {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    runner_id: id.clone(),
+                    scm_id: scm::SCM_ENTRA.into(),
+                    host: "dev.azure.com".into(),
+                    oauth: None,
+                    pat: true,
+                    virtual_directory: None,
+                    issuer_url: None,
+                });
+            }
+            ids.push(id);
+        }
+        ids
     }
 
     pub fn user_by_api_key(&self, key: &str) -> Option<&User> {

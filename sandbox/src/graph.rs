@@ -30,7 +30,7 @@ use crate::directory::{
     ServicePrincipal, TokenRejection,
 };
 use crate::seed;
-use crate::world::{SharedWorld, World};
+use crate::world::{Realism, SharedWorld, World};
 
 pub fn router(world: SharedWorld) -> Router {
     Router::new()
@@ -106,6 +106,9 @@ type GraphResult = Result<Response, GraphError>;
 struct Caller {
     token: AccessTokenInfo,
     graph: String,
+    realism: Realism,
+    /// `Prefer: create-if-missing`: a PATCH by alternate key creates what it does not find.
+    create_if_missing: bool,
 }
 
 impl Caller {
@@ -168,9 +171,18 @@ async fn handle(
     let mut guard = world.lock().unwrap_or_else(|e| e.into_inner());
     let world = &mut *guard;
     let World {
-        directory, urls, ..
+        directory,
+        urls,
+        realism,
+        ..
     } = world;
     directory.bind_urls(urls);
+    let create_if_missing = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("create-if-missing"));
     let graph = urls.graph.trim_end_matches('/').to_string();
     let client_request_id = headers
         .get("client-request-id")
@@ -179,7 +191,12 @@ async fn handle(
     let request_id = directory::new_guid();
     let now = directory.now();
     let result = authenticate(directory, &headers).and_then(|token| {
-        let caller = Caller { token, graph };
+        let caller = Caller {
+            token,
+            graph,
+            realism: realism.clone(),
+            create_if_missing,
+        };
         route(directory, &caller, &method, &uri, &body)
     });
     let mut response = match result {
@@ -359,7 +376,7 @@ fn route(
         },
         ["applications"] => match *method {
             Method::GET => list_applications(directory, caller, &query),
-            Method::POST => create_application(directory, caller, body),
+            Method::POST => create_application(directory, caller, body, None),
             _ => Err(GraphError::method_not_allowed()),
         },
         ["applications", id] => application_item(directory, caller, method, id, &query, body),
@@ -744,27 +761,40 @@ fn list(
     ))
 }
 
+/// An object's keys: tenant, object id, and its alternate keys by name (`appId`, `uniqueName`).
+type Keys<'a> = (&'a str, &'a str, Vec<(&'static str, Option<&'a str>)>);
+
 /// The index in `objects` of the one in the caller's tenant that an `{id}` segment names: an
-/// object id, or the alternate key `(appId='…')`. `keys` gives an object's tenant, object id and
-/// app id; `entity_set` names the collection in the error for another alternate key.
+/// object id, or an alternate key `(appId='…')`, `(uniqueName='…')` that `keys` lists for it;
+/// `entity_set` names the collection in the error for another alternate key.
 fn find_by_key<T>(
     objects: &[T],
-    keys: impl Fn(&T) -> (&str, &str, &str),
+    keys: impl Fn(&T) -> Keys<'_>,
     caller: &Caller,
     id: &str,
     entity_set: &str,
 ) -> Result<usize, GraphError> {
     let found = match alternate_key(id) {
-        Some((_, key, value)) if key.eq_ignore_ascii_case("appId") => {
+        Some((_, key, value)) => {
+            let supported = objects.first().is_none_or(|o| {
+                keys(o)
+                    .2
+                    .iter()
+                    .any(|(name, _)| name.eq_ignore_ascii_case(key))
+            });
+            if !supported {
+                return Err(GraphError::bad_request(format!(
+                    "The alternate key '{key}' is not supported for {entity_set}."
+                )));
+            }
             objects.iter().position(|o| {
-                let (tenant, _, app_id) = keys(o);
-                tenant == caller.tenant() && app_id.eq_ignore_ascii_case(&value)
+                let (tenant, _, alternates) = keys(o);
+                tenant == caller.tenant()
+                    && alternates.iter().any(|(name, v)| {
+                        name.eq_ignore_ascii_case(key)
+                            && v.is_some_and(|v| v.eq_ignore_ascii_case(&value))
+                    })
             })
-        }
-        Some((_, key, _)) => {
-            return Err(GraphError::bad_request(format!(
-                "The alternate key '{key}' is not supported for {entity_set}."
-            )))
         }
         None => {
             if !directory::is_guid(id) {
@@ -783,15 +813,29 @@ fn find_by_key<T>(
 
 // ---- applications ----
 
-/// The app an `{id}` segment names: an object id, or `applications(appId='…')`.
+/// The app an `{id}` segment names: an object id, `applications(appId='…')` or
+/// `applications(uniqueName='…')`.
 fn find_application(directory: &Directory, caller: &Caller, id: &str) -> Result<usize, GraphError> {
     find_by_key(
         &directory.applications,
-        |a| (&a.tenant_id, &a.id, &a.app_id),
+        |a| {
+            let alternates = vec![
+                ("appId", Some(a.app_id.as_str())),
+                ("uniqueName", a.unique_name.as_deref()),
+            ];
+            (&a.tenant_id, &a.id, alternates)
+        },
         caller,
         id,
         "applications",
     )
+}
+
+/// The `uniqueName` an `applications(uniqueName='…')` segment names.
+fn unique_name_key(id: &str) -> Option<String> {
+    alternate_key(id)
+        .filter(|(_, key, _)| key.eq_ignore_ascii_case("uniqueName"))
+        .map(|(_, _, value)| value)
 }
 
 /// Like [`find_application`], honouring the eventual-consistency knob for reads and writes.
@@ -859,13 +903,25 @@ fn application_item(
         }
         Method::PATCH => {
             caller.require(WRITE_APPS)?;
-            let index = visible_application(directory, caller, id)?;
+            // An upsert's key is unique in the directory, so it finds even an app that reads
+            // do not show yet; `Prefer: create-if-missing` creates what it does not find
+            // (Microsoft Learn, "Upsert application": 201 with the new app, else 204; without
+            // the header a missing app is 404).
+            let index = match unique_name_key(id) {
+                Some(unique_name) => match find_application(directory, caller, id) {
+                    Err(e) if e.status == StatusCode::NOT_FOUND && caller.create_if_missing => {
+                        return create_application(directory, caller, body, Some(unique_name));
+                    }
+                    found => found?,
+                },
+                None => visible_application(directory, caller, id)?,
+            };
             if !may_change(directory, caller, &directory.applications[index]) {
                 return Err(GraphError::denied());
             }
             let input = parse_body(body)?;
             let mut app = directory.applications[index].clone();
-            apply_application(&mut app, &input)?;
+            apply_application(&mut app, &input, false)?;
             // The app's service principal follows its display name and reply URLs.
             for sp in directory
                 .service_principals
@@ -901,7 +957,13 @@ fn application_item(
     }
 }
 
-fn create_application(directory: &mut Directory, caller: &Caller, body: &[u8]) -> GraphResult {
+/// `POST /applications`, or the creating branch of an upsert (`unique_name` from its key).
+fn create_application(
+    directory: &mut Directory,
+    caller: &Caller,
+    body: &[u8],
+    unique_name: Option<String>,
+) -> GraphResult {
     caller.require(WRITE_APPS)?;
     let input = parse_body(body)?;
     let display_name = input
@@ -914,14 +976,37 @@ fn create_application(directory: &mut Directory, caller: &Caller, body: &[u8]) -
         .cloned()
         .ok_or_else(|| GraphError::not_found(caller.tenant()))?;
     let mut app = Application::new(&tenant, display_name, directory.now());
-    apply_application(&mut app, &input)?;
+    app.unique_name = unique_name;
+    apply_application(&mut app, &input, true)?;
+    if let Some(name) = &app.unique_name {
+        let taken = directory.applications.iter().any(|a| {
+            a.tenant_id == app.tenant_id
+                && a.unique_name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        });
+        if taken {
+            // Not documented; by analogy with a service principal's duplicate app id.
+            return Err(GraphError::new(
+                StatusCode::CONFLICT,
+                "Request_MultipleObjectsWithSameKeyValue",
+                format!("Another object with the same value for property uniqueName already exists: {name}."),
+            ));
+        }
+    }
     if let Some(user) = &caller.token.user_id {
         app.owner_ids.push(user.clone());
     }
     let value = app.graph_json();
     let id = app.id.clone();
+    let realism = &caller.realism;
+    directory.note_new_app(
+        &app.app_id,
+        realism.sp_create_bad_request_after_app_create,
+        realism.entra_unknown_new_app,
+    );
     directory.applications.push(app);
-    directory.note_created(&id);
+    directory.note_created(&id, realism.graph_read_misses_after_create);
     let mut response = ok_json(
         StatusCode::CREATED,
         with_context(value, caller.context("applications/$entity")),
@@ -974,7 +1059,6 @@ const PASSTHROUGH_APP_PROPERTIES: &[&str] = &[
     "serviceManagementReference",
     "servicePrincipalLockConfiguration",
     "tokenEncryptionKeyId",
-    "uniqueName",
     "authenticationBehaviors",
 ];
 
@@ -1025,7 +1109,12 @@ fn optional_string(value: &Value, property: &str) -> Result<Option<String>, Grap
 
 /// Applies a create or PATCH body: unknown properties, read-only ones and secrets are refused;
 /// complex properties (`web`, `spa`, `publicClient`, `api`) merge, collections replace.
-fn apply_application(app: &mut Application, input: &Map<String, Value>) -> Result<(), GraphError> {
+/// `uniqueName` may only be given when `creating` (or repeated unchanged).
+fn apply_application(
+    app: &mut Application,
+    input: &Map<String, Value>,
+    creating: bool,
+) -> Result<(), GraphError> {
     for (key, value) in input {
         if key.contains('@') {
             // `@odata.type`, `owners@odata.bind`: annotations, not properties.
@@ -1121,6 +1210,18 @@ fn apply_application(app: &mut Application, input: &Map<String, Value>) -> Resul
                     )));
                 }
             }
+            "uniqueName" => match (app.unique_name.as_deref(), value.as_str()) {
+                (Some(current), Some(new)) if current == new => {}
+                (None, Some(new)) if creating && !new.trim().is_empty() => {
+                    app.unique_name = Some(new.to_string())
+                }
+                // Microsoft Learn, application resource: `uniqueName` is immutable.
+                _ => {
+                    return Err(GraphError::bad_request(
+                        "Property 'uniqueName' is read-only and cannot be set.",
+                    ))
+                }
+            },
             "id" | "appId" | "createdDateTime" | "publisherDomain" | "deletedDateTime" => {
                 return Err(GraphError::bad_request(format!(
                     "Property '{key}' is read-only and cannot be set."
@@ -1191,8 +1292,9 @@ fn add_password(directory: &mut Directory, caller: &Caller, id: &str, body: &[u8
         ));
     }
     let object_id = directory.applications[index].id.clone();
+    let failures = caller.realism.secret_replication_failures;
     let (created, secret) = directory
-        .add_password(&object_id, credential.display_name, start, end)
+        .add_password(&object_id, credential.display_name, start, end, failures)
         .ok_or_else(|| GraphError::not_found(id))?;
     let mut value = created.graph_json();
     value["secretText"] = Value::String(secret);
@@ -1227,7 +1329,10 @@ fn remove_password(
     app.password_credentials
         .retain(|c| !c.key_id.eq_ignore_ascii_case(key_id));
     if app.password_credentials.len() == before {
-        // Not documented; Graph answers a 400 for a keyId the app does not have.
+        // Not in the reference page. Graph refuses a keyId the app does not have with a 400
+        // "No password credential found with keyId …": HashiCorp Vault's Azure secrets engine
+        // matches that text to treat the secret as already removed, and public reports of
+        // removePassword racing addPassword quote it with a 400.
         return Err(GraphError::bad_request(format!(
             "No password credential found with keyId {key_id}."
         )));
@@ -1242,7 +1347,13 @@ fn remove_password(
 fn find_sp(directory: &Directory, caller: &Caller, id: &str) -> Result<usize, GraphError> {
     find_by_key(
         &directory.service_principals,
-        |s| (&s.tenant_id, &s.id, &s.app_id),
+        |s| {
+            (
+                &s.tenant_id,
+                &s.id,
+                vec![("appId", Some(s.app_id.as_str()))],
+            )
+        },
         caller,
         id,
         "servicePrincipals",
@@ -1297,27 +1408,23 @@ fn sp_item(
         }
         Method::PATCH => {
             caller.require(WRITE_APPS)?;
-            let index = find_sp(directory, caller, id)?;
             let input = parse_body(body)?;
-            let sp = &mut directory.service_principals[index];
-            for (key, value) in &input {
-                match key.as_str() {
-                    "accountEnabled" => {
-                        sp.account_enabled = value
-                            .as_bool()
-                            .ok_or_else(|| invalid_value(key, "ServicePrincipal"))?
+            // Microsoft Learn, "Upsert servicePrincipal": with `Prefer: create-if-missing` a
+            // missing one is created (201), an existing one updated (204).
+            let index = match find_sp(directory, caller, id) {
+                Err(e) if e.status == StatusCode::NOT_FOUND && caller.create_if_missing => {
+                    let key =
+                        alternate_key(id).filter(|(_, key, _)| key.eq_ignore_ascii_case("appId"));
+                    match key {
+                        Some((_, _, app_id)) => {
+                            return create_sp(directory, caller, &app_id, &input)
+                        }
+                        None => return Err(e),
                     }
-                    "tags" => sp.tags = string_list(value, key)?,
-                    "appRoleAssignmentRequired"
-                    | "notes"
-                    | "description"
-                    | "notificationEmailAddresses"
-                    | "preferredSingleSignOnMode"
-                    | "loginUrl"
-                    | "homepage" => {}
-                    other => return Err(no_such_property(other, "servicePrincipal")),
                 }
-            }
+                found => found?,
+            };
+            apply_sp(&mut directory.service_principals[index], &input)?;
             Ok(no_content())
         }
         Method::DELETE => {
@@ -1347,6 +1454,38 @@ fn delete_service_principals(directory: &mut Directory, ids: &[String]) {
         .extend(gone.into_iter().map(|g| g.id));
 }
 
+/// The writable service principal properties a body may carry (checked, mostly not modeled).
+const SP_PROPERTIES: &[&str] = &[
+    "accountEnabled",
+    "tags",
+    "appRoleAssignmentRequired",
+    "notes",
+    "description",
+    "notificationEmailAddresses",
+    "preferredSingleSignOnMode",
+    "loginUrl",
+    "homepage",
+];
+
+/// Applies a service principal body: `accountEnabled` and `tags` are kept, the other known
+/// properties accepted, anything else refused.
+fn apply_sp(sp: &mut ServicePrincipal, input: &Map<String, Value>) -> Result<(), GraphError> {
+    for (key, value) in input {
+        match key.as_str() {
+            "accountEnabled" => {
+                sp.account_enabled = value
+                    .as_bool()
+                    .ok_or_else(|| invalid_value(key, "ServicePrincipal"))?
+            }
+            "tags" => sp.tags = string_list(value, key)?,
+            "appId" => {}
+            other if other.contains('@') || SP_PROPERTIES.contains(&other) => {}
+            other => return Err(no_such_property(other, "servicePrincipal")),
+        }
+    }
+    Ok(())
+}
+
 fn create_service_principal(
     directory: &mut Directory,
     caller: &Caller,
@@ -1359,24 +1498,27 @@ fn create_service_principal(
         .and_then(Value::as_str)
         .ok_or_else(|| invalid_value("appId", "ServicePrincipal"))?
         .to_string();
-    for key in input.keys() {
-        match key.as_str() {
-            "appId"
-            | "accountEnabled"
-            | "tags"
-            | "appRoleAssignmentRequired"
-            | "notes"
-            | "description"
-            | "notificationEmailAddresses"
-            | "preferredSingleSignOnMode" => {}
-            other if other.contains('@') => {}
-            other => return Err(no_such_property(other, "servicePrincipal")),
-        }
+    create_sp(directory, caller, &app_id, &input)
+}
+
+/// `POST /servicePrincipals`, or the creating branch of an upsert.
+fn create_sp(
+    directory: &mut Directory,
+    caller: &Caller,
+    app_id: &str,
+    input: &Map<String, Value>,
+) -> GraphResult {
+    if input
+        .get("appId")
+        .and_then(Value::as_str)
+        .is_some_and(|a| !a.eq_ignore_ascii_case(app_id))
+    {
+        return Err(invalid_value("appId", "ServicePrincipal"));
     }
     if directory
         .service_principals
         .iter()
-        .any(|s| s.tenant_id == caller.tenant() && s.app_id.eq_ignore_ascii_case(&app_id))
+        .any(|s| s.tenant_id == caller.tenant() && s.app_id.eq_ignore_ascii_case(app_id))
     {
         // Graph answers 409 (Terraform's and Azure PowerShell's reports of this exact error).
         return Err(GraphError::new(
@@ -1385,22 +1527,24 @@ fn create_service_principal(
             format!("The service principal cannot be created, updated, or restored because the service principal name {app_id} is already in use."),
         ));
     }
-    let Some(app) = directory.application_by_app_id(caller.tenant(), &app_id) else {
-        return Err(GraphError::bad_request(format!(
+    let no_backing_app = || {
+        GraphError::bad_request(format!(
             "The appId '{app_id}' of the service principal does not reference a valid application object."
-        )));
+        ))
+    };
+    // A just-created app is refused this way for a while (realism).
+    if directory.refuse_new_sp(app_id) {
+        return Err(no_backing_app());
+    }
+    let Some(app) = directory.application_by_app_id(caller.tenant(), app_id) else {
+        return Err(no_backing_app());
     };
     let mut sp = ServicePrincipal::for_application(app);
-    if let Some(enabled) = input.get("accountEnabled").and_then(Value::as_bool) {
-        sp.account_enabled = enabled;
-    }
-    if let Some(tags) = input.get("tags") {
-        sp.tags = string_list(tags, "tags")?;
-    }
+    apply_sp(&mut sp, input)?;
     let value = sp.graph_json();
     let id = sp.id.clone();
     directory.service_principals.push(sp);
-    directory.note_created(&id);
+    directory.note_created(&id, caller.realism.graph_read_misses_after_create);
     Ok(ok_json(
         StatusCode::CREATED,
         with_context(value, caller.context("servicePrincipals/$entity")),
@@ -1530,7 +1674,7 @@ fn create_grant(directory: &mut Directory, caller: &Caller, body: &[u8]) -> Grap
     let value = grant.graph_json();
     let id = grant.id.clone();
     directory.oauth2_permission_grants.push(grant);
-    directory.note_created(&id);
+    directory.note_created(&id, caller.realism.graph_read_misses_after_create);
     Ok(ok_json(
         StatusCode::CREATED,
         with_context(value, caller.context("oauth2PermissionGrants/$entity")),

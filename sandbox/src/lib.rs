@@ -16,9 +16,10 @@
 //! | --- | --- |
 //! | `GET /_sandbox/state` | the state dump |
 //! | `GET /_sandbox/requests` | the request log |
-//! | `POST /_sandbox/faults` | adds faults: `{"service":"gitpod","path_contains":"ListRunners","kind":{"status":503},"times":2}` (or a list); kinds `{"status":N}`, `{"delay":MS}`, `"reset"` |
+//! | `POST /_sandbox/faults` | adds faults: `{"service":"gitpod","path_contains":"ListRunners","kind":{"status":503},"times":2}` (or a list); kinds `{"status":N}`, `{"status_after":N}` (handled, then answered N), `{"delay":MS}`, `"reset"`, `"reset_after"` (handled, then dropped); optional `method`, `skip` (let that many matching requests through first), `retry_after_secs` (default 2) |
 //! | `DELETE /_sandbox/faults` | clears them |
 //! | `POST /_sandbox/latency` | `{"ms":N}` added to every request |
+//! | `POST /_sandbox/realism` | the real services' timing ([`Realism`], camelCase): `{"gitpodReadLag":2,…}` |
 //! | `POST /_sandbox/reset` | back to the seeded data, log and faults cleared |
 
 pub mod ado;
@@ -32,4 +33,7 @@ pub mod server;
 pub mod world;
 
 pub use server::Sandbox;
-pub use world::{hash_secret, Fault, FaultKind, LoggedRequest, ServiceUrls, SharedWorld, World};
+pub use world::{
+    hash_secret, Fault, FaultHit, FaultKind, LoggedRequest, Realism, ServiceUrls, SharedWorld,
+    World,
+};

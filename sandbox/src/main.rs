@@ -2,16 +2,25 @@
 //! ado-scm with no account anywhere. Prints the environment to use on stdout (so it can be
 //! copied or captured), a note on the seeded data on stderr, and serves until Ctrl-C.
 
-use ado_scm_sandbox::{seed, Sandbox};
+use ado_scm_sandbox::{seed, Realism, Sandbox};
 
-const USAGE: &str = "usage: ado-scm-sandbox [--port-base N]
+const USAGE: &str = "usage: ado-scm-sandbox [--port-base N] [--realistic]
 
 Starts local stand-ins of the Gitpod API, Microsoft Entra ID, Microsoft Graph and Azure DevOps
-on 127.0.0.1. With --port-base N they listen on N, N+1, N+2, N+3; otherwise on free ports.";
+on 127.0.0.1. With --port-base N they listen on N, N+1, N+2, N+3; otherwise on free ports.
+With --realistic they lag behind their own writes as the real services do (new apps, secrets
+and service principals take a few tries to show up; Gitpod's reads lag its writes).";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+struct Args {
+    ports: [u16; 4],
+    realistic: bool,
+}
 
 fn main() {
-    let ports = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(ports)) => ports,
+    let Args { ports, realistic } = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
         Ok(None) => {
             println!("{USAGE}");
             return;
@@ -28,6 +37,10 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if realistic {
+        sandbox.set_realism(Realism::typical());
+        eprintln!("Realism on: {:?}", Realism::typical());
+    }
     for (name, value) in sandbox.env() {
         println!("export {name}={value}");
     }
@@ -63,11 +76,16 @@ fn main() {
 }
 
 /// `Ok(None)` asks for the usage text.
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<[u16; 4]>, String> {
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     let mut ports = [0; 4];
+    let mut realistic = false;
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
             "-h" | "--help" => return Ok(None),
+            "--realistic" => {
+                realistic = true;
+                continue;
+            }
             "--port-base" => args.next().ok_or("--port-base needs a port number")?,
             other => match other.strip_prefix("--port-base=") {
                 Some(v) => v.to_string(),
@@ -86,5 +104,5 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<[u16; 4]>
             })?;
         ports = [base, base + 1, base + 2, base + 3];
     }
-    Ok(Some(ports))
+    Ok(Some(Args { ports, realistic }))
 }

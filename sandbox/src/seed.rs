@@ -39,6 +39,9 @@ pub const ADO_SERVER_COLLECTION_PATH: &str = "/tfs/DefaultCollection";
 pub const PAT_VALID: &str = "sandboxpatvalidcodewrite0000000000000000000000000000";
 pub const PAT_EXPIRED: &str = "sandboxpatexpired00000000000000000000000000000000000";
 pub const PAT_NO_CODE_SCOPE: &str = "sandboxpatnocodescope0000000000000000000000000000000";
+/// A PAT made for "All accessible organizations" (Code scope): refused everywhere since
+/// Microsoft retired global PATs on 1 December 2026.
+pub const GLOBAL_PAT: &str = "sandboxpatglobalallorgs000000000000000000000000000000";
 /// The Azure DevOps identity the PATs belong to.
 pub const ADO_USER_ID: &str = "ad0a1ce0-0000-4000-8000-000000000001";
 pub const ADO_USER_NAME: &str = "Alice Admin";

@@ -1485,9 +1485,10 @@ fn graph_edge_cases_consistency_replication_and_roles() {
     let sb = Sandbox::start();
     let admin = admin_graph_token(&sb);
     let t = Some(admin.as_str());
-    with_directory(&sb, |d| {
-        d.knobs.graph_read_misses_after_create = 1;
-        d.knobs.secret_replication_failures = 2;
+    sb.set_realism(ado_scm_sandbox::Realism {
+        graph_read_misses_after_create: 1,
+        secret_replication_failures: 2,
+        ..Default::default()
     });
     let (_, app) = graph(
         &sb,
@@ -1619,4 +1620,226 @@ fn graph_edge_cases_consistency_replication_and_roles() {
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+// ---- upserts and the propagation of new objects ----
+
+/// A Graph request with `Prefer: create-if-missing`.
+fn upsert(sb: &Sandbox, path: &str, bearer: &str, body: Value) -> (u16, Value) {
+    let response = http()
+        .patch(format!("{}/v1.0/{path}", sb.graph_url()))
+        .bearer_auth(bearer)
+        .header("Prefer", "create-if-missing")
+        .json(&body)
+        .send()
+        .expect("graph request");
+    let status = response.status().as_u16();
+    let text = response.text().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[test]
+fn application_upsert_creates_then_updates_by_unique_name() {
+    let sb = Sandbox::start();
+    let admin = admin_graph_token(&sb);
+    let t = Some(admin.as_str());
+    let key = "applications(uniqueName='ado-scm-acme-runner')";
+    // Without the header, a missing app is not created.
+    assert_graph_error(
+        &graph(
+            &sb,
+            "PATCH",
+            key,
+            t,
+            Some(json!({"displayName": "ado-scm"})),
+        ),
+        404,
+        "Request_ResourceNotFound",
+    );
+    assert_graph_error(
+        &graph(&sb, "GET", key, t, None),
+        404,
+        "Request_ResourceNotFound",
+    );
+    // Creating needs a displayName.
+    assert_graph_error(
+        &upsert(&sb, key, &admin, json!({})),
+        400,
+        "Request_BadRequest",
+    );
+
+    let (status, created) = upsert(&sb, key, &admin, json!({"displayName": "ado-scm"}));
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["uniqueName"], "ado-scm-acme-runner");
+    assert_eq!(created["displayName"], "ado-scm");
+    assert!(created["appId"].is_string() && created["id"].is_string());
+
+    // Sent again (a lost answer): updated in place, no second app.
+    let (status, body) = upsert(&sb, key, &admin, json!({"displayName": "ado-scm 2"}));
+    assert_eq!((status, body), (204, Value::Null));
+    let (status, found) = graph(&sb, "GET", key, t, None);
+    assert_eq!(status, 200);
+    assert_eq!(found["id"], created["id"]);
+    assert_eq!(found["displayName"], "ado-scm 2");
+    let named = directory_state(&sb)["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["uniqueName"] == "ado-scm-acme-runner")
+        .count();
+    assert_eq!(named, 1);
+
+    // uniqueName is set once.
+    assert_graph_error(
+        &graph(&sb, "PATCH", key, t, Some(json!({"uniqueName": "other"}))),
+        400,
+        "Request_BadRequest",
+    );
+    let id = created["id"].as_str().unwrap();
+    assert_graph_error(
+        &graph(
+            &sb,
+            "PATCH",
+            &format!("applications/{id}"),
+            t,
+            Some(json!({"uniqueName": "other"})),
+        ),
+        400,
+        "Request_BadRequest",
+    );
+}
+
+#[test]
+fn service_principal_upsert_creates_then_updates_by_app_id() {
+    let sb = Sandbox::start();
+    let admin = admin_graph_token(&sb);
+    let t = Some(admin.as_str());
+    let (_, app) = graph(
+        &sb,
+        "POST",
+        "applications",
+        t,
+        Some(json!({"displayName": "sp"})),
+    );
+    let key = format!(
+        "servicePrincipals(appId='{}')",
+        app["appId"].as_str().unwrap()
+    );
+    assert_graph_error(
+        &graph(&sb, "PATCH", &key, t, Some(json!({}))),
+        404,
+        "Request_ResourceNotFound",
+    );
+    let (status, created) = upsert(&sb, &key, &admin, json!({}));
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["appId"], app["appId"]);
+    let (status, _) = upsert(&sb, &key, &admin, json!({"tags": ["x"]}));
+    assert_eq!(status, 204);
+    let sps: Vec<Value> = directory_state(&sb)["servicePrincipals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["appId"] == app["appId"])
+        .cloned()
+        .collect();
+    assert_eq!(sps.len(), 1);
+    assert_eq!(sps[0]["tags"], json!(["x"]));
+}
+
+#[test]
+fn a_new_app_is_not_everywhere_at_once() {
+    let sb = Sandbox::start();
+    let admin = admin_graph_token(&sb);
+    let t = Some(admin.as_str());
+    sb.set_realism(ado_scm_sandbox::Realism {
+        sp_create_bad_request_after_app_create: 2,
+        entra_unknown_new_app: 2,
+        ..Default::default()
+    });
+    let (_, app) = graph(
+        &sb,
+        "POST",
+        "applications",
+        t,
+        Some(json!({"displayName": "new"})),
+    );
+    let app_id = app["appId"].as_str().unwrap().to_string();
+    let id = app["id"].as_str().unwrap().to_string();
+
+    // Its service principal: refused twice, by POST or by upsert alike, then created.
+    let refused = format!(
+        "The appId '{app_id}' of the service principal does not reference a valid application object."
+    );
+    let post = || {
+        graph(
+            &sb,
+            "POST",
+            "servicePrincipals",
+            t,
+            Some(json!({"appId": app_id})),
+        )
+    };
+    let first = post();
+    assert_graph_error(&first, 400, "Request_BadRequest");
+    assert_eq!(first.1["error"]["message"], refused);
+    let key = format!("servicePrincipals(appId='{app_id}')");
+    let second = upsert(&sb, &key, &admin, json!({}));
+    assert_graph_error(&second, 400, "Request_BadRequest");
+    assert_eq!(post().0, 201);
+
+    // Client credentials: unknown twice, then the secret is checked as usual.
+    let (_, secret) = graph(
+        &sb,
+        "POST",
+        &format!("applications/{id}/addPassword"),
+        t,
+        Some(json!({"passwordCredential": {"displayName": "x"}})),
+    );
+    let secret = secret["secretText"].as_str().unwrap().to_string();
+    let cc = || {
+        token(
+            &sb,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", app_id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ],
+        )
+    };
+    assert_aad(&cc(), 400, "unauthorized_client", 700016);
+    assert_aad(&cc(), 400, "unauthorized_client", 700016);
+    assert_eq!(cc().0, 200);
+    // An app made before the realism was on is known at once.
+    let seeded = token(
+        &sb,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", seed::SEEDED_APP_CLIENT_ID),
+            ("client_secret", seed::SEEDED_APP_SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    );
+    assert_eq!(seeded.0, 200);
+}
+
+#[test]
+fn removing_a_secret_the_app_does_not_have_is_a_400() {
+    let sb = Sandbox::start();
+    let admin = admin_graph_token(&sb);
+    let unknown = "0b0b0b0b-0000-4000-8000-000000000000";
+    let result = graph(
+        &sb,
+        "POST",
+        &format!("applications/{}/removePassword", seed::SEEDED_APP_OBJECT_ID),
+        Some(&admin),
+        Some(json!({"keyId": unknown})),
+    );
+    assert_graph_error(&result, 400, "Request_BadRequest");
+    assert_eq!(
+        result.1["error"]["message"],
+        format!("No password credential found with keyId {unknown}.")
+    );
+    let apps = directory_state(&sb)["applications"].clone();
+    assert_eq!(apps[0]["passwordCredentials"].as_array().unwrap().len(), 1);
 }

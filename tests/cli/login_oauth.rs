@@ -135,3 +135,64 @@ fn login_without_a_method_picks_the_only_one_offered() {
         .code(2)
         .stderr(contains("--with-token"));
 }
+
+#[test]
+fn a_pat_in_place_is_not_taken_for_the_entra_sign_in() {
+    let env = TestEnv::new();
+    let mut pat = env.cmd();
+    pat.args(crate::support::LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID);
+    pat.assert().success();
+    env.sandbox.clear_requests();
+    let mut child = env
+        .std_cmd()
+        .args([
+            "login",
+            "oauth",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+            "--timeout",
+            "60",
+            "--json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Authenticated already (the PAT), but no consent yet: it keeps waiting.
+    let started = Instant::now();
+    while env.gitpod_calls("ListHostAuthenticationTokens").len() < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "it never polled"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "it stopped before any consent"
+        );
+        std::thread::yield_now();
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a PAT was taken for the sign-in"
+    );
+    // The consent in the browser: then it ends, signed in through OAuth.
+    let page = reqwest::blocking::get(auth_url(&env, "dev.azure.com")).unwrap();
+    assert!(page.status().is_success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout_json(&output)["method"], "oauth");
+    assert!(env
+        .host_tokens()
+        .iter()
+        .any(|t| t["source"] == "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH"));
+}

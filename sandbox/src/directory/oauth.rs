@@ -1112,6 +1112,7 @@ impl Directory {
         ctx: &GrantContext<'_>,
         params: &[(String, String)],
     ) -> Result<(Value, Option<String>), AadError> {
+        self.refuse_new_app(ctx.tenant_id, &ctx.client.app_id)?;
         self.authenticate_client(ctx.tenant_id, ctx.client, ctx.secret, false)?;
         let raw = non_empty(params, "scope").ok_or_else(|| AadError::missing_parameter("scope"))?;
         let tokens: Vec<&str> = raw.split_whitespace().collect();

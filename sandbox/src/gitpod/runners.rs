@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult};
+use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult, Violations};
 use super::{b64, scm, Runner, PRINCIPAL_USER};
 use crate::seed;
 use crate::world::World;
@@ -67,16 +67,18 @@ pub(super) struct RunnerIdRequest {
     pub runner_id: String,
 }
 
-/// Checks the shape of a runner id (protovalidate: a UUID) and finds the runner.
+/// Finds the runner a request's `runner_id` names, after the `string.uuid` rule every such
+/// field carries in the published protos (`GetRunnerRequest`, `CheckAuthenticationForHostRequest`,
+/// `GetRunnerConfigurationSchemaRequest`, `CreateSCMIntegrationRequest`, …).
 pub fn find_runner<'w>(world: &'w World, runner_id: &str) -> Result<&'w Runner, ConnectError> {
-    if runner_id.is_empty() {
-        return Err(ConnectError::invalid("runner_id: value is required"));
-    }
-    if uuid::Uuid::parse_str(runner_id).is_err() {
-        return Err(ConnectError::invalid(
-            "runner_id: value must be a valid UUID",
-        ));
-    }
+    let mut violations = Violations::default();
+    violations.uuid("runner_id", runner_id);
+    violations.check()?;
+    runner(world, runner_id)
+}
+
+/// The runner with this id, or `not_found`.
+pub fn runner<'w>(world: &'w World, runner_id: &str) -> Result<&'w Runner, ConnectError> {
     world
         .gitpod
         .runner(runner_id)

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult};
-use super::runners::find_runner;
+use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult, Violations};
+use super::runners::{find_runner, runner};
 use super::scm::{SCM_ENTRA, SCM_SERVER};
 use super::{
     host_covers, normalize_host, HostToken, Integration, Subject, PRINCIPAL_USER, SOURCE_OAUTH,
@@ -186,15 +186,25 @@ fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, ConnectError> {
         })
 }
 
+/// CreateHostAuthenticationToken, after the published proto's rules: `runner_id` a UUID,
+/// `host` and `token` at least one character, `user_id`, `integration_id` and `subject.id` UUIDs
+/// when set, at most 101 `scopes`.
 pub fn create(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
     let req: CreateRequest = parse(request)?;
-    let runner_id = find_runner(world, &req.runner_id)?.runner_id.clone();
+    let mut violations = Violations::default();
+    violations.uuid("runner_id", &req.runner_id);
+    violations.uuid_if_set("user_id", req.user_id.as_deref(), true);
+    violations.min_len("host", &req.host, 1);
+    violations.min_len("token", &req.token, 1);
+    violations.uuid_if_set("integration_id", req.integration_id.as_deref(), true);
+    violations.max_items("scopes", req.scopes.len(), 101);
+    let subject_id = req.subject.as_ref().map(|s| s.id.as_str());
+    violations.uuid_if_set("subject.id", subject_id, true);
+    violations.check()?;
+    let runner_id = runner(world, &req.runner_id)?.runner_id.clone();
     let host = normalize_host(&req.host);
     if host.is_empty() {
         return Err(ConnectError::invalid("host: value is required"));
-    }
-    if req.token.is_empty() {
-        return Err(ConnectError::invalid("token: value is required"));
     }
     let source = parse_source(req.source.as_ref())?;
     let subject_id = match (&req.subject, &req.user_id) {
@@ -323,9 +333,16 @@ struct ListRequest {
     pagination: Option<Pagination>,
 }
 
+/// ListHostAuthenticationTokens; the filter's `runner_id`, `user_id` and `subject_id` are
+/// `optional` UUIDs in the published proto (checked when present, even empty).
 pub fn list(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
     let req: ListRequest = parse(request)?;
     let filter = req.filter.unwrap_or_default();
+    let mut violations = Violations::default();
+    violations.uuid_if_set("filter.runner_id", filter.runner_id.as_deref(), false);
+    violations.uuid_if_set("filter.user_id", filter.user_id.as_deref(), false);
+    violations.uuid_if_set("filter.subject_id", filter.subject_id.as_deref(), false);
+    violations.check()?;
     let want =
         |v: &Option<String>, actual: &str| v.as_deref().is_none_or(|w| w.is_empty() || w == actual);
     // Whatever the filter says, a caller only ever sees their own tokens.
@@ -348,11 +365,12 @@ struct IdRequest {
     id: String,
 }
 
+/// DeleteHostAuthenticationToken; `id` is a UUID in the published proto.
 pub fn delete(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
     let req: IdRequest = parse(request)?;
-    if req.id.is_empty() {
-        return Err(ConnectError::invalid("id: value is required"));
-    }
+    let mut violations = Violations::default();
+    violations.uuid("id", &req.id);
+    violations.check()?;
     let token = world
         .gitpod
         .host_tokens

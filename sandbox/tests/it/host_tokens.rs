@@ -181,7 +181,8 @@ fn delete_only_your_own_tokens() {
         403,
         "permission_denied",
     );
-    assert_connect_error(delete(seed::ALICE_API_KEY, "nope"), 404, "not_found");
+    let unknown = "0190ffff-0000-7000-8000-000000000000";
+    assert_connect_error(delete(seed::ALICE_API_KEY, unknown), 404, "not_found");
     assert_eq!(delete(seed::BOB_API_KEY, seed::BOB_HOST_TOKEN_ID).0, 200);
     assert!(check(&env, seed::BOB_API_KEY, "dev.azure.com")
         .1
