@@ -56,8 +56,8 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l virtual-direct
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l tenant -d 'Entra tenant (GUID or domain) [default: discovered from the organization]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l client-id -d 'Use an existing app registration (client ID) instead of creating one' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l app-name -d 'Display name of the app registration to create or reuse' -r
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l secret-expiry-days -d 'Lifetime of a new client secret, in days' -r
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l port -d 'Fixed loopback port for the browser sign-in (to forward it over SSH)' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l secret-expiry-days -d 'Lifetime of a new client secret, in days (1–730) [default: 365]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l port -d 'Fixed loopback port for the browser sign-in (to forward it over SSH; 1–65535) [default: a free port]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l graph-client-id -d 'Public client used for the Graph sign-in [default: Microsoft Graph Command Line Tools]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l issuer-url -d 'Issuer URL to use instead of the one built from the tenant' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
@@ -133,7 +133,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_s
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l runner -d 'Runner ID [default: from config; interactive: pick]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l host -d 'The integration\'s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l org -d 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it' -r
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l timeout -d 'Seconds to wait for the consent to complete' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l timeout -d 'Seconds to wait for the consent to complete (1–86400)' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
 file\t'credentials.toml beside the config file, mode 0600'"

@@ -2,6 +2,7 @@
 
 mod docs;
 mod faults;
+mod help;
 mod login_oauth;
 mod login_pat;
 mod real_services;
@@ -10,3 +11,4 @@ mod status_logout;
 mod steps;
 mod support;
 mod usage;
+mod version;
