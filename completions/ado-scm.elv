@@ -48,7 +48,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ado-scm;setup'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --org 'Azure DevOps organization (Services)'
             cand --virtual-directory 'Virtual directory of the Azure DevOps Server [default: /tfs]'
@@ -93,7 +93,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand --version 'Print version'
         }
         &'ado-scm;login'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --org 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
@@ -120,7 +120,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ado-scm;login;pat'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --org 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
@@ -145,7 +145,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand --version 'Print version'
         }
         &'ado-scm;login;oauth'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --org 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it'
             cand --timeout 'Seconds to wait for the consent to complete (1–86400)'
@@ -181,7 +181,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
         &'ado-scm;login;help;help'= {
         }
         &'ado-scm;status'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
@@ -204,7 +204,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand --version 'Print version'
         }
         &'ado-scm;logout'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
@@ -304,7 +304,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ado-scm;secret;seal'= {
-            cand --runner 'Seal to this runner''s registered public key'
+            cand --runner 'Seal to the registered public key of this runner (its ID or name)'
             cand --public-key 'Base64 X25519 key (32 raw bytes or 44-byte PKIX DER), or @FILE holding it (or PEM)'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
@@ -335,7 +335,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
         &'ado-scm;secret;help;help'= {
         }
         &'ado-scm;test'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'

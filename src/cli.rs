@@ -132,8 +132,8 @@ pub enum Command {
 /// Which runner and host a command is about.
 #[derive(Debug, Clone, Default, Args)]
 pub struct TargetArgs {
-    /// Runner ID [default: from config; interactive: pick]
-    #[arg(long, env = "ADO_SCM_RUNNER", value_name = "ID")]
+    /// The runner, by ID (a UUID) or name [default: from config; interactive: pick]
+    #[arg(long, env = "ADO_SCM_RUNNER", value_name = "ID|NAME")]
     pub runner: Option<String>,
 
     /// The integration's host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an
@@ -321,8 +321,8 @@ pub enum SecretCommand {
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("recipient").required(true).args(["runner", "public_key"]))]
 pub struct SealArgs {
-    /// Seal to this runner's registered public key
-    #[arg(long, value_name = "ID")]
+    /// Seal to the registered public key of this runner (its ID or name)
+    #[arg(long, value_name = "ID|NAME")]
     pub runner: Option<String>,
 
     /// Base64 X25519 key (32 raw bytes or 44-byte PKIX DER), or @FILE holding it (or PEM)
