@@ -32,7 +32,13 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
     let json_requested = args.iter().any(|a| a == "--json");
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(err) => return usage_error(err, json_requested, io),
+        Err(err) => {
+            return usage_error(
+                crate::cli::suggest::corrected(err, &args),
+                json_requested,
+                io,
+            )
+        }
     };
     let Io {
         stdin,

@@ -20,6 +20,7 @@ pub mod http;
 pub mod interrupt;
 pub mod issuer;
 pub mod oauth;
+pub mod parallel;
 pub mod seal;
 pub mod secret;
 pub mod settings;

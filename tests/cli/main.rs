@@ -1,10 +1,14 @@
 //! One integration-test binary: the real `ado-scm` against the sandbox.
 
 mod docs;
+mod faults;
+mod help;
 mod login_oauth;
 mod login_pat;
+mod real_services;
 mod setup;
 mod status_logout;
 mod steps;
 mod support;
 mod usage;
+mod version;
