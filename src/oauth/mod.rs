@@ -689,6 +689,12 @@ pub(crate) mod tests {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
+        // With a single subscriber alive, tracing asks the thread that first reaches a log
+        // call site whether anybody listens, and caches the answer: another test's thread
+        // (which has no subscriber) would cache "nobody" for the HTTP client's log lines. A
+        // second subscriber kept alive makes tracing ask every subscriber instead.
+        static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         let out = tracing::subscriber::with_default(subscriber, f);
         let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
         (out, logs)
