@@ -30,6 +30,13 @@ pub struct Io {
 
 pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
     let json_requested = args.iter().any(|a| a == "--json");
+    if let Err(err) = env.check_readable() {
+        let mode = UiMode {
+            json: json_requested,
+            ..UiMode::default()
+        };
+        return report(&Ui::new(mode, io.stdout, io.stderr), &err);
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => return usage_error(err, json_requested, io),

@@ -1,0 +1,118 @@
+//! Hostile surroundings: odd bytes in the environment, secrets a child could inherit, device
+//! nodes and odd directories where files go, control characters from a service.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ado_scm_sandbox::seed;
+
+use crate::support::{stdout_json, text, TestEnv};
+
+const MARKER: &str = "MARKER-9f3e1c";
+
+fn not_utf8(prefix: &str) -> OsString {
+    let mut bytes = prefix.as_bytes().to_vec();
+    bytes.extend_from_slice(b"\xff\xfe");
+    bytes.extend_from_slice(MARKER.as_bytes());
+    OsString::from_vec(bytes)
+}
+
+#[test]
+fn a_variable_that_is_not_utf8_is_ignored_unless_ado_scm_uses_it() {
+    let env = TestEnv::new();
+    // Some other program's variable: ignored, the run goes on.
+    let out = env
+        .cmd()
+        .env("SOMEONE_ELSES", not_utf8("x"))
+        .args(["status", "--runner", seed::RUNNER_READY_ID, "--json"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(101), "{}", text(&out.stderr));
+    stdout_json(&out);
+
+    // A variable ado-scm needs: one clear line, exit 2, its value never shown, nothing sent.
+    let before = env.requests().len();
+    let out = env
+        .bare_cmd()
+        .env("GITPOD_API_KEY", not_utf8("tok-"))
+        .args(["status", "--runner", seed::RUNNER_READY_ID])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: the environment variable GITPOD_API_KEY is not valid UTF-8 (its value is not shown)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(MARKER) && !stderr.contains("tok-"),
+        "{stderr}"
+    );
+    assert_eq!(env.requests().len(), before);
+}
+
+/// A `BROWSER` that writes its environment to `dump` and exits.
+fn dumping_browser(dir: &Path, dump: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("dump-browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nenv > '{}.tmp'\nmv '{0}.tmp' '{0}'\n",
+            dump.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+#[test]
+fn the_browser_inherits_no_secret_from_the_environment() {
+    let env = TestEnv::new();
+    let dump = env.home.path().join("browser-env.txt");
+    let browser = dumping_browser(env.home.path(), &dump);
+    let out = env
+        .cmd()
+        .env_remove("ADO_SCM_NO_BROWSER")
+        .env("BROWSER", &browser)
+        .env("ONA_API_KEY", format!("{MARKER}-ona"))
+        .env("ADO_SCM_GRAPH_TOKEN", format!("{MARKER}-graph"))
+        .env("ADO_SCM_CLIENT_SECRET", format!("{MARKER}-client-secret"))
+        .args([
+            "login",
+            "oauth",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+            "--timeout",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    // Nobody consents: the wait times out. The browser was opened before that.
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let started = Instant::now();
+    while !dump.exists() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seen = std::fs::read_to_string(&dump).expect("the browser ran");
+    assert!(seen.contains("HOME="), "a real dump: {seen}");
+    for name in [
+        "GITPOD_API_KEY",
+        "ONA_API_KEY",
+        "ADO_SCM_GRAPH_TOKEN",
+        "ADO_SCM_CLIENT_SECRET",
+    ] {
+        assert!(
+            !seen.contains(&format!("{name}=")),
+            "{name} reached the browser"
+        );
+    }
+    assert!(!seen.contains(MARKER) && !seen.contains(seed::ALICE_API_KEY));
+}
