@@ -19,6 +19,10 @@ use crate::ui::browser::{NoBrowser, SystemBrowser};
 use crate::ui::prompt::{NoPrompter, TerminalPrompter};
 use crate::ui::{Ui, UiMode};
 
+/// The largest `ADO_SCM_HTTP_TIMEOUT` honoured (an hour); a larger one is clamped to it, as
+/// a zero one is raised to one second.
+pub const MAX_HTTP_TIMEOUT_SECS: u64 = 3600;
+
 pub struct Io {
     /// Ctrl-C handling, installed by `main`.
     pub interrupt: crate::interrupt::Interrupt,
@@ -95,7 +99,7 @@ fn real_deps(
         .get("ADO_SCM_HTTP_TIMEOUT")
         .and_then(|v| v.parse::<u64>().ok())
     {
-        policy.timeout = Duration::from_secs(secs.max(1));
+        policy.timeout = Duration::from_secs(secs.clamp(1, MAX_HTTP_TIMEOUT_SECS));
     }
     let http = Http::new(clock.clone(), policy)?;
     let prompter: Box<dyn Prompter> = if settings.mode.interactive {

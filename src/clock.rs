@@ -23,6 +23,16 @@ pub fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+/// The longest lifetime believed from a server's `expires_in` (a token's, a client
+/// credential's): a longer one is clamped to it. Real lifetimes are an hour or a few days.
+pub const MAX_EXPIRES_IN: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// When something a server says lives `expires_in` from `now` expires: clamped to
+/// [`MAX_EXPIRES_IN`], never an overflow.
+pub fn expires_at(now: DateTime<Utc>, expires_in: Duration) -> DateTime<Utc> {
+    later(now, expires_in.min(MAX_EXPIRES_IN))
+}
+
 /// How often a cancellable sleep looks at its flag: short enough that Ctrl-C feels immediate.
 const CANCEL_CHECK: Duration = Duration::from_millis(50);
 
@@ -128,6 +138,20 @@ mod tests {
             later(DateTime::<Utc>::MAX_UTC, Duration::from_secs(1)),
             DateTime::<Utc>::MAX_UTC
         );
+    }
+
+    #[test]
+    fn a_server_given_lifetime_is_clamped() {
+        assert_eq!(
+            expires_at(start(), Duration::from_secs(3599)).to_rfc3339(),
+            "2025-01-01T00:59:59+00:00"
+        );
+        for absurd in [9_000_000_000_000, u64::MAX] {
+            assert_eq!(
+                expires_at(start(), Duration::from_secs(absurd)),
+                later(start(), MAX_EXPIRES_IN)
+            );
+        }
     }
 
     #[test]

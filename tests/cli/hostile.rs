@@ -116,3 +116,18 @@ fn the_browser_inherits_no_secret_from_the_environment() {
     }
     assert!(!seen.contains(MARKER) && !seen.contains(seed::ALICE_API_KEY));
 }
+
+#[test]
+fn an_absurd_http_timeout_is_clamped_not_a_panic() {
+    let env = TestEnv::new();
+    for absurd in ["18446744073709551615", "0"] {
+        let out = env
+            .cmd()
+            .env("ADO_SCM_HTTP_TIMEOUT", absurd)
+            .args(["status", "--runner", seed::RUNNER_READY_ID, "--json"])
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(101), "{}", text(&out.stderr));
+        assert!(stdout_json(&out).get("error").is_none(), "{absurd}");
+    }
+}
