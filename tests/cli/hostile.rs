@@ -131,3 +131,53 @@ fn an_absurd_http_timeout_is_clamped_not_a_panic() {
         assert!(stdout_json(&out).get("error").is_none(), "{absurd}");
     }
 }
+
+/// A runner name a hostile (or broken) Gitpod could send: an OSC 52 clipboard write, a bell, a
+/// carriage return that hides what came before it, a C1 CSI that clears the screen.
+const HOSTILE_NAME: &str = "build\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\rok \u{9b}2J";
+
+fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+#[test]
+fn control_characters_from_a_service_never_reach_the_terminal() {
+    let env = TestEnv::new();
+    env.sandbox.with_world(|world| {
+        let runner = world
+            .gitpod
+            .runners
+            .iter_mut()
+            .find(|r| r.runner_id == seed::RUNNER_READY_ID)
+            .unwrap();
+        runner.name = HOSTILE_NAME.to_string();
+    });
+    for verbose in [false, true] {
+        let mut cmd = env.cmd();
+        cmd.args(["status", "--runner", seed::RUNNER_READY_ID]);
+        if verbose {
+            cmd.arg("-vv");
+        }
+        let out = cmd.output().unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(
+            stdout.contains("build\\u{1b}]52;c;") || stderr.contains("build\\u{1b}]52;c;"),
+            "the name is shown, escaped: {stdout}{stderr}"
+        );
+        assert!(!has_control(&stdout), "stdout: {stdout:?}");
+        assert!(!has_control(&stderr), "stderr: {stderr:?}");
+    }
+    // In JSON the name is data: kept exactly, escaped by JSON itself.
+    let out = env
+        .cmd()
+        .args(["status", "--runner", seed::RUNNER_READY_ID, "--json"])
+        .output()
+        .unwrap();
+    assert!(!has_control(&text(&out.stdout)));
+    assert!(
+        text(&out.stdout).contains("build\\u001b]52;c;"),
+        "{}",
+        text(&out.stdout)
+    );
+}
