@@ -66,6 +66,9 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
     };
     init_logging(cli.global.verbose, cli.global.quiet, &env);
     let ui = Ui::new(settings.mode, stdout, stderr);
+    for warning in &settings.warnings {
+        ui.warn(warning);
+    }
     let deps = match real_deps(&settings, env, ui, stdin, interrupt) {
         Ok(deps) => deps,
         Err(err) => {

@@ -24,6 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::config;
 use crate::error::{Error, Result};
+use crate::files::{self, Existing};
 use crate::secret::Secret;
 
 /// A place that keeps secrets.
@@ -347,6 +348,13 @@ impl FileStore {
 
     /// Every stored secret by account; an empty map when the file does not exist.
     fn read(&self) -> Result<BTreeMap<String, Secret>> {
+        match files::existing(&self.path)? {
+            Existing::Missing | Existing::NullDevice => return Ok(BTreeMap::new()),
+            Existing::Regular => {}
+            Existing::Other(kind) => {
+                return Err(files::not_a_file("credentials file", &self.path, kind))
+            }
+        }
         let bytes = match fs::read(&self.path) {
             Ok(bytes) => Zeroizing::new(bytes),
             Err(err) if err.kind() == IoErrorKind::NotFound => return Ok(BTreeMap::new()),
@@ -376,7 +384,7 @@ impl FileStore {
         &self,
         change: impl FnOnce(&mut BTreeMap<String, Secret>) -> (T, bool),
     ) -> Result<T> {
-        let _lock = config::lock_beside(&self.path, "credentials file")?;
+        let _lock = files::lock_beside(&self.path, "credentials file")?;
         let mut entries = self.read()?;
         let (result, changed) = change(&mut entries);
         if changed {
@@ -391,7 +399,7 @@ impl FileStore {
                 text.push_str(&v);
                 text.push('\n');
             }
-            config::write_private(&self.path, text.as_bytes(), "credentials file")?;
+            files::write_private(&self.path, text.as_bytes(), "credentials file")?;
         }
         Ok(result)
     }

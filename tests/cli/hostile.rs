@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ado_scm_sandbox::seed;
 
-use crate::support::{stdout_json, text, TestEnv};
+use crate::support::{stdout_json, text, TestEnv, LOGIN_PAT_ARGS};
 
 const MARKER: &str = "MARKER-9f3e1c";
 
@@ -179,5 +179,164 @@ fn control_characters_from_a_service_never_reach_the_terminal() {
         text(&out.stdout).contains("build\\u001b]52;c;"),
         "{}",
         text(&out.stdout)
+    );
+}
+
+/// A node of the null device in `dir` (root can make one; CI runs as root). Elsewhere a loud
+/// notice and `None`; under `CI=true` a failure.
+fn null_device_in(dir: &Path) -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = dir.join("null");
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid C string and plain integers.
+    if unsafe { libc::mknod(c_path.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) } == 0 {
+        return Some(path);
+    }
+    let err = std::io::Error::last_os_error();
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "cannot make a device node under CI: {err}"
+    );
+    eprintln!("NOTICE: cannot make a device node here ({err}; root can): test skipped");
+    None
+}
+
+#[test]
+fn config_on_the_null_device_means_no_config_and_the_device_stays() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = TestEnv::new();
+    let Some(null) = null_device_in(env.home.path()) else {
+        return;
+    };
+    // `login pat` saves its defaults: there is nowhere to save them, and that is fine.
+    env.cmd()
+        .env("ADO_SCM_STORE", "keyring")
+        .args(["--config"])
+        .arg(&null)
+        .args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID)
+        .assert()
+        .success();
+    assert_eq!(env.host_tokens().len(), 1, "the login happened");
+    assert!(std::fs::metadata(&null)
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    let names: Vec<_> = std::fs::read_dir(env.home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("null.") || n.starts_with(".ado-scm")),
+        "{names:?}"
+    );
+
+    // `--store file` has nowhere to keep secrets: one line, exit 2, nothing sent.
+    let before = env.requests().len();
+    let out = env
+        .cmd()
+        .args(["--store", "file", "--config"])
+        .arg(&null)
+        .args(["status", "--runner", seed::RUNNER_READY_ID])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with(
+            "error: --store file keeps secrets beside the config file, and there is none"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(env.requests().len(), before);
+}
+
+#[test]
+fn nothing_is_written_under_the_current_directory_by_surprise() {
+    let env = TestEnv::new();
+    let cwd = tempfile::tempdir().unwrap();
+    // A relative HOME and no XDG_CONFIG_HOME: no config directory can be told.
+    let out = env
+        .cmd()
+        .current_dir(cwd.path())
+        .env("HOME", "relative-home")
+        .env_remove("XDG_CONFIG_HOME")
+        .args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with("error: cannot tell where the config file lives"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A relative --config with the file store would put credentials.toml right here.
+    let out = env
+        .cmd()
+        .current_dir(cwd.path())
+        .args(["--store", "file", "--config", "./x/config.toml"])
+        .args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with(
+            "error: --store file keeps secrets beside the config file, and `./x/config.toml` is a relative path"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(cwd.path()).unwrap().count(),
+        0,
+        "nothing written here"
+    );
+    assert!(env.host_tokens().is_empty());
+}
+
+#[test]
+fn a_config_directory_others_can_write_to_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let shared = env.home.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let config = shared.join("config.toml");
+    let out = env
+        .cmd()
+        .env("ADO_SCM_STORE", "keyring")
+        .arg("--config")
+        .arg(&config)
+        .args(["status", "--runner", seed::RUNNER_READY_ID])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "warning: {} can be written by other users (mode 0777)",
+            shared.display()
+        )),
+        "{stderr}"
+    );
+    // The file store refuses it outright.
+    let out = env
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .args(["status", "--runner", seed::RUNNER_READY_ID])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: --store file will not keep secrets there"),
+        "{}",
+        text(&out.stderr)
     );
 }
