@@ -192,7 +192,7 @@ fn read(path: &Path) -> Result<Option<(Config, toml::Table)>> {
 /// Only the parser's message is used, never the offending source line: a file that is not
 /// ours to read aloud (credentials.toml) may hold secrets.
 pub(crate) fn toml_error(what: &str, path: &Path, text: &str, err: &toml::de::Error) -> Error {
-    let message = err.message().trim_end();
+    let message = without_values(err.message().trim_end());
     let position = err.span().map(|span| line_column(text, span.start));
     let message = match position {
         Some((line, column)) => format!(
@@ -202,6 +202,31 @@ pub(crate) fn toml_error(what: &str, path: &Path, text: &str, err: &toml::de::Er
         None => format!("{what} {} is not valid TOML: {message}", path.display()),
     };
     Error::local(message).with_hint("fix or remove it")
+}
+
+/// serde's message without the value it found: "invalid type: integer `12345`, expected a
+/// string" becomes "invalid type: integer, expected a string". The kind of value and what was
+/// expected (our own types' words) stay; the value, which may be a secret, goes.
+fn without_values(message: &str) -> String {
+    const QUOTING: [&str; 5] = [
+        "invalid type: ",
+        "invalid value: ",
+        "invalid length ",
+        "unknown variant ",
+        "unknown field ",
+    ];
+    if !QUOTING.iter().any(|prefix| message.starts_with(prefix)) {
+        return message.to_string();
+    }
+    let (found, expected) = match message.split_once(", expected ") {
+        Some((found, expected)) => (found, Some(expected)),
+        None => (message, None),
+    };
+    let found = found[..found.find(['`', '"', '\'']).unwrap_or(found.len())].trim_end();
+    match expected {
+        Some(expected) => format!("{found}, expected {expected}"),
+        None => found.to_string(),
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -335,6 +360,38 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn a_wrong_value_is_described_by_its_kind_never_quoted() {
+        let (_dir, path) = temp_config();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        for (body, kind) in [
+            ("runner = 918273645\n", "integer"),
+            ("runner = 9182.73645\n", "floating point"),
+            ("runner = true\n", "boolean"),
+            ("store = [\"918273645\"]\n", "sequence"),
+        ] {
+            fs::write(&path, body).unwrap();
+            let err = load(&path).unwrap_err();
+            assert!(
+                err.message
+                    .ends_with(&format!(": invalid type: {kind}, expected a string")),
+                "{}",
+                err.message
+            );
+            assert!(!err.to_string().contains("918273645"), "{err}");
+            assert!(!err.to_string().contains("9182.73645"), "{err}");
+        }
+        assert_eq!(
+            without_values("unknown variant `hunter2`, expected `keyring` or `file`"),
+            "unknown variant, expected `keyring` or `file`"
+        );
+        assert_eq!(
+            without_values("invalid type: string \"hun`ter2\", expected u64"),
+            "invalid type: string, expected u64"
+        );
+        assert_eq!(without_values("expected `.`, `=`"), "expected `.`, `=`");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use url::Url;
 use crate::clients::entra::{self, Flow, SERVICE};
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
-use crate::urls::{check_scheme, is_loopback, redact_url};
+use crate::urls::{check_scheme, is_loopback, redact_input, redact_url};
 
 /// Microsoft's login hosts: global, US Government, China (and its alias).
 pub const MICROSOFT_LOGIN_HOSTS: &[&str] = &[
@@ -146,8 +146,9 @@ fn authority_base(url: &Url) -> Url {
 pub fn parse_issuer(raw: &str, authority_override: Option<&Url>) -> Result<Issuer> {
     let what = "issuer URL";
     let trimmed = raw.trim();
+    let shown = redact_input(trimmed);
     let bad = |why: &str| {
-        Error::usage(format!("{what}: `{trimmed}` {why}"))
+        Error::usage(format!("{what}: `{shown}` {why}"))
             .with_hint("use https://login.microsoftonline.com/TENANT/oauth2/v2.0 (TENANT: the tenant's GUID or domain)")
     };
     if trimmed.is_empty() {
@@ -161,7 +162,7 @@ pub fn parse_issuer(raw: &str, authority_override: Option<&Url>) -> Result<Issue
             "{what}: the URL must not carry credentials"
         )));
     }
-    check_host(&url, authority_override, trimmed)?;
+    check_host(&url, authority_override)?;
 
     let mut changes: Vec<&str> = Vec::new();
     if url.query().is_some() || url.fragment().is_some() {
@@ -252,7 +253,7 @@ pub fn parse_issuer(raw: &str, authority_override: Option<&Url>) -> Result<Issue
     })
 }
 
-fn check_host(url: &Url, authority_override: Option<&Url>, raw: &str) -> Result<()> {
+fn check_host(url: &Url, authority_override: Option<&Url>) -> Result<()> {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     if MICROSOFT_LOGIN_HOSTS.contains(&host.as_str()) || is_loopback(url) {
         return Ok(());
@@ -267,7 +268,8 @@ fn check_host(url: &Url, authority_override: Option<&Url>, raw: &str) -> Result<
     }
     if host == "sts.windows.net" {
         return Err(Error::usage(format!(
-            "issuer URL: `{raw}` is the v1.0 issuer; use the v2.0 one"
+            "issuer URL: `{}` is the v1.0 issuer; use the v2.0 one",
+            redact_url(url)
         ))
         .with_hint("use https://login.microsoftonline.com/TENANT/oauth2/v2.0"));
     }
@@ -745,6 +747,21 @@ mod tests {
             "jwks_uri": format!("{base}/{tenant}/discovery/v2.0/keys"),
             "response_types_supported": ["code", "id_token"],
         })
+    }
+
+    #[test]
+    fn an_issuer_error_never_quotes_the_query_of_a_pasted_url() {
+        let err = parse_issuer(
+            &format!("{MS}/{GUID}/oauth2/authorize?code=SECRET1&client_secret=SECRET2"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("issuer URL: `{MS}/{GUID}/oauth2/authorize?code=…&client_secret=…` is a v1.0 endpoint; use the v2.0 issuer")
+        );
+        let err = parse_issuer("not a url?code=SECRET1", None).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
     }
 
     /// A discovery stand-in whose document is built for the address it was fetched at.

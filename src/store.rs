@@ -655,6 +655,16 @@ mod tests {
     fn a_non_string_value_is_an_error_that_does_not_echo_the_file() {
         let (_dir, store) = file_store();
         fs::create_dir_all(store.path().parent().unwrap()).unwrap();
+        // A numeric token written without quotes: reported by position and kind, never shown.
+        fs::write(store.path(), "\"a\" = 918273645\n").unwrap();
+        let err = store.get(&gitpod()).unwrap_err();
+        assert!(
+            err.message
+                .ends_with("at line 1, column 7: invalid type: integer, expected a string"),
+            "{}",
+            err.message
+        );
+        assert!(!format!("{err}{err:?}").contains("918273645"));
         fs::write(store.path(), "\"a\" = \"hunter2\"\n\"b\" = 3\n").unwrap();
         let err = store.get(&gitpod()).unwrap_err();
         assert!(
