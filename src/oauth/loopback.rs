@@ -767,27 +767,50 @@ pub(crate) mod tests {
 
     // ---- A hostile local client (any local user can connect to the listener)
 
-    /// Runs the wait on a thread of its own; the receiver gets its result. A wait that never
-    /// returns shows up as a `recv_timeout` failure instead of a hung test.
-    fn wait_in_background(
-        listener: LoopbackListener,
+    /// A wait running on a thread of its own, and what the test needs to drive it.
+    struct Waiting {
+        addr: SocketAddr,
         clock: std::sync::Arc<FakeClock>,
         cancel: std::sync::Arc<AtomicBool>,
-    ) -> mpsc::Receiver<Result<Secret>> {
-        let addr = listener.local_addr();
+        serving: std::sync::Arc<Serving>,
+        outcome: mpsc::Receiver<Result<Secret>>,
+    }
+
+    impl Waiting {
+        /// The wait's result; a wait that never returns fails the test instead of hanging it.
+        fn outcome(&self) -> Result<Secret> {
+            self.outcome
+                .recv_timeout(GIVE_UP)
+                .expect("the wait stalled")
+        }
+    }
+
+    /// Starts `listener`'s wait (state `s`, 300 s on a fake clock) and returns once it is
+    /// waiting.
+    fn wait_in_background(listener: LoopbackListener) -> Waiting {
+        let (addr, serving) = (listener.local_addr(), listener.serving.clone());
+        let clock = std::sync::Arc::new(clock());
+        let cancel = std::sync::Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel();
+        let (waiting_clock, waiting_cancel) = (clock.clone(), cancel.clone());
         std::thread::spawn(move || {
             let outcome = listener.wait_for_code(
                 "s",
-                clock.as_ref(),
+                waiting_clock.as_ref(),
                 Duration::from_secs(300),
-                Some(&cancel),
+                Some(&waiting_cancel),
             );
             let _ = tx.send(outcome);
         });
         // Answered means waiting: the deadline has been read from the clock.
         assert_eq!(get(addr, "/?code=x&state=wrong").0, 400);
-        rx
+        Waiting {
+            addr,
+            clock,
+            cancel,
+            serving,
+            outcome: rx,
+        }
     }
 
     /// Far longer than the wait needs, far shorter than a hang.
@@ -812,40 +835,28 @@ pub(crate) mod tests {
 
     #[test]
     fn a_client_that_pipelines_and_never_reads_stalls_nothing() {
-        let listener = LoopbackListener::bind(None).unwrap();
-        let addr = listener.local_addr();
-        let clock = std::sync::Arc::new(clock());
-        let cancel = std::sync::Arc::new(AtomicBool::new(false));
-        let outcome = wait_in_background(listener, clock.clone(), cancel);
+        let waiting = wait_in_background(LoopbackListener::bind(None).unwrap());
+        let addr = waiting.addr;
         // 40,000 wrong callbacks: their answers would fill every socket buffer many times.
         let _hostile = pipeline_and_never_read(addr, 40_000);
         // The real callback still gets through…
         let (status, _) = get(addr, "/?code=real&state=s");
         assert_eq!(status, 200);
-        let code = outcome
-            .recv_timeout(GIVE_UP)
-            .expect("the wait stalled")
-            .unwrap();
+        let code = waiting.outcome().unwrap();
         assert_eq!(code.expose(), "real");
     }
 
     #[test]
     fn the_deadline_and_ctrl_c_still_end_a_wait_that_a_client_floods() {
         for ending in ["deadline", "ctrl-c"] {
-            let listener = LoopbackListener::bind(None).unwrap();
-            let addr = listener.local_addr();
-            let clock = std::sync::Arc::new(clock());
-            let cancel = std::sync::Arc::new(AtomicBool::new(false));
-            let outcome = wait_in_background(listener, clock.clone(), cancel.clone());
+            let waiting = wait_in_background(LoopbackListener::bind(None).unwrap());
+            let addr = waiting.addr;
             let _hostile = pipeline_and_never_read(addr, 40_000);
             match ending {
-                "deadline" => clock.advance(Duration::from_secs(301)),
-                _ => cancel.store(true, Ordering::SeqCst),
+                "deadline" => waiting.clock.advance(Duration::from_secs(301)),
+                _ => waiting.cancel.store(true, Ordering::SeqCst),
             }
-            let err = outcome
-                .recv_timeout(GIVE_UP)
-                .unwrap_or_else(|_| panic!("{ending}: the wait stalled"))
-                .unwrap_err();
+            let err = waiting.outcome().unwrap_err();
             let want = if ending == "deadline" { 3 } else { 130 };
             assert_eq!(err.exit_code(), want, "{ending}: {err}");
         }
@@ -853,11 +864,8 @@ pub(crate) mod tests {
 
     #[test]
     fn an_endless_header_is_cut_off_after_8_kib() {
-        let listener = LoopbackListener::bind(None).unwrap();
-        let addr = listener.local_addr();
-        let clock = std::sync::Arc::new(clock());
-        let cancel = std::sync::Arc::new(AtomicBool::new(false));
-        let outcome = wait_in_background(listener, clock.clone(), cancel);
+        let waiting = wait_in_background(LoopbackListener::bind(None).unwrap());
+        let addr = waiting.addr;
         // A header that would go on for 2 GiB; the client stops at 256 MiB if nobody stops it.
         let mut hostile = TcpStream::connect(addr).unwrap();
         hostile
@@ -878,20 +886,14 @@ pub(crate) mod tests {
         assert!(sent < 32 << 20, "the listener took {} MiB", sent >> 20);
         // Nothing ended the wait: a real callback still does.
         assert_eq!(get(addr, "/?code=real&state=s").0, 200);
-        let code = outcome
-            .recv_timeout(GIVE_UP)
-            .expect("the wait stalled")
-            .unwrap();
+        let code = waiting.outcome().unwrap();
         assert_eq!(code.expose(), "real");
     }
 
     #[test]
     fn a_request_over_8_kib_gets_431_and_one_just_under_is_served() {
-        let listener = LoopbackListener::bind(None).unwrap();
-        let addr = listener.local_addr();
-        let clock = std::sync::Arc::new(clock());
-        let cancel = std::sync::Arc::new(AtomicBool::new(false));
-        let outcome = wait_in_background(listener, clock.clone(), cancel);
+        let waiting = wait_in_background(LoopbackListener::bind(None).unwrap());
+        let addr = waiting.addr;
         let padded = |size: usize| {
             let head = "GET /?code=c&state=s HTTP/1.1\r\nX-Pad: ";
             let pad = "p".repeat(size - head.len() - 4);
@@ -909,22 +911,15 @@ pub(crate) mod tests {
         assert!(too_large.starts_with("HTTP/1.1 431"), "{too_large}");
         let fits = raw(padded(connection::MAX_REQUEST_BYTES));
         assert!(fits.starts_with("HTTP/1.1 200"), "{fits}");
-        let code = outcome
-            .recv_timeout(GIVE_UP)
-            .expect("the wait stalled")
-            .unwrap();
+        let code = waiting.outcome().unwrap();
         assert_eq!(code.expose(), "c");
     }
 
     #[test]
     fn a_thousand_slow_clients_get_a_few_threads_and_the_wait_still_ends() {
         use socket2::{Domain, Socket, Type};
-        let listener = LoopbackListener::bind(None).unwrap();
-        let addr = listener.local_addr();
-        let serving = listener.serving.clone();
-        let clock = std::sync::Arc::new(clock());
-        let cancel = std::sync::Arc::new(AtomicBool::new(false));
-        let outcome = wait_in_background(listener, clock.clone(), cancel.clone());
+        let waiting = wait_in_background(LoopbackListener::bind(None).unwrap());
+        let addr = waiting.addr;
         // 1,000 clients connect (without waiting for the handshake) and never send a byte.
         let clients: Vec<Socket> = (0..1000)
             .map(|_| {
@@ -937,21 +932,18 @@ pub(crate) mod tests {
         // Let the listener take what it will.
         std::thread::sleep(Duration::from_millis(300));
         assert!(
-            serving.peak.load(Ordering::SeqCst) >= 1,
+            waiting.serving.peak.load(Ordering::SeqCst) >= 1,
             "nobody was served"
         );
         assert!(
-            serving.peak.load(Ordering::SeqCst) <= MAX_CONNECTIONS,
+            waiting.serving.peak.load(Ordering::SeqCst) <= MAX_CONNECTIONS,
             "{} connections at once",
-            serving.peak.load(Ordering::SeqCst)
+            waiting.serving.peak.load(Ordering::SeqCst)
         );
-        cancel.store(true, Ordering::SeqCst);
-        let err = outcome
-            .recv_timeout(GIVE_UP)
-            .expect("the wait stalled")
-            .unwrap_err();
+        waiting.cancel.store(true, Ordering::SeqCst);
+        let err = waiting.outcome().unwrap_err();
         assert_eq!(err.exit_code(), 130);
-        assert!(serving.peak.load(Ordering::SeqCst) <= MAX_CONNECTIONS);
+        assert!(waiting.serving.peak.load(Ordering::SeqCst) <= MAX_CONNECTIONS);
         drop(clients);
     }
 
@@ -959,10 +951,8 @@ pub(crate) mod tests {
     fn a_slow_client_is_cut_off_and_frees_its_slot() {
         let mut listener = LoopbackListener::bind(None).unwrap();
         listener.io_timeout = Duration::from_millis(200);
-        let addr = listener.local_addr();
-        let clock = std::sync::Arc::new(clock());
-        let cancel = std::sync::Arc::new(AtomicBool::new(false));
-        let outcome = wait_in_background(listener, clock.clone(), cancel);
+        let waiting = wait_in_background(listener);
+        let addr = waiting.addr;
         // Every slot taken by a client that sends half a request and then nothing.
         let slow: Vec<TcpStream> = (0..MAX_CONNECTIONS)
             .map(|_| {
@@ -973,10 +963,7 @@ pub(crate) mod tests {
             .collect();
         // Once they are cut off, the real callback is served.
         assert_eq!(get(addr, "/?code=real&state=s").0, 200);
-        let code = outcome
-            .recv_timeout(GIVE_UP)
-            .expect("the wait stalled")
-            .unwrap();
+        let code = waiting.outcome().unwrap();
         assert_eq!(code.expose(), "real");
         drop(slow);
     }

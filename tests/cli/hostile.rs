@@ -236,20 +236,12 @@ fn config_on_the_null_device_means_no_config_and_the_device_stays() {
 
     // `--store file` has nowhere to keep secrets: one line, exit 2, nothing sent.
     let before = env.requests().len();
-    let out = env
-        .cmd()
-        .args(["--store", "file", "--config"])
-        .arg(&null)
-        .args(["status", "--runner", seed::RUNNER_READY_ID])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).starts_with(
-            "error: --store file keeps secrets beside the config file, and there is none"
-        ),
-        "{}",
-        text(&out.stderr)
+    assert_refused(
+        env.cmd()
+            .args(["--store", "file", "--config"])
+            .arg(&null)
+            .args(["status", "--runner", seed::RUNNER_READY_ID]),
+        "--store file keeps secrets beside the config file, and there is none",
     );
     assert_eq!(env.requests().len(), before);
 }
@@ -259,39 +251,25 @@ fn nothing_is_written_under_the_current_directory_by_surprise() {
     let env = TestEnv::new();
     let cwd = tempfile::tempdir().unwrap();
     // A relative HOME and no XDG_CONFIG_HOME: no config directory can be told.
-    let out = env
-        .cmd()
-        .current_dir(cwd.path())
-        .env("HOME", "relative-home")
-        .env_remove("XDG_CONFIG_HOME")
-        .args(LOGIN_PAT_ARGS)
-        .arg("--with-token")
-        .write_stdin(seed::PAT_VALID)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).starts_with("error: cannot tell where the config file lives"),
-        "{}",
-        text(&out.stderr)
+    assert_refused(
+        env.cmd()
+            .current_dir(cwd.path())
+            .env("HOME", "relative-home")
+            .env_remove("XDG_CONFIG_HOME")
+            .args(LOGIN_PAT_ARGS)
+            .arg("--with-token")
+            .write_stdin(seed::PAT_VALID),
+        "cannot tell where the config file lives",
     );
     // A relative --config with the file store would put credentials.toml right here.
-    let out = env
-        .cmd()
-        .current_dir(cwd.path())
-        .args(["--store", "file", "--config", "./x/config.toml"])
-        .args(LOGIN_PAT_ARGS)
-        .arg("--with-token")
-        .write_stdin(seed::PAT_VALID)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).starts_with(
-            "error: --store file keeps secrets beside the config file, and `./x/config.toml` is a relative path"
-        ),
-        "{}",
-        text(&out.stderr)
+    assert_refused(
+        env.cmd()
+            .current_dir(cwd.path())
+            .args(["--store", "file", "--config", "./x/config.toml"])
+            .args(LOGIN_PAT_ARGS)
+            .arg("--with-token")
+            .write_stdin(seed::PAT_VALID),
+        "--store file keeps secrets beside the config file, and `./x/config.toml` is a relative path",
     );
     assert_eq!(
         std::fs::read_dir(cwd.path()).unwrap().count(),
@@ -326,17 +304,20 @@ fn a_config_directory_others_can_write_to_is_warned_about() {
         "{stderr}"
     );
     // The file store refuses it outright.
-    let out = env
-        .cmd()
-        .arg("--config")
-        .arg(&config)
-        .args(["status", "--runner", seed::RUNNER_READY_ID])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).starts_with("error: --store file will not keep secrets there"),
-        "{}",
-        text(&out.stderr)
+    assert_refused(
+        env.cmd()
+            .arg("--config")
+            .arg(&config)
+            .args(["status", "--runner", seed::RUNNER_READY_ID]),
+        "--store file will not keep secrets there",
     );
+}
+
+/// Runs `cmd` and checks it was refused as bad input: exit 2, and the first line of stderr is
+/// the error starting with `message`.
+fn assert_refused(cmd: &mut assert_cmd::Command, message: &str) {
+    let out = cmd.output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with(&format!("error: {message}")), "{stderr}");
 }
