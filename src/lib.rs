@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod deps;
 pub mod error;
+pub mod files;
 pub mod flows;
 pub mod guid;
 pub mod http;

@@ -735,7 +735,7 @@ pub fn client_credentials(
         id_token: None,
         expires_at: answer
             .expires_in
-            .map(|s| now + chrono::Duration::seconds(s as i64)),
+            .map(|s| crate::clock::expires_at(now, Duration::from_secs(s))),
         scopes: answer
             .scope
             .map(|s| s.split_whitespace().map(str::to_string).collect())

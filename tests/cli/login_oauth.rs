@@ -11,7 +11,7 @@ use predicates::str::contains;
 use crate::support::{stdout_json, TestEnv};
 
 /// Asks the runner, as Alice, for the OAuth URL of a host.
-fn auth_url(env: &TestEnv, host: &str) -> String {
+pub(crate) fn auth_url(env: &TestEnv, host: &str) -> String {
     let client = reqwest::blocking::Client::new();
     let answer: serde_json::Value = client
         .post(format!(

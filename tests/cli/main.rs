@@ -3,6 +3,7 @@
 mod docs;
 mod faults;
 mod help;
+mod hostile;
 mod login_oauth;
 mod login_pat;
 mod real_services;
