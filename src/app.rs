@@ -11,13 +11,14 @@ use clap::Parser;
 use crate::cli::Cli;
 use crate::clock::{Clock, SystemClock};
 use crate::commands::{self, Context};
-use crate::deps::{Browser, Deps, Env, Prompter};
+use crate::deps::Deps;
+use crate::env::{Env, EnvVars};
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpPolicy};
 use crate::settings::{Settings, Terminals};
-use crate::ui::browser::{NoBrowser, SystemBrowser};
+use crate::ui::browser::{Browser, NoBrowser, SystemBrowser};
 use crate::ui::printable::{one_line, printable, PrintableWriter};
-use crate::ui::prompt::{NoPrompter, TerminalPrompter};
+use crate::ui::prompt::{NoPrompter, Prompter, TerminalPrompter};
 use crate::ui::{Ui, UiMode};
 
 /// The largest `ADO_SCM_HTTP_TIMEOUT` honoured (an hour); a larger one is clamped to it, as
@@ -100,13 +101,13 @@ fn real_deps(
     interrupt: crate::interrupt::Interrupt,
 ) -> Result<Deps> {
     let fixed_sleep = env
-        .get("ADO_SCM_RETRY_SLEEP_MS")
+        .get(EnvVars::ADO_SCM_RETRY_SLEEP_MS)
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_millis);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock { fixed_sleep });
     let mut policy = HttpPolicy::default();
     if let Some(secs) = env
-        .get("ADO_SCM_HTTP_TIMEOUT")
+        .get(EnvVars::ADO_SCM_HTTP_TIMEOUT)
         .and_then(|v| v.parse::<u64>().ok())
     {
         policy.timeout = Duration::from_secs(secs.clamp(1, MAX_HTTP_TIMEOUT_SECS));
@@ -189,7 +190,7 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
 
 fn init_logging(verbose: u8, quiet: bool, env: &Env) {
     use tracing_subscriber::EnvFilter;
-    let filter = match (env.get("RUST_LOG"), verbose, quiet) {
+    let filter = match (env.get(EnvVars::RUST_LOG), verbose, quiet) {
         (Some(spec), _, _) => EnvFilter::try_new(spec).unwrap_or_else(|_| EnvFilter::new("warn")),
         (None, 0, _) => EnvFilter::new("off"),
         (None, 1, _) => EnvFilter::new("ado_scm=info"),

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod deps;
+pub mod env;
 pub mod error;
 pub mod files;
 pub mod flows;

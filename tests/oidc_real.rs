@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use ado_scm::clients::entra::{self, TokenSet};
 use ado_scm::clock::SystemClock;
-use ado_scm::deps::Env;
+use ado_scm::env::Env;
 use ado_scm::error::{Error, ErrorKind};
 use ado_scm::http::{Http, HttpPolicy};
 use ado_scm::issuer::{discover, parse_issuer, Discovery, IssuerForm};

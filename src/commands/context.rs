@@ -10,6 +10,7 @@ use crate::cli::StoreKind;
 use crate::clients::gitpod::{GitpodClient, Runner, ScmIntegration};
 use crate::config;
 use crate::deps::Deps;
+use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::Settings;
@@ -43,7 +44,7 @@ impl TokenOrigin {
 
 /// The environment variables that hold a Gitpod API token, the first set one winning: the
 /// newest Gitpod SDK reads `ONA_API_KEY` before `GITPOD_API_KEY`.
-const TOKEN_VARIABLES: [&str; 2] = ["ONA_API_KEY", "GITPOD_API_KEY"];
+const TOKEN_VARIABLES: [&str; 2] = [EnvVars::ONA_API_KEY, EnvVars::GITPOD_API_KEY];
 
 pub struct Context {
     pub settings: Settings,

@@ -28,9 +28,6 @@ use interaction::{sign_in_options, Answers};
 pub const DEFAULT_SECRET_EXPIRY_DAYS: u32 = 365;
 /// The Server virtual directory when none is given.
 pub const DEFAULT_VIRTUAL_DIRECTORY: &str = "/tfs";
-/// `ADO_SCM_CLIENT_SECRET`, `ADO_SCM_GRAPH_TOKEN`: secrets from the environment.
-pub const ENV_CLIENT_SECRET: &str = "ADO_SCM_CLIENT_SECRET";
-pub const ENV_GRAPH_TOKEN: &str = "ADO_SCM_GRAPH_TOKEN";
 
 pub fn run(ctx: &mut Context, args: SetupArgs) -> Result<()> {
     let checked = flags::check_args(&args, &ctx.settings)?;

@@ -26,12 +26,12 @@ use super::{
     refresh, sign_in_browser, sign_in_device, BrowserOptions, DeviceCodePrompt, DeviceOptions,
     LoopbackListener, PublicClient, RedirectHost, TokenSet, DEFAULT_SIGN_IN_TIMEOUT,
 };
-use crate::deps::Browser;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Http;
 use crate::issuer::Discovery;
 use crate::secret::Secret;
 use crate::store::{SecretKey, SecretStore};
+use crate::ui::browser::Browser;
 use crate::ui::Ui;
 
 /// Microsoft Graph Command Line Tools: a Microsoft public client that admins' scripts use for

@@ -4,7 +4,6 @@
 
 use crate::cli::SetupArgs;
 use crate::commands::context::StoreOnDemand;
-use crate::deps::{Browser, Prompter};
 use crate::error::{Error, ErrorKind, Result};
 use crate::flows::setup::Interaction;
 use crate::http::Http;
@@ -14,6 +13,8 @@ use crate::oauth::graph_signin::{
     graph_token, GraphSignIn, GraphTokenSource, SignInMethod, TerminalSignInUi,
 };
 use crate::secret::Secret;
+use crate::ui::browser::Browser;
+use crate::ui::prompt::Prompter;
 use crate::ui::Ui;
 
 /// The Graph sign-in `--graph-client-id`, `--grant-admin-consent`, `--device-code` and

@@ -11,7 +11,8 @@ use crate::secret::Secret;
 use crate::urls::{validate_org, AdoHost, ADO_SERVICES_HOST};
 
 use super::flags::{server_host, Checked};
-use super::{Context, DEFAULT_SECRET_EXPIRY_DAYS, ENV_CLIENT_SECRET, ENV_GRAPH_TOKEN};
+use super::{Context, DEFAULT_SECRET_EXPIRY_DAYS};
+use crate::env::EnvVars;
 
 /// Secrets given up front: on stdin (one of them) or in the environment.
 pub(super) struct GivenSecrets {
@@ -30,13 +31,14 @@ pub(super) fn secrets_given(
         None
     };
     if client_secret.is_none() && checked.oauth != Some(false) && !checked.server {
-        client_secret = ctx.deps.env.secret(ENV_CLIENT_SECRET);
+        const VARIABLE: &str = EnvVars::ADO_SCM_CLIENT_SECRET;
+        client_secret = ctx.deps.env.secret(VARIABLE);
         if client_secret.is_some() && checked.client_id.is_none() {
             return Err(Error::usage(format!(
-                "{ENV_CLIENT_SECRET} is set, but no --client-id says which app it belongs to"
+                "{VARIABLE} is set, but no --client-id says which app it belongs to"
             ))
             .with_hint(format!(
-                "pass --client-id with the app's client ID, or unset {ENV_CLIENT_SECRET} to let \
+                "pass --client-id with the app's client ID, or unset {VARIABLE} to let \
                  ado-scm manage the app's secret"
             )));
         }
@@ -44,7 +46,7 @@ pub(super) fn secrets_given(
     let graph_token = if args.graph_token_stdin {
         Some(ctx.deps.read_stdin_secret("Microsoft Graph token")?)
     } else {
-        ctx.deps.env.secret(ENV_GRAPH_TOKEN)
+        ctx.deps.env.secret(EnvVars::ADO_SCM_GRAPH_TOKEN)
     };
     Ok(GivenSecrets {
         client_secret,
