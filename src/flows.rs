@@ -1,4 +1,5 @@
 //! The multi-step work, written against the clients; progress goes through the injected `Ui`.
+pub mod graph_signin;
 pub mod login;
 pub mod read_back;
 pub mod setup;

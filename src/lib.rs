@@ -20,7 +20,6 @@ pub mod flows;
 pub mod guid;
 pub mod http;
 pub mod interrupt;
-pub mod issuer;
 pub mod oauth;
 pub mod parallel;
 pub mod seal;

@@ -7,8 +7,8 @@ use serde_json::json;
 use super::context::Context;
 use crate::cli::{IssuerCheckArgs, IssuerCommand};
 use crate::clients::ado::{AdoClient, OrgTenant};
+use crate::clients::entra::issuer::{self, parse_issuer};
 use crate::error::{Error, Result};
-use crate::issuer::{self, parse_issuer};
 use crate::urls::validate_org;
 
 pub fn run(ctx: &mut Context, command: IssuerCommand) -> Result<()> {

@@ -9,7 +9,6 @@ use serde_json::json;
 use super::context::Context;
 use crate::cli::{SealArgs, SecretCommand};
 use crate::error::{Error, Result};
-use crate::flows::setup::runner_key;
 use crate::seal::{self, parse_public_key};
 use crate::secret::Secret;
 
@@ -32,7 +31,7 @@ fn seal_secret(ctx: &mut Context, args: SealArgs) -> Result<()> {
             }
             let runner = ctx.get_runner(id)?;
             ctx.remember_gitpod_token()?;
-            runner_key(&runner)?
+            runner.public_key()?
         }
         (None, None) => {
             return Err(Error::usage("say whom to seal to")

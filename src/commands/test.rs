@@ -16,10 +16,10 @@ use serde_json::json;
 
 use super::context::Context;
 use crate::cli::TargetArgs;
+use crate::clients::entra::issuer;
 use crate::clients::gitpod::{Runner, ScmIntegration, ValidateIntegration};
 use crate::error::{Error, Result};
-use crate::flows::setup::{runner_key, Check};
-use crate::issuer;
+use crate::flows::setup::Check;
 
 pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
     let runner = ctx.pick_runner(args.runner.as_deref())?;
@@ -31,7 +31,7 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
         detail,
     };
 
-    match runner_key(&runner) {
+    match runner.public_key() {
         Ok(key) => checks.push(check("runner public key", true, key.fingerprint())),
         Err(err) => checks.push(check("runner public key", false, err.message)),
     }

@@ -42,11 +42,11 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::clients::ado::AdoClient;
+use crate::clients::entra::issuer::Discovery;
 use crate::clients::gitpod::{GitpodClient, ScmIntegration};
 use crate::clients::graph::{Application, GraphClient, ServicePrincipal};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Http;
-use crate::issuer::Discovery;
 use crate::secret::Secret;
 use crate::ui::Ui;
 
@@ -56,7 +56,6 @@ use secret::{SecretFacts, SecretPlan};
 use tenant::IssuerChoice;
 
 pub use plan::{default_app_name, OauthPlan, SetupPlan, Target, SCM_SERVER, SCM_SERVICES};
-pub use runner::runner_key;
 pub use summary::{
     date, methods, Check, IntegrationOutcome, OauthSummary, SecretOutcome, SetupReport, Summary,
 };

@@ -3,9 +3,9 @@
 //! form (GUIDs, hosts, the virtual directory). Nothing here asks or sends anything.
 
 use crate::cli::SetupArgs;
+use crate::clients::entra::issuer::{self, Issuer};
 use crate::error::{Error, Result};
-use crate::issuer::{self, Issuer};
-use crate::oauth::graph_signin::GRAPH_CLI_CLIENT_ID;
+use crate::flows::graph_signin::GRAPH_CLI_CLIENT_ID;
 use crate::settings::Settings;
 use crate::urls::{validate_org, AdoHost};
 

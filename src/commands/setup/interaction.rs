@@ -3,15 +3,15 @@
 //! the changes, which a run that may not ask gives only for harmless ones or with `--yes`.
 
 use crate::cli::SetupArgs;
+use crate::clients::entra::issuer::Discovery;
 use crate::commands::context::StoreOnDemand;
 use crate::error::{Error, ErrorKind, Result};
+use crate::flows::graph_signin::{
+    graph_token, GraphSignIn, GraphTokenSource, SignInMethod, TerminalSignInUi,
+};
 use crate::flows::setup::Interaction;
 use crate::http::Http;
 use crate::interrupt::Interrupt;
-use crate::issuer::Discovery;
-use crate::oauth::graph_signin::{
-    graph_token, GraphSignIn, GraphTokenSource, SignInMethod, TerminalSignInUi,
-};
 use crate::secret::Secret;
 use crate::ui::browser::Browser;
 use crate::ui::prompt::Prompter;

@@ -349,12 +349,12 @@ mod tests {
     use url::Url;
 
     use super::*;
+    use crate::clients::entra::issuer::{Discovery, Issuer, IssuerForm};
     use crate::clients::gitpod::ScmOauth;
     use crate::clients::test_server::{Stub, StubServer};
     use crate::flows::setup::secret::{prove_secret, Proof, SecretFacts};
     use crate::flows::setup::test_support::{plan, services, Stubbed, TENANT};
     use crate::flows::setup::{Target, SCM_SERVER, SCM_SERVICES};
-    use crate::issuer::{Discovery, Issuer, IssuerForm};
     use crate::seal::RunnerPublicKey;
 
     fn saved(oauth: bool, pat: bool) -> ScmIntegration {

@@ -9,10 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::clients::entra;
+use crate::clients::entra::issuer::Discovery;
 use crate::clients::gitpod::ScmIntegration;
 use crate::clients::graph::{Application, GraphClient, NewPassword};
 use crate::error::{Error, Result};
-use crate::issuer::Discovery;
 use crate::seal::{self, RunnerPublicKey};
 use crate::secret::Secret;
 
