@@ -35,6 +35,7 @@ mod public_client;
 pub(crate) mod test_support;
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -789,6 +790,7 @@ pub fn client_credentials_new_secret(
     scope: &str,
     new_app: bool,
     retry: ReplicationRetry,
+    cancel: &AtomicBool,
     on_retry: &mut dyn FnMut(Duration, u64),
 ) -> Result<TokenSet> {
     let clock = http.clock().clone();
@@ -803,7 +805,9 @@ pub fn client_credentials_new_secret(
                     && clock.now() + wait_chrono(wait) <= deadline =>
             {
                 on_retry(wait, err.aadsts().unwrap_or_default());
-                clock.sleep(wait);
+                if clock.sleep_unless(wait, cancel) {
+                    return Err(Error::interrupted());
+                }
                 wait = (wait * 2).min(Duration::from_secs(15));
                 attempt += 1;
             }
@@ -1207,6 +1211,7 @@ mod tests {
             ADO_DEFAULT_SCOPE,
             new_app,
             retry,
+            &AtomicBool::new(false),
             on_retry,
         )
     }

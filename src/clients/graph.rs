@@ -302,6 +302,7 @@ enum Needs {
 }
 
 /// A Microsoft Graph client acting with the admin's delegated token.
+#[derive(Clone)]
 pub struct GraphClient<'a> {
     http: &'a Http,
     base: Url,
