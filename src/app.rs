@@ -8,14 +8,16 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, StoreKind};
 use crate::clock::{Clock, SystemClock};
 use crate::commands::{self, Context};
-use crate::deps::Deps;
+use crate::deps::{Deps, LazyStore};
 use crate::env::{Env, EnvVars};
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpPolicy};
 use crate::settings::{Settings, Terminals};
+use crate::stdin::Stdin;
+use crate::store::{credentials_path, FileStore, KeyringStore, SecretStore};
 use crate::ui::browser::{Browser, NoBrowser, SystemBrowser};
 use crate::ui::printable::{one_line, printable, PrintableWriter};
 use crate::ui::prompt::{NoPrompter, Prompter, TerminalPrompter};
@@ -83,8 +85,8 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
             return err.exit_code();
         }
     };
-    let mut ctx = Context::new(settings, deps);
-    match commands::run(&mut ctx, cli.command) {
+    let ctx = Context::new(settings, deps);
+    match commands::run(&ctx, cli.command) {
         Ok(()) => {
             ctx.deps.ui.flush_deferred();
             0
@@ -123,6 +125,7 @@ fn real_deps(
     } else {
         Box::new(SystemBrowser::new(env.clone()))
     };
+    let (kind, config_path) = (settings.store, settings.config_path.clone());
     Ok(Deps {
         env,
         ui,
@@ -130,9 +133,29 @@ fn real_deps(
         browser,
         clock,
         http,
-        stdin,
+        stdin: Stdin::new(stdin),
         interrupt,
+        secret_store: LazyStore::new(Box::new(move |ui| open_store(kind, &config_path, ui))),
     })
+}
+
+/// The store `--store` names; `--store file` is announced (a plain file) on `ui`.
+fn open_store(kind: StoreKind, config_path: &std::path::Path, ui: &Ui) -> Box<dyn SecretStore> {
+    match kind {
+        StoreKind::Keyring => Box::new(KeyringStore::new(Duration::from_secs(5))),
+        StoreKind::File => {
+            let path = credentials_path(config_path);
+            ui.warn(format!(
+                "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
+                path.display()
+            ));
+            let store = FileStore::new(path);
+            if let Some(warning) = store.permission_warning() {
+                ui.warn(warning);
+            }
+            Box::new(store)
+        }
+    }
 }
 
 /// Prints the error the way the contract says (first stderr line says what is wrong; with

@@ -1,15 +1,16 @@
-//! Everything a command needs from the outside world, built once in `main` and passed down.
-//! Tests swap each piece: prompter, browser, clock, store, streams, environment.
+//! Everything a command needs from the outside world, built once in `main` (`app.rs`) and
+//! passed down by shared reference. Tests swap each piece: prompter, browser, clock, secret
+//! store, streams, environment.
 
-use std::io::Read;
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::env::Env;
-use crate::error::{Error, Result};
 use crate::http::Http;
 use crate::interrupt::Interrupt;
-use crate::secret::Secret;
+use crate::stdin::Stdin;
+use crate::store::SecretStore;
 use crate::ui::browser::Browser;
 use crate::ui::prompt::Prompter;
 use crate::ui::Ui;
@@ -21,24 +22,38 @@ pub struct Deps {
     pub browser: Box<dyn Browser>,
     pub clock: Arc<dyn Clock>,
     pub http: Http,
-    pub stdin: Box<dyn Read>,
+    pub stdin: Stdin,
     pub interrupt: Interrupt,
+    pub secret_store: LazyStore,
 }
 
 impl Deps {
-    /// Reads all of stdin as a secret (one trailing newline removed; empty refused).
-    pub fn read_stdin_secret(&mut self, what: &str) -> Result<Secret> {
-        let raw = self.read_stdin(what)?;
-        Secret::from_input(raw, what)
+    /// The secret store, opened on first use: a command that needs none never touches the
+    /// keyring (nor warns about a plain file).
+    pub fn store(&self) -> &dyn SecretStore {
+        self.secret_store.get(&self.ui)
+    }
+}
+
+/// Opens the secret store: the one the settings name, or a test's own. Its warnings (a plain
+/// file) go to the UI it is given.
+pub type OpenStore = Box<dyn Fn(&Ui) -> Box<dyn SecretStore>>;
+
+/// A secret store opened on first use.
+pub struct LazyStore {
+    open: OpenStore,
+    opened: OnceCell<Box<dyn SecretStore>>,
+}
+
+impl LazyStore {
+    pub fn new(open: OpenStore) -> Self {
+        LazyStore {
+            open,
+            opened: OnceCell::new(),
+        }
     }
 
-    /// All of stdin as it came; the caller turns it into a [`Secret`] by its own rules and
-    /// zeroizes it.
-    pub fn read_stdin(&mut self, what: &str) -> Result<String> {
-        let mut raw = String::new();
-        self.stdin.read_to_string(&mut raw).map_err(|err| {
-            Error::usage(format!("cannot read the {what} from stdin")).caused_by(err)
-        })?;
-        Ok(raw)
+    fn get(&self, ui: &Ui) -> &dyn SecretStore {
+        self.opened.get_or_init(|| (self.open)(ui)).as_ref()
     }
 }

@@ -25,6 +25,7 @@ pub mod parallel;
 pub mod seal;
 pub mod secret;
 pub mod settings;
+pub mod stdin;
 pub mod store;
 pub mod ui;
 pub mod urls;

@@ -19,87 +19,112 @@ use crate::cli::TargetArgs;
 use crate::clients::entra::issuer;
 use crate::clients::gitpod::{Runner, ScmIntegration, ValidateIntegration};
 use crate::error::{Error, Result};
-use crate::flows::setup::Check;
+use crate::flows::setup::{check, Check};
 
-pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
-    let runner = ctx.pick_runner(args.runner.as_deref())?;
-    let integration = ctx.pick_integration(&runner, args.host.as_deref())?;
+/// The integration `test` re-checks.
+#[derive(Debug)]
+pub struct TestOptions {
+    pub runner: Runner,
+    pub integration: ScmIntegration,
+}
+
+/// `ado-scm test`: resolve, then check.
+pub fn run(ctx: &Context, args: TargetArgs) -> Result<()> {
+    let options = TestOptions::resolve(ctx, args)?;
+    execute(ctx, &options)
+}
+
+impl TestOptions {
+    /// The runner and its Azure DevOps integration: named, the config's, the only one, or
+    /// asked.
+    pub fn resolve(ctx: &Context, args: TargetArgs) -> Result<TestOptions> {
+        let runner = ctx.pick_runner(args.runner.as_deref())?;
+        let integration = ctx.pick_integration(&runner, args.host.as_deref())?;
+        Ok(TestOptions {
+            runner,
+            integration,
+        })
+    }
+}
+
+/// Runs the checks (see the module doc) and reports them; exit 4 when one failed.
+pub fn execute(ctx: &Context, options: &TestOptions) -> Result<()> {
+    let TestOptions {
+        runner,
+        integration,
+    } = options;
     let mut checks = Vec::new();
-    let check = |name: &str, ok: bool, detail: String| Check {
-        name: name.to_string(),
-        ok,
-        detail,
-    };
 
     match runner.public_key() {
         Ok(key) => checks.push(check("runner public key", true, key.fingerprint())),
         Err(err) => checks.push(check("runner public key", false, err.message)),
     }
     if let Some(oauth) = &integration.oauth {
-        match oauth.issuer_url.as_deref() {
-            None => checks.push(check(
+        checks.push(match oauth.issuer_url.as_deref() {
+            None => check(
                 "issuer discovery",
                 false,
-                "the integration has OAuth but no issuer URL".into(),
-            )),
+                "the integration has OAuth but no issuer URL",
+            ),
             Some(url) => {
-                let found =
-                    issuer::parse_issuer(url, Some(&ctx.settings.authority_url)).and_then(|i| {
-                        let spinner = ctx
-                            .deps
+                let found = issuer::parse_issuer(url, Some(&ctx.settings.authority_url)).and_then(
+                    |parsed| {
+                        ctx.deps
                             .ui
-                            .spinner("Reading the issuer's OpenID configuration");
-                        let d = issuer::discover(&ctx.deps.http, &i);
-                        drop(spinner);
-                        d
-                    });
+                            .waiting("Reading the issuer's OpenID configuration", || {
+                                issuer::discover(&ctx.deps.http, &parsed)
+                            })
+                    },
+                );
                 match found {
-                    Ok(d) => checks.push(check(
+                    Ok(discovery) => check(
                         "issuer discovery",
                         true,
-                        format!("{url} (tenant {})", d.tenant_id),
-                    )),
-                    Err(err) => checks.push(check("issuer discovery", false, err.message)),
+                        format!("{url} (tenant {})", discovery.tenant_id),
+                    ),
+                    Err(err) => check("issuer discovery", false, err.message),
                 }
             }
-        }
+        });
     }
     let sealed = integration
         .oauth
         .as_ref()
-        .map(|o| o.encrypted_client_secret.clone())
+        .map(|oauth| oauth.encrypted_client_secret.clone())
         .filter(|sealed| !sealed.is_empty());
     if integration.oauth.is_some() && sealed.is_none() {
         // A client id without its secret is not a configuration the runner can check.
         checks.push(check(
             "runner validation",
             false,
-            "the integration has OAuth but the runner returned no sealed client secret".into(),
+            "the integration has OAuth but the runner returned no sealed client secret",
         ));
-        return report(ctx, &runner, &integration, checks);
+        return report(ctx, runner, integration, checks);
     }
     let request = ValidateIntegration {
         id: Some(integration.id.clone()),
         scm_id: integration.scm_id.clone(),
         host: integration.host.clone(),
-        oauth_client_id: integration.oauth.as_ref().map(|o| o.client_id.clone()),
+        oauth_client_id: integration
+            .oauth
+            .as_ref()
+            .map(|oauth| oauth.client_id.clone()),
         oauth_encrypted_client_secret: sealed,
         oauth_plaintext_client_secret: None,
         pat: integration.pat,
         issuer_url: integration
             .oauth
             .as_ref()
-            .and_then(|o| o.issuer_url.clone()),
+            .and_then(|oauth| oauth.issuer_url.clone()),
         virtual_directory: integration.virtual_directory.clone(),
     };
-    let spinner = ctx
-        .deps
-        .ui
-        .spinner("Asking the runner to validate the saved integration");
-    let result = ctx
-        .gitpod()?
-        .validate_runner_configuration(&runner.runner_id, &request)?;
-    drop(spinner);
+    let result = ctx.deps.ui.waiting(
+        "Asking the runner to validate the saved integration",
+        || {
+            ctx.gitpod()?
+                .validate_runner_configuration(&runner.runner_id, &request)
+        },
+    )?;
     ctx.remember_gitpod_token()?;
     let detail = if result.valid {
         if integration.oauth.is_some() {
@@ -112,7 +137,7 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
         result.reasons()
     };
     checks.push(check("runner validation", result.valid, detail));
-    report(ctx, &runner, &integration, checks)
+    report(ctx, runner, integration, checks)
 }
 
 /// Prints the checks and their result document; exit 4 when one failed.
@@ -122,14 +147,10 @@ fn report(
     integration: &ScmIntegration,
     checks: Vec<Check>,
 ) -> Result<()> {
-    let ok = checks.iter().all(|c| c.ok);
+    let ok = checks.iter().all(|check| check.ok);
     let ui = &ctx.deps.ui;
-    for c in &checks {
-        if c.ok {
-            ui.ok(format!("{}: {}", c.name, c.detail));
-        } else {
-            ui.bad(format!("{}: {}", c.name, c.detail));
-        }
+    for check in &checks {
+        check.show(ui);
     }
     ui.json(&json!({
         "runner_id": runner.runner_id,
@@ -148,8 +169,8 @@ fn report(
     }
     let failed: Vec<String> = checks
         .iter()
-        .filter(|c| !c.ok)
-        .map(|c| format!("{}: {}", c.name, c.detail))
+        .filter(|check| !check.ok)
+        .map(Check::text)
         .collect();
     Err(Error::check(format!(
         "the integration for {} on runner {} fails: {}",

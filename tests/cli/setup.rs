@@ -994,7 +994,8 @@ fn flags_that_cannot_work_are_refused_with_one_line() {
                 "--client-secret-stdin",
                 "--graph-token-stdin",
             ],
-            "all want stdin",
+            "--client-secret-stdin and --graph-token-stdin both want stdin, which can carry \
+             only one secret",
         ),
         (
             vec!["--org", "acme", "--host", "dev.azure.com/other"],

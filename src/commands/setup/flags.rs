@@ -7,6 +7,7 @@ use crate::clients::entra::issuer::{self, Issuer};
 use crate::error::{Error, Result};
 use crate::flows::graph_signin::GRAPH_CLI_CLIENT_ID;
 use crate::settings::Settings;
+use crate::stdin::{Stdin, StdinUser};
 use crate::urls::{validate_org, AdoHost};
 
 use super::DEFAULT_VIRTUAL_DIRECTORY;
@@ -28,7 +29,7 @@ pub(super) struct Checked {
 }
 
 /// Everything about the flags that needs no network, in the order a person would fix it.
-pub(super) fn check_args(args: &SetupArgs, settings: &Settings) -> Result<Checked> {
+pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -> Result<Checked> {
     let oauth_only_flags: Vec<&str> = [
         (args.tenant.is_some(), "--tenant"),
         (args.client_id.is_some(), "--client-id"),
@@ -99,25 +100,11 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings) -> Result<Checke
         );
     }
 
-    // Stdin can carry one secret.
-    let stdin_users: Vec<&str> = [
-        (args.client_secret_stdin, "--client-secret-stdin"),
-        (args.graph_token_stdin, "--graph-token-stdin"),
-        (settings.gitpod_token_stdin, "--gitpod-token-stdin"),
-    ]
-    .into_iter()
-    .filter_map(|(given, flag)| given.then_some(flag))
-    .collect();
-    if stdin_users.len() > 1 {
-        return Err(Error::usage(format!(
-            "{} all want stdin, which can carry only one secret",
-            stdin_users.join(" and ")
-        ))
-        .with_hint(
-            "give the others through the environment: ADO_SCM_CLIENT_SECRET, \
-             ADO_SCM_GRAPH_TOKEN, GITPOD_API_KEY",
-        ));
-    }
+    stdin.claim(&[
+        (args.client_secret_stdin, StdinUser::CLIENT_SECRET),
+        (args.graph_token_stdin, StdinUser::GRAPH_TOKEN),
+        (settings.gitpod_token_stdin, StdinUser::GITPOD_TOKEN),
+    ])?;
     if args.client_secret_stdin && args.client_id.is_none() {
         return Err(Error::usage(
             "--client-secret-stdin gives the secret of an existing app, but no --client-id says which",

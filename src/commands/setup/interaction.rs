@@ -4,18 +4,13 @@
 
 use crate::cli::SetupArgs;
 use crate::clients::entra::issuer::Discovery;
-use crate::commands::context::StoreOnDemand;
+use crate::deps::Deps;
 use crate::error::{Error, ErrorKind, Result};
 use crate::flows::graph_signin::{
     graph_token, GraphSignIn, GraphTokenSource, SignInMethod, TerminalSignInUi,
 };
 use crate::flows::setup::Interaction;
-use crate::http::Http;
-use crate::interrupt::Interrupt;
 use crate::secret::Secret;
-use crate::ui::browser::Browser;
-use crate::ui::prompt::Prompter;
-use crate::ui::Ui;
 
 /// The Graph sign-in `--graph-client-id`, `--grant-admin-consent`, `--device-code` and
 /// `--port` ask for.
@@ -37,16 +32,11 @@ pub(super) fn sign_in_options(
     }
 }
 
-/// What the flow asks of the person: the Graph sign-in and the go-ahead.
+/// What the flow asks of the person: the Graph sign-in and the go-ahead. The secret store,
+/// where the admin's Graph sign-in is kept, is opened only by a sign-in, so a run that needs
+/// none (PAT only, Server, a given Graph token) does not touch it.
 pub(super) struct Answers<'a> {
-    pub ui: &'a Ui,
-    pub http: &'a Http,
-    pub browser: &'a dyn Browser,
-    pub prompter: &'a mut dyn Prompter,
-    pub interrupt: &'a Interrupt,
-    /// Where the admin's Graph sign-in is kept: opened only by a sign-in, so a run that
-    /// needs none (PAT only, Server, a given Graph token) does not touch it.
-    pub store: StoreOnDemand<'a>,
+    pub deps: &'a Deps,
     /// `--no-browser` not given.
     pub open_browser: bool,
     pub given: Option<Secret>,
@@ -55,38 +45,51 @@ pub(super) struct Answers<'a> {
 }
 
 impl Answers<'_> {
-    fn sign_in(&mut self, discovery: &Discovery, interactive: bool) -> Result<Secret> {
-        let store = self.store.open(self.ui);
+    fn sign_in(&self, discovery: &Discovery, interactive: bool) -> Result<Secret> {
+        let deps = self.deps;
+        let store = deps.store();
         let options = GraphSignIn {
             interactive,
             ..self.sign_in.clone()
         };
         let mut sign_in_ui = TerminalSignInUi {
-            ui: self.ui,
-            browser: self.browser,
+            ui: &deps.ui,
+            browser: deps.browser.as_ref(),
             open_browser: self.open_browser,
         };
-        let spinner = (!interactive).then(|| self.ui.spinner("Signing in to Microsoft Graph"));
         // Ctrl-C during the sign-in's wait closes the listener and ends with exit 130.
-        let http = self.http;
-        let token = self.interrupt.cancellable(|cancel| {
-            let options = GraphSignIn {
-                cancel: Some(cancel),
-                ..options
-            };
-            graph_token(http, discovery, store, None, &options, &mut sign_in_ui)
-        })?;
-        drop(spinner);
+        let sign_in = || {
+            deps.interrupt.cancellable(|cancel| {
+                let options = GraphSignIn {
+                    cancel: Some(cancel),
+                    ..options
+                };
+                graph_token(
+                    &deps.http,
+                    discovery,
+                    store,
+                    None,
+                    &options,
+                    &mut sign_in_ui,
+                )
+            })
+        };
+        // A sign-in that may not ask (a remembered one only) shows what it waits for.
+        let token = if interactive {
+            sign_in()?
+        } else {
+            deps.ui.waiting("Signing in to Microsoft Graph", sign_in)?
+        };
         let who = token
             .tokens
             .username()
-            .map(|u| format!(" as {u}"))
+            .map(|username| format!(" as {username}"))
             .unwrap_or_default();
         match token.source {
-            GraphTokenSource::Stored => self.ui.ok(format!(
+            GraphTokenSource::Stored => deps.ui.ok(format!(
                 "signed in to Microsoft Graph{who} (remembered sign-in)"
             )),
-            GraphTokenSource::SignedIn => self.ui.ok(format!(
+            GraphTokenSource::SignedIn => deps.ui.ok(format!(
                 "signed in to Microsoft Graph{who}; the sign-in is kept in {}",
                 store.describe()
             )),
@@ -99,15 +102,15 @@ impl Answers<'_> {
 impl Interaction for Answers<'_> {
     fn graph_token(&mut self, discovery: &Discovery, optional: bool) -> Result<Option<Secret>> {
         if let Some(token) = &self.given {
-            self.ui.ok(
+            self.deps.ui.ok(
                 "using the Microsoft Graph token given (--graph-token-stdin / ADO_SCM_GRAPH_TOKEN)",
             );
             return Ok(Some(token.clone()));
         }
-        let interactive = self.ui.interactive();
+        let interactive = self.deps.ui.interactive();
         if optional {
             if interactive {
-                let sign_in = self.prompter.confirm(
+                let sign_in = self.deps.prompter.confirm(
                     "Sign in to Microsoft Graph to check the app registration (redirect URI, ID \
                      tokens, permissions)?",
                     true,
@@ -133,12 +136,12 @@ impl Interaction for Answers<'_> {
 
     fn confirm(&mut self, destructive: &[String]) -> Result<bool> {
         for warning in destructive {
-            self.ui.warn(warning);
+            self.deps.ui.warn(warning);
         }
         if self.yes {
             return Ok(true);
         }
-        if !self.ui.interactive() {
+        if !self.deps.ui.interactive() {
             if destructive.is_empty() {
                 return Ok(true);
             }
@@ -152,6 +155,6 @@ impl Interaction for Answers<'_> {
         } else {
             "Make these changes, deleting those sign-ins?"
         };
-        self.prompter.confirm(question, destructive.is_empty())
+        self.deps.prompter.confirm(question, destructive.is_empty())
     }
 }

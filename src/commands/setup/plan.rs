@@ -21,12 +21,12 @@ pub(super) struct GivenSecrets {
 }
 
 pub(super) fn secrets_given(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &SetupArgs,
     checked: &Checked,
 ) -> Result<GivenSecrets> {
     let mut client_secret = if args.client_secret_stdin {
-        Some(ctx.deps.read_stdin_secret("client secret")?)
+        Some(ctx.deps.stdin.read_secret("client secret")?)
     } else {
         None
     };
@@ -44,7 +44,7 @@ pub(super) fn secrets_given(
         }
     }
     let graph_token = if args.graph_token_stdin {
-        Some(ctx.deps.read_stdin_secret("Microsoft Graph token")?)
+        Some(ctx.deps.stdin.read_secret("Microsoft Graph token")?)
     } else {
         ctx.deps.env.secret(EnvVars::ADO_SCM_GRAPH_TOKEN)
     };
@@ -56,7 +56,7 @@ pub(super) fn secrets_given(
 
 /// The plan for `runner`; `client_secret`: the one given up front, if any.
 pub(super) fn build(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &SetupArgs,
     checked: &Checked,
     runner: Runner,
@@ -85,7 +85,7 @@ pub(super) fn build(
 }
 
 /// Azure DevOps Server (`true`) or Services.
-fn choose_server(ctx: &mut Context, args: &SetupArgs, checked: &Checked) -> Result<bool> {
+fn choose_server(ctx: &Context, args: &SetupArgs, checked: &Checked) -> Result<bool> {
     Ok(match (checked.server, &checked.host) {
         (true, _) => true,
         (false, Some(_)) => false,
@@ -105,7 +105,7 @@ fn choose_server(ctx: &mut Context, args: &SetupArgs, checked: &Checked) -> Resu
 /// (OAuth, PAT): Server takes PATs only. Never both off: the flags cannot say so
 /// (`flags::check_args` refuses it) and no answer does.
 fn choose_methods(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &SetupArgs,
     checked: &Checked,
     server: bool,
@@ -136,7 +136,7 @@ fn choose_methods(
     })
 }
 
-fn server_target(ctx: &mut Context, checked: &Checked) -> Result<Target> {
+fn server_target(ctx: &Context, checked: &Checked) -> Result<Target> {
     let host = match &checked.host {
         Some(h) => h.host.clone(),
         None if ctx.interactive() => {
@@ -161,7 +161,7 @@ fn server_target(ctx: &mut Context, checked: &Checked) -> Result<Target> {
 
 /// dev.azure.com (or `--host`), and for OAuth the organization whose tenant is checked: the
 /// flag, the host's, the config file's, or asked, unless a tenant is named instead.
-fn services_target(ctx: &mut Context, checked: &Checked, oauth_on: bool) -> Result<Target> {
+fn services_target(ctx: &Context, checked: &Checked, oauth_on: bool) -> Result<Target> {
     let host = checked.host.clone().unwrap_or(AdoHost {
         host: ADO_SERVICES_HOST.to_string(),
         org: None,
@@ -201,7 +201,7 @@ fn services_target(ctx: &mut Context, checked: &Checked, oauth_on: bool) -> Resu
 /// The OAuth answers; the client secret of an app named by `--client-id` is asked now when it
 /// was not given.
 fn oauth_plan(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &SetupArgs,
     checked: &Checked,
     runner_name: &str,

@@ -105,12 +105,7 @@ pub(super) fn summary_text(
         methods(s.oauth.is_some(), s.pat)
     ));
     for c in &s.checks {
-        out.push(format!(
-            "  {} {}: {}",
-            if c.ok { "✓" } else { "✗" },
-            c.name,
-            c.detail
-        ));
+        out.push(format!("  {}", c.row()));
     }
 
     out.push(String::new());

@@ -296,18 +296,18 @@ pub(super) fn save(
         IntegrationChange::Create(write) => {
             let mut write = write.clone();
             write.oauth_plaintext_client_secret = secret.cloned();
-            let spinner = ui.spinner("Creating the runner's SCM integration");
-            let id = create_once(s, &write)?;
-            drop(spinner);
+            let id = ui.waiting("Creating the runner's SCM integration", || {
+                create_once(s, &write)
+            })?;
             ui.ok(format!("created the integration {id}"));
             Ok((id, IntegrationOutcome::Created))
         }
         IntegrationChange::Update { id, update, .. } => {
             let mut update = update.clone();
             update.oauth_plaintext_client_secret = secret.cloned();
-            let spinner = ui.spinner("Updating the runner's SCM integration");
-            s.gitpod.update_scm_integration(id, &update)?;
-            drop(spinner);
+            ui.waiting("Updating the runner's SCM integration", || {
+                s.gitpod.update_scm_integration(id, &update)
+            })?;
             ui.ok(format!(
                 "updated the integration {id} ({})",
                 change.fields().join(", ")
