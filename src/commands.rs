@@ -11,6 +11,8 @@ pub mod secret;
 pub mod setup;
 pub mod status;
 pub mod test;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use context::Context;
 

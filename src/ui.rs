@@ -9,6 +9,8 @@ pub mod browser;
 pub mod printable;
 pub mod progress;
 pub mod prompt;
+#[cfg(test)]
+pub(crate) mod screen;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

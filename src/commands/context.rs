@@ -396,3 +396,71 @@ fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::test_server::StubServer;
+    use crate::commands::test_support::*;
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    #[test]
+    fn a_typed_gitpod_token_is_kept_once_the_api_took_it_and_asked_for_once() {
+        let server = StubServer::start(vec![list_runners(Vec::new()), list_runners(Vec::new())]);
+        let prompter = ScriptedPrompter::new().expect_password("Gitpod API token", "typed-token");
+        let (harness, _) = TestRun::new(true)
+            .without_token_in_env()
+            .prompter(prompter)
+            .start(&server, &["status"]);
+        let ctx = &harness.ctx;
+        ctx.gitpod().unwrap().list_runners().unwrap();
+        assert_eq!(
+            harness.store.accounts(),
+            Vec::<String>::new(),
+            "not before it is accepted"
+        );
+        ctx.remember_gitpod_token().unwrap();
+        ctx.remember_gitpod_token().unwrap();
+        assert_eq!(ctx.gitpod_token().unwrap().1, TokenOrigin::Store);
+        ctx.gitpod().unwrap().list_runners().unwrap();
+        let key = ctx.gitpod_key();
+        assert_eq!(
+            harness.store.get(&key).unwrap().unwrap().expose(),
+            "typed-token"
+        );
+        assert_eq!(
+            harness
+                .screen
+                .text()
+                .matches("Saved the Gitpod API token in memory.")
+                .count(),
+            1
+        );
+        drop(harness);
+        for request in server.finish() {
+            assert_eq!(request.header("authorization"), Some("Bearer typed-token"));
+        }
+    }
+
+    #[test]
+    fn a_script_without_a_gitpod_token_is_told_where_to_put_one() {
+        let server = StubServer::start(Vec::new());
+        let (harness, _) = TestRun::new(false)
+            .without_token_in_env()
+            .start(&server, &["status"]);
+        assert_refused(
+            "no token anywhere, no terminal",
+            harness.ctx.gitpod_token(),
+            (
+                3,
+                "no Gitpod API token",
+                Some(
+                    "pass --gitpod-token-stdin with the token on stdin, or set ONA_API_KEY (or \
+                     GITPOD_API_KEY) (create one under Settings → Personal access tokens in Gitpod)",
+                ),
+            ),
+        );
+        drop(harness);
+        server.finish();
+    }
+}

@@ -511,7 +511,431 @@ fn clean_pat(mut raw: String) -> Result<Secret> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::cli::Command;
+    use crate::clients::test_server::{Stub, StubServer};
+    use crate::commands::test_support::*;
+    use crate::config::Config;
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    /// What a case expects of [`LoginOptions::resolve`].
+    enum Expect {
+        Refused(Refusal<'static>),
+        Resolved(fn(&LoginOptions)),
+    }
+
+    struct Case {
+        name: &'static str,
+        interactive: bool,
+        args: &'static [&'static str],
+        config: Config,
+        prompter: ScriptedPrompter,
+        stubs: Vec<Stub>,
+        expect: Expect,
+    }
+
+    impl Case {
+        fn new(name: &'static str, interactive: bool, args: &'static [&'static str]) -> Case {
+            Case {
+                name,
+                interactive,
+                args,
+                config: Config::default(),
+                prompter: ScriptedPrompter::new(),
+                stubs: Vec::new(),
+                expect: Expect::Resolved(|_| {}),
+            }
+        }
+    }
+
+    fn acme() -> serde_json::Value {
+        integration(RUNNER_1, "dev.azure.com/acme")
+    }
+
+    fn cases() -> Vec<Case> {
+        vec![
+            Case {
+                expect: Expect::Refused((
+                    2,
+                    "the PAT is required when not running interactively",
+                    Some("pass --with-token and the PAT on stdin"),
+                )),
+                ..Case::new(
+                    "no terminal, pat without --with-token: exit 2 naming --with-token, nothing sent",
+                    false,
+                    &["login", "pat", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                expect: Expect::Refused((
+                    2,
+                    "--with-token and --gitpod-token-stdin both want stdin, which can carry \
+                     only one secret",
+                    Some(
+                        "keep one on stdin and give the others through the environment: the \
+                         Gitpod API token in ONA_API_KEY (or GITPOD_API_KEY)",
+                    ),
+                )),
+                ..Case::new(
+                    "--with-token and --gitpod-token-stdin: exit 2, stdin holds one secret",
+                    false,
+                    &["--gitpod-token-stdin", "login", "pat", "--with-token"],
+                )
+            },
+            Case {
+                expect: Expect::Refused((
+                    2,
+                    "the runner is required when not running interactively",
+                    Some("pass --runner ID|NAME (or set ADO_SCM_RUNNER)"),
+                )),
+                ..Case::new(
+                    "no terminal, no runner: exit 2 naming --runner",
+                    false,
+                    &["login"],
+                )
+            },
+            Case {
+                prompter: ScriptedPrompter::new().expect_select("Runner", "second"),
+                stubs: vec![
+                    list_runners(vec![runner(RUNNER_1, "first"), runner(RUNNER_2, "second")]),
+                    list_integrations(vec![integration(RUNNER_2, "dev.azure.com/acme")]),
+                    host_check(true, false, false),
+                ],
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(options.target.runner_id, RUNNER_2);
+                    assert_eq!(options.target.runner_name, "second");
+                    assert_eq!(
+                        options.method,
+                        SignInWith::Pat {
+                            ado_target: AdoTarget::Services { org: "acme".into() },
+                            page: "https://dev.azure.com/acme/_usersSettings/tokens".into(),
+                            from_stdin: false,
+                            org_to_save: Some("acme".into()),
+                        }
+                    );
+                }),
+                ..Case::new("interactive, two runners: asks Runner", true, &["login", "pat"])
+            },
+            Case {
+                prompter: ScriptedPrompter::new()
+                    .expect_select("How do you want to sign in?", "OAuth"),
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![acme()]),
+                    host_check(true, true, false),
+                ],
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(
+                        options.method,
+                        SignInWith::Oauth {
+                            auth_url: Url::parse("https://runner.example.com/auth/oauth2/start")
+                                .unwrap(),
+                            authenticated_before: false,
+                            timeout: DEFAULT_OAUTH_TIMEOUT,
+                        }
+                    );
+                }),
+                ..Case::new(
+                    "interactive, both methods offered: asks how to sign in",
+                    true,
+                    &["login", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![acme()]),
+                    host_check(true, true, false),
+                ],
+                expect: Expect::Refused((
+                    2,
+                    "this integration offers both a PAT and OAuth: say which",
+                    Some("run `ado-scm login pat` or `ado-scm login oauth`"),
+                )),
+                ..Case::new(
+                    "no terminal, both methods offered: exit 2 asking to say which",
+                    false,
+                    &["login", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                prompter: ScriptedPrompter::new()
+                    .expect_input("Azure DevOps organization (dev.azure.com/ORG)", "acme"),
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![integration(RUNNER_1, "dev.azure.com")]),
+                    host_check(true, false, false),
+                ],
+                expect: Expect::Resolved(|options| {
+                    let SignInWith::Pat {
+                        ado_target,
+                        org_to_save,
+                        ..
+                    } = &options.method
+                    else {
+                        panic!("a PAT sign-in: {options:?}")
+                    };
+                    assert_eq!(*ado_target, AdoTarget::Services { org: "acme".into() });
+                    assert_eq!(org_to_save.as_deref(), Some("acme"));
+                }),
+                ..Case::new(
+                    "interactive, host without organization: asks the organization",
+                    true,
+                    &["login", "pat", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![json!({"id": "i1", "runnerId": RUNNER_1,
+                        "scmId": "azuredevops_server", "host": "ado.example.com",
+                        "virtualDirectory": "/tfs", "pat": true})]),
+                    host_check(true, false, false),
+                ],
+                expect: Expect::Refused((
+                    2,
+                    "the Azure DevOps Server collection is required when not running \
+                     interactively",
+                    Some("pass --org COLLECTION (or set ADO_SCM_ORG)"),
+                )),
+                ..Case::new(
+                    "no terminal, Server without --org: exit 2 naming --org",
+                    false,
+                    &["login", "pat", "--with-token", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![acme()]),
+                    host_check(false, true, false),
+                ],
+                expect: Expect::Refused((
+                    2,
+                    "the integration for dev.azure.com/acme does not accept personal access \
+                     tokens",
+                    Some("use `ado-scm login oauth`"),
+                )),
+                ..Case::new(
+                    "OAuth only, login pat: exit 2 pointing to login oauth",
+                    true,
+                    &["login", "pat", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                config: Config {
+                    runner: Some(RUNNER_1.into()),
+                    host: Some("dev.azure.com/acme".into()),
+                    ..Config::default()
+                },
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![integration(RUNNER_1, "dev.azure.com/other"), acme()]),
+                    host_check(false, true, true),
+                ],
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(options.target.runner_id, RUNNER_1);
+                    assert_eq!(options.target.host, "dev.azure.com/acme");
+                    assert!(matches!(
+                        options.method,
+                        SignInWith::Oauth {
+                            authenticated_before: true,
+                            timeout,
+                            ..
+                        } if timeout == Duration::from_secs(300)
+                    ));
+                }),
+                ..Case::new(
+                    "interactive, config names runner and host: nothing asked",
+                    true,
+                    &["login", "oauth"],
+                )
+            },
+            Case {
+                stubs: vec![
+                    list_runners(vec![runner(RUNNER_1, "first"), runner(RUNNER_2, "second")]),
+                    list_integrations(vec![integration(RUNNER_2, "dev.azure.com/acme")]),
+                    host_check(false, true, false),
+                ],
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(options.target.runner_id, RUNNER_2);
+                }),
+                ..Case::new(
+                    "no terminal, --runner by name: found among the runners",
+                    false,
+                    &["login", "oauth", "--runner", "Second", "--timeout", "60"],
+                )
+            },
+        ]
+    }
+
+    #[test]
+    fn options_are_resolved_from_flags_config_and_questions() {
+        for case in cases() {
+            let server = StubServer::start(case.stubs);
+            let (harness, command) = TestRun::new(case.interactive)
+                .prompter(case.prompter)
+                .config(case.config)
+                .start(&server, case.args);
+            let Command::Login(args) = command else {
+                panic!("{}: not a login", case.name)
+            };
+            let resolved = LoginOptions::resolve(&harness.ctx, args);
+            match case.expect {
+                Expect::Refused(refusal) => assert_refused(case.name, resolved, refusal),
+                Expect::Resolved(check) => check(&resolved.expect(case.name)),
+            }
+            drop(harness);
+            server.finish();
+        }
+    }
+
+    const ACME: &str = "dev.azure.com/acme";
+    const PAT_PAGE: &str = "https://dev.azure.com/acme/_usersSettings/tokens";
+
+    fn target() -> LoginTarget {
+        LoginTarget {
+            runner_id: RUNNER_1.into(),
+            runner_name: "first".into(),
+            host: ACME.into(),
+            integration_id: "i1".into(),
+            scm_id: "azuredevops_entra".into(),
+        }
+    }
+
+    fn pat_options(from_stdin: bool) -> LoginOptions {
+        LoginOptions {
+            target: target(),
+            method: SignInWith::Pat {
+                ado_target: AdoTarget::Services { org: "acme".into() },
+                page: PAT_PAGE.into(),
+                from_stdin,
+                org_to_save: Some("acme".into()),
+            },
+        }
+    }
+
+    /// Azure DevOps accepting the PAT, then the runner taking it.
+    fn pat_accepted() -> Vec<Stub> {
+        vec![
+            Stub::get("/acme/_apis/connectionData?api-version=7.1-preview").json(json!({
+                "authenticatedUser": {"id": "a1", "providerDisplayName": "Ada", "isActive": true}
+            })),
+            Stub::get("/acme/_apis/git/repositories?api-version=7.1")
+                .json(json!({"count": 1, "value": [{"id": "repo"}]})),
+            identity(),
+            list_tokens(Vec::new()),
+            gitpod(
+                "RunnerConfigurationService/CreateHostAuthenticationToken",
+                json!({ "token": host_token("t-new", ACME, "PAT") }),
+            ),
+            host_check(true, false, true),
+        ]
+    }
+
+    #[test]
+    fn a_typed_pat_comes_after_the_page_is_shown_and_opened() {
+        let server = StubServer::start(pat_accepted());
+        let prompter = ScriptedPrompter::new().expect_password("Paste the PAT (hidden)", "pat-1");
+        let (harness, _) = TestRun::new(true)
+            .prompter(prompter)
+            .start(&server, &["login"]);
+        execute(&harness.ctx, pat_options(false)).unwrap();
+        assert_eq!(harness.browser.opened(), vec![PAT_PAGE]);
+        let screen = harness.screen.text();
+        assert!(
+            screen.contains(&format!(
+                "Create a personal access token for {ACME}:\n  page:         {PAT_PAGE}\n"
+            )),
+            "{screen}"
+        );
+        assert_eq!(
+            harness.stdout.text(),
+            format!("Signed in: runner first reaches {ACME} with your PAT.\n")
+        );
+        drop(harness);
+        let created = sent(
+            &server.finish(),
+            "RunnerConfigurationService/CreateHostAuthenticationToken",
+        );
+        assert_eq!(created["token"], "pat-1");
+        assert_eq!(created["runnerId"], RUNNER_1);
+    }
+
+    #[test]
+    fn a_pat_on_stdin_opens_nothing_and_asks_nothing() {
+        let server = StubServer::start(pat_accepted());
+        let (harness, _) = TestRun::new(false)
+            .stdin("pat-2 \n")
+            .start(&server, &["login"]);
+        execute(&harness.ctx, pat_options(true)).unwrap();
+        assert_eq!(harness.browser.opened(), Vec::<String>::new());
+        assert!(!harness
+            .screen
+            .text()
+            .contains("Create a personal access token"));
+        drop(harness);
+        let created = sent(
+            &server.finish(),
+            "RunnerConfigurationService/CreateHostAuthenticationToken",
+        );
+        assert_eq!(created["token"], "pat-2", "trailing whitespace trimmed");
+    }
+
+    fn oauth_options() -> LoginOptions {
+        LoginOptions {
+            target: target(),
+            method: SignInWith::Oauth {
+                auth_url: Url::parse("https://runner.example.com/auth/oauth2/start").unwrap(),
+                authenticated_before: false,
+                timeout: Duration::from_secs(60),
+            },
+        }
+    }
+
+    /// The runner holding no sign-in, then one after a poll.
+    fn consent_given() -> Vec<Stub> {
+        vec![
+            identity(),
+            list_tokens(Vec::new()),
+            list_tokens(Vec::new()),
+            list_tokens(vec![host_token("t-oauth", ACME, "OAUTH")]),
+            host_check(false, true, true),
+        ]
+    }
+
+    #[test]
+    fn oauth_opens_the_consent_page_and_waits_for_the_runner() {
+        let server = StubServer::start(consent_given());
+        let (harness, _) = TestRun::new(true).start(&server, &["login"]);
+        execute(&harness.ctx, oauth_options()).unwrap();
+        assert_eq!(
+            harness.browser.opened(),
+            vec!["https://runner.example.com/auth/oauth2/start"]
+        );
+        assert_eq!(
+            harness.stdout.text(),
+            format!("Signed in: runner first reaches {ACME} with your Entra ID account.\n")
+        );
+        drop(harness);
+        server.finish();
+    }
+
+    #[test]
+    fn no_browser_prints_the_consent_page_and_opens_nothing() {
+        let server = StubServer::start(consent_given());
+        let (harness, _) = TestRun::new(true).start(&server, &["--no-browser", "login"]);
+        execute(&harness.ctx, oauth_options()).unwrap();
+        assert_eq!(harness.browser.opened(), Vec::<String>::new());
+        assert!(harness
+            .screen
+            .text()
+            .contains("\n  https://runner.example.com/auth/oauth2/start\n"));
+        drop(harness);
+        server.finish();
+    }
 
     #[test]
     fn pat_input_is_trimmed_at_the_end_only() {

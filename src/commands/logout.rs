@@ -151,3 +151,119 @@ fn remove_tokens(ctx: &Context, options: &LogoutOptions) -> Result<Vec<Removed>>
     }
     Ok(removed)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::cli::Command;
+    use crate::clients::test_server::{Stub, StubServer};
+    use crate::commands::test_support::*;
+
+    fn resolve(args: &[&str], stubs: Vec<Stub>) -> (Result<LogoutOptions>, StubServer) {
+        let server = StubServer::start(stubs);
+        let (harness, command) = TestRun::new(false).start(&server, args);
+        let Command::Logout(args) = command else {
+            panic!("not logout")
+        };
+        (LogoutOptions::resolve(&harness.ctx, args), server)
+    }
+
+    #[test]
+    fn options_are_resolved_from_the_flags() {
+        let cases: Vec<(&str, Vec<&str>, Vec<Stub>, LogoutOptions)> = vec![
+            (
+                "--runner by id: no lookup",
+                vec!["logout", "--runner", RUNNER_1],
+                Vec::new(),
+                LogoutOptions {
+                    host: None,
+                    runner_id: Some(RUNNER_1.into()),
+                    forget_gitpod_token: false,
+                },
+            ),
+            (
+                "--runner by name: looked up; --host as the runner saves it; --gitpod",
+                vec![
+                    "logout",
+                    "--runner",
+                    "second",
+                    "--host",
+                    "https://dev.azure.com/acme/",
+                    "--gitpod",
+                ],
+                vec![list_runners(vec![
+                    runner(RUNNER_1, "first"),
+                    runner(RUNNER_2, "second"),
+                ])],
+                LogoutOptions {
+                    host: Some("dev.azure.com/acme".into()),
+                    runner_id: Some(RUNNER_2.into()),
+                    forget_gitpod_token: true,
+                },
+            ),
+        ];
+        for (name, args, stubs, expected) in cases {
+            let (options, server) = resolve(&args, stubs);
+            assert_eq!(options.expect(name), expected, "{name}");
+            server.finish();
+        }
+        let (refused, server) = resolve(
+            &["logout", "--runner", "0190000-0000-7000-8000-0000000000a1"],
+            Vec::new(),
+        );
+        assert_refused(
+            "a mistyped runner id: exit 2, nothing sent",
+            refused,
+            (
+                2,
+                "--runner: `0190000-0000-7000-8000-0000000000a1` is not a valid runner ID",
+                Some(
+                    "runner IDs are UUIDs such as 01900000-0000-7000-8000-0000000000a1; \
+                     `ado-scm status --all` lists them (a runner's name works too)",
+                ),
+            ),
+        );
+        server.finish();
+    }
+
+    #[test]
+    fn only_my_tokens_for_azure_devops_hosts_are_removed() {
+        let mut someone_elses = host_token("t-other", "dev.azure.com/acme", "PAT");
+        someone_elses["subject"] = json!({"id": "u2", "principal": "PRINCIPAL_USER"});
+        let server = StubServer::start(vec![
+            identity(),
+            list_tokens(vec![
+                host_token("t-mine", "dev.azure.com/acme", "PAT"),
+                host_token("t-github", "github.com", "OAUTH"),
+                someone_elses,
+            ]),
+            list_integrations(vec![integration(RUNNER_1, "dev.azure.com/acme")]),
+            gitpod(
+                "RunnerConfigurationService/DeleteHostAuthenticationToken",
+                json!({}),
+            ),
+        ]);
+        let (harness, _) = TestRun::new(false).start(&server, &["logout"]);
+        let options = LogoutOptions {
+            host: None,
+            runner_id: None,
+            forget_gitpod_token: false,
+        };
+        execute(&harness.ctx, &options).unwrap();
+        assert_eq!(
+            harness.stdout.text(),
+            format!("Removed your pat token for dev.azure.com/acme on runner {RUNNER_1}.\n")
+        );
+        drop(harness);
+        let requests = server.finish();
+        assert_eq!(
+            sent(
+                &requests,
+                "RunnerConfigurationService/DeleteHostAuthenticationToken"
+            ),
+            json!({"id": "t-mine"})
+        );
+    }
+}

@@ -200,3 +200,128 @@ fn render_table(statuses: &[HostStatus]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Command;
+    use crate::clients::test_server::{Stub, StubServer};
+    use crate::commands::test_support::*;
+
+    /// Resolves `status ARGS` (a script, no terminal) against `stubs`.
+    fn resolve(args: &[&str], stubs: Vec<Stub>) -> (Result<StatusOptions>, StubServer) {
+        let server = StubServer::start(stubs);
+        let (harness, command) = TestRun::new(false).start(&server, args);
+        let Command::Status(args) = command else {
+            panic!("not status")
+        };
+        (StatusOptions::resolve(&harness.ctx, args), server)
+    }
+
+    #[test]
+    fn options_are_resolved_from_the_flags() {
+        let (refused, server) = resolve(&["status", "--host", "https://"], Vec::new());
+        assert_refused(
+            "a --host that is no host: exit 2, nothing sent",
+            refused,
+            (
+                2,
+                "--host: `https://` is not an Azure DevOps host (empty)",
+                Some("use dev.azure.com, dev.azure.com/ORG or a Server host like ado.example.com"),
+            ),
+        );
+        server.finish();
+
+        let (options, server) = resolve(
+            &[
+                "status",
+                "--runner",
+                RUNNER_1,
+                "--host",
+                "dev.azure.com/acme",
+            ],
+            vec![get_runner(runner(RUNNER_1, "first"))],
+        );
+        let options = options.expect("--runner by id");
+        assert_eq!(options.runners.len(), 1);
+        assert_eq!(options.runners[0].runner_id, RUNNER_1);
+        assert_eq!(options.host.unwrap().as_saved(), "dev.azure.com/acme");
+        assert_eq!(
+            sent(&server.finish(), "RunnerService/GetRunner")["runnerId"],
+            RUNNER_1
+        );
+
+        let (options, server) = resolve(
+            &["status"],
+            vec![list_runners(vec![
+                runner(RUNNER_1, "first"),
+                runner(RUNNER_2, "second"),
+            ])],
+        );
+        let names: Vec<String> = options
+            .expect("every runner")
+            .runners
+            .into_iter()
+            .map(|runner| runner.name)
+            .collect();
+        assert_eq!(names, ["first", "second"]);
+        server.finish();
+
+        let (refused, server) = resolve(
+            &["status", "--runner", "third"],
+            vec![list_runners(vec![
+                runner(RUNNER_1, "first"),
+                runner(RUNNER_2, "second"),
+            ])],
+        );
+        assert_refused(
+            "a --runner name nobody has: exit 2 naming the runners",
+            refused,
+            (
+                2,
+                "no runner named `third` in your Gitpod organization",
+                Some("the runners are: first, second (or pass the runner's ID)"),
+            ),
+        );
+        server.finish();
+    }
+
+    #[test]
+    fn hosts_not_signed_in_are_a_table_and_exit_3_naming_the_first() {
+        let server = StubServer::start(vec![
+            identity(),
+            list_integrations(vec![
+                integration(RUNNER_1, "dev.azure.com/acme"),
+                integration(RUNNER_1, "dev.azure.com/beta"),
+            ]),
+            list_tokens(Vec::new()),
+            host_check(true, false, false),
+            host_check(true, false, false),
+        ]);
+        let (harness, _) = TestRun::new(false).start(&server, &["status"]);
+        let options = StatusOptions {
+            runners: vec![serde_json::from_value(runner(RUNNER_1, "first")).unwrap()],
+            host: None,
+        };
+        assert_refused(
+            "two hosts, neither signed in",
+            execute(&harness.ctx, &options),
+            (
+                3,
+                "not authenticated for 2 of 2 Azure DevOps hosts",
+                Some(
+                    "run `ado-scm login --runner 01900000-0000-7000-8000-0000000000a1 --host \
+                     dev.azure.com/acme` (and likewise for the others marked no)",
+                ),
+            ),
+        );
+        assert_eq!(
+            harness.stdout.text(),
+            "RUNNER  HOST                METHODS  AUTHENTICATED  VIA  EXPIRES\n\
+             first   dev.azure.com/acme  pat      no             -    -\n\
+             first   dev.azure.com/beta  pat      no             -    -\n"
+        );
+        drop(harness);
+        server.finish();
+    }
+}

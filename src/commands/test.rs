@@ -180,3 +180,97 @@ fn report(
     ))
     .with_hint("run `ado-scm setup` for this runner and host to repair it"))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::cli::Command;
+    use crate::clients::test_server::StubServer;
+    use crate::commands::test_support::*;
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    fn two_hosts() -> crate::clients::test_server::Stub {
+        list_integrations(vec![
+            integration(RUNNER_1, "dev.azure.com/acme"),
+            integration(RUNNER_1, "dev.azure.com/beta"),
+        ])
+    }
+
+    #[test]
+    fn the_host_is_named_asked_or_refused() {
+        let stubs = || vec![get_runner(runner(RUNNER_1, "first")), two_hosts()];
+
+        let server = StubServer::start(stubs());
+        let (harness, command) =
+            TestRun::new(false).start(&server, &["test", "--runner", RUNNER_1]);
+        let Command::Test(args) = command else {
+            panic!("not test")
+        };
+        assert_refused(
+            "no terminal, two hosts, no --host: exit 2 naming --host",
+            TestOptions::resolve(&harness.ctx, args),
+            (
+                2,
+                "the Azure DevOps host is required when not running interactively",
+                Some("pass --host HOST"),
+            ),
+        );
+        drop(harness);
+        server.finish();
+
+        let server = StubServer::start(stubs());
+        let prompter = ScriptedPrompter::new().expect_select("Azure DevOps host", "beta");
+        let (harness, command) = TestRun::new(true)
+            .prompter(prompter)
+            .start(&server, &["test", "--runner", RUNNER_1]);
+        let Command::Test(args) = command else {
+            panic!("not test")
+        };
+        let options = TestOptions::resolve(&harness.ctx, args).expect("interactive, two hosts");
+        assert_eq!(options.integration.host, "dev.azure.com/beta");
+        drop(harness);
+        server.finish();
+    }
+
+    #[test]
+    fn a_failed_check_is_a_row_of_its_own_and_exit_4() {
+        let server = StubServer::start(vec![gitpod(
+            "RunnerConfigurationService/ValidateRunnerConfiguration",
+            json!({"scmIntegration": {"valid": true}}),
+        )]);
+        let (harness, _) = TestRun::new(false).start(&server, &["test"]);
+        let options = TestOptions {
+            runner: serde_json::from_value(runner(RUNNER_1, "first")).unwrap(),
+            integration: serde_json::from_value(integration(RUNNER_1, "dev.azure.com/acme"))
+                .unwrap(),
+        };
+        let no_key = format!(
+            "runner public key: runner first ({RUNNER_1}) has no public key yet: it has not \
+             registered with Gitpod"
+        );
+        assert_refused(
+            "a runner without a key",
+            execute(&harness.ctx, &options),
+            (
+                4,
+                &format!("the integration for dev.azure.com/acme on runner first fails: {no_key}"),
+                Some("run `ado-scm setup` for this runner and host to repair it"),
+            ),
+        );
+        let screen = harness.screen.text();
+        assert!(screen.contains(&format!("✗ {no_key}\n")), "{screen}");
+        assert!(
+            screen.contains("✓ runner validation: the runner accepts the saved configuration\n"),
+            "{screen}"
+        );
+        drop(harness);
+        let validated = sent(
+            &server.finish(),
+            "RunnerConfigurationService/ValidateRunnerConfiguration",
+        );
+        assert_eq!(validated["scmIntegration"]["host"], "dev.azure.com/acme");
+        assert_eq!(validated["scmIntegration"]["pat"], true);
+    }
+}

@@ -83,6 +83,32 @@ impl Browser for NoBrowser {
     }
 }
 
+/// The browser of the unit tests: remembers every URL it was asked to open.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct RecordingBrowser {
+    opened: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+#[cfg(test)]
+impl RecordingBrowser {
+    /// The URLs opened so far, in order.
+    pub(crate) fn opened(&self) -> Vec<String> {
+        self.opened.lock().expect("opened lock").clone()
+    }
+}
+
+#[cfg(test)]
+impl Browser for RecordingBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.opened
+            .lock()
+            .expect("opened lock")
+            .push(url.to_string());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

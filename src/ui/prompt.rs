@@ -1,6 +1,9 @@
 //! The terminal prompter (dialoguer, on stderr). Ctrl-C at a prompt becomes exit 130 with
 //! nothing written: every prompt comes before the step that changes anything.
 
+#[cfg(test)]
+pub(crate) mod scripted;
+
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Password, Select};
 
