@@ -42,4 +42,3 @@ fn setup_of_a_new_app_and_integration_takes_at_most_7_round_trips_and_a_rerun_3(
         "a setup re-run took {again} sequential round trips"
     );
 }
-
