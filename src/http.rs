@@ -199,6 +199,39 @@ impl Request {
         self.retry_hint = Some(hint);
         self
     }
+
+    /// The request as people may read it (`--dry-run`): method and URL (query values hidden,
+    /// see [`redact_url`]), then the JSON body, indented, with every secret it carries
+    /// replaced. Path segments are shown decoded, so that placeholders of objects not made yet
+    /// stay readable.
+    pub fn shown(&self) -> Vec<String> {
+        let url = redact_url(&self.url)
+            .replace("%27", "'")
+            .replace("%28", "(")
+            .replace("%29", ")");
+        let mut lines = vec![format!("{} {url}", self.method)];
+        if let Body::Json(body) = &self.body {
+            let mut body = body.clone();
+            hide_secrets(&mut body, &self.secrets);
+            let text = serde_json::to_string_pretty(&body).unwrap_or_default();
+            lines.extend(text.lines().map(str::to_string));
+        }
+        lines
+    }
+}
+
+/// Replaces every string in `value` that is one of `secrets` by a placeholder.
+fn hide_secrets(value: &mut serde_json::Value, secrets: &[Secret]) {
+    match value {
+        serde_json::Value::String(text) => {
+            if secrets.iter().any(|s| s.expose() == text.as_str()) {
+                *text = SCRUBBED.to_string();
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| hide_secrets(v, secrets)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| hide_secrets(v, secrets)),
+        _ => {}
+    }
 }
 
 #[derive(Debug)]

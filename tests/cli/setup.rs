@@ -672,9 +672,9 @@ fn dry_run_shows_every_request_and_sends_none_that_changes_anything() {
             "PATCH {graph_url}/v1.0/applications(uniqueName='{}')",
             ado_scm::clients::graph::unique_name_for("Ona runner fresh-runner (Azure DevOps)")
         ),
-        format!("PATCH {graph_url}/v1.0/servicePrincipals(appId='{{appId of the new app}}')"),
+        format!("PATCH {graph_url}/v1.0/servicePrincipals(appId='NEW-APP-CLIENT-ID')"),
         format!("POST {graph_url}/v1.0/oauth2PermissionGrants"),
-        format!("POST {graph_url}/v1.0/applications/{{id of the new app}}/addPassword"),
+        format!("POST {graph_url}/v1.0/applications/NEW-APP-OBJECT-ID/addPassword"),
         format!(
             "POST {}/gitpod.v1.RunnerConfigurationService/CreateSCMIntegration",
             env.sandbox.gitpod_url()
