@@ -223,10 +223,8 @@ impl Request {
 /// Replaces every string in `value` that is one of `secrets` by a placeholder.
 fn hide_secrets(value: &mut serde_json::Value, secrets: &[Secret]) {
     match value {
-        serde_json::Value::String(text) => {
-            if secrets.iter().any(|s| s.expose() == text.as_str()) {
-                *text = SCRUBBED.to_string();
-            }
+        serde_json::Value::String(text) if secrets.iter().any(|s| s.expose() == text.as_str()) => {
+            *text = SCRUBBED.to_string();
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(|v| hide_secrets(v, secrets)),
         serde_json::Value::Object(map) => map.values_mut().for_each(|v| hide_secrets(v, secrets)),
