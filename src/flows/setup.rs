@@ -1,23 +1,36 @@
 //! `ado-scm setup` once every answer is known: the wizard's steps, in the order the admin sees
-//! them (issue 4). The command (`commands::setup`) turns flags and prompts into a [`SetupPlan`];
-//! this module does the work against the clients and reports progress through the [`Ui`].
+//! them. The command (`commands::setup`) turns flags and prompts into a [`SetupPlan`]; this
+//! module does the work against the clients and reports progress through the [`Ui`].
+//!
+//! | step (on screen) | module | function |
+//! | --- | --- | --- |
+//! | 1. Runner: its key and configuration schema, its saved integration | `runner`, `integration` | `runner::check_key_and_schema`, `integration::find_saved` |
+//! | 2. Azure DevOps: the organization's Entra tenant | `tenant` | `tenant::org_tenant` |
+//! | 3. Sign-in methods (OAuth and/or PAT; PAT only: the runner's validation) | this file, `integration` | `run`, `integration::validate_pat_only` |
+//! | 4. Issuer URL: discovery, the tenant checks, the form to save | `tenant` | `tenant::discover`, `tenant::check_discovery`, `tenant::choose_issuer` |
+//! | 5. App registration: Graph sign-in, find or create, drift, service principal, consent | `app_registration` | `app_registration::read_graph`, `app_registration::look`, `app_registration::apply`, `app_registration::apply_sp_and_grants` |
+//! | 6. Client secret: reuse, the admin's, or mint | `secret` | `secret::look`, `secret::mint` |
+//! | 7. Seal and test: Entra client credentials, the runner's validation of the sealed secret | `secret`, `integration` | `secret::prove_secret`, `integration::validate_sealed` |
+//! | 8. Save: update the match or create | `integration` | `integration::change`, `integration::save`, `secret::remove_replaced` |
+//! | 9. Summary (on stdout) | `summary`; `commands::setup::summary` | `SetupReport` |
+//!
+//! The plan shown before the confirmation, and with `--dry-run` every request a real run would
+//! send, are `dry_run`'s: the requests are built by the same client functions that send them.
+//! Steps that do not apply are not shown, and the numbers on screen follow on without gaps
+//! (PAT only: the runner's validation is step 4).
 //!
 //! It runs in two phases, so that nothing is changed before everything that can be checked has
 //! been checked:
-//! 1. **Look** (reads only): the runner (public key, configuration schema, OAuth callback URL),
-//!    its saved integration, the Azure DevOps organization's Entra tenant, the issuer's discovery
-//!    document, the app registration and its drift, the service principals, the consent grants,
-//!    and whether the saved client secret still validates. What would change is gathered into a
-//!    list and shown; `--dry-run` prints every request it would send and stops there.
-//! 2. **Change**, after [`Interaction::confirm`]: create or repair the app, its service
-//!    principal and grants, mint a client secret when one is needed (and prove it works: Entra
-//!    client credentials, then the runner's ValidateRunnerConfiguration with the secret sealed to
-//!    the runner's key), save the integration (update the match or create), and with
-//!    `--rotate-secret` remove the old secret ado-scm made.
-//!
-//! This file is the order of the steps; each step's work is in its own module: `runner`,
-//! `tenant`, `app_registration`, `secret`, `integration`, and `dry_run` for the plan
-//! on screen; `summary` is what a run reports.
+//! 1. **Look** (reads only): the runner, its saved integration, the organization's tenant, the
+//!    issuer's discovery document, the app registration and its drift, the service principals,
+//!    the consent grants, and whether the saved client secret still validates. Reads that do
+//!    not wait on one another go out together. What would change is gathered and shown;
+//!    `--dry-run` prints every request it would send and stops there.
+//! 2. **Change**, after [`Interaction::confirm`]: create or repair the app, then its service
+//!    principal and grants together with a new client secret when one is needed, prove the
+//!    secret (Entra client credentials and the runner's validation, at once), save the
+//!    integration (update the match or create), and remove the secrets ado-scm made for this
+//!    runner before. Ctrl-C becomes a flag here, looked at between steps.
 //!
 //! What must never happen:
 //! - a secret in a message, a log line, the plan or the summary (secrets are [`Secret`]s; the
@@ -25,6 +38,7 @@
 //! - an empty `oauthClientId` or `pat: false` sent to UpdateSCMIntegration unless the admin
 //!   turned that method off and confirmed (they delete developers' sign-ins);
 //! - removing a client secret ado-scm did not create (ours are named `ado-scm <runner-id>`);
+//! - a new client secret left on the app when the run ends without the integration holding it;
 //! - a second app, secret, service principal or integration on a re-run with the same answers.
 
 mod app_registration;
@@ -110,34 +124,44 @@ pub fn run(
         || read_first(plan, s),
     );
     // 1. Runner: its key, its schema, its saved integration.
-    ui.info(format!(
-        "\n1. Runner {} ({})",
-        plan.runner.name, plan.runner.runner_id
-    ));
+    let steps = Steps::default();
+    steps.start(
+        ui,
+        &format!("Runner {} ({})", plan.runner.name, plan.runner.runner_id),
+    );
     let runner = runner::check_key_and_schema(plan, s, schema?, &mut checks)?;
     let existing = integration::find_saved(plan, s, integrations?);
 
-    // 2. Azure DevOps and 3. the sign-in methods; for OAuth, 2. the tenant, 6. the issuer,
-    // 4. the app registration, 5. the client secret.
-    ui.info(format!("\n2. Azure DevOps: {}", plan.target.describe()));
-    ui.info(format!(
-        "   Sign-in methods: {}",
-        methods(plan.oauth.is_some(), plan.pat)
-    ));
+    // 2. Azure DevOps (for OAuth, the organization's tenant) and 3. the sign-in methods;
+    // for OAuth, 4. the issuer, 5. the app registration, 6. the client secret.
+    steps.start(ui, &format!("Azure DevOps: {}", plan.target.describe()));
+    let org_guid = match &plan.oauth {
+        Some(_) => tenant::org_tenant(plan, s, org_tenant, &mut checks)?,
+        None => None,
+    };
+    steps.start(
+        ui,
+        &format!(
+            "Sign-in methods: {}",
+            methods(plan.oauth.is_some(), plan.pat)
+        ),
+    );
     let mut oauth = match &plan.oauth {
         Some(answers) => Some(look_oauth(
             plan,
             answers,
             s,
             ask,
+            &steps,
             &runner,
             existing.as_ref(),
-            org_tenant,
+            org_guid,
             &mut checks,
         )?),
         None => None,
     };
     if plan.oauth.is_none() {
+        steps.start(ui, "The runner's validation");
         integration::validate_pat_only(s, plan, existing.as_ref(), &mut checks)?;
     }
 
@@ -174,6 +198,7 @@ pub fn run(
                 plan,
                 s,
                 o,
+                &steps,
                 &runner,
                 existing.as_ref(),
                 &mut changes,
@@ -195,6 +220,9 @@ pub fn run(
             applied.as_ref().map(|a| a.summary.issuer_url.as_str()),
         );
         let secret = applied.as_ref().and_then(|a| a.secret.as_ref());
+        if !change.is_none() {
+            steps.start(ui, "Save");
+        }
         let (id, outcome) = integration::save(s, &change, secret)?;
         if outcome != IntegrationOutcome::Unchanged {
             changes += 1;
@@ -334,12 +362,12 @@ fn look_oauth<'a>(
     answers: &OauthPlan,
     s: &SetupServices<'a>,
     ask: &mut dyn Interaction,
+    steps: &Steps,
     runner: &RunnerChecked,
     existing: Option<&ScmIntegration>,
-    org_tenant: Option<Result<OrgTenant>>,
+    org_guid: Option<String>,
     checks: &mut Vec<Check>,
 ) -> Result<OauthLook<'a>> {
-    let org_guid = tenant::org_tenant(plan, s, org_tenant, checks)?;
     let base = tenant::issuer_to_discover(answers, s, org_guid.as_deref())?;
     // The tenant's GUID, when the issuer already names it: the issuer to save, and so the
     // runner's validation, do not wait on discovery then.
@@ -373,6 +401,7 @@ fn look_oauth<'a>(
             })
         },
     );
+    steps.start(s.ui, "Issuer URL");
     let discovery =
         tenant::check_discovery(plan, answers, s, discovered?, org_guid.as_deref(), checks)?;
     let issuer = match early_issuer {
@@ -381,13 +410,15 @@ fn look_oauth<'a>(
     };
     tenant::show_issuer(plan, s, &issuer);
 
-    s.ui.info("\n4. App registration");
+    steps.start(s.ui, "App registration");
     let optional = answers.client_id.is_some() && answers.client_secret.is_some();
     let token = ask.graph_token(&discovery, optional)?;
     let graph = token.map(|t| GraphClient::new(s.http, s.graph_url.clone(), t));
     let facts = match (graph_facts, &graph) {
         (Some(facts), Some(_)) => Some(facts?),
-        (_, Some(g)) => Some(app_registration::read_graph(g, s, answers, existing)?),
+        (_, Some(g)) => Some(s.ui.waiting("Reading the app registration", || {
+            app_registration::read_graph(g, s, answers, existing)
+        })?),
         (_, None) => None,
     };
     let callback = runner.callback.as_deref().unwrap_or_default();
@@ -395,7 +426,7 @@ fn look_oauth<'a>(
         app_registration::look(graph.as_ref().zip(facts), s, answers, callback, checks)?;
 
     // 5. Client secret: keep the saved one when it still validates.
-    s.ui.info("\n5. Client secret");
+    steps.start(s.ui, "Client secret");
     let facts = SecretFacts {
         plan,
         discovery: &discovery,
@@ -439,6 +470,7 @@ fn apply_oauth<'s, 'a>(
     plan: &SetupPlan,
     s: &'s SetupServices<'a>,
     o: &mut OauthLook<'a>,
+    steps: &Steps,
     runner: &RunnerChecked,
     existing: Option<&ScmIntegration>,
     changes: &mut usize,
@@ -471,6 +503,9 @@ fn apply_oauth<'s, 'a>(
         key: &runner.key,
         existing,
     };
+    if minted.is_some() {
+        steps.start(s.ui, "Seal and test");
+    }
     let secret = secret::apply(s, &facts, o, minted.as_ref(), &client_id, cancel, checks)?;
     o.minted_key_id = secret.minted_key_id;
     Ok(AppliedOauth {
@@ -485,6 +520,19 @@ fn apply_oauth<'s, 'a>(
         secret: secret.to_send,
         minted,
     })
+}
+
+/// The numbered headings on screen: numbers follow on without gaps whatever steps a run
+/// needs.
+#[derive(Default)]
+struct Steps(std::cell::Cell<u32>);
+
+impl Steps {
+    fn start(&self, ui: &Ui, title: &str) {
+        let n = self.0.get() + 1;
+        self.0.set(n);
+        ui.info(format!("\n{n}. {title}"));
+    }
 }
 
 /// Ctrl-C during the changes ends them at the next step (exit 130), after what was made and not

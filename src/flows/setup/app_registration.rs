@@ -109,7 +109,7 @@ pub(super) fn read_graph(
         .client_id
         .clone()
         .or_else(|| saved.clone().filter(|_| oauth.app_name.is_none()));
-    let (graph_sp, ado_sp, app, app_sp) = s.ui.waiting("Reading the app registration", || {
+    let (graph_sp, ado_sp, app, app_sp) = {
         std::thread::scope(|scope| {
             let graph_sp = scope.spawn(|| graph.service_principal_by_app_id(GRAPH_APP_ID));
             let ado_sp = scope.spawn(|| graph.service_principal_by_app_id(AZURE_DEVOPS_APP_ID));
@@ -125,7 +125,7 @@ pub(super) fn read_graph(
                 app_sp.join().expect("the lookup ran"),
             )
         })
-    });
+    };
     let app = app?;
     let app_sp = match (&app, app_sp?) {
         (Some(found), Some(sp)) if sp.app_id == found.app_id => Some(sp),

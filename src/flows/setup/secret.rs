@@ -625,3 +625,62 @@ pub(super) fn remove_replaced(
     }
     Ok(removed)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::clients::test_server::{Stub, StubServer};
+    use crate::flows::setup::test_support::Stubbed;
+
+    fn minted<'s, 'a>(s: &'s SetupServices<'a>, graph: &GraphClient<'a>) -> MintedSecret<'s, 'a> {
+        MintedSecret {
+            s,
+            graph: graph.clone(),
+            app_object_id: "obj".into(),
+            password: NewPassword {
+                key_id: "key-new".into(),
+                secret_text: Secret::new("new-secret-text"),
+                hint: None,
+                display_name: Some("ado-scm r1".into()),
+                start_date_time: None,
+                end_date_time: None,
+            },
+            expires_at: Utc::now(),
+            kept: false,
+        }
+    }
+
+    #[test]
+    fn a_minted_secret_not_kept_is_removed_however_the_run_ends() {
+        let remove = "/v1.0/applications/obj/removePassword";
+        // Dropped (an error), then unwound by a panic: removed each time; kept: left alone.
+        let server = StubServer::start(vec![
+            Stub::post(remove).status(204),
+            Stub::post(remove).status(204),
+        ]);
+        let stub = Stubbed::new(&server);
+        let (gitpod, ado) = stub.clients();
+        let s = stub.services(&gitpod, &ado);
+        let graph = GraphClient::new(&stub.http, stub.base.clone(), Secret::new("graph-token"));
+
+        drop(minted(&s, &graph));
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _guard = minted(&s, &graph);
+            panic!("a step panicked");
+        }));
+        assert!(unwound.is_err());
+        minted(&s, &graph).keep();
+
+        let requests = server.finish();
+        assert_eq!(requests.len(), 2);
+        for r in &requests {
+            assert_eq!(r.json(), json!({"keyId": "key-new"}));
+        }
+        assert!(stub
+            .screen
+            .text()
+            .contains("Removed the new client secret key-new again"));
+    }
+}
