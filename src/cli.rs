@@ -96,7 +96,7 @@ pub struct GlobalArgs {
 
     /// Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy
     /// behind an internal CA) [default: the system's and the bundled web roots]
-    #[arg(long, global = true, env = "ADO_SCM_CA_CERT", value_name = "FILE")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_CA_CERT, value_name = "FILE")]
     pub ca_cert: Option<std::path::PathBuf>,
 }
 

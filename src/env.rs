@@ -49,6 +49,11 @@ env_vars! {
     ADO_SCM_GRAPH_URL,
     /// `--ado-url`: replaces the scheme and host of Azure DevOps URLs.
     ADO_SCM_ADO_URL,
+    /// `--ca-cert`: a PEM file of certificate authorities to trust besides the system's.
+    ADO_SCM_CA_CERT,
+    /// A PEM file of certificate authorities that replaces the system's (read by the TLS
+    /// library when it loads the system's authorities, as OpenSSL's tools do).
+    SSL_CERT_FILE,
     /// `--runner`: the runner, by ID or name.
     ADO_SCM_RUNNER,
     /// `--org` of `login`: the Azure DevOps organization (or Server collection).
