@@ -200,13 +200,21 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
             let rendered = err.render().to_string();
             let _ = write!(stderr, "{rendered}");
             if json {
-                let first = rendered
+                // clap's first paragraph: one line, or a line ending in `:` and what it lists
+                // ("the following required arguments were not provided: --client-id <ID>").
+                let first: Vec<&str> = rendered
                     .lines()
-                    .next()
-                    .unwrap_or("invalid usage")
-                    .trim_start_matches("error: ")
-                    .to_string();
-                let doc = Error::usage(first).to_json();
+                    .take_while(|line| !line.trim().is_empty())
+                    .map(str::trim)
+                    .collect();
+                let message = first.join(" ");
+                let message = message.trim_start_matches("error: ");
+                let doc = Error::usage(if message.is_empty() {
+                    "invalid usage"
+                } else {
+                    message
+                })
+                .to_json();
                 let _ = writeln!(stdout, "{doc}");
             }
             2
@@ -234,6 +242,35 @@ fn init_logging(verbose: u8, quiet: bool, env: &Env) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interrupt::Interrupt;
+    use crate::ui::screen::Screen;
+
+    #[test]
+    fn a_usage_error_names_in_json_what_clap_lists_on_the_next_lines() {
+        let (stdout, stderr) = (Screen::default(), Screen::default());
+        let io = Io {
+            interrupt: Interrupt::default(),
+            stdin: Box::new(std::io::empty()),
+            stdout: Box::new(stdout.clone()),
+            stderr: Box::new(stderr.clone()),
+            terminals: Terminals {
+                stdin: false,
+                stdout: false,
+                stderr: false,
+            },
+        };
+        let args = ["ado-scm", "--json", "setup", "--client-secret-stdin"];
+        let code = run(args.map(OsString::from).to_vec(), Env::default(), io);
+        assert_eq!(code, 2);
+        let doc: serde_json::Value = serde_json::from_str(&stdout.text()).unwrap();
+        assert_eq!(
+            doc["error"]["message"],
+            "the following required arguments were not provided: --client-id <ID>"
+        );
+        assert!(stderr
+            .text()
+            .starts_with("error: the following required arguments were not provided:\n"));
+    }
 
     #[test]
     fn an_error_quoting_a_service_cannot_fake_lines_or_drive_the_terminal() {

@@ -249,7 +249,7 @@ pub struct SetupArgs {
     pub client_id: Option<String>,
 
     /// Read the existing app's client secret from stdin (or ADO_SCM_CLIENT_SECRET)
-    #[arg(long)]
+    #[arg(long, requires = "client_id")]
     pub client_secret_stdin: bool,
 
     /// Display name of the app registration to create or reuse
@@ -262,7 +262,7 @@ pub struct SetupArgs {
 
     /// Mint a new client secret even when the saved one validates; then remove the old one
     /// ado-scm created
-    #[arg(long)]
+    #[arg(long, conflicts_with = "client_secret_stdin")]
     pub rotate_secret: bool,
 
     /// Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) instead of
@@ -271,7 +271,7 @@ pub struct SetupArgs {
     pub graph_token_stdin: bool,
 
     /// Sign in with the device code flow instead of the browser
-    #[arg(long)]
+    #[arg(long, conflicts_with = "port")]
     pub device_code: bool,
 
     /// Fixed loopback port for the browser sign-in (to forward it over SSH; 1–65535) [default: a

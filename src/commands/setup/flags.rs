@@ -105,22 +105,6 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -
         (args.graph_token_stdin, StdinUser::GRAPH_TOKEN),
         (settings.gitpod_token_stdin, StdinUser::GITPOD_TOKEN),
     ])?;
-    if args.client_secret_stdin && args.client_id.is_none() {
-        return Err(Error::usage(
-            "--client-secret-stdin gives the secret of an existing app, but no --client-id says which",
-        )
-        .with_hint("pass --client-id with the app's client ID"));
-    }
-    if args.rotate_secret && args.client_secret_stdin {
-        return Err(Error::usage(
-            "--rotate-secret makes a new client secret, --client-secret-stdin gives one: pick one",
-        ));
-    }
-    if args.device_code && args.port.is_some() {
-        return Err(Error::usage(
-            "--port is for the browser sign-in; --device-code needs no port",
-        ));
-    }
 
     let client_id = match &args.client_id {
         Some(raw) => Some(guid_flag(raw, "--client-id", "client ID")?),
