@@ -359,8 +359,11 @@ fn der_item(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         n if n < 0x80 => (usize::from(n), rest),
         0x81 => (usize::from(*rest.first()?), &rest[1..]),
         0x82 => {
-            let b = rest.get(..2)?;
-            ((usize::from(b[0]) << 8) | usize::from(b[1]), &rest[2..])
+            let length = rest.get(..2)?;
+            (
+                (usize::from(length[0]) << 8) | usize::from(length[1]),
+                &rest[2..],
+            )
         }
         _ => return None,
     };

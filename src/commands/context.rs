@@ -362,11 +362,14 @@ impl RunnerRef {
 
 /// The one runner called `name` (exactly; else the one whose name matches ignoring case).
 fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
-    let exact: Vec<&Runner> = runners.iter().filter(|r| r.name == name).collect();
+    let exact: Vec<&Runner> = runners
+        .iter()
+        .filter(|runner| runner.name == name)
+        .collect();
     let matches = if exact.is_empty() {
         runners
             .iter()
-            .filter(|r| r.name.eq_ignore_ascii_case(name))
+            .filter(|runner| runner.name.eq_ignore_ascii_case(name))
             .collect()
     } else {
         exact
@@ -374,7 +377,7 @@ fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
         [] => {
-            let mut names: Vec<&str> = runners.iter().map(|r| r.name.as_str()).collect();
+            let mut names: Vec<&str> = runners.iter().map(|runner| runner.name.as_str()).collect();
             names.sort_unstable();
             let known = if names.is_empty() {
                 "your organization has no runners".to_string()
@@ -387,7 +390,10 @@ fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
             .with_hint(format!("{known} (or pass the runner's ID)")))
         }
         several => {
-            let ids: Vec<&str> = several.iter().map(|r| r.runner_id.as_str()).collect();
+            let ids: Vec<&str> = several
+                .iter()
+                .map(|runner| runner.runner_id.as_str())
+                .collect();
             Err(Error::usage(format!(
                 "{} runners are named `{name}`: pass the runner's ID instead",
                 several.len()

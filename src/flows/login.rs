@@ -156,10 +156,10 @@ fn create_token_once(
                         Some(&me.subject.id),
                     )?
                     .into_iter()
-                    .find(|t| {
-                        t.is_mine(me)
-                            && t.is_pat_for(&new_token.host)
-                            && before.iter().all(|b| b.id != t.id)
+                    .find(|token| {
+                        token.is_mine(me)
+                            && token.is_pat_for(&new_token.host)
+                            && before.iter().all(|earlier| earlier.id != token.id)
                     }))
             })?;
             match made {
@@ -192,7 +192,7 @@ pub fn oauth_tokens_before(
     let before = gitpod
         .list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?
         .into_iter()
-        .filter(|t| t.is_mine(&me) && t.is_oauth_for(&target.host))
+        .filter(|token| token.is_mine(&me) && token.is_oauth_for(&target.host))
         .collect();
     Ok(OauthWatch {
         me,
@@ -220,14 +220,13 @@ impl OauthWatch {
     /// before (or was renewed); when the host was not authenticated before, any (a consent that
     /// ended just before the tokens were first read counts too).
     fn new_token<'t>(&self, tokens: &'t [HostToken], host: &str) -> Option<&'t HostToken> {
-        tokens.iter().find(|t| {
-            t.is_mine(&self.me)
-                && t.is_oauth_for(host)
+        tokens.iter().find(|token| {
+            token.is_mine(&self.me)
+                && token.is_oauth_for(host)
                 && (!self.authenticated
-                    || !self
-                        .before
-                        .iter()
-                        .any(|b| b.id == t.id && b.expires_at == t.expires_at))
+                    || !self.before.iter().any(|earlier| {
+                        earlier.id == token.id && earlier.expires_at == token.expires_at
+                    }))
         })
     }
 }

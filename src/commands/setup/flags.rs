@@ -142,10 +142,13 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -
         ),
         None => None,
     };
-    if let (Some(t), Some(i)) = (&tenant, &issuer) {
-        if issuer::is_guid(t) && issuer::is_guid(&i.tenant) && *t != i.tenant {
+    if let (Some(tenant), Some(issuer_url)) = (&tenant, &issuer) {
+        if issuer::is_guid(tenant)
+            && issuer::is_guid(&issuer_url.tenant)
+            && *tenant != issuer_url.tenant
+        {
             return Err(Error::usage(format!(
-                "--tenant {t} and --issuer-url {i} name different tenants"
+                "--tenant {tenant} and --issuer-url {issuer_url} name different tenants"
             ))
             .with_hint("give one of them"));
         }
