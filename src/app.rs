@@ -161,8 +161,8 @@ fn open_store(kind: StoreKind, config_path: &std::path::Path, ui: &Ui) -> Box<dy
     }
 }
 
-/// Prints the error the way the contract says (first stderr line says what is wrong; with
-/// `--json` one error document on stdout) and returns its exit code.
+/// Prints the error as the README's "Scripts" section promises (the first stderr line says
+/// what is wrong; with `--json`, one error document on stdout) and returns its exit code.
 fn report(ui: &Ui, err: &Error) -> i32 {
     ui.error(shown(err));
     ui.json(&err.to_json());

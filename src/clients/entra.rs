@@ -290,8 +290,9 @@ const HINT_SIGN_IN_AGAIN: Option<&str> = Some("sign in again");
 const HINT_ROTATE: Option<&str> =
     Some("create a new secret with `ado-scm setup --rotate-secret`, or pass the current one");
 
-/// The AADSTS codes ado-scm knows, from `protocols/microsoft.md` (and a few more that users
-/// commonly meet). Conditional Access (53003, 50005) is explained by [`explain`] per flow.
+/// The AADSTS codes ado-scm knows, from Microsoft's list of Entra error codes
+/// (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>) and what users
+/// commonly meet. Conditional Access (53003, 50005) is explained by [`explain`] per flow.
 pub const AADSTS_TABLE: &[AadstsRow] = &[
     (
         90002,

@@ -1,4 +1,5 @@
-//! The Gitpod (Ona) management API: Connect RPC, unary, JSON (see `protocols/gitpod.md`).
+//! The Gitpod (Ona) management API: Connect RPC, unary, JSON (the Connect protocol:
+//! <https://connectrpc.com/docs/protocol>).
 //!
 //! Every call is `POST {base}/gitpod.v1.{Service}/{Method}` with a JSON body, the Connect
 //! protocol header and the API token as a bearer token. Field names are lowerCamelCase, enums

@@ -1,4 +1,4 @@
-//! What a run reports: the contract's `setup --json` object ([`Summary`]), and around it what
+//! What a run reports: the `setup --json` document ([`Summary`]), and around it what
 //! the person at the terminal is told ([`SetupReport`]); the checks that passed on the way.
 
 use chrono::{DateTime, Utc};
@@ -75,7 +75,7 @@ pub struct OauthSummary {
     pub secret: SecretOutcome,
 }
 
-/// The contract's `setup --json` object.
+/// The `setup --json` document.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub runner_id: String,
