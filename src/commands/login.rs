@@ -514,7 +514,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::cli::Command;
     use crate::clients::test_server::{Stub, StubServer};
     use crate::commands::test_support::*;
     use crate::config::Config;
@@ -599,7 +598,7 @@ mod tests {
             Case {
                 prompter: ScriptedPrompter::new().expect_select("Runner", "second"),
                 stubs: vec![
-                    list_runners(vec![runner(RUNNER_1, "first"), runner(RUNNER_2, "second")]),
+                    two_runners(),
                     list_integrations(vec![integration(RUNNER_2, "dev.azure.com/acme")]),
                     host_check(true, false, false),
                 ],
@@ -755,7 +754,7 @@ mod tests {
             },
             Case {
                 stubs: vec![
-                    list_runners(vec![runner(RUNNER_1, "first"), runner(RUNNER_2, "second")]),
+                    two_runners(),
                     list_integrations(vec![integration(RUNNER_2, "dev.azure.com/acme")]),
                     host_check(false, true, false),
                 ],
@@ -775,14 +774,10 @@ mod tests {
     fn options_are_resolved_from_flags_config_and_questions() {
         for case in cases() {
             let server = StubServer::start(case.stubs);
-            let (harness, command) = TestRun::new(case.interactive)
+            let (harness, resolved) = TestRun::new(case.interactive)
                 .prompter(case.prompter)
                 .config(case.config)
-                .start(&server, case.args);
-            let Command::Login(args) = command else {
-                panic!("{}: not a login", case.name)
-            };
-            let resolved = LoginOptions::resolve(&harness.ctx, args);
+                .resolve::<LoginOptions>(&server, case.args);
             match case.expect {
                 Expect::Refused(refusal) => assert_refused(case.name, resolved, refusal),
                 Expect::Resolved(check) => check(&resolved.expect(case.name)),

@@ -157,18 +157,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::cli::Command;
     use crate::clients::test_server::{Stub, StubServer};
     use crate::commands::test_support::*;
-
-    fn resolve(args: &[&str], stubs: Vec<Stub>) -> (Result<LogoutOptions>, StubServer) {
-        let server = StubServer::start(stubs);
-        let (harness, command) = TestRun::new(false).start(&server, args);
-        let Command::Logout(args) = command else {
-            panic!("not logout")
-        };
-        (LogoutOptions::resolve(&harness.ctx, args), server)
-    }
 
     #[test]
     fn options_are_resolved_from_the_flags() {
@@ -205,11 +195,11 @@ mod tests {
             ),
         ];
         for (name, args, stubs, expected) in cases {
-            let (options, server) = resolve(&args, stubs);
+            let (options, server) = resolve_in_script::<LogoutOptions>(&args, stubs);
             assert_eq!(options.expect(name), expected, "{name}");
             server.finish();
         }
-        let (refused, server) = resolve(
+        let (refused, server) = resolve_in_script::<LogoutOptions>(
             &["logout", "--runner", "0190000-0000-7000-8000-0000000000a1"],
             Vec::new(),
         );

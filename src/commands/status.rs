@@ -204,23 +204,13 @@ fn render_table(statuses: &[HostStatus]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Command;
-    use crate::clients::test_server::{Stub, StubServer};
+    use crate::clients::test_server::StubServer;
     use crate::commands::test_support::*;
-
-    /// Resolves `status ARGS` (a script, no terminal) against `stubs`.
-    fn resolve(args: &[&str], stubs: Vec<Stub>) -> (Result<StatusOptions>, StubServer) {
-        let server = StubServer::start(stubs);
-        let (harness, command) = TestRun::new(false).start(&server, args);
-        let Command::Status(args) = command else {
-            panic!("not status")
-        };
-        (StatusOptions::resolve(&harness.ctx, args), server)
-    }
 
     #[test]
     fn options_are_resolved_from_the_flags() {
-        let (refused, server) = resolve(&["status", "--host", "https://"], Vec::new());
+        let (refused, server) =
+            resolve_in_script::<StatusOptions>(&["status", "--host", "https://"], Vec::new());
         assert_refused(
             "a --host that is no host: exit 2, nothing sent",
             refused,
@@ -232,7 +222,7 @@ mod tests {
         );
         server.finish();
 
-        let (options, server) = resolve(
+        let (options, server) = resolve_in_script::<StatusOptions>(
             &[
                 "status",
                 "--runner",
@@ -251,7 +241,7 @@ mod tests {
             RUNNER_1
         );
 
-        let (options, server) = resolve(
+        let (options, server) = resolve_in_script::<StatusOptions>(
             &["status"],
             vec![list_runners(vec![
                 runner(RUNNER_1, "first"),
@@ -267,7 +257,7 @@ mod tests {
         assert_eq!(names, ["first", "second"]);
         server.finish();
 
-        let (refused, server) = resolve(
+        let (refused, server) = resolve_in_script::<StatusOptions>(
             &["status", "--runner", "third"],
             vec![list_runners(vec![
                 runner(RUNNER_1, "first"),

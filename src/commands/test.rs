@@ -186,7 +186,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::cli::Command;
     use crate::clients::test_server::StubServer;
     use crate::commands::test_support::*;
     use crate::ui::prompt::scripted::ScriptedPrompter;
@@ -202,33 +201,25 @@ mod tests {
     fn the_host_is_named_asked_or_refused() {
         let stubs = || vec![get_runner(runner(RUNNER_1, "first")), two_hosts()];
 
-        let server = StubServer::start(stubs());
-        let (harness, command) =
-            TestRun::new(false).start(&server, &["test", "--runner", RUNNER_1]);
-        let Command::Test(args) = command else {
-            panic!("not test")
-        };
+        let (refused, server) =
+            resolve_in_script::<TestOptions>(&["test", "--runner", RUNNER_1], stubs());
         assert_refused(
             "no terminal, two hosts, no --host: exit 2 naming --host",
-            TestOptions::resolve(&harness.ctx, args),
+            refused,
             (
                 2,
                 "the Azure DevOps host is required when not running interactively",
                 Some("pass --host HOST"),
             ),
         );
-        drop(harness);
         server.finish();
 
         let server = StubServer::start(stubs());
         let prompter = ScriptedPrompter::new().expect_select("Azure DevOps host", "beta");
-        let (harness, command) = TestRun::new(true)
+        let (harness, options) = TestRun::new(true)
             .prompter(prompter)
-            .start(&server, &["test", "--runner", RUNNER_1]);
-        let Command::Test(args) = command else {
-            panic!("not test")
-        };
-        let options = TestOptions::resolve(&harness.ctx, args).expect("interactive, two hosts");
+            .resolve::<TestOptions>(&server, &["test", "--runner", RUNNER_1]);
+        let options = options.expect("interactive, two hosts");
         assert_eq!(options.integration.host, "dev.azure.com/beta");
         drop(harness);
         server.finish();

@@ -142,6 +142,55 @@ impl TestRun {
         };
         (harness, cli.command)
     }
+
+    /// `ado-scm ARGS` against `server`: the context, and the options resolved from them.
+    pub(crate) fn resolve<T: ResolveFrom>(
+        self,
+        server: &StubServer,
+        args: &[&str],
+    ) -> (Harness, crate::error::Result<T>) {
+        let (harness, command) = self.start(server, args);
+        let options = T::resolve_from(&harness.ctx, command);
+        (harness, options)
+    }
+}
+
+/// Resolves `ado-scm ARGS` as a script would (no terminal) against a stub server answering
+/// `stubs`; the server comes back for the test to finish.
+pub(crate) fn resolve_in_script<T: ResolveFrom>(
+    args: &[&str],
+    stubs: Vec<Stub>,
+) -> (crate::error::Result<T>, StubServer) {
+    let server = StubServer::start(stubs);
+    let (_, options) = TestRun::new(false).resolve(&server, args);
+    (options, server)
+}
+
+/// A command's options, resolved from its parsed command line.
+pub(crate) trait ResolveFrom: Sized {
+    fn resolve_from(ctx: &Context, command: Command) -> crate::error::Result<Self>;
+}
+
+/// [`ResolveFrom`] for the options of the commands whose `Options::resolve` takes the
+/// subcommand's arguments.
+macro_rules! resolve_from {
+    ($($options:ty => $variant:ident,)*) => {
+        $(impl ResolveFrom for $options {
+            fn resolve_from(ctx: &Context, command: Command) -> crate::error::Result<Self> {
+                match command {
+                    Command::$variant(args) => <$options>::resolve(ctx, args),
+                    other => panic!("not {}: {other:?}", stringify!($variant)),
+                }
+            }
+        })*
+    };
+}
+
+resolve_from! {
+    super::login::LoginOptions => Login,
+    super::status::StatusOptions => Status,
+    super::logout::LogoutOptions => Logout,
+    super::test::TestOptions => Test,
 }
 
 /// Runner ids (Gitpod's are UUIDs).
@@ -156,6 +205,11 @@ pub(crate) fn gitpod(method: &str, body: Value) -> Stub {
 /// A runner as the Gitpod API lists it.
 pub(crate) fn runner(id: &str, name: &str) -> Value {
     json!({"runnerId": id, "name": name, "status": {"phase": "RUNNER_PHASE_ACTIVE"}})
+}
+
+/// ListRunners answering runners "first" (`RUNNER_1`) and "second" (`RUNNER_2`).
+pub(crate) fn two_runners() -> Stub {
+    list_runners(vec![runner(RUNNER_1, "first"), runner(RUNNER_2, "second")])
 }
 
 /// ListRunners answering `runners` on one page.
