@@ -108,8 +108,10 @@ impl TestRun {
         };
         let mut settings = Settings::resolve(&cli.global, &env, terminals).expect("settings");
         settings.config = self.config;
-        // Spinners print their line instead of drawing, so the screen shows what was awaited.
+        // Spinners print their line instead of drawing, so the screen shows what was awaited;
+        // no colours, so it reads as plain text.
         settings.mode.stderr_tty = false;
+        settings.mode.color = false;
         let (screen, stdout) = (Screen::default(), Screen::default());
         let ui = Ui::new(
             settings.mode,

@@ -158,3 +158,141 @@ impl Interaction for Answers<'_> {
         self.deps.prompter.confirm(question, destructive.is_empty())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use url::Url;
+
+    use super::*;
+    use crate::clients::test_server::StubServer;
+    use crate::commands::test_support::{assert_refused, Harness, TestRun};
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    const DESTRUCTIVE: &str = "turning OAuth off deletes 2 developers' OAuth sign-ins";
+
+    fn answers<'a>(harness: &'a Harness, yes: bool, given: Option<&str>) -> Answers<'a> {
+        Answers {
+            deps: &harness.ctx.deps,
+            open_browser: true,
+            given: given.map(Secret::new),
+            sign_in: GraphSignIn::default(),
+            yes,
+        }
+    }
+
+    /// A run against a server that must receive nothing.
+    fn quiet_run(interactive: bool, prompter: ScriptedPrompter) -> (Harness, StubServer) {
+        let server = StubServer::start(Vec::new());
+        let (harness, _) = TestRun::new(interactive)
+            .prompter(prompter)
+            .start(&server, &["setup"]);
+        (harness, server)
+    }
+
+    #[test]
+    fn the_go_ahead_is_asked_or_given_by_the_flags() {
+        let destructive = [DESTRUCTIVE.to_string()];
+        // (case, terminal, --yes, what would be deleted, the question and its answer, outcome)
+        let cases: [(&str, bool, bool, &[String], Option<(&str, bool)>, bool); 4] = [
+            ("--yes: nothing asked", true, true, &destructive, None, true),
+            (
+                "no terminal, nothing deleted: go ahead",
+                false,
+                false,
+                &[],
+                None,
+                true,
+            ),
+            (
+                "interactive, nothing deleted: asks",
+                true,
+                false,
+                &[],
+                Some(("Make these changes?", true)),
+                true,
+            ),
+            (
+                "interactive, sign-ins deleted: asks, and no is no",
+                true,
+                false,
+                &destructive,
+                Some(("Make these changes, deleting those sign-ins?", false)),
+                false,
+            ),
+        ];
+        for (case, interactive, yes, deleted, question, outcome) in cases {
+            let prompter = match question {
+                Some((prompt, answer)) => ScriptedPrompter::new().expect_confirm(prompt, answer),
+                None => ScriptedPrompter::new(),
+            };
+            let (harness, server) = quiet_run(interactive, prompter);
+            assert_eq!(
+                answers(&harness, yes, None).confirm(deleted).unwrap(),
+                outcome,
+                "{case}"
+            );
+            let warned = harness
+                .screen
+                .text()
+                .contains(&format!("warning: {DESTRUCTIVE}"));
+            assert_eq!(warned, !deleted.is_empty(), "{case}");
+            drop(harness);
+            server.finish();
+        }
+
+        let (harness, server) = quiet_run(false, ScriptedPrompter::new());
+        assert_refused(
+            "no terminal, sign-ins deleted, no --yes: exit 2",
+            answers(&harness, false, None).confirm(&destructive),
+            (
+                2,
+                "this setup would delete developers' sign-ins on the runner, and this run may not ask",
+                Some("pass --yes to go ahead, or keep the method on"),
+            ),
+        );
+        drop(harness);
+        server.finish();
+    }
+
+    fn discovery() -> Discovery {
+        let url = |path: &str| Url::parse(&format!("https://login.example.com/t/{path}")).unwrap();
+        Discovery {
+            issuer: "https://login.example.com/t/v2.0".into(),
+            tenant_id: "7e5a17c0-5a1d-4b0c-9e11-acde00000001".into(),
+            authorization_endpoint: url("oauth2/v2.0/authorize"),
+            token_endpoint: url("oauth2/v2.0/token"),
+            device_authorization_endpoint: None,
+            jwks_uri: url("discovery/v2.0/keys"),
+        }
+    }
+
+    #[test]
+    fn a_given_graph_token_is_used_and_an_optional_sign_in_may_be_declined() {
+        let (harness, server) = quiet_run(true, ScriptedPrompter::new());
+        let token = answers(&harness, false, Some("given-token"))
+            .graph_token(&discovery(), false)
+            .unwrap();
+        assert_eq!(token.unwrap().expose(), "given-token");
+        assert!(harness
+            .screen
+            .text()
+            .contains("✓ using the Microsoft Graph token given"));
+        drop(harness);
+        server.finish();
+
+        let prompter = ScriptedPrompter::new().expect_confirm(
+            "Sign in to Microsoft Graph to check the app registration (redirect URI, ID tokens, \
+             permissions)?",
+            false,
+        );
+        let (harness, server) = quiet_run(true, prompter);
+        let token = answers(&harness, false, None)
+            .graph_token(&discovery(), true)
+            .unwrap();
+        assert!(token.is_none(), "declined: setup goes on without Graph");
+        assert_eq!(harness.browser.opened(), Vec::<String>::new());
+        assert_eq!(harness.store.accounts(), Vec::<String>::new());
+        drop(harness);
+        server.finish();
+    }
+}
