@@ -191,51 +191,64 @@ mod tests {
 
     #[test]
     fn the_go_ahead_is_asked_or_given_by_the_flags() {
-        let destructive = [DESTRUCTIVE.to_string()];
-        // (case, terminal, --yes, what would be deleted, the question and its answer, outcome)
-        let cases: [(&str, bool, bool, &[String], Option<(&str, bool)>, bool); 4] = [
-            ("--yes: nothing asked", true, true, &destructive, None, true),
-            (
-                "no terminal, nothing deleted: go ahead",
-                false,
-                false,
-                &[],
-                None,
-                true,
-            ),
-            (
-                "interactive, nothing deleted: asks",
-                true,
-                false,
-                &[],
-                Some(("Make these changes?", true)),
-                true,
-            ),
-            (
-                "interactive, sign-ins deleted: asks, and no is no",
-                true,
-                false,
-                &destructive,
-                Some(("Make these changes, deleting those sign-ins?", false)),
-                false,
-            ),
+        struct Case {
+            name: &'static str,
+            interactive: bool,
+            yes: bool,
+            deletes: bool,
+            /// The question asked and its answer.
+            asks: Option<(&'static str, bool)>,
+            goes_ahead: bool,
+        }
+        let cases = [
+            Case {
+                name: "--yes: nothing asked",
+                interactive: true,
+                yes: true,
+                deletes: true,
+                asks: None,
+                goes_ahead: true,
+            },
+            Case {
+                name: "no terminal, nothing deleted: go ahead",
+                interactive: false,
+                yes: false,
+                deletes: false,
+                asks: None,
+                goes_ahead: true,
+            },
+            Case {
+                name: "interactive, nothing deleted: asks",
+                interactive: true,
+                yes: false,
+                deletes: false,
+                asks: Some(("Make these changes?", true)),
+                goes_ahead: true,
+            },
+            Case {
+                name: "interactive, sign-ins deleted: asks, and no is no",
+                interactive: true,
+                yes: false,
+                deletes: true,
+                asks: Some(("Make these changes, deleting those sign-ins?", false)),
+                goes_ahead: false,
+            },
         ];
-        for (case, interactive, yes, deleted, question, outcome) in cases {
-            let prompter = match question {
+        let destructive = [DESTRUCTIVE.to_string()];
+        for case in cases {
+            let prompter = match case.asks {
                 Some((prompt, answer)) => ScriptedPrompter::new().expect_confirm(prompt, answer),
                 None => ScriptedPrompter::new(),
             };
-            let (harness, server) = quiet_run(interactive, prompter);
-            assert_eq!(
-                answers(&harness, yes, None).confirm(deleted).unwrap(),
-                outcome,
-                "{case}"
-            );
+            let deleted: &[String] = if case.deletes { &destructive } else { &[] };
+            let (harness, server) = quiet_run(case.interactive, prompter);
+            let answer = answers(&harness, case.yes, None).confirm(deleted);
+            assert_eq!(answer.unwrap(), case.goes_ahead, "{}", case.name);
             let warned = harness
                 .screen
                 .text()
                 .contains(&format!("warning: {DESTRUCTIVE}"));
-            assert_eq!(warned, !deleted.is_empty(), "{case}");
+            assert_eq!(warned, case.deletes, "{}", case.name);
             drop(harness);
             server.finish();
         }
