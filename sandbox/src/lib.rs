@@ -36,6 +36,6 @@ pub use world::directory;
 
 pub use server::Sandbox;
 pub use world::{
-    hash_secret, Fault, FaultHit, FaultKind, LoggedRequest, Realism, ServiceUrls, SharedWorld,
-    World,
+    hash_secret, longest_chain, Fault, FaultHit, FaultKind, LoggedRequest, Realism, ServiceUrls,
+    SharedWorld, World,
 };
