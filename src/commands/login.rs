@@ -75,16 +75,16 @@ impl LoginOptions {
                         "--with-token and the PAT on stdin",
                     ));
                 }
-                let resolved = resolve(ctx, &common)?;
+                let resolved = resolve_target(ctx, &common)?;
                 pat_options(ctx, &common, resolved, pat.with_token)
             }
             Some(LoginMethod::Oauth(oauth)) => {
                 let common = merge(&args.common, &oauth.common);
-                let resolved = resolve(ctx, &common)?;
+                let resolved = resolve_target(ctx, &common)?;
                 oauth_options(resolved, Duration::from_secs(oauth.timeout))
             }
             None => {
-                let resolved = resolve(ctx, &args.common)?;
+                let resolved = resolve_target(ctx, &args.common)?;
                 let check = &resolved.check;
                 match (
                     check.supports_pat.is_some(),
@@ -169,7 +169,7 @@ struct Resolved {
     check: HostAuthCheck,
 }
 
-fn resolve(ctx: &Context, common: &LoginCommon) -> Result<Resolved> {
+fn resolve_target(ctx: &Context, common: &LoginCommon) -> Result<Resolved> {
     // Every flag is checked before the first request.
     if let Some(org) = &common.org {
         validate_org_or_collection(org)?;
