@@ -39,6 +39,16 @@ impl TokenOrigin {
             TokenOrigin::Prompt => "the prompt".to_string(),
         }
     }
+
+    /// How `status --json` names it: `env:ONA_API_KEY`, `stdin`, `store`, `prompt`.
+    pub fn key(self) -> String {
+        match self {
+            TokenOrigin::Env(name) => format!("env:{name}"),
+            TokenOrigin::Stdin => "stdin".to_string(),
+            TokenOrigin::Store => "store".to_string(),
+            TokenOrigin::Prompt => "prompt".to_string(),
+        }
+    }
 }
 
 /// The environment variables that hold a Gitpod API token, the first set one winning: the
