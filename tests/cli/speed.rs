@@ -6,7 +6,7 @@
 use ado_scm_sandbox::{longest_chain, seed, Realism};
 
 use crate::setup::setup;
-use crate::support::TestEnv;
+use crate::support::{TestEnv, LOGIN_PAT_ARGS};
 
 /// Enough for requests made at once to overlap even on a busy machine (a thread that starts a
 /// few milliseconds late must not look like one that waited), short enough for a quick suite.
@@ -76,4 +76,27 @@ fn status_takes_at_most_3_round_trips_whatever_the_number_of_runners() {
         let chain = longest_chain(&env.sandbox.requests());
         assert!(chain <= 3, "{args:?} took {chain} sequential round trips");
     }
+}
+
+#[test]
+fn login_pat_with_token_takes_at_most_3_round_trips() {
+    let env = TestEnv::new();
+    let mut cmd = env.cmd();
+    cmd.args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID);
+    let chain = chain_of(&env, cmd);
+    assert!(chain <= 3, "login pat took {chain} sequential round trips");
+    // And the same once more: a re-run replaces the PAT, still in 3.
+    let mut again = env.cmd();
+    again
+        .args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID);
+    let chain = chain_of(&env, again);
+    assert!(
+        chain <= 3,
+        "login pat again took {chain} sequential round trips"
+    );
+    assert_eq!(env.host_tokens().len(), 1);
 }
