@@ -1,10 +1,16 @@
-//! One integration-test binary: the real `ado-scm` against the sandbox.
+//! One integration-test binary: the real `ado-scm` against the sandbox (hermetic: needs only
+//! Rust). The real components (terminal, keyring, OpenID provider, Chromium, libsodium) are the
+//! other binary, `tests/real`.
 
 mod docs;
+mod graph_client;
 mod login_oauth;
 mod login_pat;
+mod oauth_client;
 mod setup;
 mod status_logout;
 mod steps;
-mod support;
 mod usage;
+
+/// The shared harness (`tests/support`), under the name every module uses.
+use ado_scm_test_support as support;

@@ -1,5 +1,9 @@
-//! The harness every CLI test uses: a fresh sandbox, a private HOME, and the real `ado-scm`
-//! binary pointed at the sandbox with nothing inherited from the developer's environment.
+//! The harness both integration-test binaries (`tests/cli`, `tests/real`) use: a fresh sandbox,
+//! a private HOME, and the real `ado-scm` binary pointed at the sandbox with nothing inherited
+//! from the developer's environment.
+//!
+//! A crate of its own (as cargo's `cargo-test-support`), so that the two binaries share it
+//! without including each other's files.
 
 use std::path::{Path, PathBuf};
 
@@ -121,7 +125,7 @@ impl TestEnv {
     /// The binary as a plain `std::process::Command` (for a pseudo-terminal or a child the
     /// test talks to while it runs), with Alice's API key and the same clean environment.
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ado-scm"));
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ado-scm"));
         cmd.env_clear()
             .envs(self.base_env())
             .env("TERM", "xterm-256color")
