@@ -7,6 +7,7 @@ mod graph_client;
 mod login_oauth;
 mod login_pat;
 mod oauth_client;
+mod saved_defaults;
 mod setup;
 mod status_logout;
 mod steps;
