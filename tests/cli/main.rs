@@ -9,6 +9,7 @@ mod login_pat;
 mod oauth_client;
 mod saved_defaults;
 mod setup;
+mod setup_secret;
 mod status_logout;
 mod steps;
 mod usage;
