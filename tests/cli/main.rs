@@ -4,14 +4,17 @@
 
 mod docs;
 mod graph_client;
+mod local_server;
 mod login_oauth;
 mod login_pat;
 mod oauth_client;
+mod redirects;
 mod saved_defaults;
 mod setup;
 mod setup_secret;
 mod status_logout;
 mod steps;
+mod tokens_kept;
 mod usage;
 
 /// The shared harness (`tests/support`), under the name every module uses.

@@ -19,28 +19,24 @@ use serde_json::{json, Value};
 
 use super::provider::{browser_script, provider, Provider};
 use crate::components::require_chromium;
+use crate::support::gitpod_rpc;
 
 /// A sandbox whose runner's `dev.azure.com` integration uses the provider: changed by Alice
 /// through the Gitpod API, as an admin would (client id, plaintext secret sealed by the server,
 /// issuer URL).
 fn sandbox_using(provider: &Provider, issuer_url: &str) -> Sandbox {
     let sandbox = Sandbox::start();
-    let answer = reqwest::blocking::Client::new()
-        .post(format!(
-            "{}/gitpod.v1.RunnerConfigurationService/UpdateSCMIntegration",
-            sandbox.gitpod_url()
-        ))
-        .bearer_auth(seed::ALICE_API_KEY)
-        .header("connect-protocol-version", "1")
-        .json(&json!({
+    gitpod_rpc(
+        &sandbox.gitpod_url(),
+        seed::ALICE_API_KEY,
+        "gitpod.v1.RunnerConfigurationService/UpdateSCMIntegration",
+        json!({
             "id": seed::INTEGRATION_ENTRA_ID,
             "oauthClientId": provider.confidential_client_id,
             "oauthPlaintextClientSecret": provider.confidential_client_secret,
             "issuerUrl": issuer_url,
-        }))
-        .send()
-        .expect("UpdateSCMIntegration");
-    assert_eq!(answer.status().as_u16(), 200, "{:?}", answer.text());
+        }),
+    );
     sandbox
 }
 

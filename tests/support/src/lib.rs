@@ -202,6 +202,40 @@ impl TestEnv {
         self.sandbox.state()
     }
 
+    /// One call of the Gitpod API as the user of `api_key`, the way any other client of the API
+    /// makes it (Connect over HTTP with JSON), e.g. to give a user a token ado-scm must leave
+    /// alone; `method` is `service/Method` (`gitpod.v1.RunnerService/GetRunner`). Panics unless
+    /// the API answers 200; returns its JSON.
+    pub fn gitpod_rpc(&self, api_key: &str, method: &str, body: Value) -> Value {
+        gitpod_rpc(&self.sandbox.gitpod_url(), api_key, method, body)
+    }
+
+    /// A host authentication token that the user of `api_key` (`user_id`) hands to the ready
+    /// runner through the API, as the Gitpod UI would; its id.
+    pub fn give_host_token(
+        &self,
+        api_key: &str,
+        user_id: &str,
+        host: &str,
+        source: &str,
+    ) -> String {
+        let created = self.gitpod_rpc(
+            api_key,
+            "gitpod.v1.RunnerConfigurationService/CreateHostAuthenticationToken",
+            serde_json::json!({
+                "runnerId": seed::RUNNER_READY_ID,
+                "host": host,
+                "token": format!("a-token-for-{host}-of-{user_id}"),
+                "source": source,
+                "subject": {"id": user_id, "principal": "PRINCIPAL_USER"},
+            }),
+        );
+        created["token"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token id in {created}"))
+            .to_string()
+    }
+
     /// The SCM integrations the Gitpod stand-in holds for a runner.
     pub fn integrations_of(&self, runner_id: &str) -> Vec<Value> {
         self.state()["gitpod"]["integrations"]
@@ -228,6 +262,21 @@ impl TestEnv {
             .filter(|t| t["subject"]["id"] == seed::ALICE_USER_ID)
             .collect()
     }
+}
+
+/// [`TestEnv::gitpod_rpc`] on the Gitpod API at `gitpod_url`.
+pub fn gitpod_rpc(gitpod_url: &str, api_key: &str, method: &str, body: Value) -> Value {
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{gitpod_url}/{method}"))
+        .bearer_auth(api_key)
+        .header("connect-protocol-version", "1")
+        .json(&body)
+        .send()
+        .unwrap_or_else(|e| panic!("{method}: {e}"));
+    let status = answer.status().as_u16();
+    let text = answer.text().unwrap();
+    assert_eq!(status, 200, "{method}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method}: {e}: {text}"))
 }
 
 pub fn stdout_json(output: &std::process::Output) -> Value {
