@@ -10,6 +10,7 @@ mod login_pat;
 mod oauth_client;
 mod redirects;
 mod saved_defaults;
+mod secrets_never_leak;
 mod setup;
 mod setup_secret;
 mod status_logout;
