@@ -7,6 +7,7 @@ mod graph_client;
 mod local_server;
 mod login_oauth;
 mod login_pat;
+mod logout_gitpod;
 mod oauth_client;
 mod redirects;
 mod saved_defaults;

@@ -6,9 +6,10 @@ use ado_scm_sandbox::seed;
 use serde_json::{json, Value};
 
 use crate::local_server::{Answer, LocalServer};
-use crate::support::{gitpod_rpc, stdout_json, TestEnv, LOGIN_PAT_ARGS};
+use crate::support::{gitpod_rpc, stdout_json, text, TestEnv, LOGIN_PAT_ARGS};
 
 const SOURCE_PAT: &str = "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT";
+const SOURCE_OAUTH: &str = "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH";
 
 /// The ids of every host token the Gitpod stand-in holds, sorted.
 fn token_ids(env: &TestEnv) -> Vec<String> {
@@ -28,12 +29,12 @@ fn without(ids: &[String], gone: &[&String]) -> Vec<String> {
         .collect()
 }
 
-/// Alice's token id for `host` (she holds one per host here).
-fn alices_token_for(env: &TestEnv, host: &str) -> String {
+/// The id of Alice's PAT for `host` (she holds one at most).
+fn alices_pat_for(env: &TestEnv, host: &str) -> String {
     let tokens: Vec<Value> = env
         .host_tokens()
         .into_iter()
-        .filter(|t| t["host"] == host)
+        .filter(|t| t["host"] == host && t["source"] == SOURCE_PAT)
         .collect();
     assert_eq!(tokens.len(), 1, "{tokens:#?}");
     tokens[0]["id"].as_str().unwrap().to_string()
@@ -76,7 +77,7 @@ fn add_gitlab_integration(env: &TestEnv) {
 fn login_pat_replaces_only_your_pat_for_that_host() {
     let env = TestEnv::new();
     login_pat(&env, seed::ADO_SERVER_HOST, "DefaultCollection");
-    let server = alices_token_for(&env, seed::ADO_SERVER_HOST);
+    let server = alices_pat_for(&env, seed::ADO_SERVER_HOST);
     env.give_host_token(
         seed::ALICE_API_KEY,
         seed::ALICE_USER_ID,
@@ -84,7 +85,14 @@ fn login_pat_replaces_only_your_pat_for_that_host() {
         SOURCE_PAT,
     );
     login_pat(&env, "dev.azure.com", seed::ADO_ORG);
-    let first = alices_token_for(&env, "dev.azure.com");
+    let first = alices_pat_for(&env, "dev.azure.com");
+    // Her OAuth sign-in for the same host is another credential, not an older PAT.
+    let oauth = env.give_host_token(
+        seed::ALICE_API_KEY,
+        seed::ALICE_USER_ID,
+        "dev.azure.com",
+        SOURCE_OAUTH,
+    );
     let before = token_ids(&env);
     assert!(before.contains(&seed::BOB_HOST_TOKEN_ID.to_string()));
 
@@ -97,13 +105,14 @@ fn login_pat_replaces_only_your_pat_for_that_host() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let second = alices_token_for(&env, "dev.azure.com");
+    let second = alices_pat_for(&env, "dev.azure.com");
     assert_ne!(second, first);
     let mut expected = without(&before, &[&first]);
     expected.push(second.clone());
     expected.sort();
     assert_eq!(token_ids(&env), expected);
     assert!(token_ids(&env).contains(&server), "your Server PAT stays");
+    assert!(token_ids(&env).contains(&oauth), "your OAuth sign-in stays");
     let doc = stdout_json(&out);
     assert!(
         doc["replaced"] == json!([first]) || doc["replaced"] == json!([]),
@@ -122,8 +131,8 @@ fn logout_removes_your_azure_devops_tokens_and_nothing_else() {
     login_pat(&env, "dev.azure.com", seed::ADO_ORG);
     login_pat(&env, seed::ADO_SERVER_HOST, "DefaultCollection");
     let ours = [
-        alices_token_for(&env, "dev.azure.com"),
-        alices_token_for(&env, seed::ADO_SERVER_HOST),
+        alices_pat_for(&env, "dev.azure.com"),
+        alices_pat_for(&env, seed::ADO_SERVER_HOST),
     ];
     // Alice's tokens for other SCMs on the same runner, and Bob's (he has a seeded
     // dev.azure.com one too).
@@ -215,7 +224,7 @@ fn assert_bobs_token_untouched(env: &TestEnv) {
 fn logout_never_removes_anyone_elses_token_even_when_the_api_lists_it() {
     let env = TestEnv::new();
     login_pat(&env, "dev.azure.com", seed::ADO_ORG);
-    let alices = alices_token_for(&env, "dev.azure.com");
+    let alices = alices_pat_for(&env, "dev.azure.com");
     let api = admins_view(&env);
     let out = env
         .cmd()
@@ -246,4 +255,54 @@ fn login_pat_never_replaces_anyone_elses_token_even_when_the_api_lists_it() {
     assert_eq!(env.host_tokens().len(), 1);
     assert_bobs_token_untouched(&env);
     assert_lists_asked_for(&api, seed::ALICE_USER_ID);
+}
+
+#[test]
+fn logout_says_which_kind_of_token_it_removed() {
+    let env = TestEnv::new();
+    login_pat(&env, seed::ADO_SERVER_HOST, "DefaultCollection");
+    let oauth = env.give_host_token(
+        seed::ALICE_API_KEY,
+        seed::ALICE_USER_ID,
+        "dev.azure.com",
+        SOURCE_OAUTH,
+    );
+    let pat = alices_pat_for(&env, seed::ADO_SERVER_HOST);
+    let out = env.cmd().args(["logout", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let removed = stdout_json(&out)["removed"].clone();
+    let source_of = |id: &str| {
+        removed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not removed: {removed}"))["source"]
+            .clone()
+    };
+    assert_eq!(source_of(&pat), "pat");
+    assert_eq!(source_of(&oauth), "oauth");
+    // And in words, for people.
+    env.cmd()
+        .args(["login", "pat", "--runner", seed::RUNNER_READY_ID])
+        .args([
+            "--host",
+            seed::ADO_SERVER_HOST,
+            "--org",
+            "DefaultCollection",
+        ])
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID)
+        .assert()
+        .success();
+    let out = env.cmd().args(["logout"]).output().unwrap();
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "Removed your pat token for {} on runner {}.",
+            seed::ADO_SERVER_HOST,
+            seed::RUNNER_READY_ID
+        )),
+        "{said}"
+    );
 }
