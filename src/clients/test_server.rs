@@ -1,4 +1,5 @@
-//! A stub HTTP server for the clients' unit tests (test builds only), on tiny_http.
+//! A stub HTTP server for the clients' unit tests (test builds only), on the tests' recording
+//! loopback server (`tests/support`, tiny_http).
 //!
 //! Each stub answers one request matching its method and path (a stub path with `?` must match
 //! the query too), in the order they were added. Every request is recorded. A request no stub
@@ -10,11 +11,9 @@
 // Shared by every client's tests: not each of them uses every piece.
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
-use tiny_http::{Header, Response, Server};
+use ado_scm_test_support::local_server::{Answer, LocalServer, Received};
 use url::Url;
 
 use crate::clock::FakeClock;
@@ -90,15 +89,12 @@ impl Stub {
         }
     }
 
-    fn response(&self) -> Response<std::io::Cursor<Vec<u8>>> {
-        self.headers.iter().fold(
-            Response::from_data(self.body.clone()).with_status_code(self.status),
-            |response, (name, value)| {
-                let header = Header::from_bytes(name.as_bytes(), value.as_bytes())
-                    .unwrap_or_else(|()| panic!("stub header {name}: {value} is not ASCII"));
-                response.with_header(header)
-            },
-        )
+    fn answer(&self) -> Answer {
+        Answer {
+            status: self.status,
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+        }
     }
 }
 
@@ -126,20 +122,35 @@ impl Recorded {
     }
 }
 
+impl From<&Received> for Recorded {
+    fn from(received: &Received) -> Recorded {
+        let (path, query) = match received.target.split_once('?') {
+            Some((p, q)) => (p.to_string(), Some(q.to_string())),
+            None => (received.target.clone(), None),
+        };
+        Recorded {
+            method: received.method.clone(),
+            path,
+            query,
+            headers: received.headers.clone(),
+            body: received.body.clone(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     stubs: Vec<(Stub, bool)>,
-    requests: Vec<Recorded>,
     unmatched: Vec<String>,
 }
 
 impl State {
-    /// Records the request and takes the first unused stub that matches it, if any.
-    fn answer(&mut self, request: Recorded) -> Option<Stub> {
+    /// Takes the first unused stub that matches the request, if any.
+    fn answer(&mut self, request: &Recorded) -> Option<Stub> {
         let found = self.stubs.iter_mut().find(|(stub, used)| {
             !used && stub.matches(&request.method, &request.path, request.query.as_deref())
         });
-        let stub = match found {
+        match found {
             Some((stub, used)) => {
                 *used = true;
                 Some(stub.clone())
@@ -154,9 +165,7 @@ impl State {
                     .push(format!("{} {}{query}", request.method, request.path));
                 None
             }
-        };
-        self.requests.push(request);
-        stub
+        }
     }
 
     /// Panics on a request no stub matched and on a stub nobody used.
@@ -178,44 +187,35 @@ impl State {
 
 pub struct StubServer {
     base: Url,
-    server: Arc<Server>,
+    server: LocalServer,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
     /// Set once the stubs were checked ([`StubServer::finish`]), so drop does not check again.
     verified: bool,
 }
 
 impl StubServer {
     pub fn start(stubs: Vec<Stub>) -> StubServer {
-        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind a loopback port"));
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .expect("a TCP listener has an IP address");
         let state = Arc::new(Mutex::new(State {
             stubs: stubs.into_iter().map(|s| (s, false)).collect(),
             ..State::default()
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (server, state, stop) =
-                (Arc::clone(&server), Arc::clone(&state), Arc::clone(&stop));
-            std::thread::spawn(move || loop {
-                match server.recv() {
-                    Ok(request) => serve(request, &state),
-                    Err(_) if stop.load(Ordering::SeqCst) => break,
-                    // A failed accept is the client's business (and shows in its result).
-                    Err(_) => {}
-                }
+        let server = {
+            let state = Arc::clone(&state);
+            LocalServer::start(move |received| {
+                let request = Recorded::from(received);
+                let stub = state.lock().expect("stub state").answer(&request);
+                stub.unwrap_or_else(|| {
+                    Stub::new(&request.method, &request.path)
+                        .status(418)
+                        .body("no stub matched this request")
+                })
+                .answer()
             })
         };
         StubServer {
-            base: Url::parse(&format!("http://{addr}/")).expect("base URL"),
+            base: Url::parse(&format!("{}/", server.url())).expect("base URL"),
             server,
             state,
-            stop,
-            thread: Some(thread),
             verified: false,
         }
     }
@@ -231,30 +231,21 @@ impl StubServer {
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
-        self.state.lock().expect("stub state").requests.clone()
+        self.server.received().iter().map(Recorded::from).collect()
     }
 
     /// Fails on any request no stub matched and on any stub nobody used; returns the requests.
     pub fn finish(mut self) -> Vec<Recorded> {
-        self.shutdown();
+        self.server.stop();
         self.verified = true;
-        let state = self.state.lock().expect("stub state");
-        state.verify();
-        state.requests.clone()
-    }
-
-    fn shutdown(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            self.stop.store(true, Ordering::SeqCst);
-            self.server.unblock();
-            let _ = thread.join();
-        }
+        self.state.lock().expect("stub state").verify();
+        self.requests()
     }
 }
 
 impl Drop for StubServer {
     fn drop(&mut self) {
-        self.shutdown();
+        self.server.stop();
         // Checked here too when the test did not call `finish`; never while the test is already
         // failing (a second panic would abort the test binary and hide the first).
         if !self.verified && !std::thread::panicking() {
@@ -263,46 +254,6 @@ impl Drop for StubServer {
             }
         }
     }
-}
-
-/// Records one request and answers it with its stub (418 when no stub matches).
-fn serve(mut request: tiny_http::Request, state: &Mutex<State>) {
-    let mut body = Vec::new();
-    // A body cut short is recorded as far as it came; the client sees its own error.
-    let _ = request.as_reader().read_to_end(&mut body);
-    let (path, query) = match request.url().split_once('?') {
-        Some((p, q)) => (p.to_string(), Some(q.to_string())),
-        None => (request.url().to_string(), None),
-    };
-    let recorded = Recorded {
-        method: request.method().as_str().to_string(),
-        path,
-        query,
-        headers: request
-            .headers()
-            .iter()
-            .map(|h| {
-                (
-                    h.field.as_str().as_str().to_ascii_lowercase(),
-                    h.value.as_str().to_string(),
-                )
-            })
-            .collect(),
-        body,
-    };
-    let method = recorded.method.clone();
-    let path = recorded.path.clone();
-    let stub = state
-        .lock()
-        .expect("stub state")
-        .answer(recorded)
-        .unwrap_or_else(|| {
-            Stub::new(&method, &path)
-                .status(418)
-                .body("no stub matched this request")
-        });
-    // A client that went away is its own business.
-    let _ = request.respond(stub.response());
 }
 
 #[cfg(test)]

@@ -20,16 +20,7 @@ fn a_token_from_the_environment_is_left_to_the_caller_to_unset() {
     );
 
     // A stored token is forgotten, with nothing to unset.
-    env.bare_cmd()
-        .args([
-            "--gitpod-token-stdin",
-            "status",
-            "--runner",
-            seed::RUNNER_READY_ID,
-        ])
-        .write_stdin(seed::ALICE_API_KEY)
-        .assert()
-        .code(3);
+    env.store_gitpod_token(seed::ALICE_API_KEY);
     let out = env
         .bare_cmd()
         .args(["logout", "--gitpod"])

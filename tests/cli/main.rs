@@ -4,7 +4,6 @@
 
 mod docs;
 mod graph_client;
-mod local_server;
 mod login_oauth;
 mod login_pat;
 mod logout_gitpod;

@@ -17,7 +17,7 @@ use ado_scm_sandbox::seed;
 use serde_json::json;
 use url::Url;
 
-use crate::local_server::{Answer, LocalServer};
+use crate::support::local_server::{Answer, LocalServer};
 use crate::support::{text, TestEnv, LOGIN_PAT_ARGS};
 
 /// Every redirect status a server may send.

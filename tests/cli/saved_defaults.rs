@@ -44,20 +44,7 @@ fn a_rejected_pat_saves_no_defaults() {
 fn a_rejected_pat_leaves_the_saved_defaults_as_they_were() {
     let env = TestEnv::new();
     // A successful sign-in on the Server host saves its defaults.
-    env.cmd()
-        .args([
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            seed::ADO_SERVER_HOST,
-            "--org",
-            "DefaultCollection",
-            "--with-token",
-        ])
-        .write_stdin(seed::PAT_VALID)
-        .assert()
+    env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
         .success();
     let before = config_file(&env).expect("the successful sign-in saved its defaults");
     let saved = String::from_utf8_lossy(&before.0).into_owned();

@@ -5,7 +5,7 @@
 use ado_scm_sandbox::seed;
 use serde_json::{json, Value};
 
-use crate::local_server::{Answer, LocalServer};
+use crate::support::local_server::{Answer, LocalServer};
 use crate::support::{gitpod_rpc, stdout_json, text, TestEnv, LOGIN_PAT_ARGS};
 
 const SOURCE_PAT: &str = "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT";
@@ -40,25 +40,6 @@ fn alices_pat_for(env: &TestEnv, host: &str) -> String {
     tokens[0]["id"].as_str().unwrap().to_string()
 }
 
-/// `login pat` as Alice for `host` (`org`: organization or collection), which must succeed.
-fn login_pat(env: &TestEnv, host: &str, org: &str) {
-    env.cmd()
-        .args([
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            host,
-            "--org",
-            org,
-            "--with-token",
-        ])
-        .write_stdin(seed::PAT_VALID)
-        .assert()
-        .success();
-}
-
 /// A GitLab integration on the ready runner, made by Alice (an admin) through the API.
 fn add_gitlab_integration(env: &TestEnv) {
     env.gitpod_rpc(
@@ -76,7 +57,8 @@ fn add_gitlab_integration(env: &TestEnv) {
 #[test]
 fn login_pat_replaces_only_your_pat_for_that_host() {
     let env = TestEnv::new();
-    login_pat(&env, seed::ADO_SERVER_HOST, "DefaultCollection");
+    env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
+        .success();
     let server = alices_pat_for(&env, seed::ADO_SERVER_HOST);
     env.give_host_token(
         seed::ALICE_API_KEY,
@@ -84,7 +66,7 @@ fn login_pat_replaces_only_your_pat_for_that_host() {
         "github.com",
         SOURCE_PAT,
     );
-    login_pat(&env, "dev.azure.com", seed::ADO_ORG);
+    env.login_pat_for("dev.azure.com", seed::ADO_ORG).success();
     let first = alices_pat_for(&env, "dev.azure.com");
     // Her OAuth sign-in for the same host is another credential, not an older PAT.
     let oauth = env.give_host_token(
@@ -128,8 +110,9 @@ fn login_pat_replaces_only_your_pat_for_that_host() {
 fn logout_removes_your_azure_devops_tokens_and_nothing_else() {
     let env = TestEnv::new();
     add_gitlab_integration(&env);
-    login_pat(&env, "dev.azure.com", seed::ADO_ORG);
-    login_pat(&env, seed::ADO_SERVER_HOST, "DefaultCollection");
+    env.login_pat_for("dev.azure.com", seed::ADO_ORG).success();
+    env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
+        .success();
     let ours = [
         alices_pat_for(&env, "dev.azure.com"),
         alices_pat_for(&env, seed::ADO_SERVER_HOST),
@@ -223,7 +206,7 @@ fn assert_bobs_token_untouched(env: &TestEnv) {
 #[test]
 fn logout_never_removes_anyone_elses_token_even_when_the_api_lists_it() {
     let env = TestEnv::new();
-    login_pat(&env, "dev.azure.com", seed::ADO_ORG);
+    env.login_pat_for("dev.azure.com", seed::ADO_ORG).success();
     let alices = alices_pat_for(&env, "dev.azure.com");
     let api = admins_view(&env);
     let out = env
@@ -260,7 +243,8 @@ fn login_pat_never_replaces_anyone_elses_token_even_when_the_api_lists_it() {
 #[test]
 fn logout_says_which_kind_of_token_it_removed() {
     let env = TestEnv::new();
-    login_pat(&env, seed::ADO_SERVER_HOST, "DefaultCollection");
+    env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
+        .success();
     let oauth = env.give_host_token(
         seed::ALICE_API_KEY,
         seed::ALICE_USER_ID,
@@ -283,17 +267,7 @@ fn logout_says_which_kind_of_token_it_removed() {
     assert_eq!(source_of(&pat), "pat");
     assert_eq!(source_of(&oauth), "oauth");
     // And in words, for people.
-    env.cmd()
-        .args(["login", "pat", "--runner", seed::RUNNER_READY_ID])
-        .args([
-            "--host",
-            seed::ADO_SERVER_HOST,
-            "--org",
-            "DefaultCollection",
-        ])
-        .arg("--with-token")
-        .write_stdin(seed::PAT_VALID)
-        .assert()
+    env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
         .success();
     let out = env.cmd().args(["logout"]).output().unwrap();
     let said = text(&out.stdout);

@@ -310,118 +310,100 @@ fn run(mut cmd: assert_cmd::Command, stdin: &str) -> Output {
 }
 
 #[test]
-fn exact_login_pat_without_a_runner_in_a_script() {
+fn exact_error_lines() {
     let env = TestEnv::new();
-    let mut cmd = env.cmd();
-    cmd.args(["login", "pat", "--with-token"]);
-    assert_exit_and_first_line(
-        &env,
-        &run(cmd, seed::PAT_VALID),
-        str![[r#"
+    let both = ["--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"];
+    let cases: Vec<(&str, Vec<&str>, &str, snapbox::data::Inline)> = vec![
+        (
+            "login pat without a runner in a script",
+            vec!["login", "pat", "--with-token"],
+            seed::PAT_VALID,
+            str![[r#"
 exit 2
 error: the runner is required when not running interactively
 hint: pass --runner ID (or set ADO_SCM_RUNNER)
 
 "#]],
-    );
-}
-
-#[test]
-fn exact_login_pat_without_with_token_in_a_script() {
-    let env = TestEnv::new();
-    let mut cmd = env.cmd();
-    cmd.args([
-        "login",
-        "pat",
-        "--runner",
-        seed::RUNNER_READY_ID,
-        "--host",
-        "dev.azure.com",
-    ]);
-    assert_exit_and_first_line(
-        &env,
-        &run(cmd, ""),
-        str![[r#"
+        ),
+        (
+            "login pat without --with-token in a script",
+            [&["login", "pat"][..], &both].concat(),
+            "",
+            str![[r#"
 exit 2
 error: the PAT is required when not running interactively
 hint: pass --with-token and the PAT on stdin
 
 "#]],
-    );
-}
-
-#[test]
-fn exact_login_without_a_method_when_both_are_offered() {
-    let env = TestEnv::new();
-    let mut cmd = env.cmd();
-    cmd.args([
-        "login",
-        "--runner",
-        seed::RUNNER_READY_ID,
-        "--host",
-        "dev.azure.com",
-    ]);
-    assert_exit_and_first_line(
-        &env,
-        &run(cmd, ""),
-        str![[r#"
+        ),
+        (
+            "login without a method when both are offered",
+            [&["login"][..], &both].concat(),
+            "",
+            str![[r#"
 exit 2
 error: this integration offers both a PAT and OAuth: say which
 hint: run `ado-scm login pat` or `ado-scm login oauth`
 
 "#]],
-    );
-}
-
-#[test]
-fn exact_a_gitpod_url_that_is_not_https() {
-    let env = TestEnv::new();
-    let mut cmd = env.cmd();
-    cmd.args(["status", "--gitpod-url", "http://gitpod.example.com/api"]);
-    assert_exit_and_first_line(
-        &env,
-        &run(cmd, ""),
-        str![[r#"
+        ),
+        (
+            "a Gitpod URL that is not https",
+            vec!["status", "--gitpod-url", "http://gitpod.example.com/api"],
+            "",
+            str![[r#"
 exit 2
 error: --gitpod-url: `http://gitpod.example.com/api` uses http on a non-loopback host
 hint: use https:// (http:// is only allowed on 127.0.0.1, [::1] and localhost)
 
 "#]],
-    );
-}
-
-#[test]
-fn exact_an_unknown_runner() {
-    let env = TestEnv::new();
-    let mut cmd = env.cmd();
-    cmd.args(["status", "--runner", "01900000-0000-7000-8000-00000000dead"]);
-    assert_exit_and_first_line(
-        &env,
-        &run(cmd, ""),
-        str![[r#"
+        ),
+        (
+            "an unknown runner",
+            vec!["status", "--runner", "01900000-0000-7000-8000-00000000dead"],
+            "",
+            str![[r#"
 exit 2
 error: runner `01900000-0000-7000-8000-00000000dead` not found in your Gitpod organization
 hint: `ado-scm status` lists the runners you can use
 
 "#]],
-    );
-}
-
-#[test]
-fn exact_a_rejected_pat() {
-    let env = TestEnv::new();
-    let mut cmd = env.cmd();
-    cmd.args(LOGIN_PAT_ARGS).arg("--with-token");
-    assert_exit_and_first_line(
-        &env,
-        &run(cmd, seed::PAT_EXPIRED),
-        str![[r#"
+        ),
+        (
+            "a rejected PAT",
+            [&LOGIN_PAT_ARGS[..], &["--with-token"]].concat(),
+            seed::PAT_EXPIRED,
+            str![[r#"
 exit 3
 error: Azure DevOps rejected the PAT for organization `acme`
 hint: check that the PAT was made in organization `acme` (or for all accessible organizations), has not expired or been revoked, and was copied whole
 
 "#]],
-    );
+        ),
+        (
+            "a runner without an Azure DevOps integration",
+            vec![
+                "login",
+                "pat",
+                "--runner",
+                seed::RUNNER_FRESH_ID,
+                "--with-token",
+            ],
+            seed::PAT_VALID,
+            str![[r#"
+exit 4
+error: runner fresh-runner has no Azure DevOps integration
+hint: an admin connects it with `ado-scm setup`
+
+"#]],
+        ),
+    ];
+    for (case, args, stdin, expected) in cases {
+        eprintln!("case: {case}");
+        let mut cmd = env.cmd();
+        cmd.args(args);
+        assert_exit_and_first_line(&env, &run(cmd, stdin), expected);
+    }
 }
 
 #[test]
@@ -436,29 +418,6 @@ fn exact_a_rejected_gitpod_token() {
 exit 3
 error: the Gitpod API rejected the token: invalid or expired access token
 hint: set GITPOD_API_KEY or run again to enter a new token
-
-"#]],
-    );
-}
-
-#[test]
-fn exact_a_runner_without_an_azure_devops_integration() {
-    let env = TestEnv::new();
-    let mut cmd = env.cmd();
-    cmd.args([
-        "login",
-        "pat",
-        "--runner",
-        seed::RUNNER_FRESH_ID,
-        "--with-token",
-    ]);
-    assert_exit_and_first_line(
-        &env,
-        &run(cmd, seed::PAT_VALID),
-        str![[r#"
-exit 4
-error: runner fresh-runner has no Azure DevOps integration
-hint: an admin connects it with `ado-scm setup`
 
 "#]],
     );

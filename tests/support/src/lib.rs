@@ -5,6 +5,8 @@
 //! A crate of its own (as cargo's `cargo-test-support`), so that the two binaries share it
 //! without including each other's files.
 
+pub mod local_server;
+
 use std::path::{Path, PathBuf};
 
 use ado_scm_sandbox::{seed, LoggedRequest, Sandbox};
@@ -153,6 +155,32 @@ impl TestEnv {
         ];
         env.extend(self.sandbox.env());
         env
+    }
+
+    /// `login pat` as Alice on the ready runner for `host`, the PAT checked against `org` (an
+    /// organization, or a Server collection), the valid PAT on stdin.
+    pub fn login_pat_for(&self, host: &str, org: &str) -> assert_cmd::assert::Assert {
+        self.cmd()
+            .args(["login", "pat", "--runner", seed::RUNNER_READY_ID])
+            .args(["--host", host, "--org", org, "--with-token"])
+            .write_stdin(seed::PAT_VALID)
+            .assert()
+    }
+
+    /// Stores `api_key` as the Gitpod token the way a person does once: `--gitpod-token-stdin`
+    /// with no token in the environment (the file store keeps it once the Gitpod API accepted
+    /// it; `status` itself exits 3, nobody being signed in).
+    pub fn store_gitpod_token(&self, api_key: &str) {
+        self.bare_cmd()
+            .args([
+                "--gitpod-token-stdin",
+                "status",
+                "--runner",
+                seed::RUNNER_READY_ID,
+            ])
+            .write_stdin(format!("{api_key}\n"))
+            .assert()
+            .code(3);
     }
 
     /// [`admin_graph_token`] from this sandbox.

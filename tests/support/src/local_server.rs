@@ -1,6 +1,7 @@
-//! A small HTTP server on 127.0.0.1 for the tests that need a service to misbehave in a way the
-//! sandbox does not offer: it records every request and answers each with what the test's
-//! closure says (a redirect, a fixed answer, or the sandbox's own answer, forwarded).
+//! A small HTTP server on 127.0.0.1 (tiny_http) that records every request and answers each with
+//! what the test's closure says: a canned answer (the clients' stub server in `src/` is built on
+//! it), a redirect, or the sandbox's own answer, forwarded, for a service that misbehaves in a
+//! way the sandbox does not offer.
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -121,14 +122,19 @@ impl LocalServer {
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
-}
 
-impl Drop for LocalServer {
-    fn drop(&mut self) {
+    /// Stops answering: the listener closes and its thread ends. Idempotent.
+    pub fn stop(&mut self) {
         self.server.unblock();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
