@@ -93,6 +93,12 @@ pub struct TestEnv {
     pub home: TempDir,
 }
 
+impl Default for TestEnv {
+    fn default() -> Self {
+        TestEnv::new()
+    }
+}
+
 impl TestEnv {
     pub fn new() -> Self {
         TestEnv {
