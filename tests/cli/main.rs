@@ -10,6 +10,7 @@ mod logout_gitpod;
 mod oauth_client;
 mod redirects;
 mod saved_defaults;
+mod seal_keys;
 mod secrets_never_leak;
 mod setup;
 mod setup_secret;

@@ -2,8 +2,7 @@
 //! a private HOME, and the real `ado-scm` binary pointed at the sandbox with nothing inherited
 //! from the developer's environment.
 //!
-//! A crate of its own (as cargo's `cargo-test-support`), so that the two binaries share it
-//! without including each other's files.
+//! A crate of its own, so that the two binaries share it without including each other's files.
 
 pub mod local_server;
 
