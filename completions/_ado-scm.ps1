@@ -52,15 +52,15 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;setup' {
-            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Runner ID [default: from config; interactive: pick]')
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Azure DevOps organization (Services)')
             [CompletionResult]::new('--virtual-directory', '--virtual-directory', [CompletionResultType]::ParameterName, 'Virtual directory of the Azure DevOps Server [default: /tfs]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Entra tenant (GUID or domain) [default: discovered from the organization]')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Use an existing app registration (client ID) instead of creating one')
             [CompletionResult]::new('--app-name', '--app-name', [CompletionResultType]::ParameterName, 'Display name of the app registration to create or reuse')
-            [CompletionResult]::new('--secret-expiry-days', '--secret-expiry-days', [CompletionResultType]::ParameterName, 'Lifetime of a new client secret, in days')
-            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Fixed loopback port for the browser sign-in (to forward it over SSH)')
+            [CompletionResult]::new('--secret-expiry-days', '--secret-expiry-days', [CompletionResultType]::ParameterName, 'Lifetime of a new client secret, in days (1–730) [default: 365]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Fixed loopback port for the browser sign-in (to forward it over SSH; 1–65535) [default: a free port]')
             [CompletionResult]::new('--graph-client-id', '--graph-client-id', [CompletionResultType]::ParameterName, 'Public client used for the Graph sign-in [default: Microsoft Graph Command Line Tools]')
             [CompletionResult]::new('--issuer-url', '--issuer-url', [CompletionResultType]::ParameterName, 'Issuer URL to use instead of the one built from the tenant')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
@@ -98,7 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;login' {
-            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Runner ID [default: from config; interactive: pick]')
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
@@ -126,7 +126,7 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;login;pat' {
-            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Runner ID [default: from config; interactive: pick]')
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
@@ -152,10 +152,10 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;login;oauth' {
-            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Runner ID [default: from config; interactive: pick]')
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the consent to complete')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the consent to complete (1–86400)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')
             [CompletionResult]::new('--gitpod-url', '--gitpod-url', [CompletionResultType]::ParameterName, 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]')
@@ -193,7 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;status' {
-            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Runner ID [default: from config; interactive: pick]')
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')
@@ -217,7 +217,7 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;logout' {
-            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Runner ID [default: from config; interactive: pick]')
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')
@@ -324,7 +324,7 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;secret;seal' {
-            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Seal to this runner''s registered public key')
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Seal to the registered public key of this runner (its ID or name)')
             [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Base64 X25519 key (32 raw bytes or 44-byte PKIX DER), or @FILE holding it (or PEM)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')
@@ -359,7 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;test' {
-            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Runner ID [default: from config; interactive: pick]')
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')

@@ -168,7 +168,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__completions)
+        ado__scm__subcmd__completions)
             opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -206,7 +206,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help)
+        ado__scm__subcmd__help)
             opts="setup login status logout issuer secret test completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -220,7 +220,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__completions)
+        ado__scm__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -234,7 +234,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__help)
+        ado__scm__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -248,7 +248,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__issuer)
+        ado__scm__subcmd__help__subcmd__issuer)
             opts="check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -262,7 +262,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__issuer__subcmd__check)
+        ado__scm__subcmd__help__subcmd__issuer__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -276,7 +276,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__login)
+        ado__scm__subcmd__help__subcmd__login)
             opts="pat oauth"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -290,7 +290,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__login__subcmd__oauth)
+        ado__scm__subcmd__help__subcmd__login__subcmd__oauth)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -304,7 +304,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__login__subcmd__pat)
+        ado__scm__subcmd__help__subcmd__login__subcmd__pat)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -318,7 +318,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__logout)
+        ado__scm__subcmd__help__subcmd__logout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -332,7 +332,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__secret)
+        ado__scm__subcmd__help__subcmd__secret)
             opts="seal"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -346,7 +346,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__secret__subcmd__seal)
+        ado__scm__subcmd__help__subcmd__secret__subcmd__seal)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -360,7 +360,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__setup)
+        ado__scm__subcmd__help__subcmd__setup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -374,7 +374,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__status)
+        ado__scm__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -388,7 +388,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__help__subcmd__test)
+        ado__scm__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -402,7 +402,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__issuer)
+        ado__scm__subcmd__issuer)
             opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -440,7 +440,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__issuer__subcmd__check)
+        ado__scm__subcmd__issuer__subcmd__check)
             opts="-v -q -h -V --org --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -482,7 +482,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__issuer__subcmd__help)
+        ado__scm__subcmd__issuer__subcmd__help)
             opts="check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -496,7 +496,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__issuer__subcmd__help__subcmd__check)
+        ado__scm__subcmd__issuer__subcmd__help__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -510,7 +510,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__issuer__subcmd__help__subcmd__help)
+        ado__scm__subcmd__issuer__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -524,7 +524,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__login)
+        ado__scm__subcmd__login)
             opts="-v -q -h -V --runner --host --org --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version pat oauth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -574,7 +574,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__login__subcmd__help)
+        ado__scm__subcmd__login__subcmd__help)
             opts="pat oauth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -588,7 +588,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__login__subcmd__help__subcmd__help)
+        ado__scm__subcmd__login__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -602,7 +602,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__login__subcmd__help__subcmd__oauth)
+        ado__scm__subcmd__login__subcmd__help__subcmd__oauth)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -616,7 +616,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__login__subcmd__help__subcmd__pat)
+        ado__scm__subcmd__login__subcmd__help__subcmd__pat)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -630,7 +630,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__login__subcmd__oauth)
+        ado__scm__subcmd__login__subcmd__oauth)
             opts="-v -q -h -V --runner --host --org --timeout --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -684,7 +684,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__login__subcmd__pat)
+        ado__scm__subcmd__login__subcmd__pat)
             opts="-v -q -h -V --runner --host --org --with-token --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -734,7 +734,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__logout)
+        ado__scm__subcmd__logout)
             opts="-v -q -h -V --runner --host --gitpod --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -780,7 +780,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__secret)
+        ado__scm__subcmd__secret)
             opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version seal help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -818,7 +818,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__secret__subcmd__help)
+        ado__scm__subcmd__secret__subcmd__help)
             opts="seal help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -832,7 +832,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__secret__subcmd__help__subcmd__help)
+        ado__scm__subcmd__secret__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -846,7 +846,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__secret__subcmd__help__subcmd__seal)
+        ado__scm__subcmd__secret__subcmd__help__subcmd__seal)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -860,7 +860,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__secret__subcmd__seal)
+        ado__scm__subcmd__secret__subcmd__seal)
             opts="-v -q -h -V --runner --public-key --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -906,7 +906,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__setup)
+        ado__scm__subcmd__setup)
             opts="-y -v -q -h -V --runner --host --org --server --virtual-directory --oauth --no-oauth --pat --no-pat --tenant --client-id --client-secret-stdin --app-name --secret-expiry-days --rotate-secret --graph-token-stdin --device-code --port --graph-client-id --issuer-url --grant-admin-consent --dry-run --yes --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -988,7 +988,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__status)
+        ado__scm__subcmd__status)
             opts="-v -q -h -V --runner --host --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1034,7 +1034,7 @@ _ado__scm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ado__subcmd__scm__subcmd__test)
+        ado__scm__subcmd__test)
             opts="-v -q -h -V --runner --host --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -48,15 +48,15 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ado-scm;setup'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --org 'Azure DevOps organization (Services)'
             cand --virtual-directory 'Virtual directory of the Azure DevOps Server [default: /tfs]'
             cand --tenant 'Entra tenant (GUID or domain) [default: discovered from the organization]'
             cand --client-id 'Use an existing app registration (client ID) instead of creating one'
             cand --app-name 'Display name of the app registration to create or reuse'
-            cand --secret-expiry-days 'Lifetime of a new client secret, in days'
-            cand --port 'Fixed loopback port for the browser sign-in (to forward it over SSH)'
+            cand --secret-expiry-days 'Lifetime of a new client secret, in days (1–730) [default: 365]'
+            cand --port 'Fixed loopback port for the browser sign-in (to forward it over SSH; 1–65535) [default: a free port]'
             cand --graph-client-id 'Public client used for the Graph sign-in [default: Microsoft Graph Command Line Tools]'
             cand --issuer-url 'Issuer URL to use instead of the one built from the tenant'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
@@ -93,7 +93,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand --version 'Print version'
         }
         &'ado-scm;login'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --org 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
@@ -120,7 +120,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ado-scm;login;pat'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --org 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
@@ -145,10 +145,10 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand --version 'Print version'
         }
         &'ado-scm;login;oauth'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --org 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it'
-            cand --timeout 'Seconds to wait for the consent to complete'
+            cand --timeout 'Seconds to wait for the consent to complete (1–86400)'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
             cand --gitpod-url 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]'
@@ -181,7 +181,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
         &'ado-scm;login;help;help'= {
         }
         &'ado-scm;status'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
@@ -204,7 +204,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand --version 'Print version'
         }
         &'ado-scm;logout'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
@@ -304,7 +304,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ado-scm;secret;seal'= {
-            cand --runner 'Seal to this runner''s registered public key'
+            cand --runner 'Seal to the registered public key of this runner (its ID or name)'
             cand --public-key 'Base64 X25519 key (32 raw bytes or 44-byte PKIX DER), or @FILE holding it (or PEM)'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
@@ -335,7 +335,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
         &'ado-scm;secret;help;help'= {
         }
         &'ado-scm;test'= {
-            cand --runner 'Runner ID [default: from config; interactive: pick]'
+            cand --runner 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]'
             cand --host 'The integration''s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'

@@ -49,15 +49,15 @@ complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "secret" -d 'Seal a 
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "test" -d 'Re-validate a saved integration (Entra credentials, runner validation)'
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l runner -d 'Runner ID [default: from config; interactive: pick]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l runner -d 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l host -d 'The integration\'s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l org -d 'Azure DevOps organization (Services)' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l virtual-directory -d 'Virtual directory of the Azure DevOps Server [default: /tfs]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l tenant -d 'Entra tenant (GUID or domain) [default: discovered from the organization]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l client-id -d 'Use an existing app registration (client ID) instead of creating one' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l app-name -d 'Display name of the app registration to create or reuse' -r
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l secret-expiry-days -d 'Lifetime of a new client secret, in days' -r
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l port -d 'Fixed loopback port for the browser sign-in (to forward it over SSH)' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l secret-expiry-days -d 'Lifetime of a new client secret, in days (1–730) [default: 365]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l port -d 'Fixed loopback port for the browser sign-in (to forward it over SSH; 1–65535) [default: a free port]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l graph-client-id -d 'Public client used for the Graph sign-in [default: Microsoft Graph Command Line Tools]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l issuer-url -d 'Issuer URL to use instead of the one built from the tenant' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
@@ -88,7 +88,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l no-color -d 'P
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l gitpod-token-stdin -d 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -s V -l version -d 'Print version'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l runner -d 'Runner ID [default: from config; interactive: pick]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l runner -d 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l host -d 'The integration\'s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l org -d 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
@@ -110,7 +110,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_se
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -f -a "pat" -d 'Hand the runner a personal access token (checked against Azure DevOps first)'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -f -a "oauth" -d 'Authorize the runner in the browser with Entra ID OAuth'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l runner -d 'Runner ID [default: from config; interactive: pick]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l runner -d 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l host -d 'The integration\'s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l org -d 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
@@ -130,10 +130,10 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_s
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l gitpod-token-stdin -d 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -s V -l version -d 'Print version'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l runner -d 'Runner ID [default: from config; interactive: pick]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l runner -d 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l host -d 'The integration\'s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l org -d 'Azure DevOps organization (or Server collection) to check a PAT against when the host does not include it' -r
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l timeout -d 'Seconds to wait for the consent to complete' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l timeout -d 'Seconds to wait for the consent to complete (1–86400)' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
 file\t'credentials.toml beside the config file, mode 0600'"
@@ -153,7 +153,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_s
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from help" -f -a "pat" -d 'Hand the runner a personal access token (checked against Azure DevOps first)'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from help" -f -a "oauth" -d 'Authorize the runner in the browser with Entra ID OAuth'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l runner -d 'Runner ID [default: from config; interactive: pick]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l runner -d 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l host -d 'The integration\'s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
@@ -171,7 +171,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l no-color -d '
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l gitpod-token-stdin -d 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -s V -l version -d 'Print version'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l runner -d 'Runner ID [default: from config; interactive: pick]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l runner -d 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l host -d 'The integration\'s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
@@ -245,7 +245,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_s
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -s V -l version -d 'Print version'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -f -a "seal" -d 'Read a secret on stdin and print it sealed (base64) to a runner\'s public key'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l runner -d 'Seal to this runner\'s registered public key' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l runner -d 'Seal to the registered public key of this runner (its ID or name)' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l public-key -d 'Base64 X25519 key (32 raw bytes or 44-byte PKIX DER), or @FILE holding it (or PEM)' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
@@ -265,7 +265,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -s V -l version -d 'Print version'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "seal" -d 'Read a secret on stdin and print it sealed (base64) to a runner\'s public key'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l runner -d 'Runner ID [default: from config; interactive: pick]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l runner -d 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l host -d 'The integration\'s host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an Azure DevOps Server host' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'

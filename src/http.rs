@@ -1,31 +1,63 @@
-//! The one HTTP client of the binary: timeouts on every request, no redirects followed, retries
-//! with back-off for idempotent calls, and a `-v` log line per request with secrets redacted.
+//! The one HTTP client of the binary: timeouts on every request and one deadline per call, no
+//! redirects followed, retries with back-off, a size limit on answers, and a `-v` log line per
+//! request with secrets redacted.
 //!
-//! Redirects are never followed: token endpoints must not be redirected (a code or secret would
-//! go elsewhere), and Azure DevOps answers a bad credential with a redirect to a sign-in page,
-//! which the caller must see as "rejected".
+//! Redirects are never followed here: token endpoints must not be redirected (a code or secret
+//! would go elsewhere), and Azure DevOps answers a bad credential with a redirect to a sign-in
+//! page, which the caller must see as "rejected". (The Gitpod client follows the API's own
+//! 307/308 moves itself, under its rules.)
+//!
+//! What is retried, and why:
+//! - a request marked idempotent (reads, updates that set values, deletes that count "gone" as
+//!   done, upserts): on a failed connection, a timeout, 429 and 5xx;
+//! - any other write: only when the service surely did nothing — 429 (the service refused it
+//!   for the rate limit) and a connection that could not be opened. After a timeout or a 5xx
+//!   the write may have happened: the error says so ([`Error::outcome_unknown`]) and the caller
+//!   reads before it sends again.
+//!
+//! Waits follow the service's word when it gives one (`Retry-After`, `RateLimit-RetryAfter`,
+//! or a hint the client reads from the body, see [`Request::retry_hint`]), else grow
+//! exponentially; no wait is longer than [`HttpPolicy::max_retry_after`], and the whole call,
+//! retries included, ends by [`HttpPolicy::deadline`].
+//!
+//! Texts built from an answer must never show a secret of the request that caused it (a
+//! service may echo what it was sent): the answer's body is scrubbed of the request's secrets,
+//! in every form they travelled in, before anyone reads it.
 
+use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Method;
 use url::Url;
 
 use crate::clock::Clock;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Remote, Result};
 use crate::secret::Secret;
 use crate::urls::redact_url;
+
+/// The largest answer read: no answer of the services ado-scm calls comes near it.
+pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Secrets shorter than this are not scrubbed from answers: such a value would match ordinary
+/// text (no service issues secrets that short).
+const MIN_SCRUBBED_LEN: usize = 8;
 
 /// How long one attempt may take, and how retries back off.
 #[derive(Debug, Clone)]
 pub struct HttpPolicy {
     pub connect_timeout: Duration,
+    /// One attempt, connection and answer.
     pub timeout: Duration,
+    /// The whole call, every attempt and wait included.
+    pub deadline: Duration,
     pub max_attempts: u32,
     pub base_backoff: Duration,
-    /// Longest wait honoured from a `Retry-After` header.
+    /// Longest wait honoured from the service's word (`Retry-After`, …).
     pub max_retry_after: Duration,
 }
 
@@ -34,6 +66,7 @@ impl Default for HttpPolicy {
         HttpPolicy {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(60),
             max_attempts: 4,
             base_backoff: Duration::from_millis(500),
             max_retry_after: Duration::from_secs(30),
@@ -55,6 +88,10 @@ pub enum FormValue {
     Secret(Secret),
 }
 
+/// Reads a service-specific "wait this long" from an answer's body (a Connect `RetryInfo`
+/// detail, say), for the services that put it there; it wins over the headers.
+pub type RetryHint = fn(&Response) -> Option<Duration>;
+
 #[derive(Debug)]
 pub struct Request {
     pub method: Method,
@@ -63,10 +100,14 @@ pub struct Request {
     /// Sent as `Authorization`; never logged.
     pub authorization: Option<Secret>,
     pub body: Body,
-    /// Safe to send again (reads, and writes the service deduplicates).
+    /// Safe to send again whatever happened (see the module doc).
     pub idempotent: bool,
     /// Service name for messages ("Gitpod API", "Azure DevOps", …).
     pub service: &'static str,
+    /// Secrets the request carries in its JSON body (the authorization and form secrets are
+    /// known already): scrubbed from the answer.
+    pub secrets: Vec<Secret>,
+    pub retry_hint: Option<RetryHint>,
 }
 
 impl Request {
@@ -80,6 +121,8 @@ impl Request {
             body: Body::Empty,
             idempotent,
             service,
+            secrets: Vec::new(),
+            retry_hint: None,
         }
     }
 
@@ -92,11 +135,15 @@ impl Request {
 
     pub fn bearer(mut self, token: &Secret) -> Self {
         self.authorization = Some(Secret::new(format!("Bearer {}", token.expose())));
+        self.secrets.push(token.clone());
         self
     }
 
-    pub fn authorization(mut self, value: Secret) -> Self {
+    /// A whole `Authorization` value; `credential` is the secret inside it (a PAT inside a
+    /// Basic value), scrubbed from answers in every form.
+    pub fn authorization(mut self, value: Secret, credential: &Secret) -> Self {
         self.authorization = Some(value);
+        self.secrets.push(credential.clone());
         self
     }
 
@@ -106,12 +153,28 @@ impl Request {
     }
 
     pub fn form(mut self, fields: Vec<(String, FormValue)>) -> Self {
+        for (_, value) in &fields {
+            if let FormValue::Secret(secret) = value {
+                self.secrets.push(secret.clone());
+            }
+        }
         self.body = Body::Form(fields);
+        self
+    }
+
+    /// A secret that travels in the JSON body.
+    pub fn carrying(mut self, secret: &Secret) -> Self {
+        self.secrets.push(secret.clone());
         self
     }
 
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
+        self
+    }
+
+    pub fn retry_hint(mut self, hint: RetryHint) -> Self {
+        self.retry_hint = Some(hint);
         self
     }
 }
@@ -137,11 +200,42 @@ impl Response {
             .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("text/html"))
     }
 
-    pub fn json<T: serde::de::DeserializeOwned>(&self, service: &str) -> Result<T> {
+    pub fn json<T: serde::de::DeserializeOwned>(&self, service: &'static str) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|err| {
-            Error::service(format!("{service} sent an answer ado-scm cannot read")).caused_by(err)
+            // serde's message may quote a value: only its position is kept.
+            Error::service(format!("{service} sent an answer ado-scm cannot read"))
+                .caused_by(format!("at line {} column {}", err.line(), err.column()))
+                .with_remote(Remote::answered(service, self.status))
         })
     }
+
+    /// The wait the service asked for: `Retry-After` (seconds or an HTTP date) or
+    /// `RateLimit-RetryAfter` (seconds).
+    fn asked_wait(&self, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+        for name in ["retry-after", "ratelimit-retryafter"] {
+            let Some(value) = self.header(name).map(str::trim) else {
+                continue;
+            };
+            if let Ok(secs) = value.parse::<u64>() {
+                return Some(Duration::from_secs(secs));
+            }
+            if let Ok(at) = chrono::DateTime::parse_from_rfc2822(value) {
+                let wait = at.with_timezone(&chrono::Utc) - now;
+                return Some(wait.to_std().unwrap_or_default());
+            }
+        }
+        None
+    }
+}
+
+/// Why an attempt failed, for the retry decision.
+enum Failure {
+    /// The connection could not be opened: nothing was sent.
+    NotSent(String),
+    /// Sent, but no whole answer came back.
+    NoAnswer(String),
+    /// The answer is larger than [`MAX_BODY_BYTES`].
+    TooLarge,
 }
 
 #[derive(Clone)]
@@ -171,22 +265,24 @@ impl Http {
         &self.clock
     }
 
-    /// Sends the request; idempotent requests are retried on connection failures, timeouts,
-    /// 429 and 5xx, honouring `Retry-After`. Any HTTP status is returned as a [`Response`]:
-    /// what a status means is the caller's business.
+    /// Sends the request, retrying what the module doc says. Any HTTP status is returned as a
+    /// [`Response`]: what a status means is the caller's business.
     pub fn send(&self, request: &Request) -> Result<Response> {
-        let attempts = if request.idempotent {
-            self.policy.max_attempts.max(1)
-        } else {
-            1
-        };
+        let started = self.clock.now();
+        let deadline = started + chrono_duration(self.policy.deadline);
+        let attempts = self.policy.max_attempts.max(1);
         let mut attempt = 1;
         loop {
-            let started = Instant::now();
-            let outcome = self.send_once(request);
-            let elapsed = started.elapsed().as_millis();
+            let remaining = (deadline - self.clock.now()).to_std().unwrap_or_default();
+            let timeout = self
+                .policy
+                .timeout
+                .min(remaining.max(Duration::from_secs(1)));
+            let begun = Instant::now();
+            let outcome = self.send_once(request, timeout);
+            let elapsed = begun.elapsed().as_millis();
             let shown = redact_url(&request.url);
-            match outcome {
+            let (retryable, asked, error) = match outcome {
                 Ok(response) => {
                     tracing::info!(
                         "{} {} → {} ({} ms)",
@@ -195,56 +291,78 @@ impl Http {
                         response.status,
                         elapsed
                     );
-                    let retryable = response.status == 429 || response.status >= 500;
-                    if retryable && attempt < attempts {
-                        let wait = self.backoff(attempt, retry_after(&response));
-                        tracing::info!(
-                            "{} answered {}: retrying in {} ms (attempt {} of {})",
-                            request.service,
-                            response.status,
-                            wait.as_millis(),
-                            attempt + 1,
-                            attempts
-                        );
-                        self.clock.sleep(wait);
-                        attempt += 1;
-                        continue;
+                    let status = response.status;
+                    let retryable = status == 429 || (request.idempotent && status >= 500);
+                    if !retryable || attempt >= attempts {
+                        return Ok(response);
                     }
-                    return Ok(response);
+                    let asked = request
+                        .retry_hint
+                        .and_then(|hint| hint(&response))
+                        .or_else(|| response.asked_wait(self.clock.now()));
+                    (true, asked, None)
                 }
-                Err(err) => {
+                Err(failure) => {
+                    let (retryable, detail) = match &failure {
+                        Failure::NotSent(detail) => (true, detail.clone()),
+                        Failure::NoAnswer(detail) => (request.idempotent, detail.clone()),
+                        Failure::TooLarge => (false, "answer too large".to_string()),
+                    };
                     tracing::info!(
                         "{} {} → failed ({} ms): {}",
                         request.method,
                         shown,
                         elapsed,
-                        describe(&err)
+                        detail
                     );
-                    if attempt < attempts {
-                        let wait = self.backoff(attempt, None);
-                        self.clock.sleep(wait);
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(Error::new(
-                        ErrorKind::Network,
-                        format!(
-                            "cannot reach {} at {}",
-                            request.service,
-                            host_of(&request.url)
-                        ),
-                    )
-                    .caused_by(describe(&err))
-                    .with_hint("check the network, or the service URL (see `ado-scm --help`)"));
+                    (retryable, None, Some(self.failure_error(request, failure)))
                 }
+            };
+            let wait = self.backoff(attempt, asked);
+            let in_time = self.clock.now() + chrono_duration(wait) < deadline;
+            if !retryable || attempt >= attempts || !in_time {
+                return Err(error.expect("an answer that may not be retried was returned"));
             }
+            tracing::info!(
+                "{}: retrying in {} ms (attempt {} of {})",
+                request.service,
+                wait.as_millis(),
+                attempt + 1,
+                attempts
+            );
+            self.clock.sleep(wait);
+            attempt += 1;
         }
     }
 
-    fn send_once(&self, request: &Request) -> std::result::Result<Response, reqwest::Error> {
+    fn failure_error(&self, request: &Request, failure: Failure) -> Error {
+        let remote = Remote::unanswered(request.service);
+        match failure {
+            Failure::TooLarge => Error::service(format!(
+                "{} sent an answer too large to read (over {} MiB)",
+                request.service,
+                MAX_BODY_BYTES / (1024 * 1024)
+            ))
+            .with_hint("check the service URL: no API answer of this service is that large"),
+            Failure::NotSent(detail) | Failure::NoAnswer(detail) => Error::new(
+                ErrorKind::Network,
+                format!(
+                    "cannot reach {} at {}",
+                    request.service,
+                    host_of(&request.url)
+                ),
+            )
+            .caused_by(detail)
+            .with_hint("check the network, or the service URL (see `ado-scm --help`)"),
+        }
+        .with_remote(remote)
+    }
+
+    fn send_once(&self, request: &Request, timeout: Duration) -> Result<Response, Failure> {
         let mut builder = self
             .client
             .request(request.method.clone(), request.url.clone())
+            .timeout(timeout)
             .header("accept", "application/json");
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
@@ -269,10 +387,30 @@ impl Http {
                 builder.form(&pairs)
             }
         };
-        let response = builder.send()?;
+        let response = builder.send().map_err(|err| {
+            if err.is_connect() {
+                Failure::NotSent(describe(&err))
+            } else {
+                Failure::NoAnswer(describe(&err))
+            }
+        })?;
+        if response
+            .content_length()
+            .is_some_and(|len| len > MAX_BODY_BYTES)
+        {
+            return Err(Failure::TooLarge);
+        }
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes()?.to_vec();
+        let mut body = Vec::new();
+        response
+            .take(MAX_BODY_BYTES + 1)
+            .read_to_end(&mut body)
+            .map_err(|err| Failure::NoAnswer(format!("the answer was cut off: {err}")))?;
+        if body.len() as u64 > MAX_BODY_BYTES {
+            return Err(Failure::TooLarge);
+        }
+        scrub(&mut body, &request.secrets);
         Ok(Response {
             status,
             headers,
@@ -280,19 +418,66 @@ impl Http {
         })
     }
 
-    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        if let Some(wait) = retry_after {
+    fn backoff(&self, attempt: u32, asked: Option<Duration>) -> Duration {
+        if let Some(wait) = asked {
             return wait.min(self.policy.max_retry_after);
         }
-        self.policy.base_backoff * 2u32.saturating_pow(attempt - 1)
+        self.policy
+            .base_backoff
+            .saturating_mul(2u32.saturating_pow(attempt - 1))
+            .min(self.policy.max_retry_after)
     }
 }
 
-fn retry_after(response: &Response) -> Option<Duration> {
-    response
-        .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+fn chrono_duration(wait: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
+}
+
+/// The placeholder that replaces a secret found in an answer.
+pub const SCRUBBED: &str = "<redacted>";
+
+/// Replaces every form a secret of the request can take in an answer: as sent, JSON-escaped,
+/// URL-encoded, base64, and base64 of `:secret` (HTTP Basic, as Azure DevOps takes a PAT).
+fn scrub(body: &mut Vec<u8>, secrets: &[Secret]) {
+    for secret in secrets {
+        let plain = secret.expose();
+        if plain.len() < MIN_SCRUBBED_LEN {
+            continue;
+        }
+        let mut forms = vec![
+            plain.to_string(),
+            STANDARD.encode(plain),
+            STANDARD.encode(format!(":{plain}")),
+        ];
+        let json = serde_json::to_string(plain).unwrap_or_default();
+        forms.push(json.trim_matches('"').to_string());
+        forms.push(url::form_urlencoded::byte_serialize(plain.as_bytes()).collect());
+        for form in forms {
+            replace_all(body, form.as_bytes(), SCRUBBED.as_bytes());
+        }
+    }
+}
+
+fn replace_all(haystack: &mut Vec<u8>, needle: &[u8], with: &[u8]) {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return;
+    }
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut i = 0;
+    let mut found = false;
+    while i < haystack.len() {
+        if haystack[i..].starts_with(needle) {
+            out.extend_from_slice(with);
+            i += needle.len();
+            found = true;
+        } else {
+            out.push(haystack[i]);
+            i += 1;
+        }
+    }
+    if found {
+        *haystack = out;
+    }
 }
 
 fn host_of(url: &Url) -> String {

@@ -19,7 +19,7 @@ use url::Url;
 use crate::clients::entra::{self, Flow, SERVICE};
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
-use crate::urls::{check_scheme, is_loopback, redact_url};
+use crate::urls::{check_scheme, is_loopback, redact_input, redact_url};
 
 /// Microsoft's login hosts: global, US Government, China (and its alias).
 pub const MICROSOFT_LOGIN_HOSTS: &[&str] = &[
@@ -146,8 +146,9 @@ fn authority_base(url: &Url) -> Url {
 pub fn parse_issuer(raw: &str, authority_override: Option<&Url>) -> Result<Issuer> {
     let what = "issuer URL";
     let trimmed = raw.trim();
+    let shown = redact_input(trimmed);
     let bad = |why: &str| {
-        Error::usage(format!("{what}: `{trimmed}` {why}"))
+        Error::usage(format!("{what}: `{shown}` {why}"))
             .with_hint("use https://login.microsoftonline.com/TENANT/oauth2/v2.0 (TENANT: the tenant's GUID or domain)")
     };
     if trimmed.is_empty() {
@@ -161,7 +162,7 @@ pub fn parse_issuer(raw: &str, authority_override: Option<&Url>) -> Result<Issue
             "{what}: the URL must not carry credentials"
         )));
     }
-    check_host(&url, authority_override, trimmed)?;
+    check_host(&url, authority_override)?;
 
     let mut changes: Vec<&str> = Vec::new();
     if url.query().is_some() || url.fragment().is_some() {
@@ -252,7 +253,7 @@ pub fn parse_issuer(raw: &str, authority_override: Option<&Url>) -> Result<Issue
     })
 }
 
-fn check_host(url: &Url, authority_override: Option<&Url>, raw: &str) -> Result<()> {
+fn check_host(url: &Url, authority_override: Option<&Url>) -> Result<()> {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     if MICROSOFT_LOGIN_HOSTS.contains(&host.as_str()) || is_loopback(url) {
         return Ok(());
@@ -267,7 +268,8 @@ fn check_host(url: &Url, authority_override: Option<&Url>, raw: &str) -> Result<
     }
     if host == "sts.windows.net" {
         return Err(Error::usage(format!(
-            "issuer URL: `{raw}` is the v1.0 issuer; use the v2.0 one"
+            "issuer URL: `{}` is the v1.0 issuer; use the v2.0 one",
+            redact_url(url)
         ))
         .with_hint("use https://login.microsoftonline.com/TENANT/oauth2/v2.0"));
     }
@@ -416,7 +418,7 @@ pub fn discover(http: &Http, issuer: &Issuer) -> Result<Discovery> {
         check_scheme(&parsed, name).map_err(|err| Error::check(err.message))?;
         Ok(parsed)
     };
-    Ok(Discovery {
+    let found = Discovery {
         authorization_endpoint: endpoint(&doc.authorization_endpoint, "authorization_endpoint")?,
         token_endpoint: endpoint(&doc.token_endpoint, "token_endpoint")?,
         device_authorization_endpoint: doc
@@ -425,9 +427,57 @@ pub fn discover(http: &Http, issuer: &Issuer) -> Result<Discovery> {
             .map(|raw| endpoint(raw, "device_authorization_endpoint"))
             .transpose()?,
         jwks_uri: endpoint(&doc.jwks_uri, "jwks_uri")?,
-        issuer: doc.issuer,
+        issuer: doc.issuer.clone(),
         tenant_id,
-    })
+    };
+    // OpenID Connect Discovery 1.0 §4.3: the issuer must be the one the document was fetched
+    // for (here: the same authority, and the tenant asked for, or its GUID when a domain was
+    // asked for). A document naming another issuer would have ID tokens checked against it.
+    let expected = Url::parse(&issuer.with_tenant_id(&found.tenant_id).oidc_form())
+        .expect("an issuer's URL stays a URL");
+    if !same_issuer(&issuer_url, &expected) {
+        return Err(bad_doc(format!(
+            "names issuer `{}`, not {} for which it was fetched",
+            redact_url(&issuer_url),
+            redact_url(&expected)
+        )));
+    }
+    // Tokens, codes and keys stay with the issuer: an endpoint on another host would receive
+    // the authorization code and PKCE verifier, or serve keys that sign anything.
+    let endpoints = [
+        (
+            "authorization_endpoint",
+            Some(&found.authorization_endpoint),
+        ),
+        ("token_endpoint", Some(&found.token_endpoint)),
+        (
+            "device_authorization_endpoint",
+            found.device_authorization_endpoint.as_ref(),
+        ),
+        ("jwks_uri", Some(&found.jwks_uri)),
+    ];
+    for (name, url) in endpoints {
+        if let Some(url) = url.filter(|url| !same_authority(url, &expected)) {
+            return Err(bad_doc(format!(
+                "has a {name} on another host ({}) than its issuer",
+                redact_url(url)
+            )));
+        }
+    }
+    Ok(found)
+}
+
+/// Scheme, host and port.
+fn same_authority(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// The same authority and path (a trailing slash and the case of the tenant aside).
+fn same_issuer(a: &Url, b: &Url) -> bool {
+    let path = |u: &Url| u.path().trim_end_matches('/').to_ascii_lowercase();
+    same_authority(a, b) && path(a) == path(b) && a.query().is_none()
 }
 
 #[cfg(test)]
@@ -700,14 +750,41 @@ mod tests {
     }
 
     #[test]
-    fn discovery_takes_the_tenant_guid_from_the_issuer() {
-        let server = StubServer::start(vec![Stub::get(
-            "/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration",
+    fn an_issuer_error_never_quotes_the_query_of_a_pasted_url() {
+        let err = parse_issuer(
+            &format!("{MS}/{GUID}/oauth2/authorize?code=SECRET1&client_secret=SECRET2"),
+            None,
         )
-        .json(document("https://login.microsoftonline.com", GUID))]);
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("issuer URL: `{MS}/{GUID}/oauth2/authorize?code=…&client_secret=…` is a v1.0 endpoint; use the v2.0 issuer")
+        );
+        let err = parse_issuer("not a url?code=SECRET1", None).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    /// A discovery stand-in whose document is built for the address it was fetched at.
+    fn serve(
+        doc: impl Fn(&str) -> serde_json::Value + Send + Sync + 'static,
+    ) -> crate::oauth::tests::DynServer {
+        crate::oauth::tests::DynServer::start(move |request| {
+            let host = request
+                .headers
+                .iter()
+                .find(|(name, _)| name == "host")
+                .map(|(_, value)| value.clone())
+                .expect("a Host header");
+            (200, doc(&format!("http://{host}")))
+        })
+    }
+
+    #[test]
+    fn discovery_takes_the_tenant_guid_from_the_issuer() {
+        let server = serve(|base| document(base, GUID));
         let (http, _clock) = http();
         let issuer = parse_issuer(
-            &format!("{}contoso.onmicrosoft.com/oauth2/v2.0", server.base()),
+            server.url("/contoso.onmicrosoft.com/oauth2/v2.0").as_str(),
             None,
         )
         .unwrap();
@@ -718,7 +795,58 @@ mod tests {
             .as_str()
             .ends_with("/oauth2/v2.0/token"));
         assert!(found.device_authorization_endpoint.is_some());
-        server.finish();
+        assert_eq!(
+            server.requests()[0].path,
+            "/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"
+        );
+    }
+
+    /// OpenID Connect Discovery §4.3: a document for another issuer, or sending tokens, codes or
+    /// key look-ups to another host, is refused.
+    #[test]
+    fn a_document_for_another_issuer_or_with_endpoints_elsewhere_is_refused() {
+        type Tamper = fn(&str, &mut serde_json::Value);
+        let cases: [(Tamper, &str); 6] = [
+            (
+                |_, doc| doc["issuer"] = format!("https://login.microsoftonline.com/{GUID}/v2.0").into(),
+                "names issuer `https://login.microsoftonline.com/",
+            ),
+            (
+                |base, doc| doc["issuer"] = format!("{base}/prefix/{GUID}/v2.0").into(),
+                "names issuer",
+            ),
+            (
+                |_, doc| doc["token_endpoint"] = "https://evil.example.com/t?x=1".into(),
+                "has a token_endpoint on another host (https://evil.example.com/t?x=…) than its issuer",
+            ),
+            (
+                |_, doc| doc["jwks_uri"] = "https://evil.example.com/keys".into(),
+                "has a jwks_uri on another host",
+            ),
+            (
+                |_, doc| doc["authorization_endpoint"] = "http://127.0.0.2:1/authorize".into(),
+                "has a authorization_endpoint on another host",
+            ),
+            (
+                |base, doc| {
+                    doc["device_authorization_endpoint"] =
+                        format!("{}/devicecode", base.replace("127.0.0.1", "localhost")).into()
+                },
+                "has a device_authorization_endpoint on another host",
+            ),
+        ];
+        for (tamper, words) in cases {
+            let server = serve(move |base| {
+                let mut doc = document(base, GUID);
+                tamper(base, &mut doc);
+                doc
+            });
+            let (http, _clock) = http();
+            let issuer = parse_issuer(server.url(&format!("/{GUID}/v2.0")).as_str(), None).unwrap();
+            let err = discover(&http, &issuer).unwrap_err();
+            assert_eq!(err.exit_code(), 4, "{words}: {err}");
+            assert!(err.message.contains(words), "{words}: {}", err.message);
+        }
     }
 
     #[test]

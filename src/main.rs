@@ -5,6 +5,9 @@ use ado_scm::deps::Env;
 use ado_scm::settings::Terminals;
 
 fn main() {
+    // Read first, then hidden from every child process, before any thread starts.
+    let env = Env::from_process();
+    Env::keep_secrets_from_children();
     let io = Io {
         interrupt: ado_scm::interrupt::Interrupt::install(),
         stdin: Box::new(std::io::stdin()),
@@ -12,6 +15,6 @@ fn main() {
         stderr: Box::new(std::io::stderr()),
         terminals: Terminals::detect(),
     };
-    let code = run(std::env::args_os().collect(), Env::from_process(), io);
+    let code = run(std::env::args_os().collect(), env, io);
     std::process::exit(code);
 }

@@ -2,7 +2,7 @@
 //! file, then the built-in default. Every URL is checked here, before any request is sent.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use url::Url;
 
@@ -10,6 +10,7 @@ use crate::cli::{GlobalArgs, StoreKind};
 use crate::config::{self, Config};
 use crate::deps::Env;
 use crate::error::{Error, Result};
+use crate::files::{self, Existing};
 use crate::ui::UiMode;
 use crate::urls::parse_service_url;
 
@@ -30,6 +31,8 @@ pub struct Settings {
     pub mode: UiMode,
     pub no_browser: bool,
     pub gitpod_token_stdin: bool,
+    /// Said once the UI is up (a config directory others can write to).
+    pub warnings: Vec<String>,
 }
 
 /// Terminals as the process sees them; passed in so tests can pretend.
@@ -55,11 +58,18 @@ impl Settings {
         let config_path = match &args.config {
             Some(path) => path.clone(),
             None => config::default_path(env).ok_or_else(|| {
-                Error::usage("cannot tell where the config file lives (no HOME)")
-                    .with_hint("pass --config PATH or set ADO_SCM_CONFIG")
+                Error::usage(
+                    "cannot tell where the config file lives (HOME is not set, or not an absolute path)",
+                )
+                .with_hint("pass --config PATH or set ADO_SCM_CONFIG (or HOME) to an absolute path")
             })?,
         };
         let config = config::load(&config_path)?;
+        let config_dir = files::parent_dir(&config_path);
+        let warnings: Vec<String> = files::unsafe_dir(config_dir)
+            .map(|why| format!("{why}: another user could change ado-scm's config; run `chmod go-w` on it, or pass --config in a private directory"))
+            .into_iter()
+            .collect();
 
         let gitpod_url = match (&args.gitpod_url, &config.gitpod_url) {
             (Some(flag), _) => parse_service_url(flag, "--gitpod-url")?,
@@ -94,6 +104,10 @@ impl Settings {
             }
         };
 
+        if store == StoreKind::File {
+            check_file_store_dir(&config_path)?;
+        }
+
         let interactive = !args.non_interactive && terminals.stdin && terminals.stderr;
         let color = !args.no_color && env.get("NO_COLOR").is_none() && terminals.stderr;
         let mode = UiMode {
@@ -114,6 +128,34 @@ impl Settings {
             mode,
             no_browser: args.no_browser,
             gitpod_token_stdin: args.gitpod_token_stdin,
+            warnings,
         })
     }
+}
+
+/// `--store file` keeps secrets in `credentials.toml` beside the config file, so that directory
+/// must be one nobody else controls, named by an absolute path (a relative `--config` would put
+/// the secrets in whatever directory the command runs in, unnoticed), and a real one.
+fn check_file_store_dir(config_path: &Path) -> Result<()> {
+    let hint = "pass --config with an absolute path in a directory only you can write to, or use --store keyring";
+    if files::existing(config_path)? == Existing::NullDevice {
+        return Err(Error::usage(
+            "--store file keeps secrets beside the config file, and there is none (the config is the null device)",
+        )
+        .with_hint(hint));
+    }
+    if !config_path.is_absolute() {
+        return Err(Error::usage(format!(
+            "--store file keeps secrets beside the config file, and `{}` is a relative path",
+            config_path.display()
+        ))
+        .with_hint(hint));
+    }
+    if let Some(why) = files::unsafe_dir(files::parent_dir(config_path)) {
+        return Err(
+            Error::usage(format!("--store file will not keep secrets there: {why}"))
+                .with_hint(hint),
+        );
+    }
+    Ok(())
 }

@@ -24,6 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::config;
 use crate::error::{Error, Result};
+use crate::files::{self, Existing};
 use crate::secret::Secret;
 
 /// A place that keeps secrets.
@@ -347,6 +348,13 @@ impl FileStore {
 
     /// Every stored secret by account; an empty map when the file does not exist.
     fn read(&self) -> Result<BTreeMap<String, Secret>> {
+        match files::existing(&self.path)? {
+            Existing::Missing | Existing::NullDevice => return Ok(BTreeMap::new()),
+            Existing::Regular => {}
+            Existing::Other(kind) => {
+                return Err(files::not_a_file("credentials file", &self.path, kind))
+            }
+        }
         let bytes = match fs::read(&self.path) {
             Ok(bytes) => Zeroizing::new(bytes),
             Err(err) if err.kind() == IoErrorKind::NotFound => return Ok(BTreeMap::new()),
@@ -376,7 +384,7 @@ impl FileStore {
         &self,
         change: impl FnOnce(&mut BTreeMap<String, Secret>) -> (T, bool),
     ) -> Result<T> {
-        let _lock = config::lock_beside(&self.path, "credentials file")?;
+        let _lock = files::lock_beside(&self.path, "credentials file")?;
         let mut entries = self.read()?;
         let (result, changed) = change(&mut entries);
         if changed {
@@ -391,7 +399,7 @@ impl FileStore {
                 text.push_str(&v);
                 text.push('\n');
             }
-            config::write_private(&self.path, text.as_bytes(), "credentials file")?;
+            files::write_private(&self.path, text.as_bytes(), "credentials file")?;
         }
         Ok(result)
     }
@@ -647,6 +655,16 @@ mod tests {
     fn a_non_string_value_is_an_error_that_does_not_echo_the_file() {
         let (_dir, store) = file_store();
         fs::create_dir_all(store.path().parent().unwrap()).unwrap();
+        // A numeric token written without quotes: reported by position and kind, never shown.
+        fs::write(store.path(), "\"a\" = 918273645\n").unwrap();
+        let err = store.get(&gitpod()).unwrap_err();
+        assert!(
+            err.message
+                .ends_with("at line 1, column 7: invalid type: integer, expected a string"),
+            "{}",
+            err.message
+        );
+        assert!(!format!("{err}{err:?}").contains("918273645"));
         fs::write(store.path(), "\"a\" = \"hunter2\"\n\"b\" = 3\n").unwrap();
         let err = store.get(&gitpod()).unwrap_err();
         assert!(

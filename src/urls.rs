@@ -14,13 +14,17 @@ use crate::error::{Error, Result};
 /// flag in the error, e.g. `--gitpod-url`.
 pub fn parse_service_url(raw: &str, what: &str) -> Result<Url> {
     let url = Url::parse(raw.trim()).map_err(|err| {
-        Error::usage(format!("{what}: `{raw}` is not a valid URL ({err})"))
-            .with_hint("give a full URL such as https://example.com/path")
+        Error::usage(format!(
+            "{what}: `{}` is not a valid URL ({err})",
+            redact_input(raw)
+        ))
+        .with_hint("give a full URL such as https://example.com/path")
     })?;
     check_scheme(&url, what)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::usage(format!(
-            "{what}: `{raw}` must not have a query or fragment"
+            "{what}: `{}` must not have a query or fragment",
+            redact_url(&url)
         )));
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -87,6 +91,28 @@ pub fn redact_url(url: &Url) -> String {
     text
 }
 
+/// A URL (or something meant as one) that a person gave, safe to quote in an error: the
+/// [`redact_url`] form when it parses; otherwise the text before any query or fragment, without
+/// user info, and `?…` where something was cut. A pasted URL may carry a code or token.
+pub fn redact_input(raw: &str) -> String {
+    let trimmed = raw.trim();
+    if let Ok(url) = Url::parse(trimmed) {
+        return redact_url(&url);
+    }
+    let kept = trimmed.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = match kept.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), kept),
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let mut shown = format!("{scheme}{host}{path}");
+    if kept.len() < trimmed.len() || host.len() < authority.len() {
+        shown.push_str("?…");
+    }
+    shown
+}
+
 /// Joins a path below a base URL, keeping the base's own path (`https://x/api` + `a/b` →
 /// `https://x/api/a/b`).
 pub fn join(base: &Url, path: &str) -> Url {
@@ -117,7 +143,8 @@ impl AdoHost {
     pub fn parse(raw: &str) -> Result<AdoHost> {
         let bad = |why: &str| {
             Error::usage(format!(
-                "--host: `{raw}` is not an Azure DevOps host ({why})"
+                "--host: `{}` is not an Azure DevOps host ({why})",
+                redact_input(raw)
             ))
             .with_hint("use dev.azure.com, dev.azure.com/ORG or a Server host like ado.example.com")
         };
@@ -264,6 +291,39 @@ mod tests {
             "https://x.example/a/_apis/git?api-version=7.1&code=…&state=…"
         );
         assert!(!shown.contains("SECRETCODE") && !shown.contains("pw"));
+    }
+
+    #[test]
+    fn errors_quote_a_given_url_without_its_query_or_credentials() {
+        let cases = [
+            (
+                "https://x.example/api?token=SECRET1",
+                "--x: `https://x.example/api?token=…` must not have a query or fragment",
+            ),
+            (
+                "https://x.example/api#SECRET1",
+                "--x: `https://x.example/api` must not have a query or fragment",
+            ),
+            (
+                "https://u:SECRET1@[bad/api?code=SECRET2",
+                "--x: `https://[bad/api?…` is not a valid URL (invalid IPv6 address)",
+            ),
+            (
+                "not a url?code=SECRET1",
+                "--x: `not a url?…` is not a valid URL (relative URL without a base)",
+            ),
+        ];
+        for (raw, message) in cases {
+            let err = parse_service_url(raw, "--x").unwrap_err();
+            assert_eq!(err.message, message);
+            assert!(!err.to_string().contains("SECRET"), "{err}");
+        }
+        let err = AdoHost::parse("dev.azure.com/acme/x?pat=SECRET1").unwrap_err();
+        assert!(
+            err.message.starts_with("--host: `dev.azure.com/acme/x?…`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! The Microsoft Entra ID stand-in: the v2.0 endpoints ado-scm uses (`shared/protocols/microsoft.md`).
+//! The Microsoft Entra ID stand-in: the v2.0 endpoints ado-scm uses (Microsoft identity platform
+//! reference: OpenID Connect discovery, authorization code, device code, client credentials).
 //!
 //! - `GET  /{tenant}/v2.0/.well-known/openid-configuration` and `/{tenant}/discovery/v2.0/keys`
 //! - `GET  /{tenant}/oauth2/v2.0/authorize` (the seeded admin signs in and consents at once)
 //! - `POST /{tenant}/oauth2/v2.0/token` (authorization_code, refresh_token, client_credentials,
 //!   device_code)
-//! - `POST /{tenant}/oauth2/v2.0/devicecode` and the page `GET|POST /devicelogin`
+//! - `POST /{tenant}/oauth2/v2.0/devicecode` and the page `GET /devicelogin?user_code=…`
 //!
 //! The rules are the directory's (`directory.rs`); this file only speaks HTTP: form bodies, HTTP
 //! Basic client authentication, Entra's error JSON with its trace lines, redirects and pages.
@@ -12,14 +13,15 @@
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::directory::{self, AadError, AuthorizeOutcome, DeviceLoginOutcome, TenantRef};
-use crate::world::{SharedWorld, World};
+use crate::html::page;
+use crate::world::directory::{self, AadError, AuthorizeOutcome, DeviceLoginOutcome};
+use crate::world::{lock, SharedWorld, World};
 
 pub fn router(world: SharedWorld) -> Router {
     Router::new()
@@ -28,27 +30,11 @@ pub fn router(world: SharedWorld) -> Router {
             get(discovery),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(keys))
-        .route(
-            "/{tenant}/oauth2/v2.0/authorize",
-            get(authorize).post(authorize_post),
-        )
-        .route("/{tenant}/oauth2/v2.0/token", get(token_get).post(token))
-        .route(
-            "/{tenant}/oauth2/v2.0/devicecode",
-            get(token_get).post(devicecode),
-        )
-        .route("/devicelogin", get(devicelogin).post(devicelogin_post))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize))
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
+        .route("/devicelogin", get(devicelogin))
         .with_state(world)
-}
-
-/// Locks the world and points the directory at the listeners' URLs.
-fn lock(world: &SharedWorld) -> std::sync::MutexGuard<'_, World> {
-    let mut guard = world.lock().unwrap_or_else(|e| e.into_inner());
-    let World {
-        directory, urls, ..
-    } = &mut *guard;
-    directory.bind_urls(urls);
-    guard
 }
 
 fn authority(world: &World) -> String {
@@ -125,27 +111,6 @@ fn json_ok(headers: &HeaderMap, body: &Value) -> Response {
     response
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// One of Entra's own pages (sign-in errors, device login).
-fn page(status: StatusCode, title: &str, paragraphs: &[String]) -> Response {
-    let body: String = paragraphs
-        .iter()
-        .map(|p| format!("<p>{}</p>", escape(p).replace("\r\n", "<br>")))
-        .collect();
-    let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
-         <body><h1>{t}</h1>{body}</body></html>",
-        t = escape(title)
-    );
-    (status, Html(html)).into_response()
-}
-
 // ---- discovery ----
 
 async fn discovery(
@@ -154,53 +119,26 @@ async fn discovery(
     headers: HeaderMap,
 ) -> Response {
     let world = lock(&world);
-    let resolved = match world.directory.lookup_tenant(&tenant) {
-        Ok(t) => t,
+    // Endpoints and issuer carry the tenant GUID (a domain resolves to it).
+    let tenant_id = match world.directory.lookup_tenant(&tenant) {
+        Ok(id) => id,
         Err(e) => return error_response(&world, &headers, &e.to_aad(&tenant, "invalid_tenant")),
     };
     let authority = authority(&world);
-    // Endpoints carry the tenant GUID (a domain resolves to it); the multi-tenant names keep
-    // their name in the endpoints and a `{tenantid}` template as issuer. `consumers` is one
-    // tenant: its issuer is that tenant's GUID (as Entra's document shows).
-    let (path_tenant, issuer_tenant) = match &resolved {
-        TenantRef::Known(id) => (id.clone(), id.clone()),
-        TenantRef::Common => ("common".to_string(), "{tenantid}".to_string()),
-        TenantRef::Organizations => ("organizations".to_string(), "{tenantid}".to_string()),
-        TenantRef::Consumers => (
-            "consumers".to_string(),
-            crate::seed::CONSUMER_TENANT_ID.to_string(),
-        ),
-    };
-    let base = format!("{authority}/{path_tenant}");
-    let graph = world.urls.graph.trim_end_matches('/').to_string();
-    let graph_host = graph
-        .split_once("://")
-        .map(|(_, rest)| rest.to_string())
-        .unwrap_or_else(|| graph.clone());
+    let base = format!("{authority}/{tenant_id}");
+    // The fields a client reads; the real document has more (claims, logout, cloud names).
     let doc = json!({
+        "issuer": format!("{authority}/{tenant_id}/v2.0"),
+        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
         "token_endpoint": format!("{base}/oauth2/v2.0/token"),
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
         "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
         "response_modes_supported": ["query", "fragment", "form_post"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": format!("{authority}/{issuer_tenant}/v2.0"),
-        "request_uri_parameter_supported": false,
-        "userinfo_endpoint": format!("{graph}/oidc/userinfo"),
-        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
-        "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
-        "http_logout_supported": true,
-        "frontchannel_logout_supported": true,
-        "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
-        "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
-        "kerberos_endpoint": format!("{base}/kerberos"),
-        "tenant_region_scope": "NA",
-        "cloud_instance_name": "microsoftonline.com",
-        "cloud_graph_host_name": "graph.windows.net",
-        "msgraph_host": graph_host,
-        "rbac_url": "https://pas.windows.net",
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
     });
     json_ok(&headers, &doc)
 }
@@ -212,8 +150,7 @@ async fn keys(
 ) -> Response {
     let world = lock(&world);
     let issuer = match world.directory.lookup_tenant(&tenant) {
-        Ok(TenantRef::Known(id)) => world.directory.issuer(&id),
-        Ok(_) => format!("{}/{{tenantid}}/v2.0", authority(&world)),
+        Ok(id) => world.directory.issuer(&id),
         Err(e) => return error_response(&world, &headers, &e.to_aad(&tenant, "invalid_tenant")),
     };
     json_ok(&headers, &directory::jwks(&issuer))
@@ -230,18 +167,6 @@ async fn authorize(
     authorize_with(&world, &tenant, &params)
 }
 
-/// Entra also takes the authorize parameters as a form post.
-async fn authorize_post(
-    State(world): State<SharedWorld>,
-    Path(tenant): Path<String>,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let mut params = parse_form(query.unwrap_or_default().as_bytes());
-    params.extend(parse_form(&body));
-    authorize_with(&world, &tenant, &params)
-}
-
 fn authorize_with(world: &SharedWorld, tenant: &str, params: &[(String, String)]) -> Response {
     let mut world = lock(world);
     match world.directory.authorize(tenant, params) {
@@ -250,29 +175,9 @@ fn authorize_with(world: &SharedWorld, tenant: &str, params: &[(String, String)]
             Err(_) => page(
                 StatusCode::BAD_REQUEST,
                 "Sign in",
-                &["The redirect URI cannot be used in a Location header.".into()],
+                &["The redirect URI cannot be used in a Location header."],
             ),
         },
-        AuthorizeOutcome::FormPost { action, fields } => {
-            let inputs: String = fields
-                .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                        escape(k),
-                        escape(v)
-                    )
-                })
-                .collect();
-            let html = format!(
-                "<!doctype html><html><head><title>Working...</title></head>\
-                 <body onload=\"document.forms[0].submit()\"><form method=\"POST\" \
-                 action=\"{}\">{inputs}<noscript><input type=\"submit\" value=\"Continue\">\
-                 </noscript></form></body></html>",
-                escape(&action)
-            );
-            (StatusCode::OK, Html(html)).into_response()
-        }
         AuthorizeOutcome::Page(err) => {
             let now = world.directory.now();
             let description = directory::description_with_trace(
@@ -334,18 +239,6 @@ async fn token(
     }
 }
 
-/// The token and device code endpoints take POST only.
-async fn token_get(State(world): State<SharedWorld>, headers: HeaderMap) -> Response {
-    let world = lock(&world);
-    let err = AadError::new(
-        400,
-        "invalid_request",
-        900561,
-        "The endpoint only accepts POST requests. Received a GET request.",
-    );
-    error_response(&world, &headers, &err)
-}
-
 async fn devicecode(
     State(world): State<SharedWorld>,
     Path(tenant): Path<String>,
@@ -368,18 +261,8 @@ async fn devicelogin(State(world): State<SharedWorld>, RawQuery(query): RawQuery
     device_login_with(&world, &params)
 }
 
-async fn devicelogin_post(
-    State(world): State<SharedWorld>,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let mut params = parse_form(query.unwrap_or_default().as_bytes());
-    params.extend(parse_form(&body));
-    device_login_with(&world, &params)
-}
-
-/// `user_code` (or `otc`, the real form's field) approves as the seeded admin, or as the user
-/// named by `user`/`login_hint`; `deny=1` declines. Without a code: the form.
+/// `user_code` approves as the seeded admin, or as the user named by `user`; `deny=1` declines.
+/// Without a code: the page asking for one.
 fn device_login_with(world: &SharedWorld, params: &[(String, String)]) -> Response {
     let get = |name: &str| {
         params
@@ -388,18 +271,12 @@ fn device_login_with(world: &SharedWorld, params: &[(String, String)]) -> Respon
             .map(|(_, v)| v.as_str())
             .filter(|v| !v.trim().is_empty())
     };
-    let Some(code) = get("user_code").or_else(|| get("otc")) else {
-        let html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Enter code</title>\
-                    </head><body><h1>Enter code</h1><p>Enter the code displayed on your app or \
-                    device.</p><form method=\"POST\" action=\"devicelogin\"><input name=\"user_code\" \
-                    autofocus><button type=\"submit\">Next</button></form></body></html>";
-        return (StatusCode::OK, Html(html)).into_response();
+    let Some(code) = get("user_code") else {
+        let text = ["Enter the code displayed on your app or device."];
+        return page(StatusCode::OK, "Enter code", &text);
     };
-    let user = get("user").or_else(|| get("login_hint"));
-    let deny = matches!(
-        get("deny").or_else(|| get("sandbox_deny")),
-        Some("1" | "true")
-    );
+    let user = get("user");
+    let deny = matches!(get("deny"), Some("1" | "true"));
     let mut world = lock(world);
     match world.directory.device_login(code, user, deny) {
         DeviceLoginOutcome::Approved { client, user } => page(
@@ -413,7 +290,7 @@ fn device_login_with(world: &SharedWorld, params: &[(String, String)]) -> Respon
         DeviceLoginOutcome::Declined { client } => page(
             StatusCode::OK,
             &client,
-            &["You have declined to sign in to the application on your device.".into()],
+            &["You have declined to sign in to the application on your device."],
         ),
         DeviceLoginOutcome::Refused(message) => {
             page(StatusCode::BAD_REQUEST, "Sign in", &[message])

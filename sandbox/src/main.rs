@@ -1,26 +1,28 @@
-//! `cargo run -p ado-scm-sandbox [-- --port-base N]`: the four stand-ins on loopback, for trying
+//! `cargo run -p ado-scm-sandbox [-- --port-base N] [--realistic]`: the four stand-ins on loopback, for trying
 //! ado-scm with no account anywhere. Prints the environment to use on stdout (so it can be
 //! copied or captured), a note on the seeded data on stderr, and serves until Ctrl-C.
 
-use ado_scm_sandbox::{seed, Sandbox};
+use ado_scm_sandbox::{seed, Realism, Sandbox};
+use clap::Parser;
 
-const USAGE: &str = "usage: ado-scm-sandbox [--port-base N]
-
-Starts local stand-ins of the Gitpod API, Microsoft Entra ID, Microsoft Graph and Azure DevOps
-on 127.0.0.1. With --port-base N they listen on N, N+1, N+2, N+3; otherwise on free ports.";
+/// Starts local stand-ins of the Gitpod API, Microsoft Entra ID, Microsoft Graph and Azure
+/// DevOps on 127.0.0.1.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Listen on N, N+1, N+2, N+3 (otherwise on free ports).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=65532))]
+    port_base: Option<u16>,
+    /// Lag behind writes as the real services do: new apps, secrets and service principals take
+    /// a few tries to show up, and Gitpod's reads lag its writes.
+    #[arg(long)]
+    realistic: bool,
+}
 
 fn main() {
-    let ports = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(ports)) => ports,
-        Ok(None) => {
-            println!("{USAGE}");
-            return;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            std::process::exit(2);
-        }
-    };
+    let args = Args::parse();
+    let ports = args.port_base.map_or([0; 4], |n| [n, n + 1, n + 2, n + 3]);
+    let realistic = args.realistic;
     let sandbox = match Sandbox::start_on(ports) {
         Ok(sandbox) => sandbox,
         Err(e) => {
@@ -28,6 +30,10 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if realistic {
+        sandbox.set_realism(Realism::typical());
+        eprintln!("Realism on: {:?}", Realism::typical());
+    }
     for (name, value) in sandbox.env() {
         println!("export {name}={value}");
     }
@@ -60,31 +66,4 @@ fn main() {
         eprintln!("error: waiting for Ctrl-C: {e}");
         std::process::exit(1);
     }
-}
-
-/// `Ok(None)` asks for the usage text.
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<[u16; 4]>, String> {
-    let mut ports = [0; 4];
-    while let Some(arg) = args.next() {
-        let value = match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port-base" => args.next().ok_or("--port-base needs a port number")?,
-            other => match other.strip_prefix("--port-base=") {
-                Some(v) => v.to_string(),
-                None => return Err(format!("unexpected argument {other:?}")),
-            },
-        };
-        let base: u16 = value
-            .parse()
-            .ok()
-            .filter(|b| *b > 0 && *b <= u16::MAX - 3)
-            .ok_or_else(|| {
-                format!(
-                    "--port-base takes a port from 1 to {}, not {value:?}",
-                    u16::MAX - 3
-                )
-            })?;
-        ports = [base, base + 1, base + 2, base + 3];
-    }
-    Ok(Some(ports))
 }

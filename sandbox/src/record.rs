@@ -10,23 +10,20 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use crate::world::lock;
 use crate::world::{
-    redact_authorization, redact_form, redact_json, redact_query, FaultKind, LoggedRequest,
-    SharedWorld,
+    redact_authorization, redact_form, redact_json, redact_query, FaultHit, FaultKind,
+    LoggedRequest, SharedWorld,
 };
 
 /// Bodies larger than this are refused (413) rather than buffered: no client of ours sends one.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Headers worth seeing in the log.
+#[rustfmt::skip]
 const LOGGED_HEADERS: &[&str] = &[
-    "authorization",
-    "content-type",
-    "accept",
-    "connect-protocol-version",
-    "x-tfs-fedauthredirect",
-    "user-agent",
-    "consistencylevel",
+    "authorization", "content-type", "accept", "connect-protocol-version",
+    "x-tfs-fedauthredirect", "user-agent", "consistencylevel",
 ];
 
 #[derive(Clone)]
@@ -53,6 +50,7 @@ pub async fn record(State(rec): State<Recorder>, request: Request, next: Next) -
     if request.uri().path().starts_with("/_sandbox/") {
         return next.run(request).await;
     }
+    let started_ms = lock(&rec.world).elapsed_ms();
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
@@ -67,48 +65,68 @@ pub async fn record(State(rec): State<Recorder>, request: Request, next: Next) -
         body: logged_body(&parts.headers, &bytes),
         status: None,
         fault: None,
+        started_ms,
+        finished_ms: started_ms,
     };
     let (fault, latency) = {
-        let mut world = rec.world.lock().unwrap_or_else(|e| e.into_inner());
-        (world.take_fault(rec.service, &path), world.latency_ms)
+        let mut world = lock(&rec.world);
+        let fault = world.take_fault(rec.service, parts.method.as_str(), &path);
+        (fault, world.latency_ms)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let response = match fault {
-        Some(FaultKind::Reset) => {
-            entry.fault = Some("reset".into());
-            let mut response = Response::new(Body::empty());
-            response.extensions_mut().insert(ResetConnection);
-            push(&rec, entry);
-            return response;
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let Some(FaultHit {
+        kind,
+        retry_after_secs,
+    }) = fault
+    else {
+        let response = next.run(request).await;
+        return push(&rec, entry, response);
+    };
+    entry.fault = Some(match &kind {
+        FaultKind::Status(status) => format!("status {status}"),
+        FaultKind::StatusAfter(status) => format!("status_after {status}"),
+        FaultKind::Delay(ms) => format!("delay {ms}ms"),
+        FaultKind::Reset => "reset".into(),
+        FaultKind::ResetAfter => "reset_after".into(),
+    });
+    let response = match kind {
+        FaultKind::Status(status) => fault_response(rec.service, status, retry_after_secs),
+        FaultKind::StatusAfter(status) => {
+            // The handler runs (and writes) first; only its answer is lost.
+            next.run(request).await;
+            fault_response(rec.service, status, retry_after_secs)
         }
-        Some(FaultKind::Status(status)) => {
-            entry.fault = Some(format!("status {status}"));
-            fault_response(rec.service, status)
-        }
-        Some(FaultKind::Delay(ms)) => {
-            entry.fault = Some(format!("delay {ms}ms"));
+        FaultKind::Delay(ms) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            next.run(request).await
         }
-        None => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+        FaultKind::Reset => reset_connection(),
+        FaultKind::ResetAfter => {
+            next.run(request).await;
+            reset_connection()
         }
     };
-    entry.status = Some(response.status().as_u16());
-    push(&rec, entry);
+    push(&rec, entry, response)
+}
+
+/// A response the accept loop drops unanswered.
+fn reset_connection() -> Response {
+    let mut response = Response::new(Body::empty());
+    response.extensions_mut().insert(ResetConnection);
     response
 }
 
-fn push(rec: &Recorder, entry: LoggedRequest) {
-    rec.world
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .log
-        .push(entry);
+/// Logs the request with its answer (none for a reset) and the time it was ready.
+fn push(rec: &Recorder, mut entry: LoggedRequest, response: Response) -> Response {
+    let reset = response.extensions().get::<ResetConnection>().is_some();
+    entry.status = (!reset).then(|| response.status().as_u16());
+    let mut world = lock(&rec.world);
+    entry.finished_ms = world.elapsed_ms();
+    world.log.push(entry);
+    response
 }
 
 fn logged_headers(headers: &HeaderMap) -> std::collections::BTreeMap<String, String> {
@@ -152,22 +170,13 @@ fn logged_body(headers: &HeaderMap, bytes: &[u8]) -> Option<Value> {
     }
 }
 
-/// What each real service answers with for a given status.
-pub fn fault_response(service: &str, status: u16) -> Response {
+/// What each real service answers with for a given status. A 429 (and a 503) says when to
+/// come back, `retry_after_secs` from now, the way each service does.
+pub fn fault_response(service: &str, status: u16, retry_after_secs: u64) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let retry_after = matches!(status, 429 | 503);
     let response = match service {
-        "gitpod" => {
-            let connect = crate::gitpod::Code::for_status(status);
-            let message = match connect {
-                crate::gitpod::Code::Unavailable => "service unavailable, try again later",
-                crate::gitpod::Code::ResourceExhausted => "rate limit exceeded",
-                _ => "injected failure",
-            };
-            let body = json!({"code": connect.as_str(), "message": message});
-            // The Gitpod API says when to come back only when it throttles.
-            return with_retry_after(json_with_status(code, body), status == 429);
-        }
+        "gitpod" => return crate::gitpod::fault_error(status, retry_after_secs).into_response(),
         "entra" => {
             let (error, aadsts, text) = match status {
                 401 => ("invalid_client", 7000215, "Invalid client secret provided."),
@@ -212,14 +221,16 @@ pub fn fault_response(service: &str, status: u16) -> Response {
             )
         }
     };
-    with_retry_after(response, retry_after)
+    // Graph's throttling guidance, Entra and Azure DevOps's rate limits: `Retry-After` in
+    // seconds on 429 (and on 503).
+    with_retry_after(response, retry_after.then_some(retry_after_secs))
 }
 
-fn with_retry_after(mut response: Response, on: bool) -> Response {
-    if on {
+fn with_retry_after(mut response: Response, secs: Option<u64>) -> Response {
+    if let Some(secs) = secs {
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
     }
     response
 }

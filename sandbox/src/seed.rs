@@ -39,6 +39,9 @@ pub const ADO_SERVER_COLLECTION_PATH: &str = "/tfs/DefaultCollection";
 pub const PAT_VALID: &str = "sandboxpatvalidcodewrite0000000000000000000000000000";
 pub const PAT_EXPIRED: &str = "sandboxpatexpired00000000000000000000000000000000000";
 pub const PAT_NO_CODE_SCOPE: &str = "sandboxpatnocodescope0000000000000000000000000000000";
+/// A PAT made for "All accessible organizations" (Code scope): refused everywhere since
+/// Microsoft retired global PATs on 1 December 2026.
+pub const GLOBAL_PAT: &str = "sandboxpatglobalallorgs000000000000000000000000000000";
 /// The Azure DevOps identity the PATs belong to.
 pub const ADO_USER_ID: &str = "ad0a1ce0-0000-4000-8000-000000000001";
 pub const ADO_USER_NAME: &str = "Alice Admin";
@@ -90,11 +93,6 @@ pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 /// Microsoft Graph Command Line Tools: Microsoft's public client (no secret; loopback redirects
 /// and device code), what an admin's script signs in with to call Graph.
 pub const GRAPH_CLI_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
-/// Microsoft Azure CLI: another Microsoft public client, present so that a client choosing it
-/// finds it (same rules as the Graph tools).
-pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
-/// The tenant of personal Microsoft accounts (what `consumers` stands for).
-pub const CONSUMER_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 /// The tenant's display name.
 pub const TENANT_NAME: &str = "Acme";
 /// A second Entra user with no admin role (may not consent to admin-only permissions).
@@ -105,7 +103,6 @@ pub const ENTRA_DEV_OID: &str = "de7e1000-0000-4000-8000-00000000000d";
 pub const GRAPH_SP_ID: &str = "5b000000-0000-4000-8000-00000000a001";
 pub const ADO_SP_ID: &str = "5b000000-0000-4000-8000-00000000a002";
 pub const GRAPH_CLI_SP_ID: &str = "5b000000-0000-4000-8000-00000000a003";
-pub const AZURE_CLI_SP_ID: &str = "5b000000-0000-4000-8000-00000000a004";
 /// The seeded app registration's object id (Graph `id`), its service principal, its secret's
 /// `keyId` and its tenant-wide consent to Azure DevOps (`vso.code vso.code_write`).
 pub const SEEDED_APP_OBJECT_ID: &str = "0b1ec700-0000-4000-8000-00000000c11e";

@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
 use crate::record::{record, Recorder, ResetConnection};
-use crate::world::{Fault, LoggedRequest, ServiceUrls, SharedWorld, World};
+use crate::world::{lock, Fault, LoggedRequest, Realism, ServiceUrls, SharedWorld, World};
 
 /// The order of ports in [`Sandbox::start_on`] and of the services everywhere.
 pub const SERVICES: [&str; 4] = ["gitpod", "entra", "graph", "ado"];
@@ -106,13 +106,9 @@ impl Sandbox {
         self.urls.clone()
     }
 
-    pub fn world(&self) -> SharedWorld {
-        self.world.clone()
-    }
-
     /// Runs `f` on the world under its lock (keep it short: the services wait meanwhile).
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        f(&mut self.world.lock().unwrap_or_else(|e| e.into_inner()))
+        f(&mut lock(&self.world))
     }
 
     /// Every request the services received so far, oldest first, secrets hashed.
@@ -149,7 +145,29 @@ impl Sandbox {
         self.with_world(|w| w.latency_ms = ms);
     }
 
-    /// Back to the seeded data; clears the log, the faults and the latency.
+    /// Turns the timing behaviour of the real services on (or off with `Realism::default()`).
+    pub fn set_realism(&self, realism: Realism) {
+        self.with_world(|w| w.realism = realism);
+    }
+
+    /// Makes `{root}/api/…` answer `status` (307 or 308) with `Location: {root}/moved/api/…`;
+    /// `{root}/moved/api/…` serves the API all along.
+    pub fn move_gitpod_api(&self, status: u16) {
+        assert!(
+            matches!(status, 307 | 308),
+            "the API moves with 307 or 308, not {status}"
+        );
+        self.with_world(|w| w.gitpod_moved = Some(status));
+    }
+
+    /// Adds `n` registered, active runners to the seeded organization, each with its own key
+    /// pair and, `with_integration`, an `azuredevops_entra` integration for `dev.azure.com` with
+    /// PAT sign-in; answers their ids.
+    pub fn add_ready_runners(&self, n: usize, with_integration: bool) -> Vec<String> {
+        self.with_world(|w| w.gitpod.add_ready_runners(n, with_integration))
+    }
+
+    /// Back to the seeded data; clears the log, the faults, the latency and the realism.
     pub fn reset(&self) {
         self.with_world(|w| w.reset());
     }
@@ -231,12 +249,9 @@ fn control_router(world: SharedWorld) -> Router {
             post(control_add_faults).delete(control_clear_faults),
         )
         .route("/_sandbox/latency", post(control_latency))
+        .route("/_sandbox/realism", post(control_realism))
         .route("/_sandbox/reset", post(control_reset))
         .with_state(world)
-}
-
-fn lock(world: &SharedWorld) -> std::sync::MutexGuard<'_, World> {
-    world.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 async fn control_state(State(world): State<SharedWorld>) -> Json<Value> {
@@ -284,6 +299,21 @@ async fn control_latency(
     ))?;
     lock(&world).latency_ms = ms;
     Ok(Json(json!({"latencyMs": ms})))
+}
+
+/// Body: a [`Realism`] in camelCase, e.g. `{"gitpodReadLag": 2}`; absent fields are 0.
+async fn control_realism(
+    State(world): State<SharedWorld>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
+    let realism: Realism = serde_json::from_value(body).map_err(|e| {
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("invalid realism: {e}"),
+        )
+    })?;
+    lock(&world).realism = realism.clone();
+    Ok(Json(json!({"realism": realism})))
 }
 
 async fn control_reset(State(world): State<SharedWorld>) -> Json<Value> {

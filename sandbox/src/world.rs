@@ -4,23 +4,47 @@
 //! the lock without awaiting, so there is no lock ordering to get wrong. Handlers that need to
 //! wait (latency, delay faults) do it before they take the lock.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+pub mod ado;
+pub mod directory;
+mod faults;
+pub mod gitpod;
+mod log;
 
-use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde::Serialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+
+pub use faults::{Fault, FaultHit, FaultKind, Realism};
+pub use log::{
+    hash_secret, is_secret_field, redact_authorization, redact_form, redact_json, redact_query,
+    LoggedRequest,
+};
 
 pub type SharedWorld = Arc<Mutex<World>>;
 
+/// Locks the world. Every handler finishes its work under the lock without awaiting; one that
+/// panicked leaves the world as it was, still usable.
+pub fn lock(world: &SharedWorld) -> MutexGuard<'_, World> {
+    world.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub struct World {
-    pub gitpod: crate::gitpod::State,
-    pub ado: crate::ado::State,
-    pub directory: crate::directory::Directory,
+    pub gitpod: gitpod::State,
+    pub ado: ado::State,
+    pub directory: directory::Directory,
     pub log: Vec<LoggedRequest>,
     pub faults: Vec<Fault>,
     pub latency_ms: u64,
     pub urls: ServiceUrls,
+    /// Timing behaviour of the real services, all off unless a test turns it on.
+    pub realism: Realism,
+    /// `Some(307 | 308)`: the Gitpod API answers that redirect to `{root}/moved/api/…`
+    /// ([`crate::Sandbox::move_gitpod_api`]).
+    pub gitpod_moved: Option<u16>,
+    /// When the sandbox started: the origin of [`LoggedRequest::started_ms`] (kept by `reset`).
+    pub started: Instant,
 }
 
 /// Base URLs of the four listeners, as a client would configure them.
@@ -40,86 +64,28 @@ impl ServiceUrls {
     }
 }
 
-/// One request as a service received it, secrets hashed (see [`hash_secret`]).
-#[derive(Clone, Debug, Serialize)]
-pub struct LoggedRequest {
-    /// `gitpod`, `entra`, `graph` or `ado`.
-    pub service: String,
-    pub method: String,
-    pub path: String,
-    /// The query string with secret parameters hashed; empty when there was none.
-    pub query: String,
-    /// Lower-case names; only the headers a test may care about.
-    pub headers: BTreeMap<String, String>,
-    /// JSON or form body (as a JSON object), secrets hashed; `None` when empty or neither.
-    pub body: Option<Value>,
-    /// Status answered; `None` when the connection was reset by a fault.
-    pub status: Option<u16>,
-    /// The fault applied to this request, if any (e.g. `status 503`, `delay 200ms`, `reset`).
-    pub fault: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Fault {
-    /// `gitpod`, `entra`, `graph`, `ado`; `None` matches every service.
-    #[serde(default)]
-    pub service: Option<String>,
-    /// Substring of the request path (`ListRunners`, `/oauth2/v2.0/token`); empty matches all.
-    #[serde(default)]
-    pub path_contains: String,
-    pub kind: FaultKind,
-    /// How many matching requests it hits before it is used up.
-    #[serde(default = "one")]
-    pub times: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
-/// JSON: `{"status": 503}`, `{"delay": 1500}` (milliseconds), `"reset"`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKind {
-    /// Answer with this status and the service's usual error body.
-    Status(u16),
-    /// Wait this many milliseconds, then answer normally.
-    Delay(u64),
-    /// Close the connection without answering.
-    Reset,
-}
-
-impl Fault {
-    pub fn new(service: Option<&str>, path_contains: &str, kind: FaultKind, times: u32) -> Fault {
-        Fault {
-            service: service.map(str::to_string),
-            path_contains: path_contains.to_string(),
-            kind,
-            times,
-        }
-    }
-
-    pub fn matches(&self, service: &str, path: &str) -> bool {
-        self.times > 0
-            && self.service.as_deref().is_none_or(|s| s == service)
-            && path.contains(&self.path_contains)
-    }
-}
-
 impl World {
     /// A fresh world with the seeded data, whose URLs point at the given listeners.
     pub fn seeded(urls: ServiceUrls) -> World {
-        let mut directory = crate::directory::Directory::seeded();
+        let mut directory = directory::Directory::seeded();
         directory.bind_urls(&urls);
         World {
-            gitpod: crate::gitpod::State::seeded(&urls),
-            ado: crate::ado::State::seeded(),
+            gitpod: gitpod::State::seeded(&urls),
+            ado: ado::State::seeded(),
             directory,
             log: Vec::new(),
             faults: Vec::new(),
             latency_ms: 0,
             urls,
+            realism: Realism::default(),
+            gitpod_moved: None,
+            started: Instant::now(),
         }
+    }
+
+    /// Milliseconds since the sandbox started, on the monotonic clock.
+    pub fn elapsed_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
     }
 
     /// The world's clock: the directory's (wall time plus the offset a test may add with
@@ -128,21 +94,35 @@ impl World {
         self.directory.now()
     }
 
-    /// Back to the seeded data; keeps the URLs (the listeners stay where they are).
+    /// Back to the seeded data; keeps the URLs (the listeners stay where they are) and the
+    /// clock of the request log.
     pub fn reset(&mut self) {
+        let started = self.started;
         *self = World::seeded(self.urls.clone());
+        self.started = started;
     }
 
-    /// Takes one use of the first fault matching this request, if any.
-    pub fn take_fault(&mut self, service: &str, path: &str) -> Option<FaultKind> {
-        let index = self.faults.iter().position(|f| f.matches(service, path))?;
+    /// Takes one use of the first fault matching this request, if any. A fault still skipping
+    /// lets this request through (and counts it).
+    pub fn take_fault(&mut self, service: &str, method: &str, path: &str) -> Option<FaultHit> {
+        let index = self
+            .faults
+            .iter()
+            .position(|f| f.matches(service, method, path))?;
         let fault = &mut self.faults[index];
+        if fault.skip > 0 {
+            fault.skip -= 1;
+            return None;
+        }
         fault.times -= 1;
-        let kind = fault.kind.clone();
+        let hit = FaultHit {
+            kind: fault.kind.clone(),
+            retry_after_secs: fault.retry_after_secs.unwrap_or(2),
+        };
         if fault.times == 0 {
             self.faults.remove(index);
         }
-        Some(kind)
+        Some(hit)
     }
 
     /// Everything but the request log, for assertions and `GET /_sandbox/state`.
@@ -153,169 +133,9 @@ impl World {
             "directory": self.directory,
             "faults": self.faults,
             "latencyMs": self.latency_ms,
+            "realism": self.realism,
+            "gitpodMoved": self.gitpod_moved,
             "urls": self.urls,
         })
-    }
-}
-
-/// `sha256:` and the first 16 hex digits of the SHA-256 of `secret`: enough to tell which secret
-/// was sent, useless to anyone reading a log.
-pub fn hash_secret(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
-}
-
-/// Field names (JSON bodies, form bodies, query parameters) whose string values are secrets.
-const SECRET_FIELDS: &[&str] = &[
-    "token",
-    "secret",
-    "password",
-    "clientsecret",
-    "oauthplaintextclientsecret",
-    "oauthencryptedclientsecret",
-    "encryptedclientsecret",
-    "refreshtoken",
-    "client_secret",
-    "code",
-    "code_verifier",
-    "refresh_token",
-    "access_token",
-    "id_token",
-    "device_code",
-    "secrettext",
-    "pat",
-    "assertion",
-    "client_assertion",
-    "apikey",
-    "api_key",
-];
-
-pub fn is_secret_field(name: &str) -> bool {
-    SECRET_FIELDS.contains(&name.to_ascii_lowercase().as_str())
-}
-
-/// Replaces every string under a secret field name with its hash, at any depth. Non-string
-/// values stay (`"pat": true` on a Gitpod integration is a flag, not a token).
-pub fn redact_json(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                match v {
-                    Value::String(s) if is_secret_field(key) => *s = hash_secret(s),
-                    _ => redact_json(v),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact_json),
-        _ => {}
-    }
-}
-
-/// Parses `a=1&b=2` into a JSON object (last value wins), secrets hashed.
-pub fn redact_form(form: &[u8]) -> Value {
-    let mut map = serde_json::Map::new();
-    for (key, value) in form_urlencoded::parse(form) {
-        let value = if is_secret_field(&key) {
-            hash_secret(&value)
-        } else {
-            value.into_owned()
-        };
-        map.insert(key.into_owned(), Value::String(value));
-    }
-    Value::Object(map)
-}
-
-/// The query string with secret parameters hashed.
-pub fn redact_query(query: &str) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        if is_secret_field(&key) {
-            out.append_pair(&key, &hash_secret(&value));
-        } else {
-            out.append_pair(&key, &value);
-        }
-    }
-    out.finish()
-}
-
-/// An `Authorization` value with its credential hashed: `Bearer sha256:…`; for `Basic`, the
-/// user name stays and the password is hashed: `Basic :sha256:…` for an Azure DevOps PAT sent
-/// as `base64(":" + PAT)`, so `hash_secret(PAT)` finds it.
-pub fn redact_authorization(value: &str) -> String {
-    use base64::Engine as _;
-    let (scheme, credential) = value.split_once(' ').unwrap_or(("", value));
-    if scheme.eq_ignore_ascii_case("basic") {
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(credential.trim())
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok());
-        if let Some((user, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-            return format!("{scheme} {user}:{}", hash_secret(password));
-        }
-    }
-    if scheme.is_empty() {
-        return hash_secret(credential);
-    }
-    format!("{scheme} {}", hash_secret(credential.trim()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hash_is_prefixed_and_short() {
-        let h = hash_secret("abc");
-        assert_eq!(h, "sha256:ba7816bf8f01cfea");
-    }
-
-    #[test]
-    fn json_secrets_are_hashed_at_any_depth_but_flags_stay() {
-        let mut v = json!({"pat": true, "oauthPlaintextClientSecret": "s3", "nested": [{"token": "t"}], "host": "h"});
-        redact_json(&mut v);
-        assert_eq!(v["pat"], json!(true));
-        assert_eq!(v["oauthPlaintextClientSecret"], json!(hash_secret("s3")));
-        assert_eq!(v["nested"][0]["token"], json!(hash_secret("t")));
-        assert_eq!(v["host"], json!("h"));
-    }
-
-    #[test]
-    fn basic_authorization_keeps_user_and_hashes_password() {
-        use base64::Engine as _;
-        let b = base64::engine::general_purpose::STANDARD.encode(":mypat");
-        assert_eq!(
-            redact_authorization(&format!("Basic {b}")),
-            format!("Basic :{}", hash_secret("mypat"))
-        );
-        assert_eq!(
-            redact_authorization("Bearer xyz"),
-            format!("Bearer {}", hash_secret("xyz"))
-        );
-    }
-
-    #[test]
-    fn query_and_form_secrets_are_hashed() {
-        assert_eq!(
-            redact_query("code=abc&state=s"),
-            format!("code={}&state=s", hash_secret("abc").replace(':', "%3A"))
-        );
-        let f = redact_form(b"grant_type=client_credentials&client_secret=x");
-        assert_eq!(f["client_secret"], json!(hash_secret("x")));
-        assert_eq!(f["grant_type"], json!("client_credentials"));
-    }
-
-    #[test]
-    fn faults_are_used_up() {
-        let mut faults = [Fault::new(
-            Some("gitpod"),
-            "ListRunners",
-            FaultKind::Status(503),
-            2,
-        )];
-        assert!(faults[0].matches("gitpod", "/api/gitpod.v1.RunnerService/ListRunners"));
-        assert!(!faults[0].matches("ado", "/api/gitpod.v1.RunnerService/ListRunners"));
-        faults[0].times = 0;
-        assert!(!faults[0].matches("gitpod", "/api/gitpod.v1.RunnerService/ListRunners"));
     }
 }

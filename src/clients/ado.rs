@@ -17,7 +17,7 @@ use serde::Deserialize;
 use url::Url;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Remote, Result};
 use crate::http::{Http, Request, Response};
 use crate::secret::Secret;
 use crate::urls;
@@ -88,61 +88,74 @@ impl<'a> AdoClient<'a> {
     }
 
     /// Checks a PAT the way the runner will use it: `connectionData` says whose it is (an
-    /// anonymous answer means Azure DevOps did not take it), then listing Git repositories
-    /// proves the Code scope.
+    /// anonymous answer means Azure DevOps did not take it), and listing Git repositories
+    /// proves the Code scope. The two questions are asked at once; the answer of
+    /// `connectionData` decides how the other is read.
     ///
-    /// Errors: rejected (401, 203, 3xx, HTML, anonymous) → Auth "Azure DevOps rejected the PAT
-    /// …"; 403 on repositories → Auth "the PAT lacks the Code scope …"; 404 on
-    /// `connectionData` → Usage "… not found" (the organization or collection the user named
-    /// does not exist: their input, nothing changed); other statuses → Service naming the
-    /// status and Azure DevOps's `message`. No message ever contains the PAT.
+    /// Errors: rejected (401, 403, 203, 3xx, HTML, anonymous on `connectionData`) → Auth
+    /// "Azure DevOps rejected the PAT …"; accepted by `connectionData` but refused by the
+    /// repository list (401 or 403: Azure DevOps answers both for a scope a PAT lacks) → Auth
+    /// "the PAT lacks the Code scope …"; 404 on `connectionData` → Usage "… not found" (the
+    /// organization or collection the user named does not exist: their input, nothing
+    /// changed); other statuses → Service naming the status and Azure DevOps's `message`.
     pub fn check_pat(&self, target: &AdoTarget, pat: &Secret) -> Result<PatIdentity> {
         let base = self.base_url(target);
         let services = matches!(target, AdoTarget::Services { .. });
 
-        let mut url = urls::join(&base, "_apis/connectionData");
+        let mut identity_url = urls::join(&base, "_apis/connectionData");
         if services {
             // A preview API; Server answers without a version (and would refuse a newer one).
-            url.query_pairs_mut()
+            identity_url
+                .query_pairs_mut()
                 .append_pair("api-version", "7.1-preview");
         }
-        let response = self.get(url, Some(basic(pat)))?;
+        let mut repos_url = urls::join(&base, "_apis/git/repositories");
+        repos_url
+            .query_pairs_mut()
+            .append_pair("api-version", if services { "7.1" } else { "5.0" });
+        let (identity, repos) = std::thread::scope(|scope| {
+            let repos = scope.spawn(|| self.get(repos_url, Some(pat)));
+            let identity = self.get(identity_url, Some(pat));
+            (identity, repos.join().expect("the repository check ran"))
+        });
+
+        let response = identity?;
         if response.status == 404 {
             return Err(not_found(target));
         }
         if response.status == 403 {
-            return Err(rejected(target, error_message(&response, pat)));
+            return Err(rejected(target, &response, None));
         }
-        self.expect_json(&response, target, pat, "connectionData")?;
+        self.expect_json(&response, target, "connectionData")?;
         let data: ConnectionData = response.json(SERVICE)?;
         let user = match data.authenticated_user {
             Some(user) if !user.is_anonymous() => user,
             _ => {
                 return Err(rejected(
                     target,
-                    Some("Azure DevOps answered as if no credential was sent".into()),
+                    &response,
+                    Some("Azure DevOps answered as if no credential was sent"),
                 ))
             }
         };
 
-        let mut url = urls::join(&base, "_apis/git/repositories");
-        url.query_pairs_mut()
-            .append_pair("api-version", if services { "7.1" } else { "5.0" });
-        let response = self.get(url, Some(basic(pat)))?;
-        if response.status == 403 {
+        let response = repos?;
+        if matches!(response.status, 401 | 403) {
             let err = Error::auth(format!(
-                "the PAT lacks the Code scope: Azure DevOps refused to list the repositories of {}",
+                "the PAT lacks the Code scope: Azure DevOps knows it but refused to list the \
+                 repositories of {}",
                 target.describe()
             ))
             .with_hint(
                 "make a PAT with the scope Code (Read & write) (`vso.code_write`) and try again",
-            );
-            return Err(match error_message(&response, pat) {
+            )
+            .with_remote(Remote::answered(SERVICE, response.status));
+            return Err(match error_message(&response) {
                 Some(message) => err.caused_by(message),
                 None => err,
             });
         }
-        self.expect_json(&response, target, pat, "the repository list")?;
+        self.expect_json(&response, target, "the repository list")?;
         let repos: RepositoryList = response.json(SERVICE)?;
         let repositories = if repos.value.is_empty() {
             repos.count
@@ -211,45 +224,37 @@ impl<'a> AdoClient<'a> {
         .with_hint("pass --tenant with the tenant's GUID or domain"))
     }
 
-    fn get(&self, url: Url, authorization: Option<Secret>) -> Result<Response> {
+    /// A GET with the PAT, if any, as HTTP Basic.
+    fn get(&self, url: Url, pat: Option<&Secret>) -> Result<Response> {
         // `Accept: application/json` is sent by `Http` on every request.
         let mut request =
             Request::new(SERVICE, Method::GET, url).header("x-tfs-fedauthredirect", "Suppress");
-        if let Some(auth) = authorization {
-            request = request.authorization(auth);
+        if let Some(pat) = pat {
+            request = request.authorization(basic(pat), pat);
         }
         self.http.send(&request)
     }
 
     /// A 2xx JSON answer, or the error it means.
-    fn expect_json(
-        &self,
-        response: &Response,
-        target: &AdoTarget,
-        pat: &Secret,
-        what: &str,
-    ) -> Result<()> {
+    fn expect_json(&self, response: &Response, target: &AdoTarget, what: &str) -> Result<()> {
         let status = response.status;
         if status == 203 || (300..400).contains(&status) || status == 401 {
-            let detail = error_message(response, pat)
-                .unwrap_or_else(|| format!("Azure DevOps answered HTTP {status}"));
-            return Err(rejected(target, Some(detail)));
+            return Err(rejected(target, response, None));
         }
         if response.is_html() {
-            return Err(rejected(
-                target,
-                Some("Azure DevOps answered with a sign-in page".into()),
-            ));
+            let page = "Azure DevOps answered with a sign-in page";
+            return Err(rejected(target, response, Some(page)));
         }
         if !response.is_success() {
             let head = format!(
                 "Azure DevOps answered HTTP {status} for {what} of {}",
                 target.describe()
             );
-            return Err(Error::service(match error_message(response, pat) {
+            return Err(Error::service(match error_message(response) {
                 Some(message) => format!("{head}: {message}"),
                 None => head,
-            }));
+            })
+            .with_remote(Remote::answered(SERVICE, status)));
         }
         Ok(())
     }
@@ -300,24 +305,31 @@ fn basic(pat: &Secret) -> Secret {
     Secret::new(format!("Basic {}", encoded.as_str()))
 }
 
-fn rejected(target: &AdoTarget, detail: Option<String>) -> Error {
+/// Azure DevOps did not take the PAT. Since 1 December 2026 a PAT made for "all accessible
+/// organizations" no longer works: the hint asks for one made in the organization itself.
+/// `detail` says what was wrong with an answer whose status looks fine.
+fn rejected(target: &AdoTarget, response: &Response, detail: Option<&str>) -> Error {
     let where_made = match target {
-        AdoTarget::Services { org } => {
-            format!("was made in organization `{org}` (or for all accessible organizations)")
-        }
+        AdoTarget::Services { org } => format!(
+            "was made in organization `{org}` itself (a PAT for \"All accessible \
+             organizations\" no longer works)"
+        ),
         AdoTarget::Server { .. } => "was made on this server".to_string(),
     };
-    let err = Error::auth(format!(
+    let status = response.status;
+    let detail = detail
+        .map(str::to_string)
+        .or_else(|| error_message(response))
+        .unwrap_or_else(|| format!("Azure DevOps answered HTTP {status}"));
+    Error::auth(format!(
         "Azure DevOps rejected the PAT for {}",
         target.describe()
     ))
     .with_hint(format!(
         "check that the PAT {where_made}, has not expired or been revoked, and was copied whole"
-    ));
-    match detail {
-        Some(detail) => err.caused_by(detail),
-        None => err,
-    }
+    ))
+    .caused_by(detail)
+    .with_remote(Remote::answered(SERVICE, status))
 }
 
 fn not_found(target: &AdoTarget) -> Error {
@@ -335,9 +347,9 @@ fn not_found(target: &AdoTarget) -> Error {
     }
 }
 
-/// Azure DevOps's own `message` from a JSON error body, with the PAT scrubbed out should it
-/// ever be echoed.
-fn error_message(response: &Response, pat: &Secret) -> Option<String> {
+/// Azure DevOps's own `message` from a JSON error body ([`Http`] has scrubbed the PAT out of
+/// it, should it ever be echoed).
+fn error_message(response: &Response) -> Option<String> {
     #[derive(Deserialize)]
     struct Body {
         #[serde(default)]
@@ -351,12 +363,7 @@ fn error_message(response: &Response, pat: &Secret) -> Option<String> {
     if message.is_empty() {
         return None;
     }
-    let message = if pat.is_empty() {
-        message.to_string()
-    } else {
-        message.replace(pat.expose(), "<redacted>")
-    };
-    Some(message)
+    Some(message.to_string())
 }
 
 /// The tenant segment of `Bearer authorization_uri=https://login.microsoftonline.com/{tenant}`.
@@ -546,7 +553,11 @@ mod tests {
         let identity = ado.check_pat(&target, &Secret::new(PAT)).unwrap();
         assert_eq!(identity.repositories, 0);
         let requests = server.finish();
-        assert_eq!(requests[0].query, None);
+        let identity = requests
+            .iter()
+            .find(|r| r.path.ends_with("connectionData"))
+            .unwrap();
+        assert_eq!(identity.query, None, "Server is asked without a version");
     }
 
     #[test]
@@ -577,7 +588,11 @@ mod tests {
         ];
         for stub in cases {
             let shown = format!("{stub:?}");
-            let (result, requests) = check(vec![stub]);
+            // Both questions are asked at once; a rejected identity decides.
+            let refused = repositories()
+                .status(401)
+                .json(json!({"message": "TF400813"}));
+            let (result, requests) = check(vec![stub, refused]);
             let err = result.unwrap_err();
             assert_eq!(err.kind, ErrorKind::Auth, "{shown}");
             assert_eq!(err.exit_code(), 3);
@@ -588,18 +603,25 @@ mod tests {
             assert!(err.hint.as_deref().unwrap().contains("expired"), "{shown}");
             assert!(!err.to_string().contains(PAT));
             assert!(!err.to_string().contains("<html"));
-            assert_eq!(requests.len(), 1, "stops at the first call: {shown}");
+            assert_eq!(requests.len(), 2, "{shown}");
         }
     }
 
     #[test]
-    fn a_pat_without_code_scope_is_named_so() {
-        let (result, _) = check(vec![
-            connection_data().json(user()),
-            repositories().status(403).json(json!({
-                "message": format!("VS403403: access denied for token {PAT}")})),
-        ]);
-        let err = result.unwrap_err();
+    fn a_pat_without_code_scope_is_named_so_whether_401_or_403() {
+        for status in [401, 403] {
+            let (result, _) = check(vec![
+                connection_data().json(user()),
+                repositories().status(status).json(json!({
+                    "message": format!("VS403403: access denied for token {PAT}")})),
+            ]);
+            let err = result.unwrap_err();
+            assert_eq!(err.status(), Some(status));
+            assert_code_scope_error(&err);
+        }
+    }
+
+    fn assert_code_scope_error(err: &Error) {
         assert_eq!(err.kind, ErrorKind::Auth);
         assert!(
             err.message.starts_with("the PAT lacks the Code scope: "),
@@ -612,8 +634,22 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_pat_never_suggests_a_pat_for_all_organizations() {
+        let (result, _) = check(vec![
+            connection_data().status(401),
+            repositories().status(401),
+        ]);
+        let hint = result.unwrap_err().hint.unwrap();
+        assert!(hint.contains("in organization `acme` itself"), "{hint}");
+        assert!(hint.contains("no longer works"), "{hint}");
+    }
+
+    #[test]
     fn unknown_org_and_other_statuses() {
-        let (result, _) = check(vec![connection_data().status(404)]);
+        let (result, _) = check(vec![
+            connection_data().status(404),
+            repositories().status(404),
+        ]);
         let err = result.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Usage);
         assert_eq!(err.message, "Azure DevOps organization `acme` not found");

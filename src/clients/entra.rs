@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Remote, Result};
 use crate::http::{FormValue, Http, Request, Response};
 use crate::secret::Secret;
 
@@ -235,7 +235,12 @@ impl EntraError {
         if let Some(hint) = meaning.hint {
             err = err.with_hint(hint);
         }
-        err
+        err.with_remote(Remote {
+            service: SERVICE,
+            status: (self.status != 0).then_some(self.status),
+            code: Some(self.error.clone()),
+            aadsts: self.code(),
+        })
     }
 }
 
@@ -730,7 +735,7 @@ pub fn client_credentials(
         id_token: None,
         expires_at: answer
             .expires_in
-            .map(|s| now + chrono::Duration::seconds(s as i64)),
+            .map(|s| crate::clock::expires_at(now, Duration::from_secs(s))),
         scopes: answer
             .scope
             .map(|s| s.split_whitespace().map(str::to_string).collect())
@@ -747,20 +752,23 @@ pub struct ReplicationRetry {
     pub attempts: u32,
 }
 
-/// [`client_credentials`] right after a secret was created: Entra can reject a new secret
-/// (AADSTS7000215) for a short while until it has replicated. Retries that one answer with
-/// back-off (2, 4, 8, … s, at most 15 s apart) while `retry` allows (another attempt, and the
-/// wait still inside its window), calling `on_retry` with the wait before each retry so that
-/// the caller can say so on screen. Any other answer, or the last refusal, is returned as is
-/// ([`is_secret_not_replicated`] tells the caller which it was).
+/// [`client_credentials`] right after a secret (and maybe its app) was created: Entra can
+/// reject a new secret (AADSTS7000215), and a new app (AADSTS700016, "not found in the
+/// directory", with `new_app`), for a short while until they have replicated. Retries those
+/// answers with back-off (2, 4, 8, … s, at most 15 s apart) while `retry` allows (another
+/// attempt, and the wait still inside its window), calling `on_retry` with the wait and the
+/// AADSTS code before each retry so that the caller can say so on screen. Any other answer, or
+/// the last refusal, is returned as is ([`is_not_replicated`] tells the caller which it was).
+#[allow(clippy::too_many_arguments)]
 pub fn client_credentials_new_secret(
     http: &Http,
     token_endpoint: &Url,
     client_id: &str,
     secret: &Secret,
     scope: &str,
+    new_app: bool,
     retry: ReplicationRetry,
-    on_retry: &mut dyn FnMut(Duration),
+    on_retry: &mut dyn FnMut(Duration, u64),
 ) -> Result<TokenSet> {
     let clock = http.clock().clone();
     let deadline = clock.now() + wait_chrono(retry.window);
@@ -769,11 +777,11 @@ pub fn client_credentials_new_secret(
     loop {
         match client_credentials(http, token_endpoint, client_id, secret, scope) {
             Err(err)
-                if is_secret_not_replicated(&err)
+                if is_not_replicated(&err, new_app)
                     && attempt < retry.attempts
                     && clock.now() + wait_chrono(wait) <= deadline =>
             {
-                on_retry(wait);
+                on_retry(wait, err.aadsts().unwrap_or_default());
                 clock.sleep(wait);
                 wait = (wait * 2).min(Duration::from_secs(15));
                 attempt += 1;
@@ -787,9 +795,19 @@ fn wait_chrono(wait: Duration) -> chrono::Duration {
     chrono::Duration::from_std(wait).unwrap_or_default()
 }
 
-/// Entra refused a client secret it does not know yet (AADSTS7000215: new, not replicated).
-pub fn is_secret_not_replicated(err: &Error) -> bool {
-    err.kind == ErrorKind::Auth && err.message.contains("(AADSTS7000215)")
+/// A new secret Entra does not know yet (AADSTS7000215).
+pub const AADSTS_SECRET_UNKNOWN: u64 = 7000215;
+/// A new app Entra does not know yet (AADSTS700016).
+pub const AADSTS_APP_UNKNOWN: u64 = 700016;
+
+/// Entra refused a client secret it does not know yet (AADSTS7000215), or, for an app made
+/// moments ago (`new_app`), the app itself (AADSTS700016): both mean "not replicated yet".
+pub fn is_not_replicated(err: &Error, new_app: bool) -> bool {
+    match err.aadsts() {
+        Some(AADSTS_SECRET_UNKNOWN) => true,
+        Some(AADSTS_APP_UNKNOWN) => new_app,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -1081,7 +1099,7 @@ mod tests {
     #[test]
     fn client_credentials_sends_the_secret_in_the_body_and_reads_the_token() {
         let server = StubServer::start(vec![Stub::post("/t1/oauth2/v2.0/token").json(
-            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": format!("{MARKER}-at")}),
+            serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "access-token-1"}),
         )]);
         let (http, _clock) = http();
         let tokens = client_credentials(
@@ -1092,7 +1110,7 @@ mod tests {
             ADO_DEFAULT_SCOPE,
         )
         .unwrap();
-        assert_eq!(tokens.access_token.expose(), format!("{MARKER}-at"));
+        assert_eq!(tokens.access_token.expose(), "access-token-1");
         assert_eq!(
             tokens.expires_at.unwrap().to_rfc3339(),
             "2025-01-01T00:59:59+00:00"
@@ -1144,6 +1162,19 @@ mod tests {
         attempts: u32,
         on_retry: &mut dyn FnMut(Duration),
     ) -> Result<TokenSet> {
+        try_new(http, server, false, window, attempts, &mut |wait, _| {
+            on_retry(wait)
+        })
+    }
+
+    fn try_new(
+        http: &Http,
+        server: &StubServer,
+        new_app: bool,
+        window: Duration,
+        attempts: u32,
+        on_retry: &mut dyn FnMut(Duration, u64),
+    ) -> Result<TokenSet> {
         let retry = ReplicationRetry { window, attempts };
         let endpoint = server.url("/t/token");
         let secret = Secret::new("s");
@@ -1153,9 +1184,45 @@ mod tests {
             "c",
             &secret,
             ADO_DEFAULT_SCOPE,
+            new_app,
             retry,
             on_retry,
         )
+    }
+
+    fn app_not_replicated_yet() -> Stub {
+        Stub::post("/t/token")
+            .status(400)
+            .json(entra_error("unauthorized_client", 700016))
+    }
+
+    #[test]
+    fn a_new_app_is_retried_while_it_replicates_an_old_one_is_not() {
+        let server = StubServer::start(vec![
+            app_not_replicated_yet(),
+            not_replicated_yet(),
+            Stub::post("/t/token").json(serde_json::json!({"access_token": "x", "expires_in": 60})),
+        ]);
+        let (http, _clock) = http();
+        let mut codes = Vec::new();
+        let hour = Duration::from_secs(3600);
+        try_new(&http, &server, true, hour, 8, &mut |_, code| {
+            codes.push(code)
+        })
+        .unwrap();
+        assert_eq!(codes, [AADSTS_APP_UNKNOWN, AADSTS_SECRET_UNKNOWN]);
+        server.finish();
+
+        // An app that was not just made and is unknown is a real error, at once.
+        let server = StubServer::start(vec![app_not_replicated_yet()]);
+        let err = try_new(&http, &server, false, hour, 8, &mut |_, _| {
+            panic!("no retry")
+        })
+        .unwrap_err();
+        assert_eq!(err.aadsts(), Some(AADSTS_APP_UNKNOWN));
+        assert_eq!(err.status(), Some(400));
+        assert_eq!(err.code(), Some("unauthorized_client"));
+        server.finish();
     }
 
     #[test]
@@ -1199,7 +1266,7 @@ mod tests {
         let mut retries = 0;
         let day = Duration::from_secs(24 * 3600);
         let err = try_new_secret(&http, &server, day, 3, &mut |_| retries += 1).unwrap_err();
-        assert!(is_secret_not_replicated(&err), "{err:?}");
+        assert!(is_not_replicated(&err, false), "{err:?}");
         assert_eq!(retries, 2);
         server.finish();
     }

@@ -9,9 +9,19 @@
 //! inside the call that sends it; no type here holds one outside a [`Secret`].
 //!
 //! Errors: a Connect error `{code, message}` becomes an [`Error`] (see [`ConnectError`] for the
-//! mapping); the Connect code stays readable through [`connect_code`] so that callers can remap
-//! the errors their user's input caused (an `invalid_argument` on a host they typed is a usage
-//! error, a `failed_precondition` "runner does not have a public key" is a failed check).
+//! mapping) carrying the Connect code and HTTP status as typed facts ([`Error::code`]), so that
+//! callers can remap the errors their user's input caused (an `invalid_argument` on a host they
+//! typed is a usage error, a `failed_precondition` "runner does not have a public key" is a
+//! failed check).
+//!
+//! Rate limits: a 429 (`resource_exhausted`) is retried on every call, reads and writes alike
+//! (the service did nothing), after the wait the service asks for: the `google.rpc.RetryInfo`
+//! detail's `retryDelay`, else `RateLimit-RetryAfter` / `Retry-After` (see [`Http`]).
+//!
+//! The API may move: a 307/308 answer is followed (method and body kept, at most
+//! [`MAX_REDIRECTS`] times) when its target passes the same URL rule as `--gitpod-url` and does
+//! not leave https; the token never goes anywhere else. The new base URL is used for the rest
+//! of the run, and the person is told to update `--gitpod-url`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::Method;
@@ -20,9 +30,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Map, Value};
 use url::Url;
 
-use crate::error::{Error, ErrorKind, Result};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::error::{Error, Remote, Result};
 use crate::http::{Http, Request, Response};
+use crate::parallel;
 use crate::secret::Secret;
+use crate::ui::Ui;
 use crate::urls;
 
 /// The service name in messages.
@@ -30,23 +45,61 @@ const SERVICE: &str = "Gitpod API";
 const PAGE_SIZE: u32 = 100;
 /// A guard against a server that never stops paging.
 const MAX_PAGES: usize = 1000;
-/// The cause line that carries the Connect code of an error (read back by [`connect_code`]).
-const CODE_CAUSE: &str = "Connect error code: ";
+/// Redirects of the API followed in one call.
+pub const MAX_REDIRECTS: usize = 5;
+/// `ListSCMIntegrationsRequest.filter.runnerIds` takes at most this many ids (its
+/// `buf.validate` rule): longer lists are asked in groups.
+pub const MAX_RUNNER_IDS_PER_LIST: usize = 25;
+/// Groups asked at once.
+const CONCURRENT_GROUPS: usize = 4;
 const TOKEN_HINT: &str = "set GITPOD_API_KEY or run again to enter a new token";
 const URL_HINT: &str =
     "check --gitpod-url (ADO_SCM_GITPOD_URL): it is the API's URL, e.g. https://app.gitpod.io/api";
 
-/// A client of one Gitpod API (base URL) with one token.
+/// A client of one Gitpod API (base URL) with one token. Shareable between threads: calls
+/// that do not depend on each other may run at once.
 pub struct GitpodClient<'a> {
     http: &'a Http,
-    base: Url,
+    /// Changes when the API answers with a move (see the module doc); shared by the clients of
+    /// one run, so that one move is followed once.
+    base: Arc<Mutex<Url>>,
     token: Secret,
+    /// Where to tell the person that the API moved.
+    notices: Option<&'a Ui>,
 }
 
 impl<'a> GitpodClient<'a> {
     /// `base` is the API's URL, e.g. `https://app.gitpod.io/api`; methods are joined below it.
     pub fn new(http: &'a Http, base: Url, token: Secret) -> Self {
-        GitpodClient { http, base, token }
+        GitpodClient {
+            http,
+            base: Arc::new(Mutex::new(base)),
+            token,
+            notices: None,
+        }
+    }
+
+    /// A client whose base URL is `base`, shared with other clients of the run: a move one of
+    /// them follows holds for all.
+    pub fn with_shared_base(mut self, base: Arc<Mutex<Url>>) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// Warnings (the API moved) go to `ui`.
+    pub fn with_notices(mut self, ui: &'a Ui) -> Self {
+        self.notices = Some(ui);
+        self
+    }
+
+    /// The clock of the HTTP client (for waits between reads).
+    pub fn clock(&self) -> &dyn crate::clock::Clock {
+        self.http.clock().as_ref()
+    }
+
+    /// The API's base URL now (after any move).
+    pub fn base(&self) -> Url {
+        self.base.lock().expect("base lock").clone()
     }
 
     /// Every runner of the caller's organization (all pages).
@@ -87,24 +140,38 @@ impl<'a> GitpodClient<'a> {
         self.call("IdentityService/GetAuthenticatedIdentity", json!({}), true)
     }
 
-    /// The SCM integrations of the given runners (all pages); no runner ids: no filter.
+    /// The SCM integrations of the given runners (all pages); no runner ids: no filter. More
+    /// than [`MAX_RUNNER_IDS_PER_LIST`] ids are asked in groups, several groups at once.
     pub fn list_scm_integrations(&self, runner_ids: &[String]) -> Result<Vec<ScmIntegration>> {
-        let mut body = Map::new();
-        if !runner_ids.is_empty() {
-            body.insert("filter".into(), json!({ "runnerIds": runner_ids }));
+        let groups: Vec<&[String]> = if runner_ids.is_empty() {
+            vec![&[]]
+        } else {
+            runner_ids.chunks(MAX_RUNNER_IDS_PER_LIST).collect()
+        };
+        let answers = parallel::map(&groups, CONCURRENT_GROUPS, |ids| {
+            let mut body = Map::new();
+            if !ids.is_empty() {
+                body.insert("filter".into(), json!({ "runnerIds": ids }));
+            }
+            self.list_paged::<ScmIntegration>(
+                "RunnerConfigurationService/ListSCMIntegrations",
+                body,
+                "integrations",
+            )
+        });
+        let mut list = Vec::new();
+        for answer in answers {
+            list.extend(answer?);
         }
-        let mut list: Vec<ScmIntegration> = self.list_paged(
-            "RunnerConfigurationService/ListSCMIntegrations",
-            body,
-            "integrations",
-        )?;
         for integration in &mut list {
             integration.normalize();
         }
         Ok(list)
     }
 
-    /// Hands a token to the runner. Not retried: a second attempt could store it twice.
+    /// Hands a token to the runner. Retried only after a 429: after a timeout or a 5xx the
+    /// token may be stored already ([`Error::outcome_unknown`]); the caller reads before it
+    /// sends again.
     pub fn create_host_authentication_token(&self, req: &NewHostToken) -> Result<HostToken> {
         let mut body = Map::new();
         body.insert("runnerId".into(), req.runner_id.clone().into());
@@ -127,10 +194,11 @@ impl<'a> GitpodClient<'a> {
             #[serde(default)]
             token: Option<HostToken>,
         }
-        let answer: Answer = self.call(
+        let answer: Answer = self.call_carrying(
             "RunnerConfigurationService/CreateHostAuthenticationToken",
             Value::Object(body),
             false,
+            Some(&req.token),
         )?;
         answer.token.ok_or_else(|| {
             Error::service(format!(
@@ -171,9 +239,10 @@ impl<'a> GitpodClient<'a> {
             "RunnerConfigurationService/DeleteHostAuthenticationToken",
             json!({ "id": id }),
             true,
+            None,
         ) {
             Ok(_) => Ok(()),
-            Err(err) if connect_code(&err) == Some("not_found") => Ok(()),
+            Err(err) if err.code() == Some("not_found") => Ok(()),
             Err(err) => Err(err),
         }
     }
@@ -207,10 +276,12 @@ impl<'a> GitpodClient<'a> {
         scm.insert("scmId".into(), i.scm_id.clone().into());
         scm.insert("host".into(), i.host.clone().into());
         insert_some(&mut scm, "oauthClientId", &i.oauth_client_id);
+        let mut carried = None;
         if let Some(sealed) = non_empty(&i.oauth_encrypted_client_secret) {
             scm.insert("oauthEncryptedClientSecret".into(), sealed.into());
         } else if let Some(secret) = &i.oauth_plaintext_client_secret {
             scm.insert("oauthPlaintextClientSecret".into(), secret.expose().into());
+            carried = Some(secret);
         }
         scm.insert("pat".into(), i.pat.into());
         insert_some(&mut scm, "issuerUrl", &i.issuer_url);
@@ -221,15 +292,17 @@ impl<'a> GitpodClient<'a> {
             #[serde(default)]
             scm_integration: ValidationResult,
         }
-        let answer: Answer = self.call(
+        let answer: Answer = self.call_carrying(
             "RunnerConfigurationService/ValidateRunnerConfiguration",
             json!({ "runnerId": runner_id, "scmIntegration": scm }),
             true,
+            carried,
         )?;
         Ok(answer.scm_integration)
     }
 
-    /// Creates an integration and returns its id. Not retried. Whether the service refuses a
+    /// Creates an integration and returns its id. Retried only after a 429 (see
+    /// [`GitpodClient::create_host_authentication_token`]). Whether the service refuses a
     /// duplicate (same runner, SCM and host) is not public: list first and update a match.
     pub fn create_scm_integration(&self, req: &ScmIntegrationWrite) -> Result<String> {
         let body = req.body(SecretInBody::Sent);
@@ -238,10 +311,11 @@ impl<'a> GitpodClient<'a> {
             #[serde(default)]
             id: String,
         }
-        let answer: Answer = self.call(
+        let answer: Answer = self.call_carrying(
             "RunnerConfigurationService/CreateSCMIntegration",
             body,
             false,
+            req.oauth_plaintext_client_secret.as_ref(),
         )?;
         if answer.id.is_empty() {
             return Err(Error::service(format!(
@@ -252,20 +326,33 @@ impl<'a> GitpodClient<'a> {
     }
 
     /// Updates an integration, sending only the fields that are `Some` (see
-    /// [`ScmIntegrationUpdate`] for what some values delete). Not retried.
+    /// [`ScmIntegrationUpdate`] for what some values delete). Sending the same update twice
+    /// leaves the same integration: retried like a read.
     pub fn update_scm_integration(&self, id: &str, req: &ScmIntegrationUpdate) -> Result<()> {
         let body = req.body(id, SecretInBody::Sent);
         self.send(
             "RunnerConfigurationService/UpdateSCMIntegration",
             body,
-            false,
+            true,
+            req.oauth_plaintext_client_secret.as_ref(),
         )?;
         Ok(())
     }
 
     /// Calls a method and reads its answer.
     fn call<T: DeserializeOwned>(&self, method: &str, body: Value, idempotent: bool) -> Result<T> {
-        let response = self.send(method, body, idempotent)?;
+        self.call_carrying(method, body, idempotent, None)
+    }
+
+    /// [`GitpodClient::call`] for a request that carries a secret in its body.
+    fn call_carrying<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        body: Value,
+        idempotent: bool,
+        secret: Option<&Secret>,
+    ) -> Result<T> {
+        let response = self.send(method, body, idempotent, secret)?;
         read_answer(&response, method)
     }
 
@@ -316,22 +403,43 @@ impl<'a> GitpodClient<'a> {
         )))
     }
 
-    /// Sends one call; a non-2xx answer becomes an error.
-    fn send(&self, method: &str, body: Value, idempotent: bool) -> Result<Response> {
-        let url = urls::join(&self.base, &format!("gitpod.v1.{method}"));
-        let request = Request::new(SERVICE, Method::POST, url)
-            .header("content-type", "application/json")
-            .header("connect-protocol-version", "1")
-            .bearer(&self.token)
-            .json(body)
-            .idempotent(idempotent);
-        let response = self.http.send(&request)?;
+    /// Sends one call, following the API's moves; a non-2xx answer becomes an error.
+    fn send(
+        &self,
+        method: &str,
+        body: Value,
+        idempotent: bool,
+        secret: Option<&Secret>,
+    ) -> Result<Response> {
+        let path = format!("gitpod.v1.{method}");
+        let mut url = urls::join(&self.base(), &path);
+        let mut moves = 0;
+        let response = loop {
+            let mut request = Request::new(SERVICE, Method::POST, url.clone())
+                .header("content-type", "application/json")
+                .header("connect-protocol-version", "1")
+                .bearer(&self.token)
+                .json(body.clone())
+                .idempotent(idempotent)
+                .retry_hint(retry_info_delay);
+            if let Some(secret) = secret {
+                request = request.carrying(secret);
+            }
+            let response = self.http.send(&request)?;
+            if !matches!(response.status, 307 | 308) || moves >= MAX_REDIRECTS {
+                break response;
+            }
+            url = moved_to(&url, &response, method)?;
+            moves += 1;
+            self.note_move(&url, &path);
+        };
         if response.is_success() {
             if response.is_html() {
                 return Err(Error::service(format!(
                     "the {SERVICE} URL answered {method} with a web page, not the API"
                 ))
-                .with_hint(URL_HINT));
+                .with_hint(URL_HINT)
+                .with_remote(Remote::answered(SERVICE, response.status)));
             }
             return Ok(response);
         }
@@ -347,8 +455,7 @@ impl<'a> GitpodClient<'a> {
 /// - `permission_denied` → Auth [3] "Gitpod API: permission_denied: …";
 /// - everything else (`invalid_argument`, `not_found`, `failed_precondition`, `already_exists`,
 ///   `unavailable`, …) → Service [1] "Gitpod API: <code>: <message>". Callers remap the ones
-///   their user's input caused, reading the code with [`connect_code`] (it travels as a cause
-///   line `Connect error code: <code>`, which also tells a person what the service said).
+///   their user's input caused, reading the code with [`Error::code`].
 ///
 /// `unavailable` and `resource_exhausted` (HTTP 503/429) have already been retried by
 /// [`Http`] when the call was idempotent.
@@ -361,24 +468,7 @@ pub struct ConnectError {
 }
 
 impl ConnectError {
-    /// The Connect error an [`Error`] of this client came from, if any.
-    pub fn of(err: &Error) -> Option<ConnectError> {
-        let code = connect_code(err)?;
-        let message = [
-            "the Gitpod API rejected the token: ".to_string(),
-            format!("{SERVICE}: {code}: "),
-        ]
-        .iter()
-        .find_map(|prefix| err.message.strip_prefix(prefix.as_str()))
-        .unwrap_or_default()
-        .to_string();
-        Some(ConnectError {
-            code: code.to_string(),
-            message,
-        })
-    }
-
-    fn into_error(self) -> Error {
+    fn into_error(self, status: u16) -> Error {
         let ConnectError { code, message } = self;
         let with_message = |head: String| {
             if message.is_empty() {
@@ -403,31 +493,202 @@ impl ConnectError {
             }
             _ => Error::service(with_message(format!("{SERVICE}: {code}"))),
         };
-        err.caused_by(format!("{CODE_CAUSE}{code}"))
+        err.with_remote(Remote::answered(SERVICE, status).with_code(code))
     }
 }
 
-/// The Connect code (`not_found`, `invalid_argument`, …) of an error this client returned;
-/// `None` for errors that did not come from a Connect error (network, non-Connect answers).
-pub fn connect_code(err: &Error) -> Option<&str> {
-    if !matches!(err.kind, ErrorKind::Auth | ErrorKind::Service) {
-        return None;
+/// An error the user's own input caused (a malformed host, a value the API's rules refuse):
+/// the API's `invalid_argument` becomes a usage error (exit 2) with `hint`; anything else
+/// stays as it is.
+pub fn input_error(err: Error, hint: &str) -> Error {
+    if err.code() == Some("invalid_argument") {
+        let mut usage = Error::usage(err.message.clone()).with_hint(hint);
+        usage.remote = err.remote;
+        usage
+    } else {
+        err
     }
-    err.causes
-        .iter()
-        .find_map(|cause| cause.strip_prefix(CODE_CAUSE))
+}
+
+/// The wait a `resource_exhausted` error asks for in its `google.rpc.RetryInfo` detail: Connect
+/// JSON carries the detail as `{"type": "google.rpc.RetryInfo", "value": base64(proto bytes)}`,
+/// where `RetryInfo { google.protobuf.Duration retry_delay = 1; }` and `Duration { int64 seconds
+/// = 1; int32 nanos = 2; }`. Some servers add a `debug` object with `retryDelay` ("1.5s"): it
+/// is read when the bytes are not.
+fn retry_info_delay(response: &Response) -> Option<Duration> {
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        details: Vec<Detail>,
+    }
+    #[derive(Deserialize)]
+    struct Detail {
+        #[serde(default, rename = "type")]
+        kind: String,
+        #[serde(default)]
+        value: String,
+        #[serde(default)]
+        debug: Option<Value>,
+    }
+    let body: Body = serde_json::from_slice(&response.body).ok()?;
+    let detail = body
+        .details
+        .into_iter()
+        .find(|d| d.kind.trim_start_matches("type.googleapis.com/") == "google.rpc.RetryInfo")?;
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD_NO_PAD;
+    let bytes = engine.decode(detail.value.trim_end_matches('=')).ok();
+    bytes.and_then(|b| proto_retry_delay(&b)).or_else(|| {
+        let text = detail.debug?.get("retryDelay")?.as_str()?.to_string();
+        let secs: f64 = text.strip_suffix('s')?.parse().ok()?;
+        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+    })
+}
+
+/// `RetryInfo.retry_delay` from its protobuf encoding (only the fields above; anything else is
+/// skipped or ends the read).
+fn proto_retry_delay(bytes: &[u8]) -> Option<Duration> {
+    let mut fields = ProtoFields { bytes, at: 0 };
+    while let Some((number, value)) = fields.next_field()? {
+        if let (1, ProtoValue::Bytes(duration)) = (number, value) {
+            let mut inner = ProtoFields {
+                bytes: duration,
+                at: 0,
+            };
+            let (mut seconds, mut nanos) = (0u64, 0u64);
+            while let Some((n, v)) = inner.next_field()? {
+                match (n, v) {
+                    (1, ProtoValue::Varint(s)) => seconds = s,
+                    (2, ProtoValue::Varint(n)) => nanos = n,
+                    _ => {}
+                }
+            }
+            let seconds = seconds.min(3600);
+            return Some(Duration::new(seconds, (nanos % 1_000_000_000) as u32));
+        }
+    }
+    None
+}
+
+enum ProtoValue<'b> {
+    Varint(u64),
+    Bytes(&'b [u8]),
+}
+
+/// Reads protobuf fields of wire types varint (0) and length-delimited (2).
+struct ProtoFields<'b> {
+    bytes: &'b [u8],
+    at: usize,
+}
+
+impl<'b> ProtoFields<'b> {
+    /// `Some(None)` at the end; `None` on a malformed or unsupported field.
+    fn next_field(&mut self) -> Option<Option<(u64, ProtoValue<'b>)>> {
+        if self.at >= self.bytes.len() {
+            return Some(None);
+        }
+        let key = self.varint()?;
+        let value = match key & 7 {
+            0 => ProtoValue::Varint(self.varint()?),
+            2 => {
+                let len = usize::try_from(self.varint()?).ok()?;
+                let end = self
+                    .at
+                    .checked_add(len)
+                    .filter(|&e| e <= self.bytes.len())?;
+                let slice = &self.bytes[self.at..end];
+                self.at = end;
+                ProtoValue::Bytes(slice)
+            }
+            _ => return None,
+        };
+        Some(Some((key >> 3, value)))
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self.bytes.get(self.at)?;
+            self.at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+}
+
+impl GitpodClient<'_> {
+    /// The API answered a call with a move: later calls go straight to the new base.
+    fn note_move(&self, url: &Url, path: &str) {
+        let Some(new_base) = url
+            .as_str()
+            .strip_suffix(path)
+            .and_then(|b| Url::parse(b.trim_end_matches('/')).ok())
+        else {
+            return;
+        };
+        let mut base = self.base.lock().expect("base lock");
+        if *base == new_base {
+            return;
+        }
+        *base = new_base.clone();
+        drop(base);
+        if let Some(ui) = self.notices {
+            ui.warn(format!(
+                "the Gitpod API moved to {new_base}: pass --gitpod-url {new_base} (or set \
+                 ADO_SCM_GITPOD_URL) to go there directly"
+            ));
+        }
+    }
+}
+
+/// Where a 307/308 answer sends the call, when the move may be followed: the target must pass
+/// the URL rule of `--gitpod-url` (https, or http on loopback) and must not go from https to
+/// http. Anything else is an error that names the target (never followed with the token).
+fn moved_to(from: &Url, response: &Response, method: &str) -> Result<Url> {
+    let status = response.status;
+    let refuse = |why: String| {
+        Error::service(format!(
+            "{SERVICE} answered {method} with HTTP {status} (moved){why}: not followed"
+        ))
+        .with_hint(URL_HINT)
+        .with_remote(Remote::answered(SERVICE, status))
+    };
+    let Some(location) = response.header("location") else {
+        return Err(refuse(" without saying where".into()));
+    };
+    let target = from
+        .join(location)
+        .map_err(|_| refuse(" to an unusable URL".into()))?;
+    let shown = urls::redact_url(&target);
+    if urls::check_scheme(&target, "the moved Gitpod API").is_err() || !target.username().is_empty()
+    {
+        return Err(refuse(format!(
+            " to {shown}, which is neither https nor loopback"
+        )));
+    }
+    if from.scheme() == "https" && target.scheme() != "https" {
+        return Err(refuse(format!(" to {shown}, which is not https")));
+    }
+    // Plain http is only ever a local stand-in's: a move there stays on its origin.
+    if target.scheme() != "https" && target.origin() != from.origin() {
+        return Err(refuse(format!(" to {shown}, which is not https")));
+    }
+    Ok(target)
 }
 
 fn error_from(response: &Response, method: &str) -> Error {
     if let Ok(connect) = serde_json::from_slice::<ConnectError>(&response.body) {
         if !connect.code.is_empty() {
-            return connect.into_error();
+            return connect.into_error(response.status);
         }
     }
     // Not a Connect answer: a proxy, a load balancer, or a URL that is not the API.
     let status = response.status;
     let head = format!("{SERVICE} answered {method} with HTTP {status}");
-    match status {
+    let err = match status {
         401 => Error::auth(format!("the Gitpod API rejected the token (HTTP {status})"))
             .with_hint(TOKEN_HINT),
         300..=399 => {
@@ -445,7 +706,8 @@ fn error_from(response: &Response, method: &str) -> Error {
                 None => err,
             }
         }
-    }
+    };
+    err.with_remote(Remote::answered(SERVICE, status))
 }
 
 /// A short plain-text error body worth showing (never an HTML page).
@@ -766,6 +1028,23 @@ pub struct HostToken {
     pub subject: Option<Subject>,
 }
 
+impl HostToken {
+    /// The token belongs to the caller (never touch anyone else's).
+    pub fn is_mine(&self, me: &Identity) -> bool {
+        self.subject.as_ref().is_some_and(|s| s.id == me.subject.id)
+    }
+
+    /// A PAT for exactly this host.
+    pub fn is_pat_for(&self, host: &str) -> bool {
+        self.source == TokenSource::Pat && self.host.eq_ignore_ascii_case(host)
+    }
+
+    /// An OAuth token for exactly this host.
+    pub fn is_oauth_for(&self, host: &str) -> bool {
+        self.source == TokenSource::Oauth && self.host.eq_ignore_ascii_case(host)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all(deserialize = "camelCase"), default)]
 pub struct ConfigSchema {
@@ -886,6 +1165,7 @@ pub struct ScmIntegrationUpdate {
 mod tests {
     use super::*;
     use crate::clients::test_server::{http as fake_http, Stub, StubServer};
+    use crate::error::ErrorKind;
 
     const TOKEN: &str = "gitpod-token-123";
 
@@ -1021,12 +1301,8 @@ mod tests {
                 .unwrap_err();
             assert_eq!(err.kind, kind, "{code}");
             assert_eq!(err.message, message, "{code}");
-            assert_eq!(connect_code(&err), Some(code));
-            let connect = ConnectError::of(&err).unwrap();
-            assert_eq!(
-                (connect.code.as_str(), connect.message.as_str()),
-                (code, "bad token")
-            );
+            assert_eq!(err.code(), Some(code));
+            assert_eq!(err.status(), Some(status));
             if code == "unauthenticated" {
                 assert_eq!(err.exit_code(), 3);
                 assert_eq!(err.hint.as_deref(), Some(TOKEN_HINT));
@@ -1058,7 +1334,8 @@ mod tests {
             .create_host_authentication_token(&new_token())
             .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Service);
-        assert_eq!(connect_code(&err), Some("unavailable"));
+        assert_eq!(err.code(), Some("unavailable"));
+        assert!(err.outcome_unknown(), "a 503 may hide a done write");
         assert_eq!(server.finish().len(), 1, "a create is sent once");
     }
 
@@ -1100,7 +1377,8 @@ mod tests {
                 .create_scm_integration(&ScmIntegrationWrite::default())
                 .unwrap_err();
             assert_eq!((err.kind, err.message.as_str()), (kind, message));
-            assert_eq!(connect_code(&err), None);
+            assert_eq!(err.code(), None);
+            assert!(err.status().is_some());
             assert!(!err.to_string().contains("<html"), "{err}");
             server.finish();
         }
@@ -1124,6 +1402,195 @@ mod tests {
                 principal: "PRINCIPAL_USER".into(),
             },
         }
+    }
+
+    fn rate_limited(method: &str, header: Option<(&'static str, &str)>, details: Value) -> Stub {
+        let mut stub = Stub::post(&path(method)).status(429).json(json!({
+            "code": "resource_exhausted",
+            "message": "rate limit exceeded",
+            "details": details,
+        }));
+        if let Some((name, value)) = header {
+            stub = stub.header(name, value);
+        }
+        stub
+    }
+
+    #[test]
+    fn a_rate_limited_write_is_sent_again_after_the_wait_the_service_asks_for() {
+        let create = "RunnerConfigurationService/CreateSCMIntegration";
+        let server = StubServer::start(vec![
+            rate_limited(create, Some(("ratelimit-retryafter", "3")), json!([])),
+            Stub::post(&path(create)).json(json!({"id": "i1"})),
+        ]);
+        let (http, clock) = fake_http();
+        let id = client(&http, &server)
+            .create_scm_integration(&ScmIntegrationWrite::default())
+            .unwrap();
+        assert_eq!(id, "i1");
+        assert_eq!(clock.sleeps(), vec![Duration::from_secs(3)]);
+        assert_eq!(server.finish().len(), 2);
+    }
+
+    #[test]
+    fn the_retry_info_detail_wins_over_the_header() {
+        // RetryInfo { retry_delay: Duration { seconds: 7, nanos: 500_000_000 } }
+        let bytes = [0x0a, 0x07, 0x08, 0x07, 0x10, 0x80, 0xca, 0xb5, 0xee, 0x01];
+        use base64::Engine as _;
+        let value = base64::engine::general_purpose::STANDARD.encode(&bytes[..]);
+        assert_eq!(
+            proto_retry_delay(&bytes),
+            None,
+            "a truncated Duration is not read"
+        );
+        // The same with the right length prefix.
+        let bytes = [0x0a, 0x08, 0x08, 0x07, 0x10, 0x80, 0xca, 0xb5, 0xee, 0x01];
+        let value_ok = base64::engine::general_purpose::STANDARD.encode(bytes);
+        assert_eq!(proto_retry_delay(&bytes), Some(Duration::from_millis(7500)));
+        let method = "RunnerService/GetRunner";
+        let detail = |v: &str| json!([{"type": "google.rpc.RetryInfo", "value": v}]);
+        let server = StubServer::start(vec![
+            rate_limited(
+                method,
+                Some(("ratelimit-retryafter", "3")),
+                detail(&value_ok),
+            ),
+            // A malformed detail falls back on the header.
+            rate_limited(method, Some(("retry-after", "2")), detail(&value)),
+            // The debug form.
+            rate_limited(
+                method,
+                None,
+                json!([{"type": "google.rpc.RetryInfo", "debug": {"retryDelay": "1.5s"}}]),
+            ),
+            Stub::post(&path(method)).json(json!({"runner": {"runnerId": "r1"}})),
+        ]);
+        let (http, clock) = fake_http();
+        client(&http, &server).get_runner("r1").unwrap();
+        assert_eq!(
+            clock.sleeps(),
+            vec![
+                Duration::from_millis(7500),
+                Duration::from_secs(2),
+                Duration::from_millis(1500)
+            ]
+        );
+        server.finish();
+    }
+
+    #[test]
+    fn more_than_25_runner_ids_are_asked_in_groups_of_25() {
+        let ids: Vec<String> = (0..60)
+            .map(|n| format!("01900000-0000-7000-8000-{n:012x}"))
+            .collect();
+        let list = "RunnerConfigurationService/ListSCMIntegrations";
+        let stubs = (0..3)
+            .map(|_| Stub::post(&path(list)).json(json!({"integrations": []})))
+            .collect();
+        let server = StubServer::start(stubs);
+        let (http, _) = fake_http();
+        client(&http, &server).list_scm_integrations(&ids).unwrap();
+        let mut asked: Vec<Vec<String>> = server
+            .finish()
+            .iter()
+            .map(|r| serde_json::from_value(r.json()["filter"]["runnerIds"].clone()).unwrap())
+            .collect();
+        asked.sort_by_key(|group| group[0].clone());
+        let sizes: Vec<usize> = asked.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [25, 25, 10]);
+        assert_eq!(asked.concat(), ids, "every id asked once, none twice");
+    }
+
+    #[test]
+    fn a_moved_api_is_followed_with_the_same_body_and_used_from_then_on() {
+        let get = "RunnerService/GetRunner";
+        let server = StubServer::start(vec![
+            Stub::post(&path(get))
+                .status(308)
+                .header("location", &format!("/moved/api/gitpod.v1.{get}")),
+            Stub::post(&format!("/moved/api/gitpod.v1.{get}"))
+                .json(json!({"runner": {"runnerId": "r1"}})),
+            Stub::post(&format!("/moved/api/gitpod.v1.{get}"))
+                .json(json!({"runner": {"runnerId": "r2"}})),
+        ]);
+        let (http, _) = fake_http();
+        let gitpod = client(&http, &server);
+        gitpod.get_runner("r1").unwrap();
+        assert_eq!(gitpod.base(), server.url("moved/api"));
+        gitpod.get_runner("r2").unwrap();
+        let requests = server.finish();
+        assert_eq!(
+            requests.len(),
+            3,
+            "the second call goes straight to the new base"
+        );
+        assert_eq!(requests[1].json(), json!({"runnerId": "r1"}), "same body");
+        assert_eq!(
+            requests[1].header("authorization"),
+            Some("Bearer gitpod-token-123")
+        );
+    }
+
+    #[test]
+    fn a_move_to_plain_http_elsewhere_is_not_followed() {
+        let get = "RunnerService/GetRunner";
+        for location in [
+            "http://example.com/api/gitpod.v1.RunnerService/GetRunner",
+            "ftp://127.0.0.1/x",
+        ] {
+            let server = StubServer::start(vec![Stub::post(&path(get))
+                .status(307)
+                .header("location", location)]);
+            let (http, _) = fake_http();
+            let err = client(&http, &server).get_runner("r1").unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Service, "{location}");
+            assert!(err.message.contains("not followed"), "{}", err.message);
+            assert_eq!(server.finish().len(), 1);
+        }
+        let from = Url::parse("https://app.gitpod.io/api/x").unwrap();
+        let response = Response {
+            status: 308,
+            headers: {
+                let mut h = reqwest::header::HeaderMap::new();
+                h.insert("location", "http://127.0.0.1:1/api/x".parse().unwrap());
+                h
+            },
+            body: Vec::new(),
+        };
+        let err = moved_to(&from, &response, "M").unwrap_err();
+        assert!(err.message.contains("not https"), "{}", err.message);
+        let ok = Response {
+            headers: {
+                let mut h = reqwest::header::HeaderMap::new();
+                h.insert("location", "https://app.ona.com/api/x".parse().unwrap());
+                h
+            },
+            ..response
+        };
+        assert_eq!(
+            moved_to(&from, &ok, "M").unwrap().as_str(),
+            "https://app.ona.com/api/x"
+        );
+    }
+
+    #[test]
+    fn invalid_argument_from_the_users_input_is_a_usage_error() {
+        let check = "RunnerService/CheckAuthenticationForHost";
+        let server = StubServer::start(vec![connect_error(
+            check,
+            400,
+            "invalid_argument",
+            "validation error: host: value length must be at most 255 characters",
+        )]);
+        let (http, _) = fake_http();
+        let err = client(&http, &server)
+            .check_authentication_for_host("r1", "h")
+            .map_err(|e| input_error(e, "check --host"))
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(err.hint.as_deref(), Some("check --host"));
+        assert_eq!(err.code(), Some("invalid_argument"));
+        server.finish();
     }
 
     #[test]

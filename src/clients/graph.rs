@@ -1,12 +1,14 @@
 //! Microsoft Graph (v1.0): the app registration, its client secrets, service principals and
 //! tenant-wide consent grants (`protocols/microsoft.md` §Graph).
 //!
-//! Reads (GET) and PATCHes are idempotent and retried by [`Http`]; creates, `addPassword` and
-//! `removePassword` are sent once. Graph errors (`{"error":{"code","message","innerError":
-//! {"request-id","date"}}}`) become an [`Error`] whose message names Microsoft Graph, what was
-//! being done, Graph's message and code, and whose first cause carries the status, code and
-//! request id (what Microsoft support asks for); [`error_code`] and [`is_not_found`] read it
-//! back, e.g. to retry a 404 right after a create (eventual consistency).
+//! Reads (GET), PATCHes and the upserts (`PATCH …(uniqueName='…')` / `(appId='…')` with
+//! `Prefer: create-if-missing`) are idempotent and retried by [`Http`]; `addPassword`,
+//! `removePassword` and grant creation are retried only when Graph surely did nothing (429),
+//! and their callers read back after a lost answer. Graph errors (`{"error":{"code",
+//! "message","innerError":{"request-id","date"}}}`) become an [`Error`] whose message names
+//! Microsoft Graph, what was being done, Graph's message and code; its status and code travel
+//! as typed facts ([`Error::status`], [`Error::code`]), and a cause line carries the request id
+//! (what Microsoft support asks for).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::Method;
@@ -16,7 +18,9 @@ use serde_json::json;
 use url::Url;
 use zeroize::Zeroize;
 
-use crate::error::{Error, ErrorKind, Result};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, ErrorKind, Remote, Result};
 use crate::http::{Http, Request, Response};
 use crate::secret::Secret;
 use crate::urls::join;
@@ -52,7 +56,7 @@ pub const FALLBACK_SCOPE_IDS: &[(&str, &str, &str)] = &[
 ];
 
 const SERVICE: &str = "Microsoft Graph";
-/// Prefix of the cause line that carries status, code and request id; [`error_code`] parses it.
+/// Prefix of the cause line that tells status, code and request id to people.
 const CAUSE_PREFIX: &str = "Microsoft Graph answered HTTP ";
 /// More pages than any tenant has apps with one name: a loop guard.
 const MAX_PAGES: usize = 100;
@@ -153,7 +157,7 @@ pub struct PasswordCredential {
     pub start_date_time: Option<DateTime<Utc>>,
 }
 
-/// What `create_application` sends.
+/// What [`GraphClient::upsert_application`] sends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewApplication {
     pub display_name: String,
@@ -176,6 +180,16 @@ impl NewApplication {
             "requiredResourceAccess": self.required_resource_access,
         })
     }
+}
+
+/// The `uniqueName` (Graph's client-provided alternate key) of the app ado-scm creates with
+/// this display name: the same name gives the same key, so a create whose answer was lost can
+/// be sent again and lands on the same app. Made of the name's hash: any display name gives a
+/// short, plain key.
+pub fn unique_name_for(display_name: &str) -> String {
+    let digest = Sha256::digest(display_name.trim().to_lowercase().as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("ado-scm-{hex}")
 }
 
 /// A client secret just created: the text is shown once by Graph, never again.
@@ -328,14 +342,55 @@ impl<'a> GraphClient<'a> {
         Ok(found.into_iter().next())
     }
 
-    /// Creates the app registration (201).
-    pub fn create_application(&self, new: &NewApplication) -> Result<Application> {
+    /// The app whose `uniqueName` is `unique_name`, if there is one.
+    pub fn find_application_by_unique_name(
+        &self,
+        unique_name: &str,
+    ) -> Result<Option<Application>> {
+        let url = self.url(&format!(
+            "v1.0/applications(uniqueName='{}')",
+            encode(&unique_name.replace('\'', "''"))
+        ));
+        self.get_optional(url, &format!("look up the application {unique_name}"))
+    }
+
+    /// The app registration, created or updated with these properties (Graph's upsert:
+    /// `PATCH /applications(uniqueName='…')` with `Prefer: create-if-missing`; 201 and the new
+    /// app, or 204 when an app with that key existed, then read back). Sending it again after
+    /// a lost answer lands on the same app. Returns the app and whether it was created.
+    pub fn upsert_application(
+        &self,
+        unique_name: &str,
+        new: &NewApplication,
+    ) -> Result<(Application, bool)> {
+        let url = self.url(&format!(
+            "v1.0/applications(uniqueName='{}')",
+            encode(&unique_name.replace('\'', "''"))
+        ));
         let request = self
-            .request(Method::POST, self.url("v1.0/applications"))
-            .json(new.to_json());
+            .request(Method::PATCH, url)
+            .header("prefer", "create-if-missing")
+            .json(new.to_json())
+            .idempotent(true);
         let action = format!("create the application `{}`", new.display_name);
         let response = self.send(&request, &action, Needs::AppAdmin)?;
-        response.json(SERVICE)
+        if response.status == 201 && !response.body.is_empty() {
+            return Ok((response.json(SERVICE)?, true));
+        }
+        // 204: it existed (a first attempt whose answer was lost made it) and now has these
+        // properties; Graph says no more, so it is read back.
+        let app = self
+            .find_application_by_unique_name(unique_name)?
+            .ok_or_else(|| not_visible_yet(&action))?;
+        Ok((app, response.status == 201))
+    }
+
+    /// The app by its object id, as it is now.
+    pub fn application(&self, object_id: &str) -> Result<Application> {
+        let url = self.url(&format!("v1.0/applications/{}", encode(object_id)));
+        let action = format!("read the application {object_id}");
+        self.get_optional(url, &action)?
+            .ok_or_else(|| not_visible_yet(&action))
     }
 
     /// Changes the given properties of an app (PATCH, 204). `patch` is Graph's camelCase JSON.
@@ -355,7 +410,8 @@ impl<'a> GraphClient<'a> {
         Ok(())
     }
 
-    /// Adds a client secret (200). Never retried: a retry could mint a second secret.
+    /// Adds a client secret (200). Sent again only after a 429: after a lost answer a secret
+    /// may have been made, and the caller reads the app before it tries again.
     pub fn add_password(
         &self,
         object_id: &str,
@@ -408,7 +464,8 @@ impl<'a> GraphClient<'a> {
         })
     }
 
-    /// Removes one client secret of the app (204).
+    /// Removes one client secret of the app (204). After a lost answer the caller reads the app
+    /// to know whether it is gone.
     pub fn remove_password(&self, object_id: &str, key_id: &str) -> Result<()> {
         let request = self
             .request(
@@ -430,32 +487,46 @@ impl<'a> GraphClient<'a> {
     /// The service principal of `app_id` in the tenant, with its delegated scopes; `None` when
     /// the tenant has none (404).
     pub fn service_principal_by_app_id(&self, app_id: &str) -> Result<Option<ServicePrincipal>> {
-        let mut url = self.url(&format!(
+        let mut url = self.service_principal_url(app_id);
+        url.set_query(Some("$select=id,appId,displayName,oauth2PermissionScopes"));
+        self.get_optional(url, &format!("look up the service principal of {app_id}"))
+    }
+
+    /// The service principal (enterprise application) of `app_id`, created if missing (Graph's
+    /// upsert: `PATCH /servicePrincipals(appId='…')` with `Prefer: create-if-missing`; 201 and
+    /// the new one, or 204 when it existed, then read back). Right after the app was created,
+    /// Graph may refuse it for a moment (400 `Request_BadRequest`: the app is not visible yet);
+    /// the caller retries that.
+    pub fn upsert_service_principal(&self, app_id: &str) -> Result<ServicePrincipal> {
+        let request = self
+            .request(Method::PATCH, self.service_principal_url(app_id))
+            .header("prefer", "create-if-missing")
+            .json(json!({}))
+            .idempotent(true);
+        let action = format!("create the service principal of {app_id}");
+        let response = self.send(&request, &action, Needs::AppAdmin)?;
+        if response.status == 201 && !response.body.is_empty() {
+            return response.json(SERVICE);
+        }
+        self.service_principal_by_app_id(app_id)?
+            .ok_or_else(|| not_visible_yet(&action))
+    }
+
+    fn service_principal_url(&self, app_id: &str) -> Url {
+        self.url(&format!(
             "v1.0/servicePrincipals(appId='{}')",
             encode(&app_id.replace('\'', "''"))
-        ));
-        url.set_query(Some("$select=id,appId,displayName,oauth2PermissionScopes"));
-        let request = self.request(Method::GET, url);
-        let response = self.http.send(&request)?;
+        ))
+    }
+
+    /// A GET of one object; 404 is `None`.
+    fn get_optional<T: DeserializeOwned>(&self, url: Url, action: &str) -> Result<Option<T>> {
+        let response = self.http.send(&self.request(Method::GET, url))?;
         if response.status == 404 {
             return Ok(None);
         }
-        let action = format!("look up the service principal of {app_id}");
-        let response = self.check(response, &action, Needs::AppAdmin)?;
+        let response = self.check(response, action, Needs::AppAdmin)?;
         response.json(SERVICE).map(Some)
-    }
-
-    /// Creates the service principal (enterprise application) of `app_id` (201).
-    pub fn create_service_principal(&self, app_id: &str) -> Result<ServicePrincipal> {
-        let request = self
-            .request(Method::POST, self.url("v1.0/servicePrincipals"))
-            .json(json!({ "appId": app_id }));
-        let response = self.send(
-            &request,
-            &format!("create the service principal of {app_id}"),
-            Needs::AppAdmin,
-        )?;
-        response.json(SERVICE)
     }
 
     /// The delegated permission grants of a client service principal.
@@ -611,7 +682,11 @@ fn graph_error(response: &Response, action: &str, needs: Needs) -> Error {
     if let Some(date) = &date {
         cause.push_str(&format!("; date {date}"));
     }
-    let error = Error::new(kind, message).caused_by(cause);
+    let mut remote = Remote::answered(SERVICE, status);
+    remote.code = code;
+    let error = Error::new(kind, message)
+        .caused_by(cause)
+        .with_remote(remote);
     match status {
         401 => error.with_hint(HINT_SIGN_IN),
         403 => error.with_hint(match needs {
@@ -626,29 +701,25 @@ fn graph_error(response: &Response, action: &str, needs: Needs) -> Error {
     }
 }
 
-/// The Graph error code (`Request_ResourceNotFound`, …) of an error this client made.
-pub fn error_code(err: &Error) -> Option<&str> {
-    let cause = err.causes.iter().find(|c| c.starts_with(CAUSE_PREFIX))?;
-    cause
-        .split("; ")
-        .find_map(|part| part.strip_prefix("code "))
-}
-
-/// The HTTP status of an error this client made from a Graph answer.
-pub fn error_status(err: &Error) -> Option<u16> {
-    let cause = err.causes.iter().find(|c| c.starts_with(CAUSE_PREFIX))?;
-    cause[CAUSE_PREFIX.len()..]
-        .split(';')
-        .next()?
-        .trim()
-        .parse()
-        .ok()
+/// Graph answered, after a write, that the object is not there (yet): it may still be on its way
+/// to every replica, so the caller may retry.
+fn not_visible_yet(action: &str) -> Error {
+    Error::service(format!(
+        "Microsoft Graph could not {action}: the object is not visible yet"
+    ))
+    .with_remote(Remote::answered(SERVICE, 404).with_code("Request_ResourceNotFound"))
 }
 
 /// True when Graph answered 404 (`Request_ResourceNotFound`): right after a create, the new
 /// object may not be visible yet, and the caller may retry.
 pub fn is_not_found(err: &Error) -> bool {
-    error_status(err) == Some(404) || error_code(err) == Some("Request_ResourceNotFound")
+    err.status() == Some(404) || err.code() == Some("Request_ResourceNotFound")
+}
+
+/// True when Graph refused to make a service principal because its app is not visible yet
+/// (400 `Request_BadRequest` right after the app was created).
+pub fn is_app_not_visible_yet(err: &Error) -> bool {
+    err.status() == Some(400) && err.code() == Some("Request_BadRequest")
 }
 
 /// The fallback id of a well-known delegated scope of a resource (see [`FALLBACK_SCOPE_IDS`]).
@@ -886,10 +957,14 @@ mod tests {
     }
 
     #[test]
-    fn create_application_sends_the_whole_registration() {
-        let server = StubServer::start(vec![Stub::post("/v1.0/applications")
-            .status(201)
-            .json(app_json("Gitpod ADO"))]);
+    fn create_application_sends_the_whole_registration_as_an_upsert() {
+        let key = unique_name_for("Gitpod ADO");
+        let server = StubServer::start(vec![Stub::new(
+            "PATCH",
+            &format!("/v1.0/applications(uniqueName='{key}')"),
+        )
+        .status(201)
+        .json(app_json("Gitpod ADO"))]);
         let (http, _) = http();
         let new = NewApplication {
             display_name: "Gitpod ADO".into(),
@@ -910,9 +985,13 @@ mod tests {
                 },
             ],
         };
-        let app = client(&http, &server).create_application(&new).unwrap();
+        let (app, created) = client(&http, &server)
+            .upsert_application(&key, &new)
+            .unwrap();
         assert_eq!(app.app_id, APP_ID);
+        assert!(created);
         let requests = server.finish();
+        assert_eq!(requests[0].header("prefer"), Some("create-if-missing"));
         assert_eq!(
             requests[0].json(),
             json!({
@@ -944,19 +1023,56 @@ mod tests {
     }
 
     #[test]
-    fn create_is_not_retried() {
-        let server = StubServer::start(vec![Stub::post("/v1.0/applications")
-            .status(503)
-            .json(graph_error_json("serviceNotAvailable", "try later"))]);
+    fn an_upsert_of_an_existing_app_reads_it_back_and_is_retried_like_a_read() {
+        let key = unique_name_for("x");
+        assert_eq!(
+            key,
+            unique_name_for(" X "),
+            "the same name gives the same key"
+        );
+        assert!(key.starts_with("ado-scm-") && key.len() == 32, "{key}");
+        let path = format!("/v1.0/applications(uniqueName='{key}')");
+        let server = StubServer::start(vec![
+            Stub::new("PATCH", &path)
+                .status(503)
+                .json(graph_error_json("serviceNotAvailable", "try later")),
+            Stub::new("PATCH", &path).status(204),
+            Stub::get(&path).json(app_json("x")),
+        ]);
         let (http, _) = http();
         let new = NewApplication {
             display_name: "x".into(),
             redirect_uri: "https://r/cb".into(),
             required_resource_access: vec![],
         };
-        let err = client(&http, &server).create_application(&new).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Service);
-        assert_eq!(server.finish().len(), 1);
+        let (app, created) = client(&http, &server)
+            .upsert_application(&key, &new)
+            .unwrap();
+        assert!(!created, "204: it existed");
+        assert_eq!(app.app_id, APP_ID);
+        assert_eq!(server.finish().len(), 3);
+    }
+
+    #[test]
+    fn a_secret_is_added_again_only_after_a_429() {
+        let path = format!("/v1.0/applications/{OBJECT_ID}/addPassword");
+        let server = StubServer::start(vec![
+            Stub::post(&path)
+                .status(429)
+                .header("retry-after", "4")
+                .json(graph_error_json("TooManyRequests", "slow down")),
+            Stub::post(&path)
+                .status(503)
+                .json(graph_error_json("serviceNotAvailable", "try later")),
+        ]);
+        let (http, clock) = http();
+        let end = Utc::now();
+        let err = client(&http, &server)
+            .add_password(OBJECT_ID, "ado-scm r1", end)
+            .unwrap_err();
+        assert_eq!(clock.sleeps(), vec![std::time::Duration::from_secs(4)]);
+        assert!(err.outcome_unknown(), "a 503 may hide a made secret");
+        assert_eq!(server.finish().len(), 2);
     }
 
     #[test]
@@ -1064,9 +1180,12 @@ mod tests {
                 "Request_ResourceNotFound",
                 "Resource '499b…' does not exist",
             )),
-            Stub::post("/v1.0/servicePrincipals")
-                .status(201)
-                .json(json!({"id": "sp-new", "appId": APP_ID, "displayName": "Gitpod ADO"})),
+            Stub::new(
+                "PATCH",
+                &format!("/v1.0/servicePrincipals(appId='{APP_ID}')"),
+            )
+            .status(201)
+            .json(json!({"id": "sp-new", "appId": APP_ID, "displayName": "Gitpod ADO"})),
         ]);
         let (http, _) = http();
         let graph = client(&http, &server);
@@ -1080,11 +1199,12 @@ mod tests {
             .service_principal_by_app_id(AZURE_DEVOPS_APP_ID)
             .unwrap()
             .is_none());
-        let created = graph.create_service_principal(APP_ID).unwrap();
+        let created = graph.upsert_service_principal(APP_ID).unwrap();
         assert_eq!(created.id, "sp-new");
         assert!(created.oauth2_permission_scopes.is_empty());
         let requests = server.finish();
-        assert_eq!(requests[2].json(), json!({"appId": APP_ID}));
+        assert_eq!(requests[2].json(), json!({}));
+        assert_eq!(requests[2].header("prefer"), Some("create-if-missing"));
     }
 
     #[test]
@@ -1128,12 +1248,15 @@ mod tests {
     }
 
     fn error_for(status: u16, body: serde_json::Value) -> Error {
-        let server = StubServer::start(vec![Stub::post("/v1.0/servicePrincipals")
-            .status(status)
-            .json(body)]);
+        let server = StubServer::start(vec![Stub::new(
+            "PATCH",
+            &format!("/v1.0/servicePrincipals(appId='{APP_ID}')"),
+        )
+        .status(status)
+        .json(body)]);
         let (http, _) = http();
         let err = client(&http, &server)
-            .create_service_principal(APP_ID)
+            .upsert_service_principal(APP_ID)
             .unwrap_err();
         server.finish();
         err
@@ -1170,12 +1293,12 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("needs Application.ReadWrite.All and an admin role (Application Administrator / Cloud Application Administrator)"));
-        assert_eq!(error_code(&err), Some("Authorization_RequestDenied"));
+        assert_eq!(err.code(), Some("Authorization_RequestDenied"));
 
         let err = error_for(404, graph_error_json("Request_ResourceNotFound", "gone"));
         assert_eq!(err.kind, ErrorKind::Service);
         assert!(is_not_found(&err));
-        assert_eq!(error_status(&err), Some(404));
+        assert_eq!(err.status(), Some(404));
 
         let err = error_for(
             400,
@@ -1183,7 +1306,8 @@ mod tests {
         );
         assert_eq!(err.exit_code(), 1);
         assert!(!is_not_found(&err));
-        assert_eq!(error_code(&err), Some("Request_BadRequest"));
+        assert!(is_app_not_visible_yet(&err));
+        assert_eq!(err.code(), Some("Request_BadRequest"));
         assert!(err
             .message
             .contains("Invalid value specified (Request_BadRequest)"));
@@ -1192,8 +1316,8 @@ mod tests {
         let err = error_for(409, json!({"unexpected": true}));
         assert_eq!(err.kind, ErrorKind::Service);
         assert!(err.message.ends_with(": HTTP 409"), "{}", err.message);
-        assert_eq!(error_code(&err), None);
-        assert_eq!(error_status(&err), Some(409));
+        assert_eq!(err.code(), None);
+        assert_eq!(err.status(), Some(409));
         assert!(!is_not_found(&Error::service("x")));
     }
 
@@ -1253,12 +1377,15 @@ mod tests {
 
     #[test]
     fn unreadable_success_is_a_service_error() {
-        let server = StubServer::start(vec![Stub::post("/v1.0/servicePrincipals")
-            .status(201)
-            .body("<html>")]);
+        let server = StubServer::start(vec![Stub::new(
+            "PATCH",
+            &format!("/v1.0/servicePrincipals(appId='{APP_ID}')"),
+        )
+        .status(201)
+        .body("<html>")]);
         let (http, _) = http();
         let err = client(&http, &server)
-            .create_service_principal(APP_ID)
+            .upsert_service_principal(APP_ID)
             .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Service);
         assert!(err.message.contains("Microsoft Graph"));

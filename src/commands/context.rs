@@ -2,6 +2,10 @@
 //! store, and the questions most commands ask first (which Gitpod token, which runner, which
 //! Azure DevOps integration).
 
+use std::sync::{Arc, Mutex};
+
+use url::Url;
+
 use crate::cli::StoreKind;
 use crate::clients::gitpod::{GitpodClient, Runner, ScmIntegration};
 use crate::config;
@@ -17,27 +21,48 @@ pub use crate::clients::gitpod::is_azure_devops;
 /// Where the Gitpod API token came from: decides whether it may be stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenOrigin {
-    /// `GITPOD_API_KEY` / `ONA_API_KEY`: respected, never stored or overwritten.
-    Env,
+    /// `ONA_API_KEY` / `GITPOD_API_KEY` (the variable named): respected, never stored or
+    /// overwritten.
+    Env(&'static str),
     Stdin,
     Store,
     Prompt,
 }
+
+impl TokenOrigin {
+    /// How `status` and `-v` name it.
+    pub fn describe(self) -> String {
+        match self {
+            TokenOrigin::Env(name) => format!("the environment ({name})"),
+            TokenOrigin::Stdin => "stdin (--gitpod-token-stdin)".to_string(),
+            TokenOrigin::Store => "the secret store".to_string(),
+            TokenOrigin::Prompt => "the prompt".to_string(),
+        }
+    }
+}
+
+/// The environment variables that hold a Gitpod API token, the first set one winning: the
+/// newest Gitpod SDK reads `ONA_API_KEY` before `GITPOD_API_KEY`.
+const TOKEN_VARIABLES: [&str; 2] = ["ONA_API_KEY", "GITPOD_API_KEY"];
 
 pub struct Context {
     pub settings: Settings,
     pub deps: Deps,
     store: Option<Box<dyn SecretStore>>,
     gitpod_token: Option<(Secret, TokenOrigin)>,
+    /// The Gitpod API's base URL for this run: `--gitpod-url`, or where the API moved to.
+    gitpod_base: Arc<Mutex<Url>>,
 }
 
 impl Context {
     pub fn new(settings: Settings, deps: Deps) -> Self {
+        let gitpod_base = Arc::new(Mutex::new(settings.gitpod_url.clone()));
         Context {
             settings,
             deps,
             store: None,
             gitpod_token: None,
+            gitpod_base,
         }
     }
 
@@ -75,26 +100,27 @@ impl Context {
         }
     }
 
-    /// The Gitpod API token: `GITPOD_API_KEY`, `ONA_API_KEY`, `--gitpod-token-stdin`, the
-    /// store, and last a hidden prompt.
+    /// The Gitpod API token: `--gitpod-token-stdin` (an explicit flag wins), `ONA_API_KEY`,
+    /// `GITPOD_API_KEY`, the store, and last a hidden prompt.
     pub fn gitpod_token(&mut self) -> Result<(Secret, TokenOrigin)> {
         if let Some(found) = &self.gitpod_token {
             return Ok(found.clone());
         }
         let found = self.find_gitpod_token()?;
+        tracing::info!("Gitpod API token from {}", found.1.describe());
         self.gitpod_token = Some(found.clone());
         Ok(found)
     }
 
     fn find_gitpod_token(&mut self) -> Result<(Secret, TokenOrigin)> {
-        for name in ["GITPOD_API_KEY", "ONA_API_KEY"] {
-            if let Some(token) = self.deps.env.secret(name) {
-                return Ok((token, TokenOrigin::Env));
-            }
-        }
         if self.settings.gitpod_token_stdin {
             let token = self.deps.read_stdin_secret("Gitpod API token")?;
             return Ok((token, TokenOrigin::Stdin));
+        }
+        for name in TOKEN_VARIABLES {
+            if let Some(token) = self.deps.env.secret(name) {
+                return Ok((token, TokenOrigin::Env(name)));
+            }
         }
         let key = self.gitpod_key();
         if let Some(token) = self.store().get(&key)? {
@@ -102,8 +128,8 @@ impl Context {
         }
         if !self.interactive() {
             return Err(Error::auth("no Gitpod API token").with_hint(
-                "set GITPOD_API_KEY, or pass --gitpod-token-stdin with the token on stdin \
-                 (create one under Settings → Personal access tokens in Gitpod)",
+                "pass --gitpod-token-stdin with the token on stdin, or set ONA_API_KEY (or \
+                 GITPOD_API_KEY) (create one under Settings → Personal access tokens in Gitpod)",
             ));
         }
         self.deps.ui.info(format!(
@@ -127,6 +153,8 @@ impl Context {
     /// clock or the UI: resolve the token with [`Context::gitpod_token`] first.
     pub fn gitpod_with(&self, token: Secret) -> GitpodClient<'_> {
         GitpodClient::new(&self.deps.http, self.settings.gitpod_url.clone(), token)
+            .with_shared_base(self.gitpod_base.clone())
+            .with_notices(&self.deps.ui)
     }
 
     /// Keeps a token typed at the prompt or given with `--gitpod-token-stdin` once the Gitpod
@@ -145,19 +173,20 @@ impl Context {
         Ok(())
     }
 
-    /// The runner: `--runner`, the config's default, or (interactive) a choice; a script must
-    /// name it, even when there is only one, so that it keeps meaning the same runner.
+    /// The runner: `--runner` (id or name), the config's default, or (interactive) a choice;
+    /// a script must name it, even when there is only one, so that it keeps meaning the same
+    /// runner.
     pub fn pick_runner(&mut self, flag: Option<&str>) -> Result<Runner> {
         let wanted = flag
             .map(str::to_string)
             .or_else(|| self.settings.config.runner.clone());
-        if let Some(id) = wanted {
-            return self.get_runner(&id);
+        if let Some(raw) = wanted {
+            return self.get_runner(&raw);
         }
         if !self.interactive() {
             return Err(Error::missing(
                 "the runner",
-                "--runner ID (or set ADO_SCM_RUNNER)",
+                "--runner ID|NAME (or set ADO_SCM_RUNNER)",
             ));
         }
         let spinner = self.deps.ui.spinner("Listing runners");
@@ -184,22 +213,45 @@ impl Context {
         }
     }
 
-    /// One runner by id; an id the organization does not have is the user's mistake (exit 2).
-    pub fn get_runner(&mut self, raw_id: &str) -> Result<Runner> {
-        let id = validate_runner_id(raw_id)?;
-        let spinner = self.deps.ui.spinner("Looking up the runner");
-        let found = self.gitpod()?.get_runner(&id);
-        drop(spinner);
-        found.map_err(|err| {
-            if crate::clients::gitpod::connect_code(&err) == Some("not_found") {
-                Error::usage(format!(
-                    "runner `{id}` not found in your Gitpod organization"
-                ))
-                .with_hint("`ado-scm status` lists the runners you can use")
-            } else {
-                err
+    /// One runner, named by id or by name (see [`RunnerRef`]); one the organization does not
+    /// have is the user's mistake (exit 2).
+    pub fn get_runner(&mut self, raw: &str) -> Result<Runner> {
+        match RunnerRef::parse(raw)? {
+            RunnerRef::Id(id) => {
+                let spinner = self.deps.ui.spinner("Looking up the runner");
+                let found = self.gitpod()?.get_runner(&id);
+                drop(spinner);
+                found.map_err(|err| {
+                    if err.code() == Some("not_found") {
+                        Error::usage(format!(
+                            "runner `{id}` not found in your Gitpod organization"
+                        ))
+                        .with_hint("`ado-scm status --all` lists the runners you can use")
+                    } else {
+                        err
+                    }
+                })
             }
-        })
+            RunnerRef::Name(name) => {
+                let spinner = self.deps.ui.spinner("Looking up the runner by name");
+                let runners = self.gitpod()?.list_runners()?;
+                drop(spinner);
+                runner_named(runners, &name)
+            }
+        }
+    }
+
+    /// The runner ids `--runner` names, if it does: an id is checked locally, a name is
+    /// resolved (for commands that only filter by runner).
+    pub fn runner_id_filter(&mut self, flag: Option<&str>) -> Result<Option<String>> {
+        match flag.map(RunnerRef::parse).transpose()? {
+            None => Ok(None),
+            Some(RunnerRef::Id(id)) => Ok(Some(id)),
+            Some(RunnerRef::Name(_)) => {
+                let raw = flag.expect("a name was given");
+                Ok(Some(self.get_runner(raw)?.runner_id))
+            }
+        }
     }
 
     /// The runner's Azure DevOps integration: `--host`, the config's default host when the
@@ -315,19 +367,81 @@ fn open_store<'s>(
     slot.as_deref().expect("store opened above")
 }
 
-/// Runner ids are UUIDs in Gitpod; accept any plain token-like id but refuse what could not be
-/// one (spaces, slashes, quotes), so a typo is a usage error and not a confusing API error.
-pub fn validate_runner_id(raw: &str) -> Result<String> {
-    let id = raw.trim();
-    let ok = !id.is_empty()
-        && id.len() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(id.to_string())
+/// How a person named a runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunnerRef {
+    /// A runner id: Gitpod's `runnerId` fields must be UUIDs (their `buf.validate` rule).
+    Id(String),
+    /// A runner's name, resolved through ListRunners.
+    Name(String),
+}
+
+impl RunnerRef {
+    /// A UUID is an id; something that is almost one (only hex digits and dashes, about a
+    /// UUID's length) is a mistyped id and refused here, before any request; anything else is
+    /// a name.
+    pub fn parse(raw: &str) -> Result<RunnerRef> {
+        let value = raw.trim();
+        if value.is_empty() {
+            return Err(Error::usage("--runner: the runner is empty")
+                .with_hint("give the runner's ID or name (`ado-scm status --all` lists them)"));
+        }
+        if crate::guid::is_guid(value) {
+            return Ok(RunnerRef::Id(value.to_ascii_lowercase()));
+        }
+        let id_like = value.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            && value.contains('-')
+            && (30..=40).contains(&value.len());
+        if id_like {
+            return Err(
+                Error::usage(format!("--runner: `{value}` is not a valid runner ID")).with_hint(
+                    "runner IDs are UUIDs such as 01900000-0000-7000-8000-0000000000a1; \
+                         `ado-scm status --all` lists them (a runner's name works too)",
+                ),
+            );
+        }
+        if value.chars().any(char::is_control) {
+            return Err(Error::usage(
+                "--runner: the runner name has control characters",
+            ));
+        }
+        Ok(RunnerRef::Name(value.to_string()))
+    }
+}
+
+/// The one runner called `name` (exactly; else the one whose name matches ignoring case).
+fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
+    let exact: Vec<&Runner> = runners.iter().filter(|r| r.name == name).collect();
+    let matches = if exact.is_empty() {
+        runners
+            .iter()
+            .filter(|r| r.name.eq_ignore_ascii_case(name))
+            .collect()
     } else {
-        Err(Error::usage(format!("--runner: `{raw}` is not a runner ID"))
-            .with_hint("runner IDs look like 01900000-0000-7000-8000-0000000000a1; `ado-scm status` lists them"))
+        exact
+    };
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => {
+            let mut names: Vec<&str> = runners.iter().map(|r| r.name.as_str()).collect();
+            names.sort_unstable();
+            let known = if names.is_empty() {
+                "your organization has no runners".to_string()
+            } else {
+                format!("the runners are: {}", names.join(", "))
+            };
+            Err(Error::usage(format!(
+                "no runner named `{name}` in your Gitpod organization"
+            ))
+            .with_hint(format!("{known} (or pass the runner's ID)")))
+        }
+        several => {
+            let ids: Vec<&str> = several.iter().map(|r| r.runner_id.as_str()).collect();
+            Err(Error::usage(format!(
+                "{} runners are named `{name}`: pass the runner's ID instead",
+                several.len()
+            ))
+            .with_hint(format!("their IDs: {}", ids.join(", "))))
+        }
     }
 }

@@ -6,12 +6,12 @@ use std::time::Duration;
 use url::Url;
 use zeroize::Zeroize;
 
-use super::context::Context;
+use super::context::{Context, RunnerRef};
 use crate::cli::{LoginArgs, LoginCommon, LoginMethod};
 use crate::clients::ado::{AdoClient, AdoTarget};
-use crate::clients::gitpod::{HostAuthCheck, ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
+use crate::clients::gitpod::{input_error, HostAuthCheck, ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
 use crate::error::{Error, Result};
-use crate::flows::login::{hand_over_pat, wait_for_oauth, LoginTarget};
+use crate::flows::login::{hand_over_pat, oauth_tokens_before, wait_for_oauth, LoginTarget};
 use crate::secret::Secret;
 use crate::urls::{validate_collection, validate_org, AdoHost};
 
@@ -98,8 +98,15 @@ struct Resolved {
 }
 
 fn resolve(ctx: &mut Context, common: &LoginCommon) -> Result<Resolved> {
+    // Every flag is checked before the first request.
     if let Some(org) = &common.org {
         validate_org_or_collection(org)?;
+    }
+    if let Some(host) = &common.target.host {
+        AdoHost::parse(host)?;
+    }
+    if let Some(runner) = &common.target.runner {
+        RunnerRef::parse(runner)?;
     }
     let runner = ctx.pick_runner(common.target.runner.as_deref())?;
     let integration = ctx.pick_integration(&runner, common.target.host.as_deref())?;
@@ -109,7 +116,8 @@ fn resolve(ctx: &mut Context, common: &LoginCommon) -> Result<Resolved> {
         .spinner("Asking the runner how it can reach Azure DevOps");
     let check = ctx
         .gitpod()?
-        .check_authentication_for_host(&runner.runner_id, &integration.host)?;
+        .check_authentication_for_host(&runner.runner_id, &integration.host)
+        .map_err(|err| input_error(err, "check --host (e.g. dev.azure.com/ORG)"))?;
     drop(spinner);
     ctx.remember_gitpod_token()?;
     let target = LoginTarget {
@@ -138,7 +146,7 @@ fn login_pat(ctx: &mut Context, common: &LoginCommon, with_token: bool) -> Resul
     if with_token && ctx.settings.gitpod_token_stdin {
         return Err(
             Error::usage("--with-token and --gitpod-token-stdin both want stdin")
-                .with_hint("give the Gitpod token through GITPOD_API_KEY instead"),
+                .with_hint("give the Gitpod token through ONA_API_KEY (or GITPOD_API_KEY) instead"),
         );
     }
     if !with_token && !ctx.interactive() {
@@ -181,16 +189,8 @@ fn login_pat_resolved(
         .unwrap_or_else(|| {
             AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone()).pat_page_url(&ado_target)
         });
-    let ui = &ctx.deps.ui;
-    ui.info(format!(
-        "Create a personal access token for {}:",
-        target.host
-    ));
-    ui.info(format!("  page:   {page}"));
-    ui.info(format!("  name:   Gitpod runner {}", target.runner_name));
-    ui.info("  scopes: Code (Read & write)   [Custom defined → Code → Read & write]");
-    ui.info("  expiry: the longest your organization allows (you will run `ado-scm login pat` again then)");
     if !with_token {
+        show_pat_guidance(ctx, &target, &ado_target, &page);
         open_browser(ctx, &page);
     }
 
@@ -226,6 +226,31 @@ fn login_pat_resolved(
     Ok(())
 }
 
+/// What to make on the PAT page. The page takes no parameters to fill these in.
+fn show_pat_guidance(ctx: &Context, target: &LoginTarget, ado_target: &AdoTarget, page: &str) {
+    let ui = &ctx.deps.ui;
+    ui.info(format!(
+        "Create a personal access token for {}:",
+        target.host
+    ));
+    ui.info(format!("  page:         {page}"));
+    if let AdoTarget::Services { org } = ado_target {
+        // Since 1 December 2026 a PAT for "All accessible organizations" no longer works.
+        ui.info(format!(
+            "  organization: {org} (not \"All accessible organizations\": such PATs no longer work)"
+        ));
+    }
+    ui.info(format!(
+        "  name:         Gitpod runner {}",
+        target.runner_name
+    ));
+    ui.info("  scopes:       Code (Read & write)   [Custom defined → Code → Read & write]");
+    ui.info(
+        "  expiry:       the longest your organization allows (you will run `ado-scm login \
+         pat` again then)",
+    );
+}
+
 fn login_oauth(ctx: &mut Context, common: &LoginCommon, timeout: Duration) -> Result<()> {
     let resolved = resolve(ctx, common)?;
     login_oauth_resolved(ctx, resolved, timeout)
@@ -248,19 +273,45 @@ fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration
         Error::service("the runner sent an OAuth URL that is not a URL").caused_by(err)
     })?;
     crate::urls::check_scheme(&auth_url, "the runner's OAuth URL")?;
+    let (token, _) = ctx.gitpod_token()?;
+    let gitpod = ctx.gitpod_with(token);
+    // What the runner holds before the consent: a PAT already in place (or an older Entra
+    // sign-in) must not be taken for the sign-in about to happen.
+    let watch = oauth_tokens_before(&gitpod, &target, check.authenticated)?;
+    if let Some(token) = watch.signed_in_already() {
+        let until = token
+            .expires_at
+            .map(|at| format!(" (until {})", at.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_default();
+        ctx.deps.ui.json(&serde_json::json!({
+            "runner_id": target.runner_id,
+            "host": target.host,
+            "method": "oauth",
+            "authenticated": true,
+            "already": true,
+        }));
+        ctx.deps.ui.result(format!(
+            "Already signed in: runner {} reaches {} with your Entra ID account{until}.",
+            target.runner_name, target.host
+        ));
+        ctx.deps.ui.info(format!(
+            "To sign in again, run `ado-scm logout --runner {} --host {}` first.",
+            target.runner_id, target.host
+        ));
+        return Ok(());
+    }
     ctx.deps.ui.info(format!(
         "Sign in with your Entra ID account and consent, so runner {} can reach {}:",
         target.runner_name, target.host
     ));
     ctx.deps.ui.info(format!("  {auth_url}"));
     open_browser(ctx, auth_url.as_str());
-    let (token, _) = ctx.gitpod_token()?;
-    let gitpod = ctx.gitpod_with(token);
     let outcome = wait_for_oauth(
         &gitpod,
         ctx.deps.clock.as_ref(),
         &ctx.deps.ui,
         &target,
+        &watch,
         timeout,
         OAUTH_POLL_INTERVAL,
     )?;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::context::{is_azure_devops, validate_runner_id, Context, TokenOrigin};
+use super::context::{is_azure_devops, Context, TokenOrigin};
 use crate::cli::LogoutArgs;
 use crate::clients::gitpod::TokenSource;
 use crate::error::Result;
@@ -19,12 +19,6 @@ struct Removed {
 }
 
 pub fn run(ctx: &mut Context, args: LogoutArgs) -> Result<()> {
-    let runner = args
-        .target
-        .runner
-        .as_deref()
-        .map(validate_runner_id)
-        .transpose()?;
     let host = args
         .target
         .host
@@ -32,6 +26,7 @@ pub fn run(ctx: &mut Context, args: LogoutArgs) -> Result<()> {
         .map(AdoHost::parse)
         .transpose()?
         .map(|h| h.as_saved());
+    let runner = ctx.runner_id_filter(args.target.runner.as_deref())?;
 
     let spinner = ctx
         .deps
@@ -60,10 +55,7 @@ pub fn run(ctx: &mut Context, args: LogoutArgs) -> Result<()> {
     };
     let mut removed = Vec::new();
     for token in tokens {
-        let mine = token
-            .subject
-            .as_ref()
-            .is_some_and(|s| s.id == me.subject.id);
+        let mine = token.is_mine(&me);
         let token_host = token.host.to_ascii_lowercase();
         let is_ado = ado_hosts
             .iter()
@@ -94,10 +86,10 @@ pub fn run(ctx: &mut Context, args: LogoutArgs) -> Result<()> {
         let (_, origin) = ctx.gitpod_token()?;
         let key = ctx.gitpod_key();
         forgot_gitpod = ctx.store().delete(&key)?;
-        if origin == TokenOrigin::Env {
-            ctx.deps.ui.info(
-                "GITPOD_API_KEY / ONA_API_KEY is set in your environment: unset it yourself.",
-            );
+        if let TokenOrigin::Env(name) = origin {
+            ctx.deps.ui.info(format!(
+                "{name} is set in your environment: unset it yourself."
+            ));
         }
     }
 

@@ -6,6 +6,7 @@ pub mod context;
 pub mod issuer;
 pub mod login;
 pub mod logout;
+pub mod man_pages;
 pub mod secret;
 pub mod setup;
 pub mod status;

@@ -25,8 +25,9 @@ fn seal_secret(ctx: &mut Context, args: SealArgs) -> Result<()> {
         (None, Some(id)) => {
             if ctx.settings.gitpod_token_stdin && !ctx.interactive() {
                 return Err(
-                    Error::usage("--gitpod-token-stdin and the secret both want stdin")
-                        .with_hint("give the Gitpod token through GITPOD_API_KEY instead"),
+                    Error::usage("--gitpod-token-stdin and the secret both want stdin").with_hint(
+                        "give the Gitpod token through ONA_API_KEY (or GITPOD_API_KEY) instead",
+                    ),
                 );
             }
             let runner = ctx.get_runner(id)?;

@@ -8,6 +8,7 @@ use super::context::{is_azure_devops, Context};
 use crate::cli::TargetArgs;
 use crate::clients::gitpod::{GitpodClient, HostToken, Runner, ScmIntegration, TokenSource};
 use crate::error::{Error, Result};
+use crate::parallel;
 use crate::urls::AdoHost;
 
 #[derive(Debug, Serialize)]
@@ -83,62 +84,52 @@ fn runners_in_scope(ctx: &mut Context, flag: Option<&str>) -> Result<Vec<Runner>
     }
 }
 
-/// One CheckAuthenticationForHost per host, run concurrently: they are independent.
+/// Host checks asked at once: they are independent; a bound keeps a large organization from
+/// opening hundreds of connections.
+const CONCURRENT_CHECKS: usize = 16;
+
+/// One CheckAuthenticationForHost per host, run concurrently.
 fn check_all(
     gitpod: &GitpodClient<'_>,
     runners: &[Runner],
     integrations: &[ScmIntegration],
     tokens: &[HostToken],
 ) -> Result<Vec<HostStatus>> {
-    let results: Vec<Result<HostStatus>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = integrations
+    parallel::map(integrations, CONCURRENT_CHECKS, |integration| {
+        let check =
+            gitpod.check_authentication_for_host(&integration.runner_id, &integration.host)?;
+        let runner_name = runners
             .iter()
-            .map(|integration| {
-                scope.spawn(move || {
-                    let check = gitpod
-                        .check_authentication_for_host(&integration.runner_id, &integration.host)?;
-                    let runner_name = runners
-                        .iter()
-                        .find(|r| r.runner_id == integration.runner_id)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_default();
-                    let mut methods = Vec::new();
-                    if integration.oauth.is_some() || check.supports_oauth2.is_some() {
-                        methods.push("oauth");
-                    }
-                    if integration.pat || check.supports_pat.is_some() {
-                        methods.push("pat");
-                    }
-                    let token = tokens.iter().find(|t| {
-                        t.runner_id == integration.runner_id
-                            && t.host.eq_ignore_ascii_case(&integration.host)
-                    });
-                    Ok(HostStatus {
-                        runner_id: integration.runner_id.clone(),
-                        runner_name,
-                        host: integration.host.clone(),
-                        scm_id: integration.scm_id.clone(),
-                        methods,
-                        authenticated: check.authenticated,
-                        via: token.and_then(|t| match t.source {
-                            TokenSource::Pat => Some("pat"),
-                            TokenSource::Oauth => Some("oauth"),
-                            _ => None,
-                        }),
-                        expires_at: token.and_then(|t| t.expires_at).map(|t| t.to_rfc3339()),
-                    })
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::service("a status check failed unexpectedly")))
-            })
-            .collect()
-    });
-    results.into_iter().collect()
+            .find(|r| r.runner_id == integration.runner_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let mut methods = Vec::new();
+        if integration.oauth.is_some() || check.supports_oauth2.is_some() {
+            methods.push("oauth");
+        }
+        if integration.pat || check.supports_pat.is_some() {
+            methods.push("pat");
+        }
+        let token = tokens.iter().find(|t| {
+            t.runner_id == integration.runner_id && t.host.eq_ignore_ascii_case(&integration.host)
+        });
+        Ok(HostStatus {
+            runner_id: integration.runner_id.clone(),
+            runner_name,
+            host: integration.host.clone(),
+            scm_id: integration.scm_id.clone(),
+            methods,
+            authenticated: check.authenticated,
+            via: token.and_then(|t| match t.source {
+                TokenSource::Pat => Some("pat"),
+                TokenSource::Oauth => Some("oauth"),
+                _ => None,
+            }),
+            expires_at: token.and_then(|t| t.expires_at).map(|t| t.to_rfc3339()),
+        })
+    })
+    .into_iter()
+    .collect()
 }
 
 fn render_table(statuses: &[HostStatus]) -> String {

@@ -4,10 +4,11 @@
 //! 1. the runner has registered its public key (the saved OAuth secret is sealed to it);
 //! 2. with OAuth: the saved issuer URL is well formed and its tenant's OpenID configuration is
 //!    there, naming one tenant;
-//! 3. the runner's own validation (ValidateRunnerConfiguration with the integration's id and no
-//!    secret): the runner opens the saved secret and, for OAuth, asks Entra ID for a token with
-//!    it (client credentials). ado-scm never holds the saved secret, so it cannot run the Entra
-//!    check itself: the runner does.
+//! 3. the runner's own validation (ValidateRunnerConfiguration with the saved configuration,
+//!    its client secret sent back to the runner sealed, as ListSCMIntegrations gives it): the
+//!    runner opens it with its private key and, for OAuth, asks Entra ID for a token with it
+//!    (client credentials). ado-scm never holds the saved secret in the clear, so it cannot run
+//!    the Entra check itself: the runner does.
 //!
 //! Exit 0 when every check passes, 4 otherwise (the result is printed either way).
 
@@ -15,7 +16,7 @@ use serde_json::json;
 
 use super::context::Context;
 use crate::cli::TargetArgs;
-use crate::clients::gitpod::ValidateIntegration;
+use crate::clients::gitpod::{Runner, ScmIntegration, ValidateIntegration};
 use crate::error::{Error, Result};
 use crate::flows::setup::{runner_key, Check};
 use crate::issuer;
@@ -63,12 +64,26 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
             }
         }
     }
+    let sealed = integration
+        .oauth
+        .as_ref()
+        .map(|o| o.encrypted_client_secret.clone())
+        .filter(|sealed| !sealed.is_empty());
+    if integration.oauth.is_some() && sealed.is_none() {
+        // A client id without its secret is not a configuration the runner can check.
+        checks.push(check(
+            "runner validation",
+            false,
+            "the integration has OAuth but the runner returned no sealed client secret".into(),
+        ));
+        return report(ctx, &runner, &integration, checks);
+    }
     let request = ValidateIntegration {
         id: Some(integration.id.clone()),
         scm_id: integration.scm_id.clone(),
         host: integration.host.clone(),
         oauth_client_id: integration.oauth.as_ref().map(|o| o.client_id.clone()),
-        oauth_encrypted_client_secret: None,
+        oauth_encrypted_client_secret: sealed,
         oauth_plaintext_client_secret: None,
         pat: integration.pat,
         issuer_url: integration
@@ -97,7 +112,16 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
         result.reasons()
     };
     checks.push(check("runner validation", result.valid, detail));
+    report(ctx, &runner, &integration, checks)
+}
 
+/// Prints the checks and their result document; exit 4 when one failed.
+fn report(
+    ctx: &Context,
+    runner: &Runner,
+    integration: &ScmIntegration,
+    checks: Vec<Check>,
+) -> Result<()> {
     let ok = checks.iter().all(|c| c.ok);
     let ui = &ctx.deps.ui;
     for c in &checks {

@@ -6,9 +6,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::clients::ado::{AdoClient, AdoTarget, PatIdentity};
-use crate::clients::gitpod::{GitpodClient, HostToken, NewHostToken, TokenSource};
+use crate::clients::gitpod::{GitpodClient, HostToken, Identity, NewHostToken, TokenSource};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::flows::read_back;
+use crate::parallel;
 use crate::secret::Secret;
 use crate::ui::Ui;
 
@@ -39,6 +41,10 @@ pub const PAT_SCOPE: &str = "vso.code_write";
 
 /// Checks the PAT against Azure DevOps, then hands it to the runner. A PAT Azure DevOps
 /// rejects never reaches the runner.
+///
+/// The runner's answers are read with their lag in mind: a token whose create answer was lost
+/// is looked for before another is sent, and "authenticated" is asked again a few times before
+/// a missing one counts (see `flows/read_back.rs`).
 pub fn hand_over_pat(
     gitpod: &GitpodClient<'_>,
     ado: &AdoClient<'_>,
@@ -47,17 +53,28 @@ pub fn hand_over_pat(
     ado_target: &AdoTarget,
     pat: &Secret,
 ) -> Result<PatOutcome> {
+    // Independent questions at once: Azure DevOps about the PAT, Gitpod about the caller and
+    // the tokens the runner holds already.
     let spinner = ui.spinner("Checking the PAT with Azure DevOps");
-    let identity: PatIdentity = ado.check_pat(ado_target, pat)?;
+    let (identity, mine) = parallel::join(
+        || ado.check_pat(ado_target, pat),
+        || -> Result<(Identity, Vec<HostToken>)> {
+            let me = gitpod.get_authenticated_identity()?;
+            let tokens = gitpod
+                .list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?;
+            Ok((me, tokens))
+        },
+    );
     drop(spinner);
+    let identity: PatIdentity = identity?;
     ui.ok(format!(
         "Azure DevOps accepts the PAT ({}; {} repositories visible)",
         identity.display_name, identity.repositories
     ));
+    let (me, before) = mine?;
 
     let spinner = ui.spinner("Handing the PAT to the runner");
-    let me = gitpod.get_authenticated_identity()?;
-    let created: HostToken = gitpod.create_host_authentication_token(&NewHostToken {
+    let new_token = NewHostToken {
         runner_id: target.runner_id.clone(),
         host: target.host.clone(),
         token: pat.clone(),
@@ -66,22 +83,32 @@ pub fn hand_over_pat(
         integration_id: Some(target.integration_id.clone()),
         scopes: vec![PAT_SCOPE.to_string()],
         subject: me.subject.clone(),
-    })?;
-    // A re-run replaces, never piles up: remove this user's older PAT tokens for the host.
-    let mut replaced = Vec::new();
-    for old in
-        gitpod.list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?
-    {
-        let mine = old.subject.as_ref().is_some_and(|s| s.id == me.subject.id);
-        if mine && old.id != created.id && old.host == target.host && old.source == TokenSource::Pat
-        {
-            gitpod.delete_host_authentication_token(&old.id)?;
-            replaced.push(old.id);
-        }
-    }
-    let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+    };
+    let created = create_token_once(gitpod, &new_token, &me, &before)?;
+    // A re-run replaces, never piles up: remove this user's older PAT tokens for the host
+    // (found before the new one was made, so the new one is never among them).
+    let old: Vec<&HostToken> = before
+        .iter()
+        .filter(|t| t.is_mine(&me) && t.is_pat_for(&target.host) && t.id != created.id)
+        .collect();
+    let (deleted, authenticated) = parallel::join(
+        || -> Result<Vec<String>> {
+            let results =
+                parallel::map(&old, 4, |t| gitpod.delete_host_authentication_token(&t.id));
+            results.into_iter().collect::<Result<Vec<()>>>()?;
+            Ok(old.iter().map(|t| t.id.clone()).collect())
+        },
+        || {
+            read_back::until_found(gitpod.clock(), || {
+                let check =
+                    gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+                Ok(check.authenticated.then_some(()))
+            })
+        },
+    );
     drop(spinner);
-    if !check.authenticated {
+    let replaced = deleted?;
+    if authenticated?.is_none() {
         return Err(Error::auth(format!(
             "the runner took the PAT but does not report {} as authenticated",
             target.host
@@ -105,6 +132,39 @@ pub fn hand_over_pat(
     })
 }
 
+/// Hands the token over. A lost answer (a timeout, a 5xx) may hide a token that was stored:
+/// the runner's tokens are read back (a few times: reads lag) for a new one of ours before it
+/// is sent again, so the runner never holds two.
+fn create_token_once(
+    gitpod: &GitpodClient<'_>,
+    new_token: &NewHostToken,
+    me: &Identity,
+    before: &[HostToken],
+) -> Result<HostToken> {
+    match gitpod.create_host_authentication_token(new_token) {
+        Err(err) if err.outcome_unknown() => {
+            let made = read_back::until_found(gitpod.clock(), || {
+                Ok(gitpod
+                    .list_host_authentication_tokens(
+                        Some(&new_token.runner_id),
+                        Some(&me.subject.id),
+                    )?
+                    .into_iter()
+                    .find(|t| {
+                        t.is_mine(me)
+                            && t.is_pat_for(&new_token.host)
+                            && before.iter().all(|b| b.id != t.id)
+                    }))
+            })?;
+            match made {
+                Some(token) => Ok(token),
+                None => gitpod.create_host_authentication_token(new_token),
+            }
+        }
+        other => other,
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct OauthOutcome {
     pub runner_id: String,
@@ -114,13 +174,67 @@ pub struct OauthOutcome {
     pub waited_seconds: u64,
 }
 
-/// Polls CheckAuthenticationForHost until the runner reports the host as authenticated, or
-/// the timeout passes (exit 3). The clock is injected: tests never wait for real.
+/// The caller's OAuth tokens for the host before the browser opened, and whether the runner
+/// called the host authenticated then: the wait looks for an Entra sign-in made since, so a PAT
+/// already in place is never taken for it.
+pub fn oauth_tokens_before(
+    gitpod: &GitpodClient<'_>,
+    target: &LoginTarget,
+    authenticated: bool,
+) -> Result<OauthWatch> {
+    let me = gitpod.get_authenticated_identity()?;
+    let before = gitpod
+        .list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?
+        .into_iter()
+        .filter(|t| t.is_mine(&me) && t.is_oauth_for(&target.host))
+        .collect();
+    Ok(OauthWatch {
+        me,
+        before,
+        authenticated,
+    })
+}
+
+/// What [`wait_for_oauth`] compares against.
+pub struct OauthWatch {
+    me: Identity,
+    before: Vec<HostToken>,
+    /// The runner called the host authenticated before the browser opened.
+    authenticated: bool,
+}
+
+impl OauthWatch {
+    /// Already signed in through Entra ID: an OAuth token of the caller's, and the runner
+    /// calling the host authenticated.
+    pub fn signed_in_already(&self) -> Option<&HostToken> {
+        self.before.first().filter(|_| self.authenticated)
+    }
+
+    /// An OAuth token of the caller's for the host made by this sign-in: one that was not there
+    /// before (or was renewed); when the host was not authenticated before, any (a consent that
+    /// ended just before the tokens were first read counts too).
+    fn new_token<'t>(&self, tokens: &'t [HostToken], host: &str) -> Option<&'t HostToken> {
+        tokens.iter().find(|t| {
+            t.is_mine(&self.me)
+                && t.is_oauth_for(host)
+                && (!self.authenticated
+                    || !self
+                        .before
+                        .iter()
+                        .any(|b| b.id == t.id && b.expires_at == t.expires_at))
+        })
+    }
+}
+
+/// Polls the runner until it holds an OAuth token of the caller's for the host (made by the
+/// consent in the browser) and reports the host as authenticated, or the timeout passes
+/// (exit 3). The clock is injected: tests never wait for real.
 pub fn wait_for_oauth(
     gitpod: &GitpodClient<'_>,
     clock: &dyn Clock,
     ui: &Ui,
     target: &LoginTarget,
+    watch: &OauthWatch,
     timeout: Duration,
     interval: Duration,
 ) -> Result<OauthOutcome> {
@@ -128,25 +242,29 @@ pub fn wait_for_oauth(
     let deadline = started + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX);
     let spinner = ui.spinner("Waiting for the consent in the browser to complete");
     loop {
-        let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
-        if check.authenticated {
-            drop(spinner);
-            let waited = (clock.now() - started).num_seconds().max(0) as u64;
-            ui.ok(format!(
-                "Runner {} can now reach {} with your Entra ID account",
-                target.runner_name, target.host
-            ));
-            return Ok(OauthOutcome {
-                runner_id: target.runner_id.clone(),
-                host: target.host.clone(),
-                method: "oauth",
-                authenticated: true,
-                waited_seconds: waited,
-            });
+        let tokens = gitpod
+            .list_host_authentication_tokens(Some(&target.runner_id), Some(&watch.me.subject.id))?;
+        if watch.new_token(&tokens, &target.host).is_some() {
+            let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+            if check.authenticated {
+                drop(spinner);
+                let waited = (clock.now() - started).num_seconds().max(0) as u64;
+                ui.ok(format!(
+                    "Runner {} can now reach {} with your Entra ID account",
+                    target.runner_name, target.host
+                ));
+                return Ok(OauthOutcome {
+                    runner_id: target.runner_id.clone(),
+                    host: target.host.clone(),
+                    method: "oauth",
+                    authenticated: true,
+                    waited_seconds: waited,
+                });
+            }
         }
         if clock.now() >= deadline {
             return Err(Error::auth(format!(
-                "the runner did not report {} as authenticated within {} s",
+                "the runner did not report an Entra ID sign-in for {} within {} s",
                 target.host,
                 timeout.as_secs()
             ))
@@ -185,20 +303,52 @@ mod tests {
         )
     }
 
+    const TOKENS: &str = "/gitpod.v1.RunnerConfigurationService/ListHostAuthenticationTokens";
+
+    fn me() -> Identity {
+        serde_json::from_value(serde_json::json!({
+            "subject": {"id": "u1", "principal": "PRINCIPAL_USER"}
+        }))
+        .unwrap()
+    }
+
+    fn token(id: &str, source: &str) -> serde_json::Value {
+        serde_json::json!({
+            "id": id, "runnerId": "r1", "host": "dev.azure.com",
+            "source": source, "subject": {"id": "u1"}
+        })
+    }
+
+    fn tokens(list: Vec<serde_json::Value>) -> Stub {
+        Stub::post(TOKENS).json(serde_json::json!({ "tokens": list }))
+    }
+
     #[test]
-    fn oauth_wait_polls_at_the_interval_until_authenticated() {
+    fn oauth_wait_polls_at_the_interval_until_an_oauth_token_of_mine_appears() {
+        let pat = token("t-pat", "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT");
         let server = StubServer::start(vec![
-            Stub::post(CHECK).json(serde_json::json!({})),
-            Stub::post(CHECK).json(serde_json::json!({})),
+            // A PAT already in place: authenticated, but not through OAuth.
+            tokens(vec![pat.clone()]),
+            tokens(vec![pat.clone()]),
+            tokens(vec![
+                pat,
+                token("t-oauth", "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH"),
+            ]),
             Stub::post(CHECK).json(serde_json::json!({ "authenticated": true })),
         ]);
         let (http, clock) = http();
         let gitpod = GitpodClient::new(&http, server.base(), Secret::new("k"));
+        let watch = OauthWatch {
+            me: me(),
+            before: Vec::new(),
+            authenticated: true,
+        };
         let outcome = wait_for_oauth(
             &gitpod,
             clock.as_ref(),
             &quiet_ui(),
             &target(),
+            &watch,
             Duration::from_secs(60),
             Duration::from_secs(2),
         )
@@ -211,18 +361,24 @@ mod tests {
 
     #[test]
     fn oauth_wait_gives_up_at_the_timeout_with_exit_3() {
-        // 10 s timeout, 2 s interval: checks at 0, 2, 4, 6, 8, 10, then give up.
-        let stubs = (0..6)
-            .map(|_| Stub::post(CHECK).json(serde_json::json!({})))
-            .collect();
+        // 10 s timeout, 2 s interval: looks at 0, 2, 4, 6, 8, 10, then give up. The OAuth
+        // token that was there before the consent does not count.
+        let old = token("t-old", "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH");
+        let stubs = (0..6).map(|_| tokens(vec![old.clone()])).collect();
         let server = StubServer::start(stubs);
         let (http, clock) = http();
         let gitpod = GitpodClient::new(&http, server.base(), Secret::new("k"));
+        let watch = OauthWatch {
+            me: me(),
+            before: vec![serde_json::from_value(old).unwrap()],
+            authenticated: true,
+        };
         let err = wait_for_oauth(
             &gitpod,
             clock.as_ref(),
             &quiet_ui(),
             &target(),
+            &watch,
             Duration::from_secs(10),
             Duration::from_secs(2),
         )

@@ -1,3 +1,4 @@
 //! The multi-step work, written against the clients; progress goes through the injected `Ui`.
 pub mod login;
+pub mod read_back;
 pub mod setup;

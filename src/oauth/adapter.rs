@@ -68,7 +68,10 @@ impl<'a> OAuthHttp<'a> {
             let value = auth.to_str().map_err(|_| {
                 Error::local("the OAuth client built an unusable Authorization header")
             })?;
-            converted = converted.authorization(Secret::new(value));
+            // HTTP Basic client authentication: the credential after the scheme is scrubbed
+            // from answers.
+            let credential = Secret::new(value.split_once(' ').map_or(value, |(_, c)| c));
+            converted = converted.authorization(Secret::new(value), &credential);
         }
         let body = request.body();
         if !body.is_empty() {

@@ -5,9 +5,15 @@
 //! the interval (both handled by the `oauth2` crate's loop), `authorization_declined` and
 //! `expired_token` end it, and Conditional Access (AADSTS53003, 50005), which often blocks device
 //! code sign-ins, is said in so many words with the browser sign-in suggested.
+//!
+//! What the server says is bounded before anyone uses it: the `interval` to at most
+//! [`MAX_POLL_INTERVAL`] (a hostile or broken server could ask for years, or for an interval
+//! whose `slow_down` increase overflows), the code's lifetime (`expires_in`) to at most
+//! [`MAX_DEVICE_CODE_LIFETIME`]. Every wait between polls ends at once on Ctrl-C.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use oauth2::{DeviceAuthorizationUrl, ExtraDeviceAuthorizationFields, RequestTokenError, Scope};
@@ -19,6 +25,12 @@ use super::{token_error, PublicClient, TokenSet};
 use crate::clients::entra::{EntraError, Flow};
 use crate::error::{Error, Result};
 use crate::http::Http;
+
+/// The longest wait between two polls, whatever the server's `interval` (and its `slow_down`s).
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The longest a device code is waited for, whatever its `expires_in` (Entra gives 15 minutes).
+pub const MAX_DEVICE_CODE_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// What the person must do, shown before polling starts. The user code is meant to be shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,15 +77,15 @@ pub fn sign_in_device(
         .set_device_authorization_url(DeviceAuthorizationUrl::from_url(endpoint));
     let adapter = OAuthHttp::new(http);
     let scopes: Vec<Scope> = options.scopes.iter().cloned().map(Scope::new).collect();
-    let details: oauth2::DeviceAuthorizationResponse<EntraDeviceFields> = oauth
+    let details: DeviceDetails = oauth
         .exchange_device_code()
         .add_scopes(scopes)
         .request(&adapter)
         .map_err(|err| token_error(err, &adapter, Flow::DeviceCode))?;
 
+    let details = bounded(details)?;
     let clock = http.clock().clone();
-    let expires_at =
-        clock.now() + chrono::Duration::from_std(details.expires_in()).unwrap_or_default();
+    let expires_at = crate::clock::later(clock.now(), details.expires_in());
     show(&DeviceCodePrompt {
         user_code: details.user_code().secret().clone(),
         verification_uri: details.verification_uri().url().clone(),
@@ -95,7 +107,19 @@ pub fn sign_in_device(
                 time_clock.now()
             }
         })
-        .request(&adapter, |wait| clock.sleep(wait), None);
+        .request(
+            &adapter,
+            |wait| {
+                let wait = wait.min(MAX_POLL_INTERVAL);
+                match &options.cancel {
+                    Some(cancel) => {
+                        clock.sleep_unless(wait, cancel);
+                    }
+                    None => clock.sleep(wait),
+                }
+            },
+            Some(details.expires_in()),
+        );
     if cancelled() {
         return Err(Error::interrupted());
     }
@@ -118,13 +142,35 @@ pub fn sign_in_device(
     client.token_set(http, &response, None, None)
 }
 
+type DeviceDetails = oauth2::DeviceAuthorizationResponse<EntraDeviceFields>;
+
+/// The device code answer with its `interval` and `expires_in` bounded (see the module doc). The
+/// `oauth2` crate keeps both private and reads them in its polling loop, so the bounded values
+/// are written back through its own (de)serialization.
+fn bounded(details: DeviceDetails) -> Result<DeviceDetails> {
+    let unreadable = || {
+        Error::service(format!(
+            "{} failed: the device code answer cannot be read back",
+            Flow::DeviceCode.what()
+        ))
+    };
+    let mut fields = serde_json::to_value(&details).map_err(|_| unreadable())?;
+    // At least a second: an interval of zero would poll as fast as the network allows.
+    let interval = details
+        .interval()
+        .clamp(Duration::from_secs(1), MAX_POLL_INTERVAL);
+    let lifetime = details.expires_in().min(MAX_DEVICE_CODE_LIFETIME);
+    fields["interval"] = interval.as_secs().into();
+    fields["expires_in"] = lifetime.as_secs().into();
+    serde_json::from_value(fields).map_err(|_| unreadable())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clients::test_server::http as test_http;
     use crate::oauth::tests::{entra, entra_error, field, token_answer, CLIENT, MARKER};
     use std::sync::Mutex;
-    use std::time::Duration;
 
     fn device_answer() -> serde_json::Value {
         serde_json::json!({
@@ -304,5 +350,67 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.exit_code(), 130);
+    }
+
+    #[test]
+    fn an_absurd_interval_and_lifetime_are_bounded() {
+        let polls = Mutex::new(
+            vec![
+                pending(),
+                (
+                    400,
+                    serde_json::json!({"error": "slow_down", "error_codes": [70016]}),
+                ),
+                pending(),
+                (200, token_answer(Some((CLIENT, None)), "refresh")),
+            ]
+            .into_iter(),
+        );
+        let server = entra(move |form| {
+            if field(form, "grant_type").is_none() {
+                let mut answer = device_answer();
+                answer["expires_in"] = 9_000_000_000_000u64.into();
+                answer["interval"] = u64::MAX.into();
+                return (200, answer);
+            }
+            polls
+                .lock()
+                .unwrap()
+                .next()
+                .expect("no more polls expected")
+        });
+        let (http, clock) = test_http();
+        let client = PublicClient::new(CLIENT, server.discovery());
+        let mut shown = Vec::new();
+        sign_in_device(&http, &client, &options(), &mut |p| shown.push(p.clone())).unwrap();
+        // The code is waited for an hour at most, and no wait is longer than a minute.
+        assert_eq!(
+            shown[0].expires_at.to_rfc3339(),
+            "2025-01-01T01:00:00+00:00"
+        );
+        assert_eq!(clock.sleeps(), vec![MAX_POLL_INTERVAL; 3]);
+    }
+
+    #[test]
+    fn ctrl_c_during_the_wait_between_polls_ends_it_at_once() {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let pressed = cancel.clone();
+        let server = entra(move |form| {
+            if field(form, "grant_type").is_none() {
+                return (200, device_answer());
+            }
+            // Ctrl-C while the first answer is on its way: the wait after it must not happen.
+            pressed.store(true, Ordering::SeqCst);
+            pending()
+        });
+        let (http, clock) = test_http();
+        let client = PublicClient::new(CLIENT, server.discovery());
+        let opts = DeviceOptions {
+            cancel: Some(cancel),
+            ..options()
+        };
+        let err = sign_in_device(&http, &client, &opts, &mut |_| {}).unwrap_err();
+        assert_eq!(err.exit_code(), 130);
+        assert_eq!(clock.sleeps(), Vec::<Duration>::new(), "no wait was slept");
     }
 }

@@ -1,6 +1,9 @@
 //! ID token checks (OpenID Connect Core §3.1.3.7), done whenever Entra returns an ID token:
-//! an RS256 signature by a key of the tenant's `jwks_uri`, then `iss`, `aud`, `exp`/`nbf` (five
-//! minutes of clock skew allowed) and, when the sign-in sent one, `nonce`.
+//! an RS256 signature by a key of the tenant's `jwks_uri`, then `iss`, `aud` (and `azp`: when
+//! the token has several audiences it must name us as the party it was issued to, and when it
+//! names a party at all, that must be us), `exp`/`nbf` (five minutes of clock skew allowed, with
+//! saturating arithmetic: a hostile `exp` cannot overflow) and, when the sign-in sent one,
+//! `nonce`.
 //!
 //! Signatures are checked with `ring`, already built for rustls: no extra compile. Only RS256 is
 //! accepted (Entra signs with it); `none` and HMAC algorithms are refused outright.
@@ -74,12 +77,21 @@ pub enum IdTokenError {
     Issuer { got: String, want: String },
     #[error("it is meant for another application ({got})")]
     Audience { got: String },
+    #[error("it was issued to another party ({got}), or to nobody named among several audiences")]
+    AuthorizedParty { got: String },
     #[error("it expired at {0}")]
     Expired(DateTime<Utc>),
     #[error("it is not valid before {0}")]
     NotYetValid(DateTime<Utc>),
     #[error("its nonce does not match this sign-in")]
     Nonce,
+}
+
+/// The authorized party (`azp`), read beside the claims ado-scm keeps.
+#[derive(Deserialize)]
+struct Party {
+    #[serde(default)]
+    azp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -144,10 +156,12 @@ pub fn verify(
         )
         .map_err(|_| IdTokenError::BadSignature)?;
 
-    let claims: IdTokenClaims = B64URL
+    let payload = B64URL
         .decode(payload_b64)
+        .map_err(|_| IdTokenError::Malformed("unreadable claims"))?;
+    let (claims, party): (IdTokenClaims, Party) = serde_json::from_slice(&payload)
         .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .zip(serde_json::from_slice(&payload).ok())
         .ok_or(IdTokenError::Malformed("unreadable claims"))?;
     if claims.iss != expected.issuer {
         return Err(IdTokenError::Issuer {
@@ -160,13 +174,20 @@ pub fn verify(
             got: claims.aud.join(", "),
         });
     }
+    // OpenID Connect Core §3.1.3.7, items 4 and 5.
+    let named_us = party.azp.as_deref() == Some(expected.audience);
+    if (claims.aud.len() > 1 || party.azp.is_some()) && !named_us {
+        return Err(IdTokenError::AuthorizedParty {
+            got: party.azp.unwrap_or_else(|| "no azp".into()),
+        });
+    }
     let now = expected.now.timestamp();
     let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
-    if claims.exp + LEEWAY_SECS <= now {
+    if claims.exp.saturating_add(LEEWAY_SECS) <= now {
         return Err(IdTokenError::Expired(at(claims.exp)));
     }
     if let Some(nbf) = claims.nbf {
-        if nbf - LEEWAY_SECS > now {
+        if nbf.saturating_sub(LEEWAY_SECS) > now {
             return Err(IdTokenError::NotYetValid(at(nbf)));
         }
     }
@@ -297,10 +318,47 @@ pub(crate) mod tests {
         assert_eq!(c.preferred_username.as_deref(), Some("admin@contoso.com"));
         // Without an expected nonce (device code, refresh) the nonce is not looked at.
         verify(&token, &jwks(), &expected(None)).unwrap();
-        // A list audience is read too.
+        // A list audience is read too, with the authorized party naming us.
         let mut list = claims("x", None);
         list["aud"] = serde_json::json!(["other", "client-1"]);
+        list["azp"] = "client-1".into();
         verify(&sign(header(), list), &jwks(), &expected(None)).unwrap();
+    }
+
+    #[test]
+    fn several_audiences_need_us_as_the_authorized_party() {
+        let mut none = claims("x", None);
+        none["aud"] = serde_json::json!(["other", "client-1"]);
+        let mut other = none.clone();
+        other["azp"] = "other".into();
+        let mut single_other = claims("client-1", None);
+        single_other["azp"] = "other".into();
+        for (token, got) in [(none, "no azp"), (other, "other"), (single_other, "other")] {
+            assert_eq!(
+                verify(&sign(header(), token), &jwks(), &expected(None)).unwrap_err(),
+                IdTokenError::AuthorizedParty { got: got.into() }
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_times_are_compared_without_overflow() {
+        let mut far = claims("client-1", None);
+        far["exp"] = i64::MAX.into();
+        far["nbf"] = i64::MIN.into();
+        verify(&sign(header(), far), &jwks(), &expected(None)).unwrap();
+        let mut past = claims("client-1", None);
+        past["exp"] = i64::MIN.into();
+        assert!(matches!(
+            verify(&sign(header(), past), &jwks(), &expected(None)),
+            Err(IdTokenError::Expired(_))
+        ));
+        let mut future = claims("client-1", None);
+        future["nbf"] = i64::MAX.into();
+        assert!(matches!(
+            verify(&sign(header(), future), &jwks(), &expected(None)),
+            Err(IdTokenError::NotYetValid(_))
+        ));
     }
 
     #[test]

@@ -142,8 +142,7 @@ impl PublicClient {
             id_token,
             expires_at: response
                 .expires_in()
-                .and_then(|d| chrono::Duration::from_std(d).ok())
-                .map(|d| now + d),
+                .map(|lifetime| crate::clock::expires_at(now, lifetime)),
             scopes: response
                 .scopes()
                 .map(|s| s.iter().map(|s| s.to_string()).collect())
@@ -689,6 +688,12 @@ pub(crate) mod tests {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
+        // With a single subscriber alive, tracing asks the thread that first reaches a log
+        // call site whether anybody listens, and caches the answer: another test's thread
+        // (which has no subscriber) would cache "nobody" for the HTTP client's log lines. A
+        // second subscriber kept alive makes tracing ask every subscriber instead.
+        static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         let out = tracing::subscriber::with_default(subscriber, f);
         let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
         (out, logs)
@@ -768,6 +773,37 @@ pub(crate) mod tests {
         for text in texts {
             assert!(!text.contains(MARKER), "{text}");
             assert!(!text.contains(&verifier), "{text}");
+        }
+    }
+
+    /// An `expires_in` that would overflow the date arithmetic, from the token endpoint of a
+    /// refresh, and of the client-credentials grant: clamped, no panic.
+    #[test]
+    fn an_absurd_expires_in_is_clamped() {
+        for absurd in [9_000_000_000_000u64, u64::MAX] {
+            let server = entra(move |form| {
+                let mut answer = token_answer(None, "refresh-2");
+                answer["expires_in"] = absurd.into();
+                if field(form, "grant_type") == Some("client_credentials") {
+                    answer.as_object_mut().unwrap().remove("refresh_token");
+                }
+                (200, answer)
+            });
+            let (http, clock) = test_http();
+            let client = PublicClient::new(CLIENT, server.discovery());
+            let now = crate::clock::Clock::now(clock.as_ref());
+            let longest = Some(crate::clock::later(now, crate::clock::MAX_EXPIRES_IN));
+            let tokens = refresh(&http, &client, &Secret::new("refresh-1"), &scopes()).unwrap();
+            assert_eq!(tokens.expires_at, longest, "{absurd}");
+            let tokens = entra::client_credentials(
+                &http,
+                &client.discovery.token_endpoint,
+                CLIENT,
+                &Secret::new("secret"),
+                entra::ADO_DEFAULT_SCOPE,
+            )
+            .unwrap();
+            assert_eq!(tokens.expires_at, longest, "{absurd}");
         }
     }
 }

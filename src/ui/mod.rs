@@ -1,7 +1,12 @@
 //! What the person at the terminal sees: human text on stderr, the result on stdout, spinners
 //! on network waits, prompts, the browser.
+//!
+//! Every text a caller hands to [`Ui`] may hold a service's words, so each one is passed through
+//! [`printable`] here, before the UI adds its own marks and colours: control characters never
+//! reach the terminal (see `printable.rs`).
 
 pub mod browser;
+pub mod printable;
 pub mod progress;
 pub mod prompt;
 
@@ -9,6 +14,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
+pub use printable::printable;
 pub use progress::Spinner;
 
 /// How output is shaped, decided once from flags, environment and terminals.
@@ -53,7 +59,7 @@ impl Ui {
     /// Progress and explanations, on stderr; silent with `-q`.
     pub fn info(&self, text: impl AsRef<str>) {
         if !self.mode.quiet {
-            self.err_line(text.as_ref());
+            self.err_line(&printable(text.as_ref()));
         }
     }
 
@@ -64,7 +70,9 @@ impl Ui {
         } else {
             "✓"
         };
-        self.info(format!("{mark} {}", text.as_ref()));
+        if !self.mode.quiet {
+            self.err_line(&format!("{mark} {}", printable(text.as_ref())));
+        }
     }
 
     /// A failed check that is not (yet) an error: "✗ …".
@@ -74,7 +82,7 @@ impl Ui {
         } else {
             "✗"
         };
-        self.err_line(&format!("{mark} {}", text.as_ref()));
+        self.err_line(&format!("{mark} {}", printable(text.as_ref())));
     }
 
     /// Shown even with `-q`.
@@ -84,7 +92,7 @@ impl Ui {
         } else {
             "warning:"
         };
-        self.err_line(&format!("{label} {}", text.as_ref()));
+        self.err_line(&format!("{label} {}", printable(text.as_ref())));
     }
 
     /// The error, first on stderr, then whatever human text was held back.
@@ -94,7 +102,7 @@ impl Ui {
         } else {
             "error:"
         };
-        self.write_err(&format!("{label} {}", text.as_ref()));
+        self.write_err(&format!("{label} {}", printable(text.as_ref())));
         self.flush_deferred();
     }
 
@@ -111,7 +119,7 @@ impl Ui {
     /// The command's result for people, on stdout (not with `--json`).
     pub fn result(&self, text: impl AsRef<str>) {
         if !self.mode.json {
-            self.out_line(text.as_ref());
+            self.out_line(&printable(text.as_ref()));
         }
     }
 
@@ -121,7 +129,7 @@ impl Ui {
     pub fn json(&self, value: &serde_json::Value) {
         if self.mode.json && !self.json_written.swap(true, Ordering::SeqCst) {
             let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
-            self.out_line(&text);
+            self.out_line(&printable::json_escaped(&text));
         }
     }
 

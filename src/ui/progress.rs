@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::Ui;
+use super::{printable, Ui};
 
 pub struct Spinner {
     bar: Option<ProgressBar>,
@@ -25,14 +25,14 @@ impl Spinner {
             ProgressStyle::with_template("{spinner} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_message(message);
+        bar.set_message(printable(&message).into_owned());
         bar.enable_steady_tick(Duration::from_millis(100));
         Spinner { bar: Some(bar) }
     }
 
     pub fn set_message(&self, message: impl Into<String>) {
         if let Some(bar) = &self.bar {
-            bar.set_message(message.into());
+            bar.set_message(printable(&message.into()).into_owned());
         }
     }
 

@@ -7,6 +7,7 @@ use dialoguer::{Confirm, Input, Password, Select};
 use crate::deps::Prompter;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::ui::printable;
 
 pub struct TerminalPrompter {
     theme: ColorfulTheme,
@@ -37,9 +38,11 @@ fn prompt_error(err: dialoguer::Error) -> Error {
 
 impl Prompter for TerminalPrompter {
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
+        // The items are often a service's names (runners, hosts).
+        let items: Vec<String> = items.iter().map(|i| printable(i).into_owned()).collect();
         Select::with_theme(&self.theme)
-            .with_prompt(prompt)
-            .items(items)
+            .with_prompt(printable(prompt))
+            .items(&items)
             .default(default)
             .interact_opt()
             .map_err(prompt_error)?
@@ -47,7 +50,7 @@ impl Prompter for TerminalPrompter {
     }
 
     fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String> {
-        let mut input = Input::<String>::with_theme(&self.theme).with_prompt(prompt);
+        let mut input = Input::<String>::with_theme(&self.theme).with_prompt(printable(prompt));
         if let Some(default) = default {
             input = input.default(default.to_string());
         }
@@ -56,7 +59,7 @@ impl Prompter for TerminalPrompter {
 
     fn password(&mut self, prompt: &str) -> Result<Secret> {
         Password::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(printable(prompt))
             .interact()
             .map(Secret::new)
             .map_err(prompt_error)
@@ -64,7 +67,7 @@ impl Prompter for TerminalPrompter {
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
         Confirm::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(printable(prompt))
             .default(default)
             .interact_opt()
             .map_err(prompt_error)?

@@ -75,16 +75,21 @@ fn app_registration_end_to_end() {
             .collect(),
     };
 
-    let created = graph
-        .create_application(&NewApplication {
-            display_name: name.to_string(),
-            redirect_uri: "https://runner.example.com/auth/oauth/callback".to_string(),
-            required_resource_access: vec![
-                access(GRAPH_APP_ID, &graph_scopes),
-                access(AZURE_DEVOPS_APP_ID, &ado_scopes),
-            ],
-        })
-        .unwrap();
+    let new = NewApplication {
+        display_name: name.to_string(),
+        redirect_uri: "https://runner.example.com/auth/oauth/callback".to_string(),
+        required_resource_access: vec![
+            access(GRAPH_APP_ID, &graph_scopes),
+            access(AZURE_DEVOPS_APP_ID, &ado_scopes),
+        ],
+    };
+    let key = graph::unique_name_for(name);
+    let (created, made) = graph.upsert_application(&key, &new).unwrap();
+    assert!(made);
+    // The same upsert again (a lost answer, say) lands on the same app.
+    let (again, made_again) = graph.upsert_application(&key, &new).unwrap();
+    assert!(!made_again);
+    assert_eq!(again.id, created.id);
     assert_eq!(created.display_name, name);
     assert_eq!(created.sign_in_audience, "AzureADMyOrg");
     assert!(created.web.implicit_grant_settings.enable_id_token_issuance);
@@ -131,8 +136,10 @@ fn app_registration_end_to_end() {
     assert!(found.password_credentials.is_empty());
 
     // Service principal and admin consent.
-    let sp = graph.create_service_principal(&created.app_id).unwrap();
+    let sp = graph.upsert_service_principal(&created.app_id).unwrap();
     assert_eq!(sp.app_id, created.app_id);
+    let again = graph.upsert_service_principal(&created.app_id).unwrap();
+    assert_eq!(again.id, sp.id, "no second service principal");
     assert!(graph.list_permission_grants(&sp.id).unwrap().is_empty());
     let grant = graph
         .create_permission_grant(&sp.id, &ado_sp.id, "vso.code")

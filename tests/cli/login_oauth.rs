@@ -11,7 +11,7 @@ use predicates::str::contains;
 use crate::support::{stdout_json, TestEnv};
 
 /// Asks the runner, as Alice, for the OAuth URL of a host.
-fn auth_url(env: &TestEnv, host: &str) -> String {
+pub(crate) fn auth_url(env: &TestEnv, host: &str) -> String {
     let answer = env.gitpod_rpc(
         seed::ALICE_API_KEY,
         "gitpod.v1.RunnerService/CheckAuthenticationForHost",
@@ -45,7 +45,16 @@ fn login_oauth_waits_until_the_runner_reports_the_consent() {
         .spawn()
         .unwrap();
 
-    // The person in the browser: runner → Entra (approves) → the runner's callback.
+    // The person in the browser, once ado-scm waits (it has read the tokens the runner holds,
+    // then printed the URL): runner → Entra (approves) → the runner's callback.
+    let waiting = Instant::now();
+    while env.gitpod_calls("ListHostAuthenticationTokens").len() < 2 {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(30),
+            "it never waited"
+        );
+        std::thread::yield_now();
+    }
     let url = auth_url(&env, "dev.azure.com");
     let page = reqwest::blocking::get(&url).unwrap();
     assert!(
@@ -126,4 +135,89 @@ fn login_without_a_method_picks_the_only_one_offered() {
         .assert()
         .code(2)
         .stderr(contains("--with-token"));
+}
+
+#[test]
+fn a_pat_in_place_is_not_taken_for_the_entra_sign_in() {
+    let env = TestEnv::new();
+    let mut pat = env.cmd();
+    pat.args(crate::support::LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID);
+    pat.assert().success();
+    env.sandbox.clear_requests();
+    let mut child = env
+        .std_cmd()
+        .args([
+            "login",
+            "oauth",
+            "--runner",
+            seed::RUNNER_READY_ID,
+            "--host",
+            "dev.azure.com",
+            "--timeout",
+            "60",
+            "--json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Authenticated already (the PAT), but no consent yet: it keeps waiting.
+    let started = Instant::now();
+    while env.gitpod_calls("ListHostAuthenticationTokens").len() < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "it never polled"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "it stopped before any consent"
+        );
+        std::thread::yield_now();
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a PAT was taken for the sign-in"
+    );
+    // The consent in the browser: then it ends, signed in through OAuth.
+    let page = reqwest::blocking::get(auth_url(&env, "dev.azure.com")).unwrap();
+    assert!(page.status().is_success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout_json(&output)["method"], "oauth");
+    assert!(env
+        .host_tokens()
+        .iter()
+        .any(|t| t["source"] == "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH"));
+}
+
+#[test]
+fn signed_in_through_entra_already_says_so_and_opens_nothing() {
+    let env = TestEnv::new();
+    // The consent, as the browser would make it, before ado-scm is run at all.
+    let page = reqwest::blocking::get(auth_url(&env, "dev.azure.com")).unwrap();
+    assert!(page.status().is_success());
+    let mut cmd = env.cmd();
+    cmd.args([
+        "login",
+        "oauth",
+        "--runner",
+        seed::RUNNER_READY_ID,
+        "--host",
+        "dev.azure.com",
+        "--json",
+    ]);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = stdout_json(&out);
+    assert_eq!(doc["already"], true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ado-scm logout --runner"), "{stderr}");
 }

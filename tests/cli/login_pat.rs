@@ -1,6 +1,6 @@
 //! `ado-scm login pat`: what the runner and Azure DevOps receive, and what they must not.
 
-use ado_scm_sandbox::{hash_secret, seed, Fault, FaultKind};
+use ado_scm_sandbox::{hash_secret, seed, Fault, FaultKind, Realism};
 use predicates::str::contains;
 
 use crate::support::{stdout_json, text, TestEnv, LOGIN_PAT_ARGS};
@@ -131,7 +131,7 @@ fn the_runner_refusing_the_token_exits_1_with_its_message() {
     env.sandbox.inject(Fault::new(
         Some("gitpod"),
         "CreateHostAuthenticationToken",
-        FaultKind::Status(500),
+        FaultKind::Status(409),
         1,
     ));
     let out = login_pat(&env, seed::PAT_VALID)
@@ -141,8 +141,55 @@ fn the_runner_refusing_the_token_exits_1_with_its_message() {
     let err = text(&out.stderr);
     assert!(err.contains("Gitpod API"), "{err}");
     assert!(env.host_tokens().is_empty());
-    // A create is not safe to repeat blindly: it was sent once.
+    // A refusal (not a lost answer) is final: sent once.
     assert_eq!(env.gitpod_calls("CreateHostAuthenticationToken").len(), 1);
+}
+
+#[test]
+fn a_lost_answer_to_the_hand_over_is_read_back_and_never_stores_two_tokens() {
+    for (kind, sent) in [
+        // The runner failed before storing it: read back, nothing there, sent again.
+        (FaultKind::Status(503), 2),
+        // Stored, then the answer was lost: read back, found, not sent again.
+        (FaultKind::StatusAfter(503), 1),
+        (FaultKind::ResetAfter, 1),
+    ] {
+        let env = TestEnv::new();
+        env.sandbox.inject(Fault::new(
+            Some("gitpod"),
+            "CreateHostAuthenticationToken",
+            kind.clone(),
+            1,
+        ));
+        login_pat(&env, seed::PAT_VALID).success();
+        assert_eq!(env.host_tokens().len(), 1, "{kind:?}");
+        assert_eq!(
+            env.gitpod_calls("CreateHostAuthenticationToken").len(),
+            sent,
+            "{kind:?}"
+        );
+        assert!(
+            !env.gitpod_calls("ListHostAuthenticationTokens").is_empty(),
+            "read back: {kind:?}"
+        );
+    }
+}
+
+#[test]
+fn a_runner_slow_to_show_the_new_token_is_asked_again() {
+    let env = TestEnv::new();
+    env.sandbox.set_realism(Realism {
+        gitpod_read_lag: 2,
+        ..Realism::default()
+    });
+    login_pat(&env, seed::PAT_VALID).success();
+    assert_eq!(env.host_tokens().len(), 1);
+    let checks = env.gitpod_calls("CheckAuthenticationForHost");
+    assert!(
+        checks.len() >= 3,
+        "asked until the write showed: {}",
+        checks.len()
+    );
 }
 
 #[test]

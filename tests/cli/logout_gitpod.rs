@@ -5,8 +5,7 @@ use ado_scm_sandbox::seed;
 
 use crate::support::{text, TestEnv};
 
-const UNSET_IT: &str =
-    "GITPOD_API_KEY / ONA_API_KEY is set in your environment: unset it yourself.";
+const UNSET_IT: &str = "GITPOD_API_KEY is set in your environment: unset it yourself.";
 
 #[test]
 fn a_token_from_the_environment_is_left_to_the_caller_to_unset() {

@@ -3,11 +3,16 @@
 //! other binary, `tests/real`.
 
 mod docs;
+mod faults;
+mod fuzz_parsers;
 mod graph_client;
+mod help;
+mod hostile;
 mod login_oauth;
 mod login_pat;
 mod logout_gitpod;
 mod oauth_client;
+mod real_services;
 mod redirects;
 mod saved_defaults;
 mod seal_keys;
@@ -18,6 +23,7 @@ mod status_logout;
 mod steps;
 mod tokens_kept;
 mod usage;
+mod version;
 
 /// The shared harness (`tests/support`), under the name every module uses.
 use ado_scm_test_support as support;

@@ -59,7 +59,7 @@ fn a_rejected_pat_leaves_the_saved_defaults_as_they_were() {
     env.sandbox.inject(Fault::new(
         Some("gitpod"),
         "CreateHostAuthenticationToken",
-        FaultKind::Status(500),
+        FaultKind::Status(409),
         1,
     ));
     let out = login_pat(&env, seed::PAT_VALID);

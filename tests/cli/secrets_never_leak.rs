@@ -11,6 +11,7 @@ use ado_scm_sandbox::seed;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::engine::{Engine, GeneralPurpose};
 
+use crate::login_oauth::auth_url;
 use crate::setup::{open_sealed, setup};
 use crate::support::{text, TestEnv, LOGIN_PAT_ARGS};
 
@@ -181,13 +182,16 @@ fn no_secret_leaks_in_any_form_from_any_command_at_any_verbosity() {
         let ready = ["--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"];
         let with = |first: &[&'static str], rest: &[&'static str]| [first, rest].concat();
 
-        // A developer: sign in with a PAT, then OAuth (already signed in), look, test, sign out.
+        // A developer: sign in with a PAT, then OAuth (the consent already given in the
+        // browser), look, test, sign out.
         seen.run(
             env.cmd(),
             &with(&LOGIN_PAT_ARGS, &["--with-token"]),
             seed::PAT_VALID,
             0,
         );
+        let consent = reqwest::blocking::get(auth_url(&env, "dev.azure.com")).unwrap();
+        assert!(consent.status().is_success());
         let oauth = with(&["login", "oauth", "--timeout", "5"], &ready);
         seen.run(env.cmd(), &oauth, "", 0);
         seen.run(env.cmd(), &["status"], "", 3);

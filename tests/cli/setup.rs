@@ -2,7 +2,7 @@
 //! re-run does (nothing), drift repair, rotation, Server, dry run, and every failure an admin
 //! can cause, asserted on the sandbox's state and request log.
 
-use ado_scm_sandbox::{hash_secret, seed};
+use ado_scm_sandbox::{hash_secret, seed, Realism};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -311,9 +311,9 @@ fn a_rerun_with_the_same_answers_changes_and_creates_nothing() {
 
     let (second, stderr) = run_ok(setup(&env, &token, &[]));
     assert!(
-        env.mutating_requests().is_empty(),
+        env.effective_writes().is_empty(),
         "{:#?}",
-        env.mutating_requests()
+        env.effective_writes()
     );
     assert_eq!(second["integration"], "unchanged");
     assert_eq!(second["integration_id"], first["integration_id"]);
@@ -337,11 +337,19 @@ fn a_rerun_with_the_same_answers_changes_and_creates_nothing() {
             "{path} changed"
         );
     }
-    // The runner validated the saved configuration by its id, with no secret sent.
+    // The runner validated the saved configuration with its own saved sealed secret (a
+    // client id without a secret is not a configuration a runner validates).
+    let saved = &env.integrations_of(seed::RUNNER_FRESH_ID)[0]["oauth"];
+    let sealed = saved["encryptedClientSecret"].as_str().unwrap();
     let validate = env.gitpod_calls("ValidateRunnerConfiguration");
+    assert_eq!(validate.len(), 1);
     let body = validate[0].body.as_ref().unwrap();
     assert_eq!(body["scmIntegration"]["id"], first["integration_id"]);
-    assert!(body["scmIntegration"]["oauthEncryptedClientSecret"].is_null());
+    assert_eq!(
+        body["scmIntegration"]["oauthEncryptedClientSecret"],
+        hash_secret(sealed)
+    );
+    assert_eq!(body["scmIntegration"]["oauthClientId"], saved["clientId"]);
 }
 
 #[test]
@@ -369,7 +377,7 @@ fn drift_on_the_app_is_repaired_in_place_and_listed() {
     env.sandbox.clear_requests();
 
     let (doc, stderr) = run_ok(setup(&env, &token, &[]));
-    let mutating = env.mutating_requests();
+    let mutating = env.effective_writes();
     assert_eq!(mutating.len(), 1, "{mutating:#?}");
     assert_eq!(mutating[0].method, "PATCH");
     assert_eq!(mutating[0].path, format!("/v1.0/applications/{object_id}"));
@@ -480,13 +488,15 @@ fn rotate_secret_replaces_ours_and_leaves_other_secrets_alone() {
 #[test]
 fn a_new_secret_refused_while_it_replicates_is_retried_saying_why() {
     let env = TestEnv::new();
-    env.sandbox
-        .with_world(|w| w.directory.knobs.secret_replication_failures = 2);
+    env.sandbox.set_realism(Realism {
+        secret_replication_failures: 2,
+        ..Realism::default()
+    });
     let token = env.admin_graph_token();
     let (doc, stderr) = run_ok(setup(&env, &token, &[]));
     assert_eq!(doc["integration"], "created");
     assert!(
-        stderr.contains("does not accept the new secret yet (AADSTS7000215)"),
+        stderr.contains("does not know the new secret yet (AADSTS7000215)"),
         "{stderr}"
     );
     let tries = env
@@ -536,7 +546,19 @@ fn grant_admin_consent_grants_once_per_resource() {
 
     env.sandbox.clear_requests();
     run_ok(setup(&env, &token, &["--grant-admin-consent"]));
-    assert!(env.mutating_requests().is_empty());
+    assert!(
+        env.effective_writes().is_empty(),
+        "{:#?}",
+        env.effective_writes()
+    );
+    let after: Vec<Value> = env.state()["directory"]["oauth2PermissionGrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["clientId"] == sp_id)
+        .cloned()
+        .collect();
+    assert_eq!(after, grants, "no second grant");
 }
 
 #[test]
@@ -644,8 +666,11 @@ fn dry_run_shows_every_request_and_sends_none_that_changes_anything() {
     assert_eq!(doc["oauth"]["secret"], "created");
     let graph_url = env.sandbox.graph_url();
     for line in [
-        format!("POST {graph_url}/v1.0/applications"),
-        format!("POST {graph_url}/v1.0/servicePrincipals"),
+        format!(
+            "PATCH {graph_url}/v1.0/applications(uniqueName='{}')",
+            ado_scm::clients::graph::unique_name_for("Ona runner fresh-runner (Azure DevOps)")
+        ),
+        format!("PATCH {graph_url}/v1.0/servicePrincipals(appId='{{appId of the new app}}')"),
         format!("POST {graph_url}/v1.0/oauth2PermissionGrants"),
         format!("POST {graph_url}/v1.0/applications/{{id of the new app}}/addPassword"),
         format!(

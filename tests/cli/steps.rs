@@ -291,11 +291,21 @@ fn test_revalidates_saved_integrations() {
             assert_eq!(names, ["runner public key", "runner validation"]);
         }
     }
-    // The runner checked the saved configuration by id, no secret sent.
+    // The runner checked the saved configuration with its own sealed secret, sent back as
+    // ListSCMIntegrations gave it; never a plaintext one.
+    let saved = env
+        .integrations_of(seed::RUNNER_READY_ID)
+        .into_iter()
+        .find(|i| i["id"] == seed::INTEGRATION_ENTRA_ID)
+        .unwrap();
+    let sealed = saved["oauth"]["encryptedClientSecret"].as_str().unwrap();
     let validate = env.gitpod_calls("ValidateRunnerConfiguration");
     let body = validate[0].body.as_ref().unwrap();
     assert_eq!(body["scmIntegration"]["id"], seed::INTEGRATION_ENTRA_ID);
-    assert!(body["scmIntegration"]["oauthEncryptedClientSecret"].is_null());
+    assert_eq!(
+        body["scmIntegration"]["oauthEncryptedClientSecret"],
+        ado_scm_sandbox::hash_secret(sealed)
+    );
     assert!(body["scmIntegration"]["oauthPlaintextClientSecret"].is_null());
     assert!(env.mutating_requests().is_empty());
 }

@@ -321,7 +321,7 @@ fn exact_error_lines() {
             str![[r#"
 exit 2
 error: the runner is required when not running interactively
-hint: pass --runner ID (or set ADO_SCM_RUNNER)
+hint: pass --runner ID|NAME (or set ADO_SCM_RUNNER)
 
 "#]],
         ),
@@ -365,7 +365,7 @@ hint: use https:// (http:// is only allowed on 127.0.0.1, [::1] and localhost)
             str![[r#"
 exit 2
 error: runner `01900000-0000-7000-8000-00000000dead` not found in your Gitpod organization
-hint: `ado-scm status` lists the runners you can use
+hint: `ado-scm status --all` lists the runners you can use
 
 "#]],
         ),
@@ -376,7 +376,7 @@ hint: `ado-scm status` lists the runners you can use
             str![[r#"
 exit 3
 error: Azure DevOps rejected the PAT for organization `acme`
-hint: check that the PAT was made in organization `acme` (or for all accessible organizations), has not expired or been revoked, and was copied whole
+hint: check that the PAT was made in organization `acme` itself (a PAT for "All accessible organizations" no longer works), has not expired or been revoked, and was copied whole
 
 "#]],
         ),
@@ -435,7 +435,7 @@ fn exact_a_corrupt_config() {
         &run(cmd, ""),
         str![[r#"
 exit 1
-error: config file [HOME]/config/ado-scm/config.toml is not valid TOML at line 2, column 8: invalid string
+error: config file [HOME]/config/ado-scm/config.toml is not valid TOML at line 2, column 8: invalid string/u{a}expected `"`, `'`
 hint: fix or remove it
 
 "#]],

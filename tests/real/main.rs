@@ -14,11 +14,13 @@
 //! | `keyring` | gnome-keyring on a private D-Bus session (`scripts/with-secret-service`) | `keyring::` |
 //! | `oidc` | `tests/oidc/provider.mjs` (panva oidc-provider) and Chromium | `oidc::` |
 //! | `libsodium` | PyNaCl's `SealedBox` (Debian `python3-nacl`) | `libsodium::` |
+//! | `shells` | bash, zsh, fish, elvish; the installed `.deb` (`scripts/deb-check` runs those) | `shells::committed::`, `shells::installed::` |
 
 mod components;
 mod keyring;
 mod libsodium;
 mod oidc;
+mod shells;
 mod terminal;
 
 /// The shared harness (`tests/support`), under the name every module uses.

@@ -2,14 +2,17 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::Uri;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::Replica;
 use super::{runners, scm, tokens};
-use crate::world::{SharedWorld, World};
+use crate::world::{lock, SharedWorld, World};
 
 /// The Connect codes the API uses, with the HTTP status Connect maps each to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,51 +30,46 @@ pub enum Code {
     Internal,
 }
 
+/// Each code's name and HTTP status (Connect protocol reference, "Error Codes").
+const CODES: &[(Code, &str, u16)] = &[
+    (Code::InvalidArgument, "invalid_argument", 400),
+    (Code::FailedPrecondition, "failed_precondition", 400),
+    (Code::Unauthenticated, "unauthenticated", 401),
+    (Code::PermissionDenied, "permission_denied", 403),
+    (Code::NotFound, "not_found", 404),
+    (Code::AlreadyExists, "already_exists", 409),
+    (Code::ResourceExhausted, "resource_exhausted", 429),
+    (Code::Internal, "internal", 500),
+    (Code::Unimplemented, "unimplemented", 501),
+    (Code::Unavailable, "unavailable", 503),
+    (Code::DeadlineExceeded, "deadline_exceeded", 504),
+];
+
 impl Code {
+    fn entry(self) -> &'static (Code, &'static str, u16) {
+        CODES
+            .iter()
+            .find(|c| c.0 == self)
+            .expect("every code is listed")
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::InvalidArgument => "invalid_argument",
-            Code::Unauthenticated => "unauthenticated",
-            Code::PermissionDenied => "permission_denied",
-            Code::NotFound => "not_found",
-            Code::AlreadyExists => "already_exists",
-            Code::FailedPrecondition => "failed_precondition",
-            Code::ResourceExhausted => "resource_exhausted",
-            Code::Unavailable => "unavailable",
-            Code::Unimplemented => "unimplemented",
-            Code::DeadlineExceeded => "deadline_exceeded",
-            Code::Internal => "internal",
-        }
+        self.entry().1
     }
 
     pub fn status(self) -> StatusCode {
-        match self {
-            Code::InvalidArgument | Code::FailedPrecondition => StatusCode::BAD_REQUEST,
-            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Code::PermissionDenied => StatusCode::FORBIDDEN,
-            Code::NotFound => StatusCode::NOT_FOUND,
-            Code::AlreadyExists => StatusCode::CONFLICT,
-            Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
-            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
-            Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
-            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.entry().2).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// The code a Connect server answers with for an HTTP status (used by status faults).
     pub fn for_status(status: u16) -> Code {
         match status {
-            400 => Code::InvalidArgument,
-            401 => Code::Unauthenticated,
-            403 => Code::PermissionDenied,
-            404 => Code::NotFound,
-            409 => Code::AlreadyExists,
-            429 => Code::ResourceExhausted,
-            501 => Code::Unimplemented,
-            502..=504 => Code::Unavailable,
             408 => Code::DeadlineExceeded,
-            _ => Code::Internal,
+            502..=504 => Code::Unavailable,
+            _ => CODES
+                .iter()
+                .find(|c| c.2 == status)
+                .map_or(Code::Internal, |c| c.0),
         }
     }
 }
@@ -80,6 +78,8 @@ impl Code {
 pub struct ConnectError {
     pub code: Code,
     pub message: String,
+    /// When to come back (throttling): sent as `RateLimit-RetryAfter` and a `RetryInfo` detail.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ConnectError {
@@ -87,6 +87,7 @@ impl ConnectError {
         ConnectError {
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
     }
     pub fn invalid(message: impl Into<String>) -> ConnectError {
@@ -103,21 +104,147 @@ impl ConnectError {
     }
 }
 
+/// What the Gitpod API answers for a status fault. A 429 is `resource_exhausted` saying when to
+/// come back, the two ways Ona's own API client reads it (the `RetryInfo` detail first, then
+/// the `RateLimit-RetryAfter` header).
+pub fn fault_error(status: u16, retry_after_secs: u64) -> ConnectError {
+    let code = Code::for_status(status);
+    let message = match code {
+        Code::Unavailable => "service unavailable, try again later",
+        Code::ResourceExhausted => "rate limit exceeded",
+        _ => "injected failure",
+    };
+    ConnectError {
+        retry_after_secs: (code == Code::ResourceExhausted).then_some(retry_after_secs),
+        ..ConnectError::new(code, message)
+    }
+}
+
+/// The protobuf bytes of `google.rpc.RetryInfo { retry_delay: Duration { seconds } }`, written
+/// by hand: field 1 (message) holding field 1 (varint).
+pub fn retry_info_bytes(seconds: u64) -> Vec<u8> {
+    let mut duration = Vec::new();
+    if seconds > 0 {
+        duration.push(0x08);
+        let mut n = seconds;
+        while n >= 0x80 {
+            duration.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        duration.push(n as u8);
+    }
+    let mut out = vec![0x0a, duration.len() as u8];
+    out.extend(duration);
+    out
+}
+
 impl IntoResponse for ConnectError {
     fn into_response(self) -> Response {
+        let mut body = json!({"code": self.code.as_str(), "message": self.message});
+        if let Some(secs) = self.retry_after_secs {
+            // Connect's JSON error detail: the type name and the message bytes, base64 without
+            // padding (the Connect protocol reference, "Error end-stream").
+            body["details"] = json!([{
+                "type": "google.rpc.RetryInfo",
+                "value": base64::engine::general_purpose::STANDARD_NO_PAD.encode(retry_info_bytes(secs)),
+            }]);
+        }
         let mut response = (
             self.code.status(),
             [(header::CONTENT_TYPE, "application/json")],
-            json!({"code": self.code.as_str(), "message": self.message}).to_string(),
+            body.to_string(),
         )
             .into_response();
-        if self.code == Code::ResourceExhausted {
+        if let Some(secs) = self.retry_after_secs {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, "1".parse().expect("static header"));
+                .insert("ratelimit-retryafter", HeaderValue::from(secs));
         }
         response
     }
+}
+
+/// protovalidate's rule violations of one request, reported the way its Connect interceptor
+/// does: `invalid_argument` with "validation error:" and one ` - field: message [rule]` line
+/// each (protovalidate-go `ValidationError.Error()`; messages and rule ids from
+/// `buf/validate/validate.proto`).
+#[derive(Default)]
+pub struct Violations(Vec<String>);
+
+impl Violations {
+    fn push(&mut self, field: &str, message: &str, rule: &str) {
+        self.0.push(format!("{field}: {message} [{rule}]"));
+    }
+
+    /// `(buf.validate.field).string.uuid = true`: empty is a violation of its own.
+    pub fn uuid(&mut self, field: &str, value: &str) {
+        if value.is_empty() {
+            self.push(
+                field,
+                "value is empty, which is not a valid UUID",
+                "string.uuid_empty",
+            );
+        } else if !is_uuid(value) {
+            self.push(field, "value must be a valid UUID", "string.uuid");
+        }
+    }
+
+    /// A UUID rule with `ignore = IGNORE_IF_UNPOPULATED`, or on an `optional` field: checked
+    /// only when set.
+    pub fn uuid_if_set(&mut self, field: &str, value: Option<&str>, empty_is_unset: bool) {
+        match value {
+            Some("") if empty_is_unset => {}
+            Some(v) => self.uuid(field, v),
+            None => {}
+        }
+    }
+
+    pub fn min_len(&mut self, field: &str, value: &str, min: usize) {
+        if value.chars().count() < min {
+            let message = format!("value length must be at least {min} characters");
+            self.push(field, &message, "string.min_len");
+        }
+    }
+
+    pub fn max_items(&mut self, field: &str, len: usize, max: usize) {
+        if len > max {
+            let message = format!("value must contain no more than {max} item(s)");
+            self.push(field, &message, "repeated.max_items");
+        }
+    }
+
+    /// `PaginationRequest.page_size`: `int32 = {gte: 0, lte: 100}`.
+    pub fn page_size(&mut self, pagination: Option<&Pagination>) {
+        if let Some(size) = pagination.and_then(|p| p.page_size) {
+            if !(0..=MAX_PAGE_SIZE).contains(&size) {
+                self.push(
+                    "pagination.page_size",
+                    &format!("value must be greater than or equal to 0 and less than or equal to {MAX_PAGE_SIZE}"),
+                    "int32.gte_lte",
+                );
+            }
+        }
+    }
+
+    pub fn check(self) -> Result<(), ConnectError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        Err(ConnectError::invalid(format!(
+            "validation error:\n - {}",
+            self.0.join("\n - ")
+        )))
+    }
+}
+
+/// protovalidate's `string.uuid`: 8-4-4-4-12 hex digits, any case.
+pub fn is_uuid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 pub type RpcResult = Result<Value, ConnectError>;
@@ -129,10 +256,42 @@ pub struct Caller {
     pub admin: bool,
 }
 
-/// `POST /api/{service}/{method}`.
+/// `POST /api/{service}/{method}`; once the API has moved ([`crate::Sandbox::move_gitpod_api`]),
+/// a 307 or 308 to the same path under `/moved/api`, method and body to be kept by the client.
 pub async fn handle(
     State(world): State<SharedWorld>,
     Path((service, method)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let moved = {
+        let world = lock(&world);
+        world
+            .gitpod_moved
+            .map(|status| (status, world.urls.gitpod_root().to_string()))
+    };
+    if let Some((status, root)) = moved {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::PERMANENT_REDIRECT);
+        return (status, [(header::LOCATION, format!("{root}/moved{uri}"))]).into_response();
+    }
+    serve(world, service, method, headers, body)
+}
+
+/// `POST /moved/api/{service}/{method}`: where a moved API answers.
+pub async fn handle_moved(
+    State(world): State<SharedWorld>,
+    Path((service, method)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(world, service, method, headers, body)
+}
+
+fn serve(
+    world: SharedWorld,
+    service: String,
+    method: String,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -189,7 +348,7 @@ fn handle_inner(
     headers: &HeaderMap,
     body: &[u8],
 ) -> RpcResult {
-    let mut world = world.lock().unwrap_or_else(|e| e.into_inner());
+    let mut world = lock(world);
     let caller = authenticate(&world, headers)?;
     // connect-go refuses a zero-length body: an empty message is `{}`.
     if body.is_empty() {
@@ -202,7 +361,68 @@ fn handle_inner(
     if !request.is_object() {
         return Err(ConnectError::invalid("request must be a JSON object"));
     }
-    dispatch(&mut world, &caller, service, method, request)
+    dispatch_with_lag(&mut world, &caller, service, method, request)
+}
+
+/// The writes after which a lagging read replica still shows the old state.
+#[rustfmt::skip]
+const REPLICATED_WRITES: &[&str] = &[
+    "CreateHostAuthenticationToken", "DeleteHostAuthenticationToken", "CreateSCMIntegration",
+    "UpdateSCMIntegration", "DeleteSCMIntegration",
+];
+/// The reads a lagging replica answers.
+#[rustfmt::skip]
+const REPLICA_READS: &[&str] = &[
+    "ListHostAuthenticationTokens", "CheckAuthenticationForHost", "ListSCMIntegrations",
+    "GetSCMIntegration",
+];
+
+/// [`dispatch`] with the realism `gitpodReadLag`: a write remembers the state before it, and
+/// the next reads whose answer would show the write answer from that state instead, until
+/// `gitpod_read_lag` of them have. A read the write does not change counts for nothing.
+fn dispatch_with_lag(
+    world: &mut World,
+    caller: &Caller,
+    service: &str,
+    method: &str,
+    request: Value,
+) -> RpcResult {
+    let lag = world.realism.gitpod_read_lag;
+    if lag > 0 && REPLICATED_WRITES.contains(&method) {
+        let before = Replica {
+            integrations: world.gitpod.integrations.clone(),
+            host_tokens: world.gitpod.host_tokens.clone(),
+            reads_left: lag,
+        };
+        let result = dispatch(world, caller, service, method, request);
+        if result.is_ok() {
+            // The replica may still be behind an earlier write: it keeps that older state.
+            world.gitpod.replica.get_or_insert(before).reads_left = lag;
+        }
+        return result;
+    }
+    let Some(mut replica) = world
+        .gitpod
+        .replica
+        .take()
+        .filter(|_| REPLICA_READS.contains(&method))
+    else {
+        return dispatch(world, caller, service, method, request);
+    };
+    let fresh = dispatch(world, caller, service, method, request.clone());
+    replica.swap_with(&mut world.gitpod);
+    let stale = dispatch(world, caller, service, method, request);
+    replica.swap_with(&mut world.gitpod);
+    let answer = if stale != fresh {
+        replica.reads_left -= 1;
+        stale
+    } else {
+        fresh
+    };
+    if replica.reads_left > 0 {
+        world.gitpod.replica = Some(replica);
+    }
+    answer
 }
 
 fn authenticate(world: &World, headers: &HeaderMap) -> Result<Caller, ConnectError> {
@@ -294,14 +514,12 @@ pub fn page<T: Clone>(
     items: &[T],
     pagination: Option<&Pagination>,
 ) -> Result<(Vec<T>, Value), ConnectError> {
+    let mut violations = Violations::default();
+    violations.page_size(pagination);
+    violations.check()?;
     let size = match pagination.and_then(|p| p.page_size) {
-        None | Some(0) => DEFAULT_PAGE_SIZE,
-        Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n as usize,
-        Some(n) => {
-            return Err(ConnectError::invalid(format!(
-                "pagination.page_size: value must be greater than or equal to 0 and less than or equal to 100 (got {n})"
-            )))
-        }
+        Some(n) if n > 0 => n as usize,
+        _ => DEFAULT_PAGE_SIZE,
     };
     let start = match pagination.and_then(|p| p.token.as_deref()) {
         None | Some("") => 0,
@@ -323,6 +541,21 @@ pub fn page<T: Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_info_is_a_duration_in_a_message() {
+        assert_eq!(retry_info_bytes(2), [0x0a, 0x02, 0x08, 0x02]);
+        assert_eq!(retry_info_bytes(300), [0x0a, 0x03, 0x08, 0xac, 0x02]);
+        assert_eq!(retry_info_bytes(0), [0x0a, 0x00]);
+    }
+
+    #[test]
+    fn uuids_are_five_groups_of_hex() {
+        assert!(is_uuid("01900000-0000-7000-8000-0000000000A1"));
+        assert!(!is_uuid("01900000000070008000000000000a1"));
+        assert!(!is_uuid("0190000-00000-7000-8000-0000000000a1"));
+        assert!(!is_uuid("g1900000-0000-7000-8000-0000000000a1"));
+    }
 
     #[test]
     fn paging_walks_all_items() {

@@ -21,7 +21,7 @@ use std::time::Duration as StdDuration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -32,9 +32,10 @@ use super::{
     tokens, HostToken, Integration, PendingConsent, Redemption, Subject, PRINCIPAL_USER,
     SOURCE_OAUTH,
 };
-use crate::directory::TokenGrant;
+use crate::html::page;
 use crate::seed::ADO_RESOURCE_APP_ID;
-use crate::world::{hash_secret, SharedWorld, World};
+use crate::world::directory::TokenGrant;
+use crate::world::{hash_secret, lock, SharedWorld, World};
 
 /// How long a started sign-in may take before its `state` is forgotten.
 const CONSENT_TTL_MINUTES: i64 = 10;
@@ -54,27 +55,6 @@ pub struct StartQuery {
     host: String,
     #[serde(default)]
     user: String,
-}
-
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body><h1>{title}</h1><p>{body}</p></body></html>",
-        title = escape(title),
-        body = escape(body)
-    );
-    (status, Html(html)).into_response()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn lock(world: &SharedWorld) -> std::sync::MutexGuard<'_, World> {
-    world.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A page `start` answers instead of a redirect: status, title, text.
@@ -151,7 +131,7 @@ pub async fn start(
 ) -> Response {
     let plan = match plan_start(&lock(&world), &runner_id, &query) {
         Ok(plan) => plan,
-        Err((status, title, body)) => return page(status, title, &body),
+        Err((status, title, body)) => return page(status, title, &[body]),
     };
     let (authorization_endpoint, token_endpoint) = if plan.own_issuer {
         let endpoint = format!(
@@ -162,7 +142,7 @@ pub async fn start(
     } else {
         match discover(&plan.issuer).await {
             Ok(found) => (found.authorization_endpoint, Some(found.token_endpoint)),
-            Err(message) => return page(StatusCode::BAD_GATEWAY, "Sign-in failed", &message),
+            Err(message) => return page(StatusCode::BAD_GATEWAY, "Sign-in failed", &[message]),
         }
     };
     let state = uuid::Uuid::new_v4().simple().to_string();
@@ -239,7 +219,7 @@ pub async fn callback(
             return page(
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
-                "Unknown or expired sign-in state. Start the sign-in again.",
+                &["Unknown or expired sign-in state. Start the sign-in again."],
             );
         };
         // A state is good for one callback, whatever its outcome.
@@ -249,14 +229,14 @@ pub async fn callback(
             return page(
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
-                &format!("{error}: {description}"),
+                &[format!("{error}: {description}")],
             );
         }
         if query.code.trim().is_empty() {
             return page(
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
-                "No authorization code.",
+                &["No authorization code."],
             );
         }
         match pending.token_endpoint.clone() {
@@ -264,7 +244,7 @@ pub async fn callback(
             None => return callback_in_process(&mut world, pending, &query.code, now),
             Some(token_endpoint) => match plan_remote(&world, pending, token_endpoint) {
                 Ok(remote) => remote,
-                Err(message) => return page(StatusCode::BAD_REQUEST, "Sign-in failed", &message),
+                Err(message) => return page(StatusCode::BAD_REQUEST, "Sign-in failed", &[message]),
             },
         }
     };
@@ -278,12 +258,30 @@ pub async fn callback(
         token_endpoint,
         ..
     } = remote;
+    finish(
+        &mut world,
+        pending,
+        (token_endpoint, true, status),
+        answer,
+        now,
+    )
+}
+
+/// Records a redemption (where, whether over HTTP, the status) and, when it worked, stores the
+/// signed-in user's OAuth host token; answers the page the browser shows.
+fn finish(
+    world: &mut World,
+    pending: PendingConsent,
+    (token_endpoint, remote, status): (String, bool, Option<u16>),
+    answer: Result<TokenGrant, String>,
+    now: DateTime<Utc>,
+) -> Response {
     world.gitpod.oauth_redemptions.push(Redemption {
         runner_id: pending.runner_id.clone(),
         integration_id: pending.integration_id.clone(),
         user_id: pending.user_id.clone(),
         token_endpoint,
-        remote: true,
+        remote,
         status,
         error: answer.as_ref().err().cloned(),
         access_token_hash: answer.as_ref().ok().map(|g| hash_secret(&g.access_token)),
@@ -291,19 +289,15 @@ pub async fn callback(
     });
     match answer {
         Ok(grant) => {
-            store_host_token(&mut world, pending, grant, now);
-            signed_in()
+            store_host_token(world, pending, grant, now);
+            page(
+                StatusCode::OK,
+                "Signed in",
+                &["The runner can now reach Azure DevOps for you. You can close this tab."],
+            )
         }
-        Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &message),
+        Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &[message]),
     }
-}
-
-fn signed_in() -> Response {
-    page(
-        StatusCode::OK,
-        "Signed in",
-        "The runner can now reach Azure DevOps for you. You can close this tab.",
-    )
 }
 
 /// The callback for the sandbox's own issuer: the code redeemed through the directory.
@@ -322,24 +316,14 @@ fn callback_in_process(
         .and_then(|url| parse_issuer(url).ok())
         .map(|i| format!("{}/{}/oauth2/v2.0/token", i.authority, i.tenant))
         .unwrap_or_default();
-    world.gitpod.oauth_redemptions.push(Redemption {
-        runner_id: pending.runner_id.clone(),
-        integration_id: pending.integration_id.clone(),
-        user_id: pending.user_id.clone(),
-        token_endpoint,
-        remote: false,
-        status: Some(if redeemed.is_ok() { 200 } else { 400 }),
-        error: redeemed.as_ref().err().cloned(),
-        access_token_hash: redeemed.as_ref().ok().map(|g| hash_secret(&g.access_token)),
-        at: now,
-    });
-    match redeemed {
-        Ok(grant) => {
-            store_host_token(world, pending, grant, now);
-            signed_in()
-        }
-        Err(message) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &message),
-    }
+    let status = Some(if redeemed.is_ok() { 200 } else { 400 });
+    finish(
+        world,
+        pending,
+        (token_endpoint, false, status),
+        redeemed,
+        now,
+    )
 }
 
 /// Stores the OAuth host token of the signed-in Gitpod user.
@@ -414,7 +398,7 @@ fn redeem(world: &mut World, pending: &PendingConsent, code: &str) -> Result<Tok
     let (secret, redirect_uri) = opened_secret_and_callback(world, pending)?;
     world
         .directory
-        .redeem_code_for_runner_tokens(&issuer.tenant, &client_id, &secret, code, &redirect_uri)
+        .redeem_code_for_runner(&issuer.tenant, &client_id, &secret, code, &redirect_uri)
         .map_err(|e| e.description())
 }
 
@@ -621,7 +605,7 @@ mod tests {
     //! like any other issuer (the real-component suite does the same with a real provider).
 
     use super::*;
-    use crate::directory::AuthorizeOutcome;
+    use crate::world::directory::AuthorizeOutcome;
     use crate::{seed, Sandbox};
 
     fn no_redirects() -> reqwest::blocking::Client {

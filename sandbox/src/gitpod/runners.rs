@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult};
-use super::{b64, scm, Runner, PRINCIPAL_USER};
+use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult, Violations};
+use super::{b64, Runner, PRINCIPAL_USER, SCM_ENTRA, SCM_SERVER};
 use crate::seed;
 use crate::world::World;
 
@@ -33,15 +33,6 @@ pub fn runner_json(runner: &Runner) -> Value {
         "provider": "RUNNER_PROVIDER_LINUX_HOST",
         "createdAt": created,
         "updatedAt": created,
-        "creator": {"id": seed::ALICE_USER_ID, "principal": PRINCIPAL_USER},
-        "spec": {
-            "desiredPhase": "RUNNER_PHASE_ACTIVE",
-            "configuration": {
-                "region": runner.region,
-                "releaseChannel": "RUNNER_RELEASE_CHANNEL_STABLE",
-                "autoUpdate": true,
-            },
-        },
         "status": status,
     })
 }
@@ -67,16 +58,18 @@ pub(super) struct RunnerIdRequest {
     pub runner_id: String,
 }
 
-/// Checks the shape of a runner id (protovalidate: a UUID) and finds the runner.
+/// Finds the runner a request's `runner_id` names, after the `string.uuid` rule every such
+/// field carries in the published protos (`GetRunnerRequest`, `CheckAuthenticationForHostRequest`,
+/// `GetRunnerConfigurationSchemaRequest`, `CreateSCMIntegrationRequest`, …).
 pub fn find_runner<'w>(world: &'w World, runner_id: &str) -> Result<&'w Runner, ConnectError> {
-    if runner_id.is_empty() {
-        return Err(ConnectError::invalid("runner_id: value is required"));
-    }
-    if uuid::Uuid::parse_str(runner_id).is_err() {
-        return Err(ConnectError::invalid(
-            "runner_id: value must be a valid UUID",
-        ));
-    }
+    let mut violations = Violations::default();
+    violations.uuid("runner_id", runner_id);
+    violations.check()?;
+    runner(world, runner_id)
+}
+
+/// The runner with this id, or `not_found`.
+pub fn runner<'w>(world: &'w World, runner_id: &str) -> Result<&'w Runner, ConnectError> {
     world
         .gitpod
         .runner(runner_id)
@@ -114,27 +107,7 @@ pub fn schema(world: &mut World, _caller: &Caller, request: Value) -> RpcResult 
             },
         },
         {
-            "scmId": "gitlab",
-            "name": "GitLab",
-            "defaultHosts": ["gitlab.com"],
-            "oauth": oauth,
-            "pat": {
-                "description": "Create a personal access token with the api and read_repository scopes.",
-                "docsLink": "https://docs.gitlab.com/ee/user/profile/personal_access_tokens.html",
-            },
-        },
-        {
-            "scmId": "bitbucket",
-            "name": "Bitbucket",
-            "defaultHosts": ["bitbucket.org"],
-            "oauth": oauth,
-            "pat": {
-                "description": "Create an app password with repository read and write permissions.",
-                "docsLink": "https://support.atlassian.com/bitbucket-cloud/docs/app-passwords/",
-            },
-        },
-        {
-            "scmId": scm::SCM_ENTRA,
+            "scmId": SCM_ENTRA,
             "name": "Azure DevOps (Microsoft Entra ID)",
             "defaultHosts": ["dev.azure.com"],
             "oauth": oauth,
@@ -144,7 +117,7 @@ pub fn schema(world: &mut World, _caller: &Caller, request: Value) -> RpcResult 
             },
         },
         {
-            "scmId": scm::SCM_SERVER,
+            "scmId": SCM_SERVER,
             "name": "Azure DevOps Server",
             "defaultHosts": [],
             "pat": {

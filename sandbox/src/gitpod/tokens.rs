@@ -5,12 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult};
-use super::runners::find_runner;
-use super::scm::{SCM_ENTRA, SCM_SERVER};
+use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult, Violations};
+use super::runners::{find_runner, runner};
 use super::{
-    host_covers, normalize_host, HostToken, Integration, Subject, PRINCIPAL_USER, SOURCE_OAUTH,
-    SOURCE_PAT,
+    host_covers, normalize_host, HostToken, Integration, Subject, PRINCIPAL_USER, SCM_ENTRA,
+    SCM_SERVER, SOURCE_OAUTH, SOURCE_PAT,
 };
 use crate::world::{hash_secret, World};
 
@@ -22,8 +21,6 @@ fn scm_name(scm_id: &str) -> &str {
         SCM_ENTRA => "Azure DevOps (Microsoft Entra ID)",
         SCM_SERVER => "Azure DevOps Server",
         "github" => "GitHub",
-        "gitlab" => "GitLab",
-        "bitbucket" => "Bitbucket",
         other => other,
     }
 }
@@ -111,12 +108,6 @@ fn supports_pat(integration: &Integration, host: &str) -> Value {
             integration.host,
             integration.virtual_directory.as_deref().unwrap_or("")
         )),
-        "github" => {
-            pat["requiredScopes"] = json!(["repo"]);
-            pat["docsUrl"] = json!("https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens");
-            pat["example"] = json!("ghp_16C7e42F292c6912E7710c838347Ae178B4a");
-            Some("https://github.com/settings/tokens/new".into())
-        }
         _ => None,
     };
     if let Some(url) = create_url {
@@ -155,9 +146,6 @@ struct CreateRequest {
     scopes: Vec<String>,
     #[serde(default)]
     subject: Option<SubjectRequest>,
-    /// Deprecated predecessor of `subject`; still in the proto.
-    #[serde(default)]
-    user_id: Option<String>,
 }
 
 /// proto3 JSON takes an enum as its name or its number.
@@ -186,20 +174,28 @@ fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, ConnectError> {
         })
 }
 
+/// CreateHostAuthenticationToken, after the published proto's rules: `runner_id` a UUID,
+/// `host` and `token` at least one character, `integration_id` and `subject.id` UUIDs when set,
+/// at most 101 `scopes`. (The deprecated `user_id` is not read: `subject` replaced it.)
 pub fn create(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
     let req: CreateRequest = parse(request)?;
-    let runner_id = find_runner(world, &req.runner_id)?.runner_id.clone();
+    let mut violations = Violations::default();
+    violations.uuid("runner_id", &req.runner_id);
+    violations.min_len("host", &req.host, 1);
+    violations.min_len("token", &req.token, 1);
+    violations.uuid_if_set("integration_id", req.integration_id.as_deref(), true);
+    violations.max_items("scopes", req.scopes.len(), 101);
+    let subject_id = req.subject.as_ref().map(|s| s.id.as_str());
+    violations.uuid_if_set("subject.id", subject_id, true);
+    violations.check()?;
+    let runner_id = runner(world, &req.runner_id)?.runner_id.clone();
     let host = normalize_host(&req.host);
     if host.is_empty() {
         return Err(ConnectError::invalid("host: value is required"));
     }
-    if req.token.is_empty() {
-        return Err(ConnectError::invalid("token: value is required"));
-    }
     let source = parse_source(req.source.as_ref())?;
-    let subject_id = match (&req.subject, &req.user_id) {
-        (Some(s), _) if !s.id.is_empty() => s.id.clone(),
-        (_, Some(user)) if !user.is_empty() => user.clone(),
+    let subject_id = match &req.subject {
+        Some(s) if !s.id.is_empty() => s.id.clone(),
         _ => return Err(ConnectError::invalid("subject: value is required")),
     };
     let principal_ok = match req.subject.as_ref().and_then(|s| s.principal.as_ref()) {
@@ -310,8 +306,6 @@ struct ListFilter {
     runner_id: Option<String>,
     #[serde(default)]
     subject_id: Option<String>,
-    #[serde(default)]
-    user_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -323,9 +317,15 @@ struct ListRequest {
     pagination: Option<Pagination>,
 }
 
+/// ListHostAuthenticationTokens; the filter's `runner_id` and `subject_id` are `optional` UUIDs
+/// in the published proto (checked when present, even empty).
 pub fn list(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
     let req: ListRequest = parse(request)?;
     let filter = req.filter.unwrap_or_default();
+    let mut violations = Violations::default();
+    violations.uuid_if_set("filter.runner_id", filter.runner_id.as_deref(), false);
+    violations.uuid_if_set("filter.subject_id", filter.subject_id.as_deref(), false);
+    violations.check()?;
     let want =
         |v: &Option<String>, actual: &str| v.as_deref().is_none_or(|w| w.is_empty() || w == actual);
     // Whatever the filter says, a caller only ever sees their own tokens.
@@ -335,7 +335,7 @@ pub fn list(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
         .iter()
         .filter(|t| t.subject.id == caller.id)
         .filter(|t| want(&filter.runner_id, &t.runner_id))
-        .filter(|t| want(&filter.subject_id, &t.subject.id) && want(&filter.user_id, &t.subject.id))
+        .filter(|t| want(&filter.subject_id, &t.subject.id))
         .map(token_json)
         .collect();
     let (tokens, pagination) = page(&all, req.pagination.as_ref())?;
@@ -348,11 +348,12 @@ struct IdRequest {
     id: String,
 }
 
+/// DeleteHostAuthenticationToken; `id` is a UUID in the published proto.
 pub fn delete(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
     let req: IdRequest = parse(request)?;
-    if req.id.is_empty() {
-        return Err(ConnectError::invalid("id: value is required"));
-    }
+    let mut violations = Violations::default();
+    violations.uuid("id", &req.id);
+    violations.check()?;
     let token = world
         .gitpod
         .host_tokens

@@ -63,12 +63,6 @@ fn a_valid_pat_sees_connection_data_and_repositories() {
         repos["value"][0]["project"]["name"],
         json!(seed::ADO_PROJECT)
     );
-    let (status, _) = status_json(env.ado_get(
-        "/acme/Platform/_apis/git/repositories",
-        Some(seed::PAT_VALID),
-        true,
-    ));
-    assert_eq!(status, 200);
     // The PAT is for acme only.
     assert_eq!(
         env.ado_get("/lonely/_apis/connectionData", Some(seed::PAT_VALID), true)
@@ -79,7 +73,7 @@ fn a_valid_pat_sees_connection_data_and_repositories() {
 }
 
 #[test]
-fn a_pat_without_code_scope_passes_connection_data_but_not_repositories() {
+fn a_pat_without_code_scope_passes_connection_data_but_gets_401_on_repositories() {
     let env = Env::start();
     let pat = Some(seed::PAT_NO_CODE_SCOPE);
     assert_eq!(
@@ -88,13 +82,38 @@ fn a_pat_without_code_scope_passes_connection_data_but_not_repositories() {
             .as_u16(),
         200
     );
-    let (status, body) =
-        status_json(env.ado_get("/acme/_apis/git/repositories?api-version=7.1", pat, true));
-    assert_eq!(status, 403);
+    let repositories = "/acme/_apis/git/repositories?api-version=7.1";
+    let (status, body) = status_json(env.ado_get(repositories, pat, true));
+    assert_eq!(status, 401);
+    assert_eq!(body["typeKey"], "UnauthorizedRequestException");
     assert!(
         body["message"].as_str().unwrap().starts_with("VS403403"),
         "{body}"
     );
+    // Older servers answered 403: the knob brings that back.
+    env.sb.with_world(|w| w.ado.missing_scope_status = 403);
+    assert_eq!(status_json(env.ado_get(repositories, pat, true)).0, 403);
+    // The Code scope passes.
+    let valid = env.ado_get(repositories, Some(seed::PAT_VALID), true);
+    assert_eq!(valid.status().as_u16(), 200);
+}
+
+#[test]
+fn a_pat_for_all_accessible_organizations_is_refused_everywhere() {
+    let env = Env::start();
+    let pat = Some(seed::GLOBAL_PAT);
+    for path in [
+        "/acme/_apis/connectionData",
+        "/acme/_apis/git/repositories?api-version=7.1",
+    ] {
+        let (status, body) = status_json(env.ado_get(path, pat, true));
+        assert_eq!(status, 401, "{path}");
+        assert_eq!(body["typeKey"], "UnauthorizedRequestException", "{path}");
+        assert!(body["message"].as_str().unwrap().starts_with("TF400813"));
+    }
+    // Without `X-TFS-FedAuthRedirect: Suppress`, the usual trap: 203 and a sign-in page.
+    let trap = env.ado_get("/acme/_apis/connectionData", pat, false);
+    assert_eq!(trap.status().as_u16(), 203);
 }
 
 #[test]
@@ -116,18 +135,6 @@ fn a_bad_pat_is_401_with_suppress_and_203_html_without() {
             .starts_with("text/html"));
         assert!(plain.text().unwrap().contains("Sign In"));
     }
-    // A browser without credentials is sent to the sign-in page.
-    let browser = env
-        .http
-        .get(format!("{}/acme", env.sb.ado_url()))
-        .header("Accept", "text/html,application/xhtml+xml")
-        .send()
-        .unwrap();
-    assert_eq!(browser.status().as_u16(), 302);
-    assert!(browser.headers()["location"]
-        .to_str()
-        .unwrap()
-        .contains("/_signin?"));
 }
 
 #[test]

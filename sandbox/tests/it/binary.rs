@@ -46,3 +46,32 @@ fn the_binary_prints_exports_and_serves_until_killed() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn realistic_turns_the_typical_realism_on() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ado-scm-sandbox"))
+        .arg("--realistic")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the sandbox binary");
+    let stdout = child.stdout.take().unwrap();
+    let ado = BufReader::new(stdout)
+        .lines()
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.strip_prefix("export ADO_SCM_ADO_URL=")
+                .map(str::to_string)
+        })
+        .expect("the Azure DevOps URL");
+    let state: serde_json::Value = reqwest::blocking::get(format!("{ado}/_sandbox/state"))
+        .unwrap()
+        .json()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        state["realism"],
+        serde_json::to_value(ado_scm_sandbox::Realism::typical()).unwrap()
+    );
+}

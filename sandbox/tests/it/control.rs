@@ -41,7 +41,7 @@ fn status_faults_answer_like_the_service_then_wear_off() {
     for _ in 0..2 {
         let throttled = get();
         assert_eq!(throttled.status().as_u16(), 429);
-        assert_eq!(throttled.headers()["retry-after"], "1");
+        assert_eq!(throttled.headers()["ratelimit-retryafter"], "2");
         assert_eq!(
             throttled.json::<serde_json::Value>().unwrap()["code"],
             json!("resource_exhausted")
@@ -261,4 +261,175 @@ fn env_points_at_the_listeners_and_drop_stops_them() {
         assert!(Instant::now() < deadline, "listener still open after drop");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn a_429_says_when_to_come_back_in_each_service_s_own_way() {
+    use base64::Engine as _;
+    let env = Env::start();
+    for service in ["gitpod", "entra", "graph", "ado"] {
+        env.sb
+            .inject(Fault::new(Some(service), "", FaultKind::Status(429), 1).retry_after_secs(7));
+    }
+    let gitpod = env
+        .http
+        .post(format!(
+            "{}/gitpod.v1.RunnerService/ListRunners",
+            env.sb.gitpod_url()
+        ))
+        .bearer_auth(seed::ALICE_API_KEY)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(gitpod.status().as_u16(), 429);
+    assert_eq!(gitpod.headers()["ratelimit-retryafter"], "7");
+    assert!(gitpod.headers().get("retry-after").is_none());
+    let body: serde_json::Value = gitpod.json().unwrap();
+    assert_eq!(body["code"], "resource_exhausted");
+    assert_eq!(body["details"][0]["type"], "google.rpc.RetryInfo");
+    let value = body["details"][0]["value"].as_str().unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(value)
+        .unwrap();
+    // RetryInfo { retry_delay (1): Duration { seconds (1): 7 } }
+    assert_eq!(bytes, [0x0a, 0x02, 0x08, 0x07]);
+
+    let entra = env
+        .http
+        .post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            env.sb.authority_url(),
+            seed::TENANT_ID
+        ))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .unwrap();
+    assert_eq!(entra.status().as_u16(), 429);
+    assert_eq!(entra.headers()["retry-after"], "7");
+    let graph = env
+        .http
+        .get(format!("{}/v1.0/applications", env.sb.graph_url()))
+        .send()
+        .unwrap();
+    assert_eq!(graph.status().as_u16(), 429);
+    assert_eq!(graph.headers()["retry-after"], "7");
+    let graph: serde_json::Value = graph.json().unwrap();
+    assert_eq!(graph["error"]["code"], "TooManyRequests");
+    let ado = env.ado_get("/acme/_apis/connectionData", Some(seed::PAT_VALID), true);
+    assert_eq!(ado.status().as_u16(), 429);
+    assert_eq!(ado.headers()["retry-after"], "7");
+}
+
+#[test]
+fn after_faults_let_the_write_happen_and_lose_the_answer() {
+    let env = Env::start();
+    env.sb.inject(Fault::new(
+        Some("gitpod"),
+        "CreateHostAuthenticationToken",
+        FaultKind::StatusAfter(503),
+        1,
+    ));
+    let create = json!({
+        "runnerId": seed::RUNNER_READY_ID,
+        "host": "dev.azure.com",
+        "token": seed::PAT_VALID,
+        "source": "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT",
+        "subject": {"id": seed::ALICE_USER_ID, "principal": "PRINCIPAL_USER"},
+    });
+    let answer = env.rpc(
+        seed::ALICE_API_KEY,
+        "RunnerConfigurationService/CreateHostAuthenticationToken",
+        create,
+    );
+    assert_connect_error(answer, 503, "unavailable");
+    let alice_token = || {
+        env.sb.state()["gitpod"]["hostTokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["subject"]["id"] == seed::ALICE_USER_ID)
+            .cloned()
+    };
+    let token = alice_token().expect("the write happened");
+
+    env.sb.inject(Fault::new(
+        Some("gitpod"),
+        "DeleteHostAuthenticationToken",
+        FaultKind::ResetAfter,
+        1,
+    ));
+    let dropped = env
+        .http
+        .post(format!(
+            "{}/gitpod.v1.RunnerConfigurationService/DeleteHostAuthenticationToken",
+            env.sb.gitpod_url()
+        ))
+        .bearer_auth(seed::ALICE_API_KEY)
+        .header("Content-Type", "application/json")
+        .body(json!({"id": token["id"]}).to_string())
+        .send();
+    assert!(
+        dropped.is_err(),
+        "expected a broken connection: {dropped:?}"
+    );
+    assert!(alice_token().is_none(), "the delete happened");
+
+    let log = env.sb.requests();
+    let faults: Vec<(Option<&str>, Option<u16>)> =
+        log.iter().map(|r| (r.fault.as_deref(), r.status)).collect();
+    assert_eq!(
+        faults,
+        vec![
+            (Some("status_after 503"), Some(503)),
+            (Some("reset_after"), None)
+        ]
+    );
+}
+
+#[test]
+fn method_and_skip_pick_exactly_one_request() {
+    let env = Env::start();
+    env.sb.inject(
+        Fault::new(Some("ado"), "connectionData", FaultKind::Status(503), 1)
+            .method("get")
+            .skip(1),
+    );
+    let get = || {
+        env.ado_get("/acme/_apis/connectionData", Some(seed::PAT_VALID), true)
+            .status()
+            .as_u16()
+    };
+    let head = || {
+        env.http
+            .head(format!("{}/acme/_apis/connectionData", env.sb.ado_url()))
+            .header("Authorization", basic(seed::PAT_VALID))
+            .header("X-TFS-FedAuthRedirect", "Suppress")
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(head(), 200, "another method does not match");
+    assert_eq!(get(), 200, "the first GET is let through");
+    assert_eq!(get(), 503, "the second GET is hit");
+    assert_eq!(get(), 200, "then the fault is used up");
+    assert!(env.sb.state()["faults"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn logged_requests_carry_when_they_started_and_finished() {
+    let env = Env::start();
+    env.sb
+        .inject(Fault::new(Some("ado"), "", FaultKind::Delay(120), 1));
+    env.ado_get("/acme", None, true);
+    env.rpc(seed::ALICE_API_KEY, "RunnerService/ListRunners", json!({}));
+    let log = env.sb.requests();
+    assert_eq!(log.len(), 2);
+    assert!(log[0].finished_ms - log[0].started_ms >= 120, "{log:?}");
+    // One after the other: the second started once the first had finished.
+    assert!(log[1].started_ms >= log[0].finished_ms, "{log:?}");
+    assert!(log[1].finished_ms >= log[1].started_ms);
+    let json = serde_json::to_value(&log[0]).unwrap();
+    assert!(json["started_ms"].is_u64() && json["finished_ms"].is_u64());
 }

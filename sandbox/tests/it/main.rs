@@ -6,5 +6,7 @@ mod binary;
 mod control;
 mod gitpod;
 mod host_tokens;
+mod realism;
+mod rules;
 mod scm;
 mod support;

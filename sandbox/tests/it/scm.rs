@@ -426,7 +426,8 @@ fn update_keeps_what_is_not_sent_and_destroys_what_is_switched_off() {
     );
     assert!(got["integration"].get("oauth").is_none(), "{got}");
 
-    assert_connect_error(update(json!({"id": "nope"})), 404, "not_found");
+    let unknown = "0190ffff-0000-7000-8000-000000000000";
+    assert_connect_error(update(json!({"id": unknown})), 404, "not_found");
     assert_connect_error(
         env.rpc(
             seed::BOB_API_KEY,

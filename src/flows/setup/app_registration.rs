@@ -14,6 +14,7 @@ use crate::clients::graph::{
     ResourceAccess, ServicePrincipal, AZURE_DEVOPS_APP_ID, GRAPH_APP_ID,
 };
 use crate::error::{Error, Result};
+use crate::flows::read_back;
 use crate::ui::Ui;
 
 use super::summary::{check, Check};
@@ -23,9 +24,10 @@ use super::{OauthLook, OauthPlan, SetupServices};
 const GRAPH_SCOPES: [&str; 2] = ["openid", "offline_access"];
 const AZURE_DEVOPS_SCOPES: [&str; 2] = ["vso.code", "vso.code_write"];
 
-/// Graph may not show a new object for a moment: how often a 404 right after a create is retried.
-const NOT_FOUND_ATTEMPTS: u32 = 5;
-const NOT_FOUND_WAIT: Duration = Duration::from_secs(2);
+/// A new object takes a moment to reach every Graph replica: how often an answer that means
+/// "not there yet" is tried again, and the first wait (doubled each time, at most 8 s).
+const SETTLING_ATTEMPTS: u32 = 6;
+const SETTLING_FIRST_WAIT: Duration = Duration::from_secs(1);
 
 /// What to do about the app registration.
 #[derive(Debug)]
@@ -110,7 +112,18 @@ pub(super) fn look(
     // Its service principal, and the tenant-wide consent when asked.
     let sp = match (graph, &app) {
         (Some(g), AppPlan::Existing { app, .. }) => {
-            let found = g.service_principal_by_app_id(&app.app_id)?;
+            // The app the runner already uses had its service principal made by an earlier
+            // run: one Graph does not show may only not have reached this replica yet, so it
+            // is looked for a few times before it is planned anew.
+            let in_use = existing
+                .and_then(|i| i.oauth.as_ref())
+                .is_some_and(|o| o.client_id == app.app_id);
+            let find = || g.service_principal_by_app_id(&app.app_id);
+            let found = if in_use {
+                read_back::until_found(s.http.clock().as_ref(), find)?
+            } else {
+                find()?
+            };
             match &found {
                 Some(sp) => ui.ok(format!("its service principal exists ({})", sp.id)),
                 None => {
@@ -507,7 +520,10 @@ fn apply_app(
     match &o.app {
         AppPlan::Create(new) => {
             let spinner = ui.spinner("Creating the app registration");
-            let app = graph.create_application(new)?;
+            // An upsert on a key made from the name: sent again after a lost answer, it finds
+            // the app the first attempt made instead of making a second one.
+            let key = graph::unique_name_for(&new.display_name);
+            let (app, _) = retry_not_found(s, || graph.upsert_application(&key, new))?;
             drop(spinner);
             *changes += 1;
             ui.ok(format!(
@@ -551,11 +567,17 @@ fn apply_sp_and_grants(
     let (Some(graph), Some(app)) = (o.graph.as_ref(), app) else {
         return Ok(());
     };
+    let new_app = o.app.is_create();
     let sp = match &o.sp {
         Some(sp) => sp.clone(),
         None => {
             let spinner = ui.spinner("Creating the app's service principal");
-            let sp = retry_not_found(s, || graph.create_service_principal(&app.app_id))?;
+            // Right after the app was made, Graph may refuse its service principal with 400
+            // until the app has reached every replica: retried then, and only then.
+            let settling = |err: &Error| {
+                graph::is_not_found(err) || (new_app && graph::is_app_not_visible_yet(err))
+            };
+            let sp = retry_settling(s, settling, || graph.upsert_service_principal(&app.app_id))?;
             drop(spinner);
             *changes += 1;
             ui.ok(format!("created the service principal {}", sp.id));
@@ -567,9 +589,7 @@ fn apply_sp_and_grants(
         match &grant.existing {
             None => {
                 let spinner = ui.spinner(format!("Granting admin consent for {}", grant.resource));
-                retry_not_found(s, || {
-                    graph.create_permission_grant(&sp.id, &grant.resource_sp_id, &grant.scope)
-                })?;
+                create_grant_once(s, graph, &sp.id, grant)?;
                 drop(spinner);
                 *changes += 1;
                 ui.ok(format!(
@@ -592,17 +612,65 @@ fn apply_sp_and_grants(
     Ok(())
 }
 
+/// Creates a tenant-wide grant. A lost answer may hide a grant that was made, and a grant the
+/// lagging list did not show may exist (Graph answers 409): the grants are read back (a few
+/// times) and the one found is widened if it must be; there is never a second one.
+fn create_grant_once(
+    s: &SetupServices<'_>,
+    graph: &GraphClient<'_>,
+    client_sp_id: &str,
+    grant: &GrantPlan,
+) -> Result<()> {
+    let create = || {
+        retry_not_found(s, || {
+            graph.create_permission_grant(client_sp_id, &grant.resource_sp_id, &grant.scope)
+        })
+    };
+    let err = match create() {
+        Ok(_) => return Ok(()),
+        Err(err) if err.outcome_unknown() || err.status() == Some(409) => err,
+        Err(err) => return Err(err),
+    };
+    let found = read_back::until_found(s.http.clock().as_ref(), || {
+        Ok(graph
+            .list_permission_grants(client_sp_id)?
+            .into_iter()
+            .find(|g| g.resource_id == grant.resource_sp_id && g.consent_type == "AllPrincipals"))
+    })?;
+    match (found, err.status()) {
+        (Some(existing), _) => match missing_scopes(&existing.scope, &grant.scope) {
+            Some(scope) => graph.update_permission_grant(&existing.id, &scope),
+            None => Ok(()),
+        },
+        // Lost, and not there: it was never made.
+        (None, status) if status != Some(409) => create().map(|_| ()),
+        (None, _) => Err(err),
+    }
+}
+
 /// Retries a Graph call that answered 404 (a new object not visible yet).
 pub(super) fn retry_not_found<T>(
     s: &SetupServices<'_>,
+    call: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    retry_settling(s, graph::is_not_found, call)
+}
+
+/// Retries a call while its error means "a new object has not reached every replica yet"
+/// (`settling`), a bounded number of times with growing waits.
+pub(super) fn retry_settling<T>(
+    s: &SetupServices<'_>,
+    settling: impl Fn(&Error) -> bool,
     mut call: impl FnMut() -> Result<T>,
 ) -> Result<T> {
     let mut attempt = 1;
+    let mut wait = SETTLING_FIRST_WAIT;
     loop {
         match call() {
-            Err(err) if graph::is_not_found(&err) && attempt < NOT_FOUND_ATTEMPTS => {
+            Err(err) if settling(&err) && attempt < SETTLING_ATTEMPTS => {
                 tracing::info!("Microsoft Graph does not show a new object yet; retrying");
-                s.http.clock().sleep(NOT_FOUND_WAIT);
+                s.http.clock().sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(8));
                 attempt += 1;
             }
             other => return other,

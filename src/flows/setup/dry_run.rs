@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::clients::gitpod::{ScmIntegration, SecretInBody};
+use crate::clients::graph;
 use crate::ui::Ui;
 use crate::urls::join;
 
@@ -165,8 +166,8 @@ pub(super) fn report(
     };
     let secret_sent = oauth.is_some_and(|o| o.secret.sends_secret());
     let outcome = integration_request(&mut dry, change, secret_sent);
-    if let (Some(o), Some(p)) = (oauth, &plan.oauth) {
-        if p.rotate_secret {
+    if let Some(o) = oauth {
+        if matches!(o.secret, SecretPlan::Mint { .. }) {
             if let AppPlan::Existing { app, .. } = &o.app {
                 for key_id in &o.our_old_secrets {
                     dry.request(
@@ -208,10 +209,12 @@ fn oauth_requests(
     let (object_id, client_id) = match &o.app {
         AppPlan::Create(new) => {
             app_name = Some(new.display_name.clone());
+            let key = graph::unique_name_for(&new.display_name);
             dry.request(
-                "create the app registration",
-                "POST",
-                &dry.graph("v1.0/applications"),
+                "create the app registration (an upsert on its unique name, with Prefer: \
+                 create-if-missing)",
+                "PATCH",
+                &dry.graph(&format!("v1.0/applications(uniqueName='{key}')")),
                 Some(&new.to_json()),
             );
             (None, None)
@@ -231,11 +234,14 @@ fn oauth_requests(
         AppPlan::Unchecked(id) => (None, Some(id.clone())),
     };
     if o.graph.is_some() && o.sp.is_none() {
+        let app_id = client_id
+            .clone()
+            .unwrap_or_else(|| "{appId of the new app}".into());
         dry.request(
-            "create the app's service principal",
-            "POST",
-            &dry.graph("v1.0/servicePrincipals"),
-            Some(&json!({"appId": client_id.clone().unwrap_or_else(|| "{appId of the new app}".into())})),
+            "create the app's service principal (an upsert, with Prefer: create-if-missing)",
+            "PATCH",
+            &dry.graph(&format!("v1.0/servicePrincipals(appId='{app_id}')")),
+            Some(&json!({})),
         );
     }
     let sp_id =

@@ -7,6 +7,7 @@ use crate::clients::gitpod::{
     ValidationResult,
 };
 use crate::error::{Error, Result};
+use crate::flows::read_back;
 use crate::secret::Secret;
 
 use super::summary::{check, Check, IntegrationOutcome};
@@ -293,7 +294,7 @@ pub(super) fn save(
             let mut write = write.clone();
             write.oauth_plaintext_client_secret = secret.cloned();
             let spinner = ui.spinner("Creating the runner's SCM integration");
-            let id = s.gitpod.create_scm_integration(&write)?;
+            let id = create_once(s, &write)?;
             drop(spinner);
             ui.ok(format!("created the integration {id}"));
             Ok((id, IntegrationOutcome::Created))
@@ -314,6 +315,34 @@ pub(super) fn save(
     }
 }
 
+/// Creates the integration. A lost answer (a timeout, a 5xx) may hide one that was made: the
+/// runner's integrations are read back (reads can lag, so a few times) before it is sent
+/// again, so there is never a second one.
+fn create_once(s: &SetupServices<'_>, write: &ScmIntegrationWrite) -> Result<String> {
+    match s.gitpod.create_scm_integration(write) {
+        Err(err) if err.outcome_unknown() => {
+            let made = read_back::until_found(s.http.clock().as_ref(), || {
+                Ok(s.gitpod
+                    .list_scm_integrations(std::slice::from_ref(&write.runner_id))?
+                    .into_iter()
+                    .find(|i| {
+                        i.runner_id == write.runner_id
+                            && i.scm_id == write.scm_id
+                            && i.host.eq_ignore_ascii_case(&write.host)
+                    }))
+            })?;
+            match made {
+                Some(found) => {
+                    tracing::info!("the integration was made although its answer was lost");
+                    Ok(found.id)
+                }
+                None => s.gitpod.create_scm_integration(write),
+            }
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -322,7 +351,7 @@ mod tests {
     use super::*;
     use crate::clients::gitpod::ScmOauth;
     use crate::clients::test_server::{Stub, StubServer};
-    use crate::flows::setup::secret::{prove_secret, SecretFacts};
+    use crate::flows::setup::secret::{prove_secret, Proof, SecretFacts};
     use crate::flows::setup::test_support::{plan, services, Stubbed, TENANT};
     use crate::flows::setup::{Target, SCM_SERVER, SCM_SERVICES};
     use crate::issuer::{Discovery, Issuer, IssuerForm};
@@ -496,7 +525,7 @@ mod tests {
             &facts,
             "client",
             &Secret::new("the-secret"),
-            false,
+            Proof::Given,
             &mut checks,
         )
         .unwrap();

@@ -181,11 +181,11 @@ pub fn run(
         changes += 1;
     }
 
-    // --rotate-secret: the old secrets ado-scm made go only now that nothing uses them.
+    // A new secret is in use: the old secrets ado-scm made for this runner go only now.
     let removed = match (&oauth, &applied) {
         (Some(o), Some(done)) => {
             let app = done.app.as_ref();
-            secret::remove_replaced(s, plan, o, app, done.summary.secret, &mut changes)?
+            secret::remove_replaced(s, o, app, done.summary.secret, &mut changes)?
         }
         _ => Vec::new(),
     };

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clients::entra;
 use crate::clients::gitpod::ScmIntegration;
-use crate::clients::graph::{Application, GraphClient};
+use crate::clients::graph::{Application, GraphClient, NewPassword};
 use crate::error::{Error, Result};
 use crate::issuer::Discovery;
 use crate::seal::{self, RunnerPublicKey};
@@ -113,18 +113,22 @@ pub(super) fn look(
     let secret = if let Some(given) = &oauth.client_secret {
         // The admin's secret: check it now (reads only), before anything is changed.
         let client_id = current_client.clone().unwrap_or_default();
-        let issuer_used = prove_secret(s, facts, &client_id, given, false, checks)?;
+        let issuer_used = prove_secret(s, facts, &client_id, given, Proof::Given, checks)?;
         if issuer_used != issuer.saved {
             validated_issuer = Some(issuer_used);
         }
         SecretPlan::Given(given.clone())
-    } else if same_app && !oauth.rotate_secret {
+    } else if let (true, false, Some(sealed)) =
+        (same_app, oauth.rotate_secret, saved_sealed_secret(existing))
+    {
+        // The runner checks its own saved secret: sent back to it sealed, as it was saved (a
+        // client id without a secret is not a configuration the runner can validate).
         let spinner = ui.spinner("Asking the runner to validate the saved configuration");
         let result = validate(
             s,
             plan,
             existing.map(|i| i.id.clone()),
-            Some((current_client.clone().unwrap_or_default(), None)),
+            Some((current_client.clone().unwrap_or_default(), Some(sealed))),
             Some(issuer.saved.clone()),
         )?;
         drop(spinner);
@@ -147,6 +151,11 @@ pub(super) fn look(
     } else {
         if oauth.rotate_secret && same_app {
             ui.info("  --rotate-secret: a new client secret will replace the saved one.");
+        } else if same_app {
+            ui.info(
+                "  The runner's saved configuration holds no sealed secret to check: a new \
+                 client secret will be created.",
+            );
         } else {
             ui.info(format!(
                 "  A new client secret \"{ours}\" will be created, valid {} days.",
@@ -184,6 +193,15 @@ pub(super) fn look(
         expiry,
         our_old_secrets,
     })
+}
+
+/// The sealed client secret the runner saved with the integration (standard base64, as
+/// ListSCMIntegrations returns it), if any.
+fn saved_sealed_secret(existing: Option<&ScmIntegration>) -> Option<String> {
+    existing
+        .and_then(|i| i.oauth.as_ref())
+        .map(|o| o.encrypted_client_secret.clone())
+        .filter(|sealed| !sealed.is_empty())
 }
 
 fn single_expiry(app: &Application) -> Option<DateTime<Utc>> {
@@ -239,7 +257,7 @@ pub(super) fn apply(
             let end =
                 s.http.clock().now() + chrono::Duration::days(i64::from(o.secret_expiry_days));
             let name = secret_display_name(&facts.plan.runner.runner_id);
-            let added = retry_not_found(s, || graph.add_password(&app.id, &name, end))?;
+            let added = add_password_once(s, graph, app, &name, end)?;
             drop(spinner);
             *changes += 1;
             expires_at = added.end_date_time.or(Some(end));
@@ -251,7 +269,9 @@ pub(super) fn apply(
             minted_key_id = Some(added.key_id.clone());
             // Seal and test: prove it works before anything depends on it; take it back if
             // it does not.
-            match prove_secret(s, facts, client_id, &added.secret_text, true, checks) {
+            let new_app = o.app.is_create();
+            let proof = Proof::New { new_app };
+            match prove_secret(s, facts, client_id, &added.secret_text, proof, checks) {
                 Ok(accepted) => issuer = accepted,
                 Err(err) => {
                     remove_new_secret(s, graph, &app.id, &added.key_id);
@@ -275,6 +295,15 @@ pub(super) fn apply(
     })
 }
 
+/// Where a secret to prove comes from: Entra may not know a new one (or a new app) yet.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Proof {
+    /// The admin's own secret.
+    Given,
+    /// Minted in this run; `new_app`: its app too.
+    New { new_app: bool },
+}
+
 /// The admin's secret (or a new one): client credentials with Entra, then sealed to the runner
 /// and validated by it. Returns the issuer string the runner accepted.
 pub(super) fn prove_secret(
@@ -282,7 +311,7 @@ pub(super) fn prove_secret(
     facts: &SecretFacts<'_>,
     client_id: &str,
     secret: &Secret,
-    new: bool,
+    proof: Proof,
     checks: &mut Vec<Check>,
 ) -> Result<String> {
     let ui = s.ui;
@@ -294,8 +323,8 @@ pub(super) fn prove_secret(
         existing,
     } = *facts;
     let spinner = ui.spinner("Testing the client ID and secret with Entra ID (client credentials)");
-    let tested = if new {
-        client_credentials_new(s, discovery, client_id, secret)
+    let tested = if let Proof::New { new_app } = proof {
+        client_credentials_new(s, discovery, client_id, secret, new_app)
     } else {
         entra::client_credentials(
             s.http,
@@ -319,13 +348,15 @@ pub(super) fn prove_secret(
     integration::validate_sealed(s, plan, issuer, client_id, sealed, existing, checks)
 }
 
-/// Client credentials with a secret Graph just made: Entra may refuse it (AADSTS7000215) until
-/// it has replicated. Retried with back-off for a bounded time, saying why.
+/// Client credentials with a secret Graph just made: Entra may refuse it (AADSTS7000215), or a
+/// new app (AADSTS700016), until they have replicated. Retried with back-off for a bounded
+/// time, saying why.
 fn client_credentials_new(
     s: &SetupServices<'_>,
     discovery: &Discovery,
     client_id: &str,
     secret: &Secret,
+    new_app: bool,
 ) -> Result<()> {
     entra::client_credentials_new_secret(
         s.http,
@@ -333,21 +364,27 @@ fn client_credentials_new(
         client_id,
         secret,
         entra::ADO_DEFAULT_SCOPE,
+        new_app,
         NEW_SECRET_RETRY,
-        &mut |wait| {
+        &mut |wait, code| {
+            let what = if code == entra::AADSTS_APP_UNKNOWN {
+                "the new app"
+            } else {
+                "the new secret"
+            };
             s.ui.info(format!(
-                "  Entra ID does not accept the new secret yet (AADSTS7000215): a new secret \
-                 takes a moment to reach every Entra ID server. Trying again in {} s…",
+                "  Entra ID does not know {what} yet (AADSTS{code}): a new object takes a \
+                 moment to reach every Entra ID server. Trying again in {} s…",
                 wait.as_secs()
             ))
         },
     )
     .map(|_| ())
     .map_err(|err| {
-        if entra::is_secret_not_replicated(&err) {
+        if entra::is_not_replicated(&err, new_app) {
             err.with_hint(
-                "the new client secret was still refused after waiting; Entra ID may be slow \
-                 to replicate: run `ado-scm setup` again in a few minutes",
+                "the new app or client secret was still refused after waiting; Entra ID may \
+                 be slow to replicate: run `ado-scm setup` again in a few minutes",
             )
         } else {
             err
@@ -355,8 +392,58 @@ fn client_credentials_new(
     })
 }
 
+/// Adds the client secret. A lost answer (a timeout, a 5xx) may hide a secret that was made but
+/// whose text never arrived: the app is read back, such a secret (ours by name, not there
+/// before) is removed, and one more is asked for. So a run never leaves a stray secret.
+fn add_password_once(
+    s: &SetupServices<'_>,
+    graph: &GraphClient<'_>,
+    app: &Application,
+    name: &str,
+    end: DateTime<Utc>,
+) -> Result<NewPassword> {
+    let add = || retry_not_found(s, || graph.add_password(&app.id, name, end));
+    match add() {
+        Err(err) if err.outcome_unknown() => {
+            let before: Vec<&str> = app
+                .password_credentials
+                .iter()
+                .map(|p| p.key_id.as_str())
+                .collect();
+            let now = retry_not_found(s, || graph.application(&app.id))?;
+            for stray in now.password_credentials.iter().filter(|p| {
+                p.display_name.as_deref() == Some(name) && !before.contains(&p.key_id.as_str())
+            }) {
+                remove_password_once(s, graph, &app.id, &stray.key_id)?;
+            }
+            add()
+        }
+        other => other,
+    }
+}
+
+/// Removes a client secret; after a lost answer, the app is read to see whether it is gone.
+pub(super) fn remove_password_once(
+    s: &SetupServices<'_>,
+    graph: &GraphClient<'_>,
+    app_object_id: &str,
+    key_id: &str,
+) -> Result<()> {
+    match graph.remove_password(app_object_id, key_id) {
+        Err(err) if err.outcome_unknown() || err.status() == Some(404) => {
+            let app = retry_not_found(s, || graph.application(app_object_id))?;
+            if app.password_credentials.iter().any(|p| p.key_id == key_id) {
+                graph.remove_password(app_object_id, key_id)
+            } else {
+                Ok(())
+            }
+        }
+        other => other,
+    }
+}
+
 fn remove_new_secret(s: &SetupServices<'_>, graph: &GraphClient<'_>, app_id: &str, key_id: &str) {
-    match graph.remove_password(app_id, key_id) {
+    match remove_password_once(s, graph, app_id, key_id) {
         Ok(()) => s.ui.info(format!(
             "  Removed the new client secret {key_id} again, since it cannot be used."
         )),
@@ -368,21 +455,19 @@ fn remove_new_secret(s: &SetupServices<'_>, graph: &GraphClient<'_>, app_id: &st
     }
 }
 
-/// `--rotate-secret`, once the integration uses the rotated secret: removes the secrets ado-scm
-/// made for this runner before, never the one just made nor any other secret of the app.
-/// Returns their key ids (none when nothing was rotated).
+/// Once the integration holds a secret minted in this run: removes the secrets ado-scm made
+/// for this runner before (the one the runner used, rotated out, or a stray of an interrupted
+/// run), never the one just made nor any other secret of the app. Returns their key ids (none
+/// when no secret was minted).
 pub(super) fn remove_replaced(
     s: &SetupServices<'_>,
-    plan: &SetupPlan,
     o: &OauthLook<'_>,
     app: Option<&Application>,
     outcome: SecretOutcome,
     changes: &mut usize,
 ) -> Result<Vec<String>> {
-    let rotating = plan.oauth.as_ref().is_some_and(|p| p.rotate_secret);
-    let (true, SecretOutcome::Rotated, Some(app), Some(graph)) =
-        (rotating, outcome, app, o.graph.as_ref())
-    else {
+    let minted = matches!(outcome, SecretOutcome::Rotated | SecretOutcome::Created);
+    let (true, Some(app), Some(graph)) = (minted, app, o.graph.as_ref()) else {
         return Ok(Vec::new());
     };
     let ui = s.ui;
@@ -392,7 +477,7 @@ pub(super) fn remove_replaced(
             continue;
         }
         let spinner = ui.spinner("Removing the old client secret");
-        graph.remove_password(&app.id, key_id)?;
+        remove_password_once(s, graph, &app.id, key_id)?;
         drop(spinner);
         *changes += 1;
         ui.ok(format!(

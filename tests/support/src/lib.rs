@@ -8,7 +8,7 @@ pub mod local_server;
 
 use std::path::{Path, PathBuf};
 
-use ado_scm_sandbox::{seed, LoggedRequest, Sandbox};
+use ado_scm_sandbox::{seed, LoggedRequest, Realism, Sandbox};
 use assert_cmd::Command;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -99,9 +99,16 @@ impl Default for TestEnv {
 }
 
 impl TestEnv {
+    /// A fresh sandbox. With `ADO_SCM_TEST_REALISM=1` (the second pass of `scripts/test`) its
+    /// timing realism is on ([`Realism::typical`]): new objects propagate slowly, reads lag
+    /// writes, as the real services may.
     pub fn new() -> Self {
+        let sandbox = Sandbox::start();
+        if realism_pass() {
+            sandbox.set_realism(Realism::typical());
+        }
         TestEnv {
-            sandbox: Sandbox::start(),
+            sandbox,
             home: tempfile::tempdir().expect("temp HOME"),
         }
     }
@@ -231,6 +238,21 @@ impl TestEnv {
             .collect()
     }
 
+    /// The changing requests the services carried out (answered 2xx). An upsert of a service
+    /// principal that already existed (204) is left out: it changes nothing, and a re-run whose
+    /// reads lag behind (the realism pass) cannot see the principal to skip it.
+    pub fn effective_writes(&self) -> Vec<LoggedRequest> {
+        self.mutating_requests()
+            .into_iter()
+            .filter(|r| r.status.is_some_and(|s| (200..300).contains(&s)))
+            .filter(|r| {
+                !(r.status == Some(204)
+                    && r.method == "PATCH"
+                    && r.path.contains("servicePrincipals(appId="))
+            })
+            .collect()
+    }
+
     pub fn state(&self) -> Value {
         self.sandbox.state()
     }
@@ -295,6 +317,11 @@ impl TestEnv {
             .filter(|t| t["subject"]["id"] == seed::ALICE_USER_ID)
             .collect()
     }
+}
+
+/// The run with the sandbox's timing realism on (`ADO_SCM_TEST_REALISM=1`).
+pub fn realism_pass() -> bool {
+    std::env::var_os("ADO_SCM_TEST_REALISM").is_some_and(|v| v == "1")
 }
 
 /// [`TestEnv::gitpod_rpc`] on the Gitpod API at `gitpod_url`.

@@ -13,36 +13,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 /// Generated once with `openssl genrsa 2048` (PKCS#8).
-pub const SIGNING_KEY_PEM: &str = "\
------BEGIN PRIVATE KEY-----\n\
-MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCeFoYazg+ian+s\n\
-xrunvcJHxa9bdOHxBRdRdp5Kc1T8wMNfd0EteoBDbuJx7TZQvNdc8H8MR7ePSs78\n\
-Dt42UL2PgyxOZNGrridaBl5aUwKxA5+gaDCr14xOarTmavdJIyv9b9JhdiPAMPCF\n\
-O/Wvc4gKKIhP19Xm/Efaq741QS8C34Oxyt9HBpToZ9UpFxtDiIRrhDT//Hp12blD\n\
-NnLauXNbM53TFX0NIdpEB4VGOBqPeP8MLNMIz2K1iG6sAPVBu9pd3Wx5Lyi8la+G\n\
-oQvhDIxKIiJhdBlUllPk+aDbxwSoDYiI1pcVSzGNVsEJ3PU0dOGsGwoks0cVio+u\n\
-3BthclSxAgMBAAECggEAA4IH8UXTynyW/zA8v0TicAHGuZ6PGfBNO2lIq2nCP8aO\n\
-P0rP5zCx8m0eOL11CFccZ0tN4mmf/N3B2I2C6E0j27CjNc0eavMXG/QKuXHgnCly\n\
-rBZLyDBlBGNxRrCmcpjFc978md2LfwsG90nkkoNbiDAskCr/q9u6w3MuqhNbdfKT\n\
-VZumvMuiJ1J5h51+MXHa110II0pS3cuvL/+D5nhCbrkdXKAgbQtRjWwU6IMnKaej\n\
-nPydWBOKqIQGlxdlSTkPUM929l8VBpMulRO0v8vzPWbHkobEiQAv+yh0XjEMzBqY\n\
-Bvf16SnazNuFSf5d3NYqrQ2QjDMhJkcbEjD+MsM6/QKBgQDK8V9xHxBJwtfW5k2B\n\
-tjFpW2jHQU84MCBlfs0NRiA2iTG36zbb7rCoY995+1GW5xZ1thD+Fpl/3c0CpcDI\n\
-5ycwR3YcIu7QqApBmAxNhNK2EvjASYpPgEuVV76zLbe7iTkfWfb9EyNA48yK41G5\n\
-s4sSoLADEK36v/+RCKhgv/b2rQKBgQDHaxa9g3q5tHsdcoiAFPek3El2OdIRF+bV\n\
-3pr4ADdg/64tmRh9+D5NsN4BxSWBGFWjf+CJnPw8suiDMk5dn3taO/AW7yFshEpx\n\
-zZyQU5Co9NY1/JFdFHY6dswFdojtpIxNGCq+/4ND2IdpxUG4A1nD6mm70gUmEA1J\n\
-rRmmsZoKlQKBgAZyeJe9ZuUQ/Y5kLp4qTZONRdzepEeir8TJrHX5flh9L0kqfcmq\n\
-4Y3X7mePpl3m5X3D1PJdgW7gevzUizVWspYEDyqBqZiTXhALZoin6ZHDNIfXTj+M\n\
-UdpiuToz/5xDlb77Oq97hikvk3XuFtCRdZ+X3z+Zrg1DQDk5TzATqSLZAoGAaM6z\n\
-qO7NNYTRn+xuKULb1N2iDmzdJva073qLYARdFrHKTVTFNo+dzx9BzxRaXbr4Z3Hy\n\
-BOFpAE3XPfzWiwYiwo315VfQ7UOqDJ3Px1rkEKh9XOpdS9pROPDu0YA2/w8YXfxx\n\
-muiXiLToloKBw8CfEQTGhVwgMJ0HHs3HSYDWQPECgYEAg/Pghod/cS+Q/49DcVg9\n\
-PyulVTPT5epRLkJQuYKj1Ft9zCwfL7EMDR/TmPSBfFxQC+HnGq6YnipnBhjJ8S8H\n\
-UuRMUaIZRzLzs3BSWjbtxVw6tICzINX8clos9DFKbf8a3avPJieYXCXax2332tYP\n\
-YslfQHwOl002oq1qmJVURSw=\n\
------END PRIVATE KEY-----\n\
-";
+pub const SIGNING_KEY_PEM: &str = include_str!("signing_key.pem");
 
 struct SigningKey {
     pair: RsaKeyPair,

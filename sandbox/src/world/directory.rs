@@ -2,7 +2,8 @@
 //! registrations, service principals, delegated permission grants, and the OAuth state (codes,
 //! refresh tokens, access tokens, device codes) the token endpoint and Graph share.
 //!
-//! Written from `shared/protocols/microsoft.md`. The HTTP shapes live in `entra.rs` and
+//! Written from Microsoft's identity platform and Graph references. The HTTP shapes live in
+//! `src/entra.rs` and
 //! `graph.rs`; the rules (who may sign in where, which secret is valid, what a token allows) live
 //! here so that the runner's checks (`check_client_credentials`, `redeem_code_for_runner`) and
 //! the HTTP endpoints can never disagree.
@@ -34,7 +35,7 @@ use crate::world::ServiceUrls;
 pub use jwt::{jwks, key_id, SIGNING_KEY_PEM};
 pub use oauth::{description_with_trace, AuthorizeOutcome, DeviceLoginOutcome, TokenGrant};
 
-/// Delegated permission ids of Microsoft Graph and Azure DevOps (`microsoft.md`, "Constants";
+/// Delegated permission ids of Microsoft Graph and Azure DevOps (Graph's permissions reference;
 /// the two admin ones are the published ids of those Graph permissions).
 pub mod scope_ids {
     pub const OPENID: &str = "37f7f235-527c-4136-accd-4a02d197296e";
@@ -52,27 +53,26 @@ pub mod scope_ids {
     pub const USER_IMPERSONATION: &str = "ee69721e-6c3a-468f-a9ec-302d16a4c599";
 }
 
-/// The tenant that owns Microsoft's first-party apps (`appOwnerOrganizationId` of their SPs).
-pub const MICROSOFT_SERVICES_TENANT_ID: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 /// Written where the Gitpod listener's root goes in seeded redirect URIs; replaced by
 /// [`Directory::bind_urls`] once the listeners have ports.
 pub const GITPOD_ROOT_PLACEHOLDER: &str = "{gitpod}";
 /// Roles that may grant tenant-wide (admin) consent to delegated permissions.
+#[rustfmt::skip]
 const CONSENT_ADMIN_ROLES: &[&str] = &[
-    "Global Administrator",
-    "Privileged Role Administrator",
-    "Application Administrator",
+    "Global Administrator", "Privileged Role Administrator", "Application Administrator",
     "Cloud Application Administrator",
 ];
+
+/// Entra's lifetimes: access tokens about an hour, codes 10 minutes, device codes 15.
+pub const ACCESS_TOKEN_LIFETIME_SECS: i64 = 3599;
+pub const AUTH_CODE_LIFETIME_SECS: i64 = 600;
+pub const DEVICE_CODE_LIFETIME_SECS: i64 = 900;
 
 /// Switches that make the directory misbehave the way the real one sometimes does. All off (or
 /// at Entra's real values) in a fresh sandbox; tests set them through the world.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Knobs {
-    /// A secret created by `addPassword` is rejected (`7000215`) this many times before it works
-    /// (replication delay). Applies to secrets created after the knob is set.
-    pub secret_replication_failures: u32,
     /// Conditional Access blocks device code sign-ins: approval on `/devicelogin` is refused and
     /// polling answers `invalid_grant` AADSTS53003.
     pub device_code_blocked_by_conditional_access: bool,
@@ -81,17 +81,6 @@ pub struct Knobs {
     pub device_code_interval_secs: u64,
     /// The next N authorize requests end with the user declining (`access_denied`, AADSTS65004).
     pub deny_next_authorizations: u32,
-    /// Users may not consent to anything (tenant setting "Do not allow user consent"): a user
-    /// without an admin role gets AADSTS90094 unless an admin granted tenant-wide consent.
-    pub user_consent_disabled: bool,
-    /// A newly created Graph object (application, service principal, grant) answers 404 to this
-    /// many reads before it shows up (eventual consistency). 0: visible at once.
-    pub graph_read_misses_after_create: u32,
-    pub access_token_lifetime_secs: i64,
-    /// Entra: 10 minutes.
-    pub auth_code_lifetime_secs: i64,
-    /// Entra: 15 minutes (`expires_in: 900`).
-    pub device_code_lifetime_secs: i64,
     /// Added to the wall clock everywhere in the directory ([`Directory::advance_clock`]).
     pub clock_offset_secs: i64,
 }
@@ -99,15 +88,9 @@ pub struct Knobs {
 impl Default for Knobs {
     fn default() -> Knobs {
         Knobs {
-            secret_replication_failures: 0,
             device_code_blocked_by_conditional_access: false,
             device_code_interval_secs: 5,
             deny_next_authorizations: 0,
-            user_consent_disabled: false,
-            graph_read_misses_after_create: 0,
-            access_token_lifetime_secs: 3599,
-            auth_code_lifetime_secs: 600,
-            device_code_lifetime_secs: 900,
             clock_offset_secs: 0,
         }
     }
@@ -197,7 +180,6 @@ pub struct PasswordCredential {
     pub hint: String,
     pub start_date_time: String,
     pub end_date_time: String,
-    pub custom_key_identifier: Option<String>,
     /// State dump only (stripped from Graph answers): `world::hash_secret` of the secret text,
     /// the same form the request log uses.
     pub secret_hash: String,
@@ -221,7 +203,6 @@ impl PasswordCredential {
             hint: secret.chars().take(3).collect(),
             start_date_time: iso(start),
             end_date_time: iso(end),
-            custom_key_identifier: None,
             secret_hash: crate::world::hash_secret(secret),
             replication_failures_left: Countdown::new(replication_failures),
             secret_sha256: sha256_hex(secret),
@@ -235,7 +216,6 @@ impl PasswordCredential {
     /// The Graph view: `secretText` is always null after creation.
     pub fn graph_json(&self) -> Value {
         json!({
-            "customKeyIdentifier": self.custom_key_identifier,
             "displayName": self.display_name,
             "endDateTime": self.end_date_time,
             "hint": self.hint,
@@ -257,16 +237,7 @@ pub struct ImplicitGrantSettings {
 #[serde(rename_all = "camelCase")]
 pub struct WebApplication {
     pub redirect_uris: Vec<String>,
-    pub home_page_url: Option<String>,
-    pub logout_url: Option<String>,
     pub implicit_grant_settings: ImplicitGrantSettings,
-}
-
-/// `publicClient` and `spa` share this shape.
-#[derive(Clone, Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RedirectUris {
-    pub redirect_uris: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -285,8 +256,9 @@ pub struct RequiredResourceAccess {
     pub resource_access: Vec<ResourceAccess>,
 }
 
-/// An app registration (Graph `application`). Modeled properties are typed; other writable
-/// properties a client may send (`info`, `optionalClaims`, …) are kept as given in `other`.
+/// An app registration (Graph `application`). The properties ado-scm sends and Entra reads are
+/// typed; other writable ones a client may send (`notes`, `publicClient`, …) are kept as given
+/// in `other`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Application {
@@ -296,21 +268,11 @@ pub struct Application {
     pub app_id: String,
     pub display_name: String,
     pub sign_in_audience: String,
-    pub created_date_time: String,
-    pub publisher_domain: String,
-    pub description: Option<String>,
-    pub notes: Option<String>,
-    pub is_fallback_public_client: Option<bool>,
-    pub identifier_uris: Vec<String>,
-    pub tags: Vec<String>,
     pub web: WebApplication,
-    pub public_client: RedirectUris,
-    pub spa: RedirectUris,
     pub required_resource_access: Vec<RequiredResourceAccess>,
     pub password_credentials: Vec<PasswordCredential>,
-    pub key_credentials: Vec<Value>,
-    pub api: Value,
-    pub app_roles: Vec<Value>,
+    /// The client-chosen alternate key (`applications(uniqueName='…')`); set only at creation.
+    pub unique_name: Option<String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,
     /// State dump only: the tenant the app is registered in.
@@ -321,33 +283,16 @@ pub struct Application {
 
 impl Application {
     /// A registration with Graph's defaults (`signInAudience` as documented for v1.0 today).
-    pub fn new(tenant: &Tenant, display_name: &str, now: DateTime<Utc>) -> Application {
+    pub fn new(tenant: &Tenant, display_name: &str) -> Application {
         Application {
             id: new_guid(),
             app_id: new_guid(),
             display_name: display_name.to_string(),
             sign_in_audience: "AzureADandPersonalMicrosoftAccount".to_string(),
-            created_date_time: iso(now),
-            publisher_domain: tenant.domains.first().cloned().unwrap_or_default(),
-            description: None,
-            notes: None,
-            is_fallback_public_client: None,
-            identifier_uris: Vec::new(),
-            tags: Vec::new(),
             web: WebApplication::default(),
-            public_client: RedirectUris::default(),
-            spa: RedirectUris::default(),
             required_resource_access: Vec::new(),
             password_credentials: Vec::new(),
-            key_credentials: Vec::new(),
-            api: json!({
-                "acceptMappedClaims": null,
-                "knownClientApplications": [],
-                "requestedAccessTokenVersion": null,
-                "oauth2PermissionScopes": [],
-                "preAuthorizedApplications": [],
-            }),
-            app_roles: Vec::new(),
+            unique_name: None,
             other: Map::new(),
             tenant_id: tenant.id.clone(),
             owner_ids: Vec::new(),
@@ -386,9 +331,6 @@ pub struct PermissionScope {
     pub kind: String,
     pub is_enabled: bool,
     pub admin_consent_display_name: String,
-    pub admin_consent_description: String,
-    pub user_consent_display_name: Option<String>,
-    pub user_consent_description: Option<String>,
 }
 
 impl PermissionScope {
@@ -399,9 +341,6 @@ impl PermissionScope {
             kind: kind.to_string(),
             is_enabled: true,
             admin_consent_display_name: display.to_string(),
-            admin_consent_description: display.to_string(),
-            user_consent_display_name: (kind == "User").then(|| display.to_string()),
-            user_consent_description: (kind == "User").then(|| display.to_string()),
         }
     }
 }
@@ -413,15 +352,10 @@ pub struct ServicePrincipal {
     pub id: String,
     pub app_id: String,
     pub display_name: String,
-    pub service_principal_type: String,
     pub account_enabled: bool,
-    pub app_owner_organization_id: String,
-    pub sign_in_audience: String,
     /// The names a resource is known by in a scope (`https://graph.microsoft.com/...`).
     pub service_principal_names: Vec<String>,
     pub oauth2_permission_scopes: Vec<PermissionScope>,
-    pub app_roles: Vec<Value>,
-    pub reply_urls: Vec<String>,
     pub tags: Vec<String>,
     /// State dump only.
     pub tenant_id: String,
@@ -503,8 +437,6 @@ pub struct AccessTokenInfo {
     pub resource: String,
     /// Delegated scope values (`scp`), without the resource prefix.
     pub scopes: Vec<String>,
-    /// Application permissions (`roles`) of an app-only token.
-    pub roles: Vec<String>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -514,41 +446,6 @@ pub enum TokenRejection {
     /// Not a token this directory issued (or garbage).
     Unknown,
     Expired,
-}
-
-/// One token response the token endpoint gave (no token values): what tests assert on.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IssuedToken {
-    pub at: String,
-    /// `authorization_code`, `refresh_token`, `client_credentials`, `device_code`.
-    pub grant_type: String,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub user_id: Option<String>,
-    pub resource: String,
-    pub scopes: Vec<String>,
-    pub refresh_token: bool,
-    pub id_token: bool,
-    /// How the client authenticated: `none` (public), `client_secret_post`, `client_secret_basic`.
-    pub client_auth: String,
-}
-
-/// One authorize request that reached a decision (a code or an error), for assertions.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthorizationRecord {
-    pub at: String,
-    pub tenant_id: Option<String>,
-    pub client_id: String,
-    pub redirect_uri: Option<String>,
-    pub scope: String,
-    pub code_challenge_method: Option<String>,
-    pub prompt: Option<String>,
-    pub login_hint: Option<String>,
-    pub user_id: Option<String>,
-    /// `code`, or the error (`access_denied`, `invalid_scope`, `AADSTS50011`, …).
-    pub outcome: String,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
@@ -573,8 +470,6 @@ pub struct DeviceAuthorization {
     pub user_id: Option<String>,
     pub expires_at: String,
     pub interval_secs: u64,
-    pub polls: u32,
-    pub slow_downs: u32,
     #[serde(skip)]
     device_code_sha256: String,
     #[serde(skip)]
@@ -633,9 +528,10 @@ pub struct AadError {
 }
 
 impl AadError {
-    pub fn new(status: u16, error: &'static str, code: u32, message: impl Into<String>) -> Self {
+    /// Entra answers `invalid_client` with 401, every other OAuth error with 400.
+    pub fn new(error: &'static str, code: u32, message: impl Into<String>) -> Self {
         AadError {
-            status,
+            status: if error == "invalid_client" { 401 } else { 400 },
             error,
             codes: vec![code],
             message: message.into(),
@@ -653,7 +549,6 @@ impl AadError {
 
     fn missing_parameter(name: &str) -> AadError {
         AadError::new(
-            400,
             "invalid_request",
             900144,
             format!("The request body must contain the following parameter: '{name}'."),
@@ -665,16 +560,6 @@ impl std::fmt::Display for AadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.description())
     }
-}
-
-/// A `{tenant}` path segment, resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TenantRef {
-    /// A tenant of this directory, by id (also when it was named by a domain).
-    Known(String),
-    Common,
-    Organizations,
-    Consumers,
 }
 
 /// Why a `{tenant}` path segment resolved to nothing.
@@ -692,7 +577,6 @@ impl TenantLookupError {
     pub fn to_aad(self, segment: &str, error: &'static str) -> AadError {
         match self {
             TenantLookupError::NotFound => AadError::new(
-                400,
                 error,
                 90002,
                 format!(
@@ -703,7 +587,6 @@ impl TenantLookupError {
                 ),
             ),
             TenantLookupError::Malformed => AadError::new(
-                400,
                 "invalid_request",
                 900023,
                 format!(
@@ -723,15 +606,12 @@ pub struct ClientView {
     pub display_name: String,
     /// Microsoft first-party (no registration in the tenant).
     pub first_party: bool,
-    /// A first-party public client: never has a secret.
+    /// A first-party public client: never has a secret (apps registered here are always
+    /// confidential web clients: ado-scm registers no other kind).
     pub public_only: bool,
-    /// `isFallbackPublicClient: true`: device code without a secret.
-    pub fallback_public: bool,
     pub sign_in_audience: String,
     pub web_redirect_uris: Vec<String>,
     pub public_redirect_uris: Vec<String>,
-    pub spa_redirect_uris: Vec<String>,
-    pub required_resource_access: Vec<RequiredResourceAccess>,
     /// The seeded runner app accepts any redirect under `/runners/` (see [`Directory::seeded`]).
     pub runner_prefix_rule: bool,
 }
@@ -747,14 +627,16 @@ pub struct Directory {
     pub applications: Vec<Application>,
     pub service_principals: Vec<ServicePrincipal>,
     pub oauth2_permission_grants: Vec<OAuth2PermissionGrant>,
-    /// Object ids deleted through Graph (applications, service principals, grants), in order.
-    pub deleted_object_ids: Vec<String>,
-    pub authorizations: Vec<AuthorizationRecord>,
-    pub issued_tokens: Vec<IssuedToken>,
     pub device_authorizations: Vec<DeviceAuthorization>,
     pub knobs: Knobs,
-    /// Reads a new object still misses (eventual consistency), by object id.
+    /// Reads a new object still misses (realism `graphReadMissesAfterCreate`), by object id.
     pub pending_visibility: HashMap<String, u32>,
+    /// Service principal creations a new app still refuses (realism
+    /// `spCreateBadRequestAfterAppCreate`), by app id.
+    pub sp_refusals_left: HashMap<String, u32>,
+    /// Client-credentials requests a new app is still unknown to (realism
+    /// `entraUnknownNewApp`), by app id.
+    pub unknown_app_left: HashMap<String, Countdown>,
     #[serde(skip)]
     secrets: Secrets,
     /// The listeners' URLs (issuer, verification URI), from [`Directory::bind_urls`].
@@ -798,32 +680,21 @@ impl Directory {
                 directory_roles: Vec::new(),
             },
         ];
-        let first_party_clients = vec![
-            FirstPartyClient {
-                app_id: seed::GRAPH_CLI_CLIENT_ID.into(),
-                display_name: "Microsoft Graph Command Line Tools".into(),
-                public_client: true,
-                redirect_uris: vec![
-                    "http://localhost".into(),
-                    "https://login.microsoftonline.com/common/oauth2/nativeclient".into(),
-                    format!(
-                        "ms-appx-web://microsoft.aad.brokerplugin/{}",
-                        seed::GRAPH_CLI_CLIENT_ID
-                    ),
-                ],
-            },
-            FirstPartyClient {
-                app_id: seed::AZURE_CLI_CLIENT_ID.into(),
-                display_name: "Microsoft Azure CLI".into(),
-                public_client: true,
-                redirect_uris: vec![
-                    "http://localhost".into(),
-                    "https://login.microsoftonline.com/common/oauth2/nativeclient".into(),
-                ],
-            },
-        ];
+        let first_party_clients = vec![FirstPartyClient {
+            app_id: seed::GRAPH_CLI_CLIENT_ID.into(),
+            display_name: "Microsoft Graph Command Line Tools".into(),
+            public_client: true,
+            redirect_uris: vec![
+                "http://localhost".into(),
+                "https://login.microsoftonline.com/common/oauth2/nativeclient".into(),
+                format!(
+                    "ms-appx-web://microsoft.aad.brokerplugin/{}",
+                    seed::GRAPH_CLI_CLIENT_ID
+                ),
+            ],
+        }];
 
-        let mut app = Application::new(&tenant, seed::SEEDED_APP_DISPLAY_NAME, now);
+        let mut app = Application::new(&tenant, seed::SEEDED_APP_DISPLAY_NAME);
         app.id = seed::SEEDED_APP_OBJECT_ID.into();
         app.app_id = seed::SEEDED_APP_CLIENT_ID.into();
         app.sign_in_audience = "AzureADMyOrg".into();
@@ -865,7 +736,6 @@ impl Directory {
             graph_service_principal(&tenant.id),
             ado_service_principal(&tenant.id),
             first_party_client_sp(&tenant.id, seed::GRAPH_CLI_SP_ID, &first_party_clients[0]),
-            first_party_client_sp(&tenant.id, seed::AZURE_CLI_SP_ID, &first_party_clients[1]),
             {
                 let mut sp = ServicePrincipal::for_application(&app);
                 sp.id = seed::SEEDED_APP_SP_ID.into();
@@ -889,19 +759,18 @@ impl Directory {
             applications: vec![app],
             service_principals,
             oauth2_permission_grants: grants,
-            deleted_object_ids: Vec::new(),
-            authorizations: Vec::new(),
-            issued_tokens: Vec::new(),
             device_authorizations: Vec::new(),
             knobs: Knobs::default(),
             pending_visibility: HashMap::new(),
+            sp_refusals_left: HashMap::new(),
+            unknown_app_left: HashMap::new(),
             secrets: Secrets::default(),
             urls: ServiceUrls::default(),
         }
     }
 
     /// Puts the listeners' base URLs into seeded data that needs them (the seeded app's runner
-    /// callback). Idempotent; the Entra and Graph stand-ins call it on every request.
+    /// callback); the world does it when it seeds the directory.
     pub fn bind_urls(&mut self, urls: &ServiceUrls) {
         self.urls = urls.clone();
         let root = urls.gitpod_root().trim_end_matches('/');
@@ -910,13 +779,6 @@ impl Directory {
         }
         for app in &mut self.applications {
             for uri in &mut app.web.redirect_uris {
-                if let Some(rest) = uri.strip_prefix(GITPOD_ROOT_PLACEHOLDER) {
-                    *uri = format!("{root}{rest}");
-                }
-            }
-        }
-        for sp in &mut self.service_principals {
-            for uri in &mut sp.reply_urls {
                 if let Some(rest) = uri.strip_prefix(GITPOD_ROOT_PLACEHOLDER) {
                     *uri = format!("{root}{rest}");
                 }
@@ -936,45 +798,29 @@ impl Directory {
 
     // ---- lookups ----
 
-    /// Resolves a `{tenant}` path segment: a tenant GUID, one of its domains, or `common`,
-    /// `organizations`, `consumers` (the consumer tenant's GUID counts as `consumers`).
-    pub fn lookup_tenant(&self, segment: &str) -> Result<TenantRef, TenantLookupError> {
+    /// Resolves a `{tenant}` path segment, a tenant GUID or one of its domains, to the tenant's
+    /// id. The multi-tenant names (`common`, `organizations`, `consumers`) are not served:
+    /// ado-scm refuses them itself (`src/issuer.rs`), so here they are malformed.
+    pub fn lookup_tenant(&self, segment: &str) -> Result<String, TenantLookupError> {
         let lower = segment.to_ascii_lowercase();
-        match lower.as_str() {
-            "common" => return Ok(TenantRef::Common),
-            "organizations" => return Ok(TenantRef::Organizations),
-            "consumers" | seed::CONSUMER_TENANT_ID => return Ok(TenantRef::Consumers),
-            _ => {}
-        }
-        if is_guid(&lower) {
-            return self
-                .tenants
+        let found = if is_guid(&lower) {
+            self.tenants
                 .iter()
                 .find(|t| t.id.eq_ignore_ascii_case(&lower))
-                .map(|t| TenantRef::Known(t.id.clone()))
-                .ok_or(TenantLookupError::NotFound);
-        }
-        if is_dns_name(&lower) {
-            return self
-                .tenants
+        } else if is_dns_name(&lower) {
+            self.tenants
                 .iter()
                 .find(|t| t.domains.iter().any(|d| d.eq_ignore_ascii_case(&lower)))
-                .map(|t| TenantRef::Known(t.id.clone()))
-                .ok_or(TenantLookupError::NotFound);
-        }
-        Err(TenantLookupError::Malformed)
+        } else {
+            return Err(TenantLookupError::Malformed);
+        };
+        found
+            .map(|t| t.id.clone())
+            .ok_or(TenantLookupError::NotFound)
     }
 
     pub fn tenant(&self, id: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| t.id == id)
-    }
-
-    /// The tenant users of `common`/`organizations` sign in to: the first (seeded) one.
-    fn home_tenant_id(&self) -> String {
-        self.tenants
-            .first()
-            .map(|t| t.id.clone())
-            .unwrap_or_default()
     }
 
     pub fn user(&self, id: &str) -> Option<&User> {
@@ -1011,14 +857,6 @@ impl Directory {
             .find(|s| s.tenant_id == tenant_id && s.app_id.eq_ignore_ascii_case(app_id))
     }
 
-    /// Grants whose client is the service principal `client_sp_id`.
-    pub fn grants_for_client(&self, client_sp_id: &str) -> Vec<&OAuth2PermissionGrant> {
-        self.oauth2_permission_grants
-            .iter()
-            .filter(|g| g.client_id == client_sp_id)
-            .collect()
-    }
-
     /// The resource a scope prefix names (`https://graph.microsoft.com`, an app id, …).
     fn resource_by_identifier(
         &self,
@@ -1043,12 +881,9 @@ impl Directory {
                 display_name: fp.display_name.clone(),
                 first_party: true,
                 public_only: fp.public_client,
-                fallback_public: fp.public_client,
                 sign_in_audience: "AzureADandPersonalMicrosoftAccount".into(),
                 web_redirect_uris: Vec::new(),
                 public_redirect_uris: fp.redirect_uris.clone(),
-                spa_redirect_uris: Vec::new(),
-                required_resource_access: Vec::new(),
                 runner_prefix_rule: false,
             });
         }
@@ -1058,12 +893,9 @@ impl Directory {
             display_name: app.display_name.clone(),
             first_party: false,
             public_only: false,
-            fallback_public: app.is_fallback_public_client == Some(true),
             sign_in_audience: app.sign_in_audience.clone(),
             web_redirect_uris: app.web.redirect_uris.clone(),
-            public_redirect_uris: app.public_client.redirect_uris.clone(),
-            spa_redirect_uris: app.spa.redirect_uris.clone(),
-            required_resource_access: app.required_resource_access.clone(),
+            public_redirect_uris: Vec::new(),
             runner_prefix_rule: app.app_id == seed::SEEDED_APP_CLIENT_ID,
         })
     }
@@ -1074,7 +906,6 @@ impl Directory {
             .map(|t| t.display_name.clone())
             .unwrap_or_else(|| tenant_id.to_string());
         AadError::new(
-            400,
             "unauthorized_client",
             700016,
             format!(
@@ -1091,7 +922,6 @@ impl Directory {
     fn verify_secret(&self, tenant_id: &str, app_id: &str, secret: &str) -> Result<(), AadError> {
         let wrong = || {
             AadError::new(
-                401,
                 "invalid_client",
                 7000215,
                 format!(
@@ -1112,7 +942,6 @@ impl Directory {
         let now = self.now();
         if parse_time(&credential.end_date_time).is_some_and(|end| end <= now) {
             return Err(AadError::new(
-                401,
                 "invalid_client",
                 7000222,
                 format!(
@@ -1145,15 +974,12 @@ impl Directory {
         match secret.filter(|s| !s.is_empty()) {
             // A public client, or an app configured as public using a public flow, has no secret
             // to send: Entra refuses one rather than ignoring it.
-            Some(_) if client.public_only || (public_flow && client.fallback_public) => {
-                Err(AadError::new(
-                    401,
-                    "invalid_client",
-                    700025,
-                    "Client is public so neither 'client_assertion' nor 'client_secret' should be \
+            Some(_) if client.public_only => Err(AadError::new(
+                "invalid_client",
+                700025,
+                "Client is public so neither 'client_assertion' nor 'client_secret' should be \
                      presented.",
-                ))
-            }
+            )),
             Some(s) => self.verify_secret(tenant_id, &client.app_id, s),
             None if client.public_only || public_flow => Ok(()),
             None => Err(missing_secret()),
@@ -1170,46 +996,22 @@ impl Directory {
         client_id: &str,
         secret: &str,
     ) -> Result<(), String> {
-        let tenant_id = match self.lookup_tenant(tenant) {
-            Ok(TenantRef::Known(id)) => id,
-            Ok(_) => {
-                return Err(AadError::new(
-                    400,
-                    "invalid_request",
-                    90002,
-                    format!(
-                        "Tenant '{tenant}' is not a single tenant; client credentials need one."
-                    ),
-                )
-                .description())
-            }
-            Err(e) => return Err(e.to_aad(tenant, "invalid_request").description()),
-        };
+        let tenant_id = self
+            .lookup_tenant(tenant)
+            .map_err(|e| e.to_aad(tenant, "invalid_request").description())?;
         let client = self
             .client(&tenant_id, client_id)
             .ok_or_else(|| self.unknown_client(&tenant_id, client_id).description())?;
+        self.refuse_new_app(&tenant_id, &client.app_id)
+            .map_err(|e| e.description())?;
         self.authenticate_client(&tenant_id, &client, Some(secret), false)
             .map_err(|e| e.description())
     }
 
     /// The runner's OAuth callback leg: the runner (a confidential web client) redeems `code`
-    /// with its client secret. Returns the signed-in user's object id (the subject the runner
-    /// stores the host token for). `Err` carries the AADSTS description.
+    /// with its client secret, as at `POST /{tenant}/oauth2/v2.0/token`; the grant names the
+    /// signed-in user (the subject the runner stores the host token for).
     pub fn redeem_code_for_runner(
-        &mut self,
-        tenant: &str,
-        client_id: &str,
-        secret: &str,
-        code: &str,
-        redirect_uri: &str,
-    ) -> Result<String, String> {
-        self.redeem_code_for_runner_tokens(tenant, client_id, secret, code, redirect_uri)
-            .map(|grant| grant.user_id)
-            .map_err(|e| e.description())
-    }
-
-    /// Like [`Directory::redeem_code_for_runner`], with the tokens (to call Azure DevOps with).
-    pub fn redeem_code_for_runner_tokens(
         &mut self,
         tenant: &str,
         client_id: &str,
@@ -1243,16 +1045,17 @@ impl Directory {
     // ---- changes (Graph and tests) ----
 
     /// Adds a secret to the app with object id `object_id`; returns the credential and the
-    /// secret text (shown once). New secrets carry `knobs.secret_replication_failures`.
+    /// secret text (shown once). The new secret is refused `failures` times (realism
+    /// `secretReplicationFailures`).
     pub fn add_password(
         &mut self,
         object_id: &str,
         display_name: Option<String>,
         start: Option<DateTime<Utc>>,
         end: Option<DateTime<Utc>>,
+        failures: u32,
     ) -> Option<(PasswordCredential, String)> {
         let now = self.now();
-        let failures = self.knobs.secret_replication_failures;
         let app = self.applications.iter_mut().find(|a| a.id == object_id)?;
         let secret = new_client_secret();
         let start = start.unwrap_or(now);
@@ -1273,12 +1076,43 @@ impl Directory {
         Some(id)
     }
 
-    /// Marks a new object as not yet visible to Graph reads (see the knob).
-    pub fn note_created(&mut self, object_id: &str) {
-        let misses = self.knobs.graph_read_misses_after_create;
+    /// Marks a new object as not yet visible to `misses` Graph reads.
+    pub fn note_created(&mut self, object_id: &str, misses: u32) {
         if misses > 0 {
             self.pending_visibility
                 .insert(object_id.to_string(), misses);
+        }
+    }
+
+    /// Marks a just-created app as not yet known where the realism says so: its service
+    /// principal refused `sp_refusals` times, client credentials `unknown_to_entra` times.
+    pub fn note_new_app(&mut self, app_id: &str, sp_refusals: u32, unknown_to_entra: u32) {
+        let key = app_id.to_ascii_lowercase();
+        if sp_refusals > 0 {
+            self.sp_refusals_left.insert(key.clone(), sp_refusals);
+        }
+        if unknown_to_entra > 0 {
+            self.unknown_app_left
+                .insert(key, Countdown::new(unknown_to_entra));
+        }
+    }
+
+    /// Uses up one refusal of a new app's service principal, if any is left.
+    pub fn refuse_new_sp(&mut self, app_id: &str) -> bool {
+        match self.sp_refusals_left.get_mut(&app_id.to_ascii_lowercase()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// AADSTS700016 for an app Entra does not know yet (realism `entraUnknownNewApp`).
+    pub(crate) fn refuse_new_app(&self, tenant_id: &str, app_id: &str) -> Result<(), AadError> {
+        match self.unknown_app_left.get(&app_id.to_ascii_lowercase()) {
+            Some(left) if left.take() => Err(self.unknown_client(tenant_id, app_id)),
+            _ => Ok(()),
         }
     }
 
@@ -1319,39 +1153,13 @@ impl Directory {
 impl ServicePrincipal {
     /// The enterprise app of a registration, in the registration's tenant.
     pub fn for_application(app: &Application) -> ServicePrincipal {
-        let scopes = app
-            .api
-            .get("oauth2PermissionScopes")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(|s| {
-                        Some(PermissionScope::new(
-                            s.get("id")?.as_str()?,
-                            s.get("value")?.as_str()?,
-                            s.get("type").and_then(Value::as_str).unwrap_or("User"),
-                            s.get("adminConsentDisplayName")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut names = vec![app.app_id.clone()];
-        names.extend(app.identifier_uris.iter().cloned());
         ServicePrincipal {
             id: new_guid(),
             app_id: app.app_id.clone(),
             display_name: app.display_name.clone(),
-            service_principal_type: "Application".into(),
             account_enabled: true,
-            app_owner_organization_id: app.tenant_id.clone(),
-            sign_in_audience: app.sign_in_audience.clone(),
-            service_principal_names: names,
-            oauth2_permission_scopes: scopes,
-            app_roles: Vec::new(),
-            reply_urls: app.web.redirect_uris.clone(),
+            service_principal_names: vec![app.app_id.clone()],
+            oauth2_permission_scopes: Vec::new(),
             tags: Vec::new(),
             tenant_id: app.tenant_id.clone(),
         }
@@ -1360,7 +1168,6 @@ impl ServicePrincipal {
 
 fn missing_secret() -> AadError {
     AadError::new(
-        401,
         "invalid_client",
         7000218,
         "The request body must contain the following parameter: 'client_assertion' or \
@@ -1387,118 +1194,80 @@ fn microsoft_sp(
         id: id.into(),
         app_id: app_id.into(),
         display_name: name.into(),
-        service_principal_type: "Application".into(),
         account_enabled: true,
-        app_owner_organization_id: MICROSOFT_SERVICES_TENANT_ID.into(),
-        sign_in_audience: "AzureADMultipleOrgs".into(),
         service_principal_names: names.iter().map(|s| s.to_string()).collect(),
         oauth2_permission_scopes: scopes,
-        app_roles: Vec::new(),
-        reply_urls: Vec::new(),
         tags: Vec::new(),
         tenant_id: tenant_id.into(),
     }
 }
 
+/// A resource's delegated permissions: id, value, who may consent (`User`, `Admin`), name.
+type ScopeRow = (&'static str, &'static str, &'static str, &'static str);
+
+#[rustfmt::skip]
+const GRAPH_SCOPES: &[ScopeRow] = &[
+    (scope_ids::OPENID, "openid", "User", "Sign users in"),
+    (scope_ids::OFFLINE_ACCESS, "offline_access", "User", "Maintain access to data"),
+    (scope_ids::PROFILE, "profile", "User", "View users' basic profile"),
+    (scope_ids::EMAIL, "email", "User", "View users' email address"),
+    (scope_ids::USER_READ, "User.Read", "User", "Sign in and read user profile"),
+    (scope_ids::APPLICATION_READ_ALL, "Application.Read.All", "Admin", "Read applications"),
+    (scope_ids::APPLICATION_READWRITE_ALL, "Application.ReadWrite.All", "Admin", "Read and write all applications"),
+    (scope_ids::DELEGATED_PERMISSION_GRANT_READWRITE_ALL, "DelegatedPermissionGrant.ReadWrite.All", "Admin", "Manage all delegated permission grants"),
+    (scope_ids::DIRECTORY_READ_ALL, "Directory.Read.All", "Admin", "Read directory data"),
+];
+
+#[rustfmt::skip]
+const ADO_SCOPES: &[ScopeRow] = &[
+    (scope_ids::VSO_CODE, "vso.code", "User", "Code (read)"),
+    (scope_ids::VSO_CODE_WRITE, "vso.code_write", "User", "Code (read and write)"),
+    (scope_ids::USER_IMPERSONATION, "user_impersonation", "User", "Have full access to Azure DevOps REST APIs"),
+];
+
+/// One of Microsoft's resources (Graph, Azure DevOps) as every tenant has it.
+fn resource_sp(
+    tenant_id: &str,
+    (id, app_id, name): (&str, &str, &str),
+    names: &[&str],
+    rows: &[ScopeRow],
+) -> ServicePrincipal {
+    let scopes = rows
+        .iter()
+        .map(|(id, value, kind, display)| PermissionScope::new(id, value, kind, display))
+        .collect();
+    microsoft_sp(tenant_id, id, app_id, name, names, scopes)
+}
+
 fn graph_service_principal(tenant_id: &str) -> ServicePrincipal {
-    use scope_ids::*;
-    let scopes = vec![
-        PermissionScope::new(OPENID, "openid", "User", "Sign users in"),
-        PermissionScope::new(
-            OFFLINE_ACCESS,
-            "offline_access",
-            "User",
-            "Maintain access to data you have given it access to",
-        ),
-        PermissionScope::new(PROFILE, "profile", "User", "View users' basic profile"),
-        PermissionScope::new(EMAIL, "email", "User", "View users' email address"),
-        PermissionScope::new(
-            USER_READ,
-            "User.Read",
-            "User",
-            "Sign in and read user profile",
-        ),
-        PermissionScope::new(
-            APPLICATION_READ_ALL,
-            "Application.Read.All",
-            "Admin",
-            "Read applications",
-        ),
-        PermissionScope::new(
-            APPLICATION_READWRITE_ALL,
-            "Application.ReadWrite.All",
-            "Admin",
-            "Read and write all applications",
-        ),
-        PermissionScope::new(
-            DELEGATED_PERMISSION_GRANT_READWRITE_ALL,
-            "DelegatedPermissionGrant.ReadWrite.All",
-            "Admin",
-            "Manage all delegated permission grants",
-        ),
-        PermissionScope::new(
-            DIRECTORY_READ_ALL,
-            "Directory.Read.All",
-            "Admin",
-            "Read directory data",
-        ),
-    ];
-    microsoft_sp(
-        tenant_id,
-        seed::GRAPH_SP_ID,
+    let names = [
         seed::GRAPH_APP_ID,
-        "Microsoft Graph",
-        &[
-            seed::GRAPH_APP_ID,
-            "https://graph.microsoft.com",
-            "https://graph.microsoft.com/",
-            "https://canary.graph.microsoft.com",
-        ],
-        scopes,
-    )
+        "https://graph.microsoft.com",
+        "https://graph.microsoft.com/",
+    ];
+    let keys = (seed::GRAPH_SP_ID, seed::GRAPH_APP_ID, "Microsoft Graph");
+    resource_sp(tenant_id, keys, &names, GRAPH_SCOPES)
 }
 
 fn ado_service_principal(tenant_id: &str) -> ServicePrincipal {
-    use scope_ids::*;
-    let scopes = vec![
-        PermissionScope::new(VSO_CODE, "vso.code", "User", "Code (read)"),
-        PermissionScope::new(
-            VSO_CODE_WRITE,
-            "vso.code_write",
-            "User",
-            "Code (read and write)",
-        ),
-        PermissionScope::new(
-            USER_IMPERSONATION,
-            "user_impersonation",
-            "User",
-            "Have full access to Visual Studio Team Services REST APIs",
-        ),
-    ];
-    microsoft_sp(
-        tenant_id,
-        seed::ADO_SP_ID,
+    let names = [
         seed::ADO_RESOURCE_APP_ID,
-        "Azure DevOps",
-        &[
-            seed::ADO_RESOURCE_APP_ID,
-            "https://app.vssps.visualstudio.com",
-        ],
-        scopes,
-    )
+        "https://app.vssps.visualstudio.com",
+    ];
+    let keys = (seed::ADO_SP_ID, seed::ADO_RESOURCE_APP_ID, "Azure DevOps");
+    resource_sp(tenant_id, keys, &names, ADO_SCOPES)
 }
 
 fn first_party_client_sp(tenant_id: &str, id: &str, client: &FirstPartyClient) -> ServicePrincipal {
-    let mut sp = microsoft_sp(
+    let names = [client.app_id.as_str()];
+    microsoft_sp(
         tenant_id,
         id,
         &client.app_id,
         &client.display_name,
-        &[client.app_id.as_str()],
+        &names,
         Vec::new(),
-    );
-    sp.reply_urls = client.redirect_uris.clone();
-    sp
+    )
 }
 
 // ---- small helpers shared by the directory, Entra and Graph ----
@@ -1573,17 +1342,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tenants_resolve_by_guid_domain_and_meta_names() {
+    fn tenants_resolve_by_guid_or_domain() {
         let d = Directory::seeded();
-        assert_eq!(
-            d.lookup_tenant(seed::TENANT_ID),
-            Ok(TenantRef::Known(seed::TENANT_ID.into()))
-        );
+        assert_eq!(d.lookup_tenant(seed::TENANT_ID), Ok(seed::TENANT_ID.into()));
         assert_eq!(
             d.lookup_tenant("ACME.onmicrosoft.com"),
-            Ok(TenantRef::Known(seed::TENANT_ID.into()))
+            Ok(seed::TENANT_ID.into())
         );
-        assert_eq!(d.lookup_tenant("common"), Ok(TenantRef::Common));
+        assert_eq!(d.lookup_tenant("common"), Err(TenantLookupError::Malformed));
         assert_eq!(
             d.lookup_tenant("11111111-1111-1111-1111-111111111111"),
             Err(TenantLookupError::NotFound)
@@ -1633,9 +1399,8 @@ mod tests {
     #[test]
     fn secrets_expire_and_replicate() {
         let mut d = Directory::seeded();
-        d.knobs.secret_replication_failures = 2;
         let (credential, secret) = d
-            .add_password(seed::SEEDED_APP_OBJECT_ID, None, None, None)
+            .add_password(seed::SEEDED_APP_OBJECT_ID, None, None, None, 2)
             .unwrap();
         assert_eq!(credential.hint, secret[..3]);
         assert_eq!(secret.len(), 40);
@@ -1647,6 +1412,24 @@ mod tests {
         assert_eq!(check(&d), Ok(()));
         d.advance_clock(731 * 24 * 3600);
         assert!(check(&d).unwrap_err().starts_with("AADSTS7000222"));
+    }
+
+    #[test]
+    fn a_new_app_is_unknown_to_client_credentials_as_many_times_as_asked() {
+        let mut d = Directory::seeded();
+        d.note_new_app(seed::SEEDED_APP_CLIENT_ID, 1, 2);
+        let check = |d: &Directory| {
+            d.check_client_credentials(
+                seed::TENANT_ID,
+                seed::SEEDED_APP_CLIENT_ID,
+                seed::SEEDED_APP_SECRET,
+            )
+        };
+        assert!(check(&d).unwrap_err().starts_with("AADSTS700016:"));
+        assert!(check(&d).unwrap_err().starts_with("AADSTS700016:"));
+        assert_eq!(check(&d), Ok(()));
+        assert!(d.refuse_new_sp(seed::SEEDED_APP_CLIENT_ID));
+        assert!(!d.refuse_new_sp(seed::SEEDED_APP_CLIENT_ID));
     }
 
     #[test]

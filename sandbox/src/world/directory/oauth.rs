@@ -1,6 +1,6 @@
 //! The OAuth 2.0 / OpenID Connect rules of Entra's v2.0 endpoints: authorize, token (four
 //! grants), device code and the device login page. HTTP framing is `entra.rs`'s; everything
-//! decided here is what `microsoft.md` says Entra decides, with the AADSTS codes of its table.
+//! decided here is what Entra decides, with the AADSTS codes of Entra's error reference.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -18,11 +18,6 @@ const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
 pub enum AuthorizeOutcome {
     /// 302 to this URL: a code, or an error the (validated) redirect URI may receive.
     Redirect(String),
-    /// `response_mode=form_post`: an auto-submitting form posting `fields` to `action`.
-    FormPost {
-        action: String,
-        fields: Vec<(String, String)>,
-    },
     /// An error shown on Entra's own page: the redirect URI could not be trusted, or the user is
     /// stuck (admin approval needed).
     Page(AadError),
@@ -59,10 +54,8 @@ struct Scopes {
     oidc: Vec<String>,
     /// The resource's service principal object id (Graph when only OIDC scopes were asked for).
     resource: Option<String>,
-    /// Canonical scope values on the resource, without `.default`.
+    /// Canonical scope values on the resource.
     values: Vec<String>,
-    /// `{resource}/.default` was asked for.
-    default: bool,
 }
 
 impl Scopes {
@@ -75,14 +68,6 @@ impl Scopes {
 enum RedirectKind {
     Web,
     Public,
-    Spa,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ResponseMode {
-    Query,
-    Fragment,
-    FormPost,
 }
 
 /// Everything one token issuance needs.
@@ -96,8 +81,6 @@ struct Issue<'a> {
     values: Vec<String>,
     oidc: Vec<String>,
     nonce: Option<String>,
-    grant_type: &'a str,
-    client_auth: &'a str,
     public: bool,
     refresh: bool,
 }
@@ -114,12 +97,11 @@ fn non_empty<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
 }
 
 fn invalid_scope(message: impl Into<String>) -> AadError {
-    AadError::new(400, "invalid_scope", 70011, message)
+    AadError::new("invalid_scope", 70011, message)
 }
 
 fn malformed_grant() -> AadError {
     AadError::new(
-        400,
         "invalid_grant",
         9002313,
         "Invalid request. Request is malformed or invalid.",
@@ -140,7 +122,7 @@ pub fn description_with_trace(
 }
 
 /// Whether `requested` may be used for the registered `registered` URI. Loopback redirects of
-/// public clients match whatever the port (RFC 8252; `microsoft.md`), only for `localhost` and
+/// public clients match whatever the port (RFC 8252; Entra's redirect URI rules), only for `localhost` and
 /// `127.0.0.1` written the same way as registered (`[::1]` is not supported); everything else
 /// must match exactly (after URL normalisation: a missing path is `/`).
 fn redirect_matches(registered: &str, requested: &Url, loopback_any_port: bool) -> bool {
@@ -177,13 +159,6 @@ fn match_redirect(client: &ClientView, requested: &Url) -> Option<RedirectKind> 
         .any(|r| redirect_matches(r, requested, true))
     {
         return Some(RedirectKind::Public);
-    }
-    if client
-        .spa_redirect_uris
-        .iter()
-        .any(|r| redirect_matches(r, requested, false))
-    {
-        return Some(RedirectKind::Spa);
     }
     // Sandbox convenience for the seeded runner app only: its runners' callbacks live under the
     // Gitpod listener, whose port is not known when the registration is seeded.
@@ -227,52 +202,15 @@ impl Directory {
         format!("{}/{tenant_id}/v2.0", self.authority())
     }
 
-    /// The tenant a request runs in; `common`/`organizations` sign users in to their home tenant
-    /// (here: the seeded one). `consumers` has no work accounts and no app registrations.
-    fn request_tenant(
-        &self,
-        segment: &str,
-        error: &'static str,
-    ) -> Result<(TenantRef, String), AadError> {
-        let tenant = self
-            .lookup_tenant(segment)
-            .map_err(|e| e.to_aad(segment, error))?;
-        let id = match &tenant {
-            TenantRef::Known(id) => id.clone(),
-            TenantRef::Common | TenantRef::Organizations => self.home_tenant_id(),
-            TenantRef::Consumers => seed::CONSUMER_TENANT_ID.to_string(),
-        };
-        Ok((tenant, id))
+    /// The tenant a request runs in (its id, when the segment was a domain).
+    fn request_tenant(&self, segment: &str, error: &'static str) -> Result<String, AadError> {
+        self.lookup_tenant(segment)
+            .map_err(|e| e.to_aad(segment, error))
     }
 
-    /// Finds the client, applying the `/common` rule for single-tenant apps (AADSTS50194).
-    fn request_client(
-        &self,
-        tenant: &TenantRef,
-        tenant_id: &str,
-        client_id: &str,
-    ) -> Result<ClientView, AadError> {
-        let client = self
-            .client(tenant_id, client_id)
-            .filter(|c| *tenant != TenantRef::Consumers || c.first_party)
-            .ok_or_else(|| self.unknown_client(tenant_id, client_id))?;
-        if matches!(tenant, TenantRef::Common | TenantRef::Organizations)
-            && client.sign_in_audience == "AzureADMyOrg"
-        {
-            return Err(AadError::new(
-                400,
-                "invalid_request",
-                50194,
-                format!(
-                    "Application '{}'({}) is not configured as a multi-tenant application. Usage \
-                     of the /common endpoint is not supported for such applications created after \
-                     '10/15/2018'. Use a tenant-specific endpoint or configure the application to \
-                     be multi-tenant.",
-                    client.app_id, client.display_name
-                ),
-            ));
-        }
-        Ok(client)
+    fn request_client(&self, tenant_id: &str, client_id: &str) -> Result<ClientView, AadError> {
+        self.client(tenant_id, client_id)
+            .ok_or_else(|| self.unknown_client(tenant_id, client_id))
     }
 
     fn resource_for(&self, tenant_id: &str, identifier: &str) -> Option<&ServicePrincipal> {
@@ -301,7 +239,6 @@ impl Directory {
                 Some((identifier, value)) => {
                     let sp = self.resource_for(tenant_id, identifier).ok_or_else(|| {
                         AadError::new(
-                            400,
                             "invalid_resource",
                             500011,
                             format!(
@@ -325,7 +262,6 @@ impl Directory {
             };
             if scopes.resource.as_deref().is_some_and(|r| r != sp.id) {
                 return Err(AadError::new(
-                    400,
                     "invalid_scope",
                     700022,
                     format!(
@@ -335,26 +271,18 @@ impl Directory {
                 ));
             }
             scopes.resource = Some(sp.id.clone());
-            if value == ".default" {
-                scopes.default = true;
-            } else {
-                let scope = sp.scope(value).ok_or_else(|| {
-                    invalid_scope(format!(
-                        "The provided value for the input parameter 'scope' is not valid. The \
-                         scope '{token}' does not exist on the resource '{}'.",
-                        sp.app_id
-                    ))
-                })?;
-                if !scopes.values.contains(&scope.value) {
-                    scopes.values.push(scope.value.clone());
-                }
+            // ado-scm asks `.default` only with client credentials (parsed there): in a
+            // delegated flow the sandbox takes named scopes only.
+            let scope = sp.scope(value).ok_or_else(|| {
+                invalid_scope(format!(
+                    "The provided value for the input parameter 'scope' is not valid. The \
+                     scope '{token}' does not exist on the resource '{}'.",
+                    sp.app_id
+                ))
+            })?;
+            if !scopes.values.contains(&scope.value) {
+                scopes.values.push(scope.value.clone());
             }
-        }
-        if scopes.default && !scopes.values.is_empty() {
-            return Err(invalid_scope(format!(
-                "The provided value for the input parameter 'scope' is not valid. The scope \
-                 '{raw}' combines '.default' with other scopes of the same resource."
-            )));
         }
         Ok(scopes)
     }
@@ -370,51 +298,6 @@ impl Directory {
                     .map(|sp| sp.id.clone())
             })
             .ok_or_else(|| invalid_scope("Microsoft Graph is missing from the tenant."))
-    }
-
-    /// Delegated values a request stands for: the named ones, or for `.default` what the app
-    /// declares (`requiredResourceAccess`) plus what was consented.
-    fn delegated_values(
-        &self,
-        client: &ClientView,
-        resource_sp: &str,
-        scopes: &Scopes,
-        user_id: &str,
-    ) -> Vec<String> {
-        if !scopes.default {
-            return scopes.values.clone();
-        }
-        let Some(resource) = self.service_principal(resource_sp) else {
-            return Vec::new();
-        };
-        let mut values: Vec<String> = client
-            .required_resource_access
-            .iter()
-            .filter(|r| r.resource_app_id.eq_ignore_ascii_case(&resource.app_id))
-            .flat_map(|r| r.resource_access.iter())
-            .filter(|a| a.kind == "Scope")
-            .filter_map(|a| {
-                resource
-                    .oauth2_permission_scopes
-                    .iter()
-                    .find(|s| s.id.eq_ignore_ascii_case(&a.id))
-            })
-            .map(|s| s.value.clone())
-            .filter(|v| !OIDC_SCOPES.contains(&v.to_ascii_lowercase().as_str()))
-            .collect();
-        if let Some(client_sp) =
-            self.service_principal_by_app_id(&resource.tenant_id, &client.app_id)
-        {
-            for consented in self.consented_scopes(&client_sp.id, resource_sp, Some(user_id)) {
-                if let Some(scope) = resource.scope(&consented) {
-                    if !values.contains(&scope.value) && !OIDC_SCOPES.contains(&consented.as_str())
-                    {
-                        values.push(scope.value.clone());
-                    }
-                }
-            }
-        }
-        values
     }
 
     /// Makes sure `user` consented (or an admin consented for everyone) to `values` of the
@@ -453,9 +336,8 @@ impl Directory {
                 .scope(v)
                 .is_some_and(|s| s.kind.eq_ignore_ascii_case("Admin"))
         });
-        if !is_admin && (admin_only || self.knobs.user_consent_disabled) {
+        if !is_admin && admin_only {
             return Err(AadError::new(
-                400,
                 "access_denied",
                 90094,
                 format!(
@@ -468,7 +350,6 @@ impl Directory {
         }
         if !record {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 65001,
                 format!(
@@ -512,149 +393,79 @@ impl Directory {
 
     // ---- authorize ----
 
-    /// `GET /{tenant}/oauth2/v2.0/authorize`. The seeded admin (or the user `login_hint` /
-    /// `sandbox_user` names) signs in and approves at once; `sandbox_deny=1` or
-    /// `knobs.deny_next_authorizations` make the user decline.
+    /// `GET /{tenant}/oauth2/v2.0/authorize`. The seeded admin (or the user `login_hint` names)
+    /// signs in and approves at once; `knobs.deny_next_authorizations` make the user decline.
     pub fn authorize(
         &mut self,
         tenant_segment: &str,
         params: &[(String, String)],
     ) -> AuthorizeOutcome {
-        let (tenant, tenant_id) = match self.request_tenant(tenant_segment, "invalid_tenant") {
+        let tenant_id = match self.request_tenant(tenant_segment, "invalid_tenant") {
             Ok(t) => t,
             Err(e) => return AuthorizeOutcome::Page(e),
         };
         let Some(client_id) = non_empty(params, "client_id") else {
             return AuthorizeOutcome::Page(AadError::missing_parameter("client_id"));
         };
-        let mut record = AuthorizationRecord {
-            at: iso(self.now()),
-            tenant_id: Some(tenant_id.clone()),
-            client_id: client_id.to_string(),
-            redirect_uri: param(params, "redirect_uri").map(str::to_string),
-            scope: param(params, "scope").unwrap_or_default().to_string(),
-            code_challenge_method: param(params, "code_challenge_method").map(str::to_string),
-            prompt: param(params, "prompt").map(str::to_string),
-            login_hint: param(params, "login_hint").map(str::to_string),
-            user_id: None,
-            outcome: String::new(),
-        };
-        let outcome = self.authorize_inner(&tenant, &tenant_id, client_id, params, &mut record);
-        record.outcome = match &outcome {
-            AuthorizeOutcome::Page(e) => format!("AADSTS{}", e.code()),
-            AuthorizeOutcome::Redirect(url) => outcome_of(url),
-            AuthorizeOutcome::FormPost { fields, .. } => fields
-                .iter()
-                .find(|(k, _)| k == "error")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| "code".into()),
-        };
-        if record.outcome.is_empty() {
-            record.outcome = "code".into();
-        }
-        self.authorizations.push(record);
-        outcome
+        self.authorize_inner(&tenant_id, client_id, params)
     }
 
     fn authorize_inner(
         &mut self,
-        tenant: &TenantRef,
         tenant_id: &str,
         client_id: &str,
         params: &[(String, String)],
-        record: &mut AuthorizationRecord,
     ) -> AuthorizeOutcome {
-        let client = match self.request_client(tenant, tenant_id, client_id) {
+        let client = match self.request_client(tenant_id, client_id) {
             Ok(c) => c,
             Err(e) => return AuthorizeOutcome::Page(e),
         };
-        // The redirect URI first: until it is known good, errors stay on Entra's page.
-        let (redirect, kind) = match non_empty(params, "redirect_uri") {
-            Some(uri) => {
-                let matched = Url::parse(uri)
-                    .ok()
-                    .and_then(|u| match_redirect(&client, &u).map(|k| (u, k)));
-                match matched {
-                    Some(found) => found,
-                    None => {
-                        return AuthorizeOutcome::Page(AadError::new(
-                            400,
-                            "invalid_request",
-                            50011,
-                            format!(
-                                "The redirect URI '{uri}' specified in the request does not match \
-                                 the redirect URIs configured for the application '{}'. Make \
-                                 sure the redirect URI sent in the request matches one added to \
-                                 your application in the Azure portal. Navigate to \
-                                 https://aka.ms/redirectUriMismatchError to learn more about how \
-                                 to fix this.",
-                                client.app_id
-                            ),
-                        ))
-                    }
-                }
-            }
-            None => {
-                let first = client
-                    .web_redirect_uris
-                    .iter()
-                    .map(|u| (u, RedirectKind::Web))
-                    .chain(
-                        client
-                            .public_redirect_uris
-                            .iter()
-                            .map(|u| (u, RedirectKind::Public)),
-                    )
-                    .find_map(|(u, k)| Url::parse(u).ok().map(|u| (u, k)));
-                match first {
-                    Some(found) => found,
-                    None => {
-                        return AuthorizeOutcome::Page(AadError::new(
-                            400,
-                            "invalid_request",
-                            500113,
-                            "No reply address is registered for the application.",
-                        ))
-                    }
-                }
-            }
+        // The redirect URI first: until it is known good, errors stay on Entra's page. (Entra
+        // would use the first registered one when none is sent; ado-scm and the runner always
+        // send one.)
+        let Some(uri) = non_empty(params, "redirect_uri") else {
+            return AuthorizeOutcome::Page(AadError::missing_parameter("redirect_uri"));
         };
-        record.redirect_uri = Some(redirect.to_string());
-        let mode = match param(params, "response_mode") {
-            None | Some("query") => ResponseMode::Query,
-            Some("fragment") => ResponseMode::Fragment,
-            Some("form_post") => ResponseMode::FormPost,
-            Some(other) => {
-                let err = AadError::new(
-                    400,
-                    "invalid_request",
-                    900131,
-                    format!("The response_mode '{other}' is not supported."),
-                );
-                return self.error_redirect(&redirect, ResponseMode::Query, params, &err);
-            }
+        let Some((redirect, kind)) = Url::parse(uri)
+            .ok()
+            .and_then(|u| match_redirect(&client, &u).map(|k| (u, k)))
+        else {
+            return AuthorizeOutcome::Page(AadError::new(
+                "invalid_request",
+                50011,
+                format!(
+                    "The redirect URI '{uri}' specified in the request does not match the \
+                     redirect URIs configured for the application '{}'. Make sure the redirect \
+                     URI sent in the request matches one added to your application in the Azure \
+                     portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more \
+                     about how to fix this.",
+                    client.app_id
+                ),
+            ));
         };
-        let fail = |this: &Self, err: AadError| this.error_redirect(&redirect, mode, params, &err);
+        // ado-scm asks for `response_mode=query` (or none, the same for a code): Entra's
+        // `fragment` and `form_post` are not served here.
+        if let Some(other) = param(params, "response_mode").filter(|m| *m != "query") {
+            let err = AadError::new(
+                "invalid_request",
+                900131,
+                format!("The response_mode '{other}' is not supported by the sandbox."),
+            );
+            return self.error_redirect(&redirect, params, &err);
+        }
+        let fail = |this: &Self, err: AadError| this.error_redirect(&redirect, params, &err);
 
+        // ado-scm and the runner use the authorization code flow only.
         match non_empty(params, "response_type") {
-            None => return fail(self, AadError::missing_parameter("response_type")),
             Some("code") => {}
+            None => return fail(self, AadError::missing_parameter("response_type")),
             Some(other) => {
-                let (code, what) = if other.split_whitespace().any(|t| t == "token") {
-                    (700051, "token")
-                } else {
-                    (700054, "id_token")
-                };
-                let err = AadError::new(
-                    400,
-                    "unsupported_response_type",
-                    code,
-                    format!(
-                        "response_type '{what}' is not enabled for the application. (The sandbox \
-                         supports the authorization code flow only.)"
-                    ),
+                let message =
+                    format!("response_type '{other}' is not enabled for the application.");
+                return fail(
+                    self,
+                    AadError::new("unsupported_response_type", 700054, message),
                 );
-                return fail(self, err);
             }
         }
         let Some(raw_scope) = non_empty(params, "scope") else {
@@ -675,7 +486,6 @@ impl Directory {
             (Some(_), Some(m)) if m == "S256" || m == "plain" => Some(m.to_string()),
             (Some(_), Some(m)) => {
                 let err = AadError::new(
-                    400,
                     "invalid_request",
                     501491,
                     format!("Invalid code_challenge_method '{m}': use S256."),
@@ -685,7 +495,6 @@ impl Directory {
         };
         if public && challenge.is_none() {
             let err = AadError::new(
-                400,
                 "invalid_request",
                 9002325,
                 "Proof Key for Code Exchange is required for cross-origin authorization code \
@@ -695,7 +504,6 @@ impl Directory {
         }
         if method.as_deref() == Some("S256") && challenge.is_some_and(|c| c.len() != 43) {
             let err = AadError::new(
-                400,
                 "invalid_request",
                 501491,
                 "Invalid size of Code_Challenge parameter.",
@@ -704,7 +512,7 @@ impl Directory {
         }
 
         // Sign-in: the seeded admin unless the request names another user of the tenant.
-        let hinted = param(params, "sandbox_user").or_else(|| param(params, "login_hint"));
+        let hinted = param(params, "login_hint");
         let user = hinted
             .and_then(|upn| self.user_by_upn(tenant_id, upn))
             .or_else(|| self.user_by_upn(tenant_id, seed::ENTRA_ADMIN_USER))
@@ -712,22 +520,16 @@ impl Directory {
             .cloned();
         let Some(user) = user else {
             let err = AadError::new(
-                400,
                 "access_denied",
                 50034,
                 "The user account does not exist in the directory.",
             );
             return fail(self, err);
         };
-        record.user_id = Some(user.id.clone());
 
-        let deny_param = param(params, "sandbox_deny").is_some_and(|v| v == "1" || v == "true");
-        if deny_param || self.knobs.deny_next_authorizations > 0 {
-            if !deny_param {
-                self.knobs.deny_next_authorizations -= 1;
-            }
+        if self.knobs.deny_next_authorizations > 0 {
+            self.knobs.deny_next_authorizations -= 1;
             let err = AadError::new(
-                400,
                 "access_denied",
                 65004,
                 "User declined to consent to access the app.",
@@ -739,27 +541,13 @@ impl Directory {
             Ok(r) => r,
             Err(e) => return fail(self, e),
         };
-        let values = self.delegated_values(&client, &resource, &scopes, &user.id);
-        let prompt_none = param(params, "prompt") == Some("none");
-        if let Err(err) = self.ensure_consent(
-            tenant_id,
-            &client,
-            &user.id,
-            &resource,
-            &values,
-            !prompt_none,
-        ) {
-            return match err.code() {
-                // Entra shows "Need admin approval" on its own page: no redirect.
-                90094 => AuthorizeOutcome::Page(err),
-                _ => fail(
-                    self,
-                    AadError {
-                        error: "consent_required",
-                        ..err
-                    },
-                ),
-            };
+        // The user consents to what is missing, if they may; Entra shows "Need admin approval"
+        // on its own page, no redirect.
+        let values = scopes.values.clone();
+        if let Err(err) =
+            self.ensure_consent(tenant_id, &client, &user.id, &resource, &values, true)
+        {
+            return AuthorizeOutcome::Page(err);
         }
 
         let code = format!("1.A{}", random_token(96));
@@ -775,7 +563,7 @@ impl Directory {
                 code_challenge: challenge.map(str::to_string),
                 code_challenge_method: method,
                 nonce: param(params, "nonce").map(str::to_string),
-                expires: self.now() + Duration::seconds(self.knobs.auth_code_lifetime_secs),
+                expires: self.now() + Duration::seconds(AUTH_CODE_LIFETIME_SECS),
                 redeemed: false,
             },
         );
@@ -784,13 +572,12 @@ impl Directory {
             fields.push(("state".into(), state.to_string()));
         }
         fields.push(("session_state".into(), new_guid()));
-        respond(&redirect, mode, fields)
+        respond(&redirect, fields)
     }
 
     fn error_redirect(
         &self,
         redirect: &Url,
-        mode: ResponseMode,
         params: &[(String, String)],
         err: &AadError,
     ) -> AuthorizeOutcome {
@@ -804,7 +591,7 @@ impl Directory {
         if let Some(state) = param(params, "state") {
             fields.push(("state".into(), state.to_string()));
         }
-        respond(redirect, mode, fields)
+        respond(redirect, fields)
     }
 
     // ---- token ----
@@ -848,49 +635,43 @@ impl Directory {
         params: &[(String, String)],
         basic: Option<(String, String)>,
     ) -> Result<(Value, Option<String>), AadError> {
-        let (tenant, tenant_id) = self.request_tenant(tenant_segment, "invalid_request")?;
+        let tenant_id = self.request_tenant(tenant_segment, "invalid_request")?;
         let grant_type = non_empty(params, "grant_type")
             .ok_or_else(|| AadError::missing_parameter("grant_type"))?
             .to_string();
         if param(params, "client_assertion").is_some() {
             return Err(AadError::new(
-                401,
                 "invalid_client",
                 7000215,
                 "The sandbox accepts client secrets only (no client_assertion).",
             ));
         }
         let body_id = non_empty(params, "client_id");
-        let (client_id, secret, client_auth) = match &basic {
+        let (client_id, secret) = match &basic {
             Some((id, secret)) => {
                 if body_id.is_some_and(|b| b != id) {
                     return Err(AadError::new(
-                        400,
                         "invalid_request",
                         9002313,
                         "Invalid request. Request is malformed or invalid. (client_id in the body \
                          differs from the one in the Authorization header.)",
                     ));
                 }
-                (id.clone(), Some(secret.clone()), "client_secret_basic")
+                (id.clone(), Some(secret.clone()))
             }
             None => {
                 let id = body_id.ok_or_else(|| AadError::missing_parameter("client_id"))?;
-                let secret = param(params, "client_secret").map(str::to_string);
-                let auth = if secret.as_deref().is_some_and(|s| !s.is_empty()) {
-                    "client_secret_post"
-                } else {
-                    "none"
-                };
-                (id.to_string(), secret, auth)
+                (
+                    id.to_string(),
+                    param(params, "client_secret").map(str::to_string),
+                )
             }
         };
-        let client = self.request_client(&tenant, &tenant_id, &client_id)?;
+        let client = self.request_client(&tenant_id, &client_id)?;
         let ctx = GrantContext {
             tenant_id: &tenant_id,
             client: &client,
             secret: secret.as_deref(),
-            client_auth,
         };
         match grant_type.as_str() {
             "authorization_code" => self.grant_authorization_code(&ctx, params),
@@ -900,7 +681,6 @@ impl Directory {
                 self.grant_device_code(&ctx, params)
             }
             other => Err(AadError::new(
-                400,
                 "unsupported_grant_type",
                 70003,
                 format!("The app requested an unsupported grant type '{other}'."),
@@ -921,7 +701,6 @@ impl Directory {
         let rec = found.ok_or_else(malformed_grant)?;
         if rec.tenant_id != ctx.tenant_id {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 700005,
                 "Provided Authorization Code is intended to use against other tenant, thus \
@@ -932,7 +711,6 @@ impl Directory {
             return Err(AadError {
                 codes: vec![70002, 70000],
                 ..AadError::new(
-                    400,
                     "invalid_grant",
                     70002,
                     "Error validating credentials. AADSTS70000: The provided access grant is \
@@ -942,7 +720,6 @@ impl Directory {
         }
         if rec.redeemed {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 54005,
                 "OAuth2 Authorization code was already redeemed, please retry with a new valid \
@@ -951,7 +728,6 @@ impl Directory {
         }
         if rec.expires <= self.now() {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 70008,
                 "The provided authorization code or refresh token has expired due to inactivity. \
@@ -964,7 +740,6 @@ impl Directory {
             return Err(AadError {
                 codes: vec![70002, 70000],
                 ..AadError::new(
-                    400,
                     "invalid_grant",
                     70002,
                     "Error validating credentials. AADSTS70000: The provided access grant is \
@@ -980,7 +755,6 @@ impl Directory {
             };
             if verifier.is_empty() || &computed != challenge {
                 return Err(AadError::new(
-                    400,
                     "invalid_grant",
                     501481,
                     "The Code_Verifier does not match the code_challenge supplied in the \
@@ -993,14 +767,7 @@ impl Directory {
             stored.redeemed = true;
         }
         let raw_scope = non_empty(params, "scope").unwrap_or(&rec.scope).to_string();
-        self.delegated_issue(
-            ctx,
-            &rec.user_id,
-            &raw_scope,
-            rec.nonce.clone(),
-            "authorization_code",
-            public,
-        )
+        self.delegated_issue(ctx, &rec.user_id, &raw_scope, rec.nonce.clone(), public)
     }
 
     /// Issues tokens for a user-delegated grant (code, refresh, device code).
@@ -1010,12 +777,11 @@ impl Directory {
         user_id: &str,
         raw_scope: &str,
         nonce: Option<String>,
-        grant_type: &str,
         public: bool,
     ) -> Result<(Value, Option<String>), AadError> {
         let scopes = self.parse_scopes(ctx.tenant_id, raw_scope)?;
         let resource = self.scopes_resource(ctx.tenant_id, &scopes)?;
-        let values = self.delegated_values(ctx.client, &resource, &scopes, user_id);
+        let values = scopes.values.clone();
         self.ensure_consent(
             ctx.tenant_id,
             ctx.client,
@@ -1033,8 +799,6 @@ impl Directory {
             values,
             oidc: scopes.oidc.clone(),
             nonce,
-            grant_type,
-            client_auth: ctx.client_auth,
             public,
             refresh,
         });
@@ -1064,7 +828,6 @@ impl Directory {
         if !rec.client_id.eq_ignore_ascii_case(&ctx.client.app_id) || rec.tenant_id != ctx.tenant_id
         {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 70000,
                 "The provided value for the 'refresh_token' is not valid for this client.",
@@ -1074,7 +837,6 @@ impl Directory {
             // Entra keeps rotated refresh tokens usable for a while; the sandbox revokes them at
             // once so that a client that forgets to store the new one fails in tests.
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 50173,
                 "The provided grant has expired due to it being revoked, a fresh auth token is \
@@ -1083,7 +845,6 @@ impl Directory {
         }
         if rec.expires <= self.now() {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 700082,
                 "The refresh token has expired due to inactivity.",
@@ -1099,8 +860,7 @@ impl Directory {
         } else {
             format!("{raw_scope} offline_access")
         };
-        let result =
-            self.delegated_issue(ctx, &rec.user_id, &raw_scope, None, "refresh_token", public)?;
+        let result = self.delegated_issue(ctx, &rec.user_id, &raw_scope, None, public)?;
         if let Some(stored) = self.secrets.refresh_tokens.get_mut(&key) {
             stored.revoked = true;
         }
@@ -1112,6 +872,7 @@ impl Directory {
         ctx: &GrantContext<'_>,
         params: &[(String, String)],
     ) -> Result<(Value, Option<String>), AadError> {
+        self.refuse_new_app(ctx.tenant_id, &ctx.client.app_id)?;
         self.authenticate_client(ctx.tenant_id, ctx.client, ctx.secret, false)?;
         let raw = non_empty(params, "scope").ok_or_else(|| AadError::missing_parameter("scope"))?;
         let tokens: Vec<&str> = raw.split_whitespace().collect();
@@ -1121,7 +882,6 @@ impl Directory {
         };
         let Some(identifier) = identifier else {
             return Err(AadError::new(
-                400,
                 "invalid_scope",
                 1002012,
                 format!(
@@ -1136,7 +896,6 @@ impl Directory {
             .map(|sp| sp.id.clone())
             .ok_or_else(|| {
                 AadError::new(
-                    400,
                     "invalid_resource",
                     500011,
                     format!(
@@ -1157,8 +916,6 @@ impl Directory {
             values: Vec::new(),
             oidc: Vec::new(),
             nonce: None,
-            grant_type: "client_credentials",
-            client_auth: ctx.client_auth,
             public: false,
             refresh: false,
         });
@@ -1173,7 +930,7 @@ impl Directory {
         let code = non_empty(params, "device_code")
             .or_else(|| non_empty(params, "code"))
             .ok_or_else(|| AadError::missing_parameter("device_code"))?;
-        let public = ctx.client.public_only || ctx.client.fallback_public;
+        let public = ctx.client.public_only;
         self.authenticate_client(ctx.tenant_id, ctx.client, ctx.secret, public)?;
         let key = sha256_hex(code);
         let now = self.now();
@@ -1183,7 +940,6 @@ impl Directory {
             .position(|d| d.device_code_sha256 == key)
             .ok_or_else(|| {
                 AadError::new(
-                    400,
                     "invalid_grant",
                     70000,
                     "The provided value for the input parameter 'device_code' is not valid.",
@@ -1192,21 +948,18 @@ impl Directory {
         let device = &mut self.device_authorizations[index];
         if !device.client_id.eq_ignore_ascii_case(&ctx.client.app_id) {
             return Err(AadError::new(
-                400,
                 "invalid_grant",
                 70000,
                 "The provided value for the input parameter 'device_code' is not valid for this \
                  client.",
             ));
         }
-        device.polls += 1;
         let too_soon = device
             .last_poll
             .is_some_and(|last| now - last < Duration::seconds(device.interval_secs as i64));
         device.last_poll = Some(now);
         if device.expires <= now && device.status != DeviceStatus::Redeemed {
             return Err(AadError::new(
-                400,
                 "expired_token",
                 70019,
                 "Verification code expired.",
@@ -1215,16 +968,14 @@ impl Directory {
         match device.status {
             DeviceStatus::Redeemed => {
                 return Err(AadError::new(
-                    400,
                     "invalid_grant",
                     54005,
                     "The device code was already redeemed.",
                 ))
             }
             DeviceStatus::Declined => {
-                // Uncertain code (`microsoft.md`: "70017?"); clients match on `error`.
+                // The AADSTS number is not documented; clients match on `error`.
                 return Err(AadError::new(
-                    400,
                     "authorization_declined",
                     70017,
                     "The end user denied the authorization request.",
@@ -1232,7 +983,6 @@ impl Directory {
             }
             DeviceStatus::BlockedByConditionalAccess => {
                 return Err(AadError::new(
-                    400,
                     "invalid_grant",
                     53003,
                     "Access has been blocked by Conditional Access policies. The access policy \
@@ -1242,9 +992,7 @@ impl Directory {
             DeviceStatus::Pending if too_soon => {
                 // RFC 8628 §3.5: the client must add 5 s to its interval. Entra documents only
                 // authorization_pending; the code is that of pending.
-                device.slow_downs += 1;
                 return Err(AadError::new(
-                    400,
                     "slow_down",
                     70016,
                     "OAuth 2.0 device flow error. Polling too fast: slow down.",
@@ -1252,7 +1000,6 @@ impl Directory {
             }
             DeviceStatus::Pending => {
                 return Err(AadError::new(
-                    400,
                     "authorization_pending",
                     70016,
                     "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
@@ -1263,13 +1010,13 @@ impl Directory {
         let user_id = device.user_id.clone().unwrap_or_default();
         let scope = device.scope.clone();
         device.status = DeviceStatus::Redeemed;
-        self.delegated_issue(ctx, &user_id, &scope, None, "device_code", public)
+        self.delegated_issue(ctx, &user_id, &scope, None, public)
     }
 
     /// Mints the tokens and records the issuance.
     fn issue(&mut self, req: Issue<'_>) -> Value {
         let now = self.now();
-        let lifetime = self.knobs.access_token_lifetime_secs;
+        let lifetime = ACCESS_TOKEN_LIFETIME_SECS;
         let exp = now + Duration::seconds(lifetime);
         let Some(resource) = self.service_principal(req.resource).cloned() else {
             return Value::Null;
@@ -1343,7 +1090,6 @@ impl Directory {
                 user_id: user.as_ref().map(|u| u.id.clone()),
                 resource: resource.app_id.clone(),
                 scopes: req.values.clone(),
-                roles: Vec::new(),
                 expires_at: exp,
             },
         );
@@ -1364,8 +1110,6 @@ impl Directory {
         response.insert("ext_expires_in".into(), json!(lifetime));
         response.insert("access_token".into(), json!(access_token));
 
-        let mut id_token_issued = false;
-        let mut refresh_issued = false;
         if let Some(user) = &user {
             if req.refresh {
                 let refresh = format!("1.AR{}", random_token(96));
@@ -1382,7 +1126,6 @@ impl Directory {
                     },
                 );
                 response.insert("refresh_token".into(), json!(refresh));
-                refresh_issued = true;
             }
             if req.oidc.iter().any(|o| o == "openid") {
                 let mut id = Map::new();
@@ -1400,7 +1143,7 @@ impl Directory {
                 if let Some(nonce) = &req.nonce {
                     id.insert("nonce".into(), json!(nonce));
                 }
-                // `oid` and `preferred_username` need `profile` (`microsoft.md`).
+                // `oid` and `preferred_username` need `profile` (Entra's ID token claims reference).
                 if req.oidc.iter().any(|o| o == "profile") {
                     id.insert("oid".into(), json!(user.id));
                     id.insert("preferred_username".into(), json!(user.user_principal_name));
@@ -1412,22 +1155,9 @@ impl Directory {
                     }
                 }
                 response.insert("id_token".into(), json!(jwt::sign(&Value::Object(id))));
-                id_token_issued = true;
             }
         }
 
-        self.issued_tokens.push(IssuedToken {
-            at: iso(now),
-            grant_type: req.grant_type.to_string(),
-            tenant_id: req.tenant_id.to_string(),
-            client_id: req.client.app_id.clone(),
-            user_id: user.map(|u| u.id),
-            resource: resource.app_id,
-            scopes: req.values,
-            refresh_token: refresh_issued,
-            id_token: id_token_issued,
-            client_auth: req.client_auth.to_string(),
-        });
         Value::Object(response)
     }
 
@@ -1439,10 +1169,10 @@ impl Directory {
         tenant_segment: &str,
         params: &[(String, String)],
     ) -> Result<Value, AadError> {
-        let (tenant, tenant_id) = self.request_tenant(tenant_segment, "invalid_request")?;
+        let tenant_id = self.request_tenant(tenant_segment, "invalid_request")?;
         let client_id = non_empty(params, "client_id")
             .ok_or_else(|| AadError::missing_parameter("client_id"))?;
-        let client = self.request_client(&tenant, &tenant_id, client_id)?;
+        let client = self.request_client(&tenant_id, client_id)?;
         let raw_scope =
             non_empty(params, "scope").ok_or_else(|| AadError::missing_parameter("scope"))?;
         self.parse_scopes(&tenant_id, raw_scope)?;
@@ -1450,7 +1180,7 @@ impl Directory {
         let device_code = format!("DAQABAAEAAA{}", random_token(96));
         let user_code = new_user_code();
         let now = self.now();
-        let lifetime = self.knobs.device_code_lifetime_secs;
+        let lifetime = DEVICE_CODE_LIFETIME_SECS;
         let expires = now + Duration::seconds(lifetime);
         let interval = self.knobs.device_code_interval_secs;
         self.device_authorizations.push(DeviceAuthorization {
@@ -1462,8 +1192,6 @@ impl Directory {
             user_id: None,
             expires_at: iso(expires),
             interval_secs: interval,
-            polls: 0,
-            slow_downs: 0,
             device_code_sha256: sha256_hex(&device_code),
             expires,
             last_poll: None,
@@ -1545,7 +1273,7 @@ impl Directory {
             .parse_scopes(&device.tenant_id, &device.scope)
             .and_then(|scopes| {
                 let resource = self.scopes_resource(&device.tenant_id, &scopes)?;
-                let values = self.delegated_values(&client, &resource, &scopes, &signed_in.id);
+                let values = scopes.values.clone();
                 Ok((resource, values))
             })
             .and_then(|(resource, values)| {
@@ -1576,7 +1304,6 @@ struct GrantContext<'a> {
     tenant_id: &'a str,
     client: &'a ClientView,
     secret: Option<&'a str>,
-    client_auth: &'static str,
 }
 
 /// `sub` is pairwise in Entra (differs per app); derive it from the user and the audience.
@@ -1584,40 +1311,8 @@ fn pairwise_sub(user_id: &str, audience: &str) -> String {
     URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("{user_id}|{audience}").as_bytes())[..32])
 }
 
-fn respond(redirect: &Url, mode: ResponseMode, fields: Vec<(String, String)>) -> AuthorizeOutcome {
-    match mode {
-        ResponseMode::FormPost => AuthorizeOutcome::FormPost {
-            action: redirect.to_string(),
-            fields,
-        },
-        ResponseMode::Query => {
-            let mut url = redirect.clone();
-            url.query_pairs_mut().extend_pairs(fields.iter());
-            AuthorizeOutcome::Redirect(url.to_string())
-        }
-        ResponseMode::Fragment => {
-            let mut url = redirect.clone();
-            let fragment = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(fields.iter())
-                .finish();
-            url.set_fragment(Some(&fragment));
-            AuthorizeOutcome::Redirect(url.to_string())
-        }
-    }
-}
-
-/// `code` or the `error` a redirect carries (query or fragment).
-fn outcome_of(url: &str) -> String {
-    let Ok(url) = Url::parse(url) else {
-        return String::new();
-    };
-    let mut pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    if let Some(fragment) = url.fragment() {
-        pairs.extend(form_urlencoded::parse(fragment.as_bytes()).into_owned());
-    }
-    pairs
-        .into_iter()
-        .find(|(k, _)| k == "error")
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| "code".into())
+fn respond(redirect: &Url, fields: Vec<(String, String)>) -> AuthorizeOutcome {
+    let mut url = redirect.clone();
+    url.query_pairs_mut().extend_pairs(fields.iter());
+    AuthorizeOutcome::Redirect(url.to_string())
 }
