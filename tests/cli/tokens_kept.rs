@@ -2,7 +2,7 @@
 //! other kinds of SCM (GitHub, GitLab), and anyone else's tokens. Checked in what the Gitpod
 //! stand-in holds afterwards, token by token, and in the requests it received.
 
-use ado_scm_sandbox::seed;
+use ado_scm_sandbox::{seed, Fault, FaultKind};
 use serde_json::{json, Value};
 
 use crate::support::local_server::{Answer, LocalServer};
@@ -96,9 +96,10 @@ fn login_pat_replaces_only_your_pat_for_that_host() {
     assert!(token_ids(&env).contains(&server), "your Server PAT stays");
     assert!(token_ids(&env).contains(&oauth), "your OAuth sign-in stays");
     let doc = stdout_json(&out);
-    assert!(
-        doc["replaced"] == json!([first]) || doc["replaced"] == json!([]),
-        "only the old dev.azure.com PAT may be reported replaced: {doc}"
+    assert_eq!(
+        doc["replaced"],
+        json!([first]),
+        "the old dev.azure.com PAT, and only it, is reported replaced"
     );
     // Every delete the runner received was of that one token.
     for delete in env.gitpod_calls("DeleteHostAuthenticationToken") {
@@ -278,4 +279,29 @@ fn logout_says_which_kind_of_token_it_removed() {
         )),
         "{said}"
     );
+}
+
+#[test]
+fn a_lost_hand_over_is_sent_again_though_you_hold_other_tokens_on_the_runner() {
+    let env = TestEnv::new();
+    env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
+        .success();
+    env.give_host_token(
+        seed::ALICE_API_KEY,
+        seed::ALICE_USER_ID,
+        "github.com",
+        SOURCE_PAT,
+    );
+    // The runner fails before storing the new token: read back, none of Alice's other tokens
+    // is taken for it, and it is sent again.
+    env.sandbox.inject(Fault::new(
+        Some("gitpod"),
+        "CreateHostAuthenticationToken",
+        FaultKind::Status(503),
+        1,
+    ));
+    env.sandbox.clear_requests();
+    env.login_pat_for("dev.azure.com", seed::ADO_ORG).success();
+    assert_eq!(env.gitpod_calls("CreateHostAuthenticationToken").len(), 2);
+    alices_pat_for(&env, "dev.azure.com");
 }
