@@ -282,26 +282,45 @@ fn logout_says_which_kind_of_token_it_removed() {
 }
 
 #[test]
-fn a_lost_hand_over_is_sent_again_though_you_hold_other_tokens_on_the_runner() {
-    let env = TestEnv::new();
-    env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
-        .success();
-    env.give_host_token(
-        seed::ALICE_API_KEY,
-        seed::ALICE_USER_ID,
-        "github.com",
-        SOURCE_PAT,
-    );
-    // The runner fails before storing the new token: read back, none of Alice's other tokens
-    // is taken for it, and it is sent again.
-    env.sandbox.inject(Fault::new(
-        Some("gitpod"),
-        "CreateHostAuthenticationToken",
-        FaultKind::Status(503),
-        1,
-    ));
-    env.sandbox.clear_requests();
-    env.login_pat_for("dev.azure.com", seed::ADO_ORG).success();
-    assert_eq!(env.gitpod_calls("CreateHostAuthenticationToken").len(), 2);
-    alices_pat_for(&env, "dev.azure.com");
+fn a_lost_hand_over_is_read_back_without_taking_your_other_tokens_for_the_new_one() {
+    for (lost, with_an_older_pat, sent) in [
+        // The runner failed before storing it: none of Alice's other tokens is the new one, so
+        // it is sent again.
+        (FaultKind::Status(503), false, 2),
+        // Nor is her older PAT for the same host.
+        (FaultKind::Status(503), true, 2),
+        // Stored, then the answer was lost: the token read back is new (not one she held
+        // before), so it is not sent again.
+        (FaultKind::StatusAfter(503), false, 1),
+    ] {
+        let case = format!("{lost:?}, an older PAT: {with_an_older_pat}");
+        let env = TestEnv::new();
+        env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
+            .success();
+        env.give_host_token(
+            seed::ALICE_API_KEY,
+            seed::ALICE_USER_ID,
+            "github.com",
+            SOURCE_PAT,
+        );
+        let older = with_an_older_pat.then(|| {
+            env.login_pat_for("dev.azure.com", seed::ADO_ORG).success();
+            alices_pat_for(&env, "dev.azure.com")
+        });
+        env.sandbox.inject(Fault::new(
+            Some("gitpod"),
+            "CreateHostAuthenticationToken",
+            lost,
+            1,
+        ));
+        env.sandbox.clear_requests();
+        env.login_pat_for("dev.azure.com", seed::ADO_ORG).success();
+        assert_eq!(
+            env.gitpod_calls("CreateHostAuthenticationToken").len(),
+            sent,
+            "{case}"
+        );
+        let now = alices_pat_for(&env, "dev.azure.com");
+        assert_ne!(Some(now), older, "{case}: a new PAT token");
+    }
 }
