@@ -1,0 +1,6 @@
+//! The interactive commands in a real terminal: a pseudo-terminal driven by rexpect, as a person
+//! at a keyboard would drive them (selections, hidden input, Ctrl-C).
+
+mod login;
+mod pty;
+mod setup;
