@@ -74,6 +74,7 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
         }
     };
     init_logging(cli.global.verbose, cli.global.quiet, &env);
+    interrupt.report_as_json(cli.global.json);
     let ui = Ui::new(settings.mode, stdout, stderr);
     for warning in &settings.warnings {
         ui.warn(warning);

@@ -11,6 +11,7 @@ pub mod progress;
 pub mod prompt;
 #[cfg(test)]
 pub(crate) mod screen;
+pub mod terminal;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

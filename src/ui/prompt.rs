@@ -1,5 +1,6 @@
 //! The terminal prompter (dialoguer, on stderr). Ctrl-C at a prompt becomes exit 130 with
-//! nothing written: every prompt comes before the step that changes anything.
+//! nothing written (every prompt comes before the step that changes anything) and the terminal
+//! as the prompt found it (`terminal.rs`).
 
 #[cfg(test)]
 pub(crate) mod scripted;
@@ -9,7 +10,7 @@ use dialoguer::{Confirm, Input, Password, Select};
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::ui::printable;
+use crate::ui::{printable, terminal};
 
 /// Questions asked of a person. The real one is dialoguer on the terminal ([`TerminalPrompter`]);
 /// a run that may not ask gets [`NoPrompter`]; tests script the answers by prompt text.
@@ -53,13 +54,15 @@ impl Prompter for TerminalPrompter {
     fn select(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
         // The items are often a service's names (runners, hosts).
         let items: Vec<String> = items.iter().map(|i| printable(i).into_owned()).collect();
-        Select::with_theme(&self.theme)
-            .with_prompt(printable(prompt))
-            .items(&items)
-            .default(default)
-            .interact_opt()
-            .map_err(prompt_error)?
-            .ok_or_else(Error::interrupted)
+        terminal::lend(|| {
+            Select::with_theme(&self.theme)
+                .with_prompt(printable(prompt))
+                .items(&items)
+                .default(default)
+                .interact_opt()
+                .map_err(prompt_error)?
+                .ok_or_else(Error::interrupted)
+        })
     }
 
     fn input(&self, prompt: &str, default: Option<&str>) -> Result<String> {
@@ -67,24 +70,28 @@ impl Prompter for TerminalPrompter {
         if let Some(default) = default {
             input = input.default(default.to_string());
         }
-        input.interact_text().map_err(prompt_error)
+        terminal::lend(|| input.interact_text().map_err(prompt_error))
     }
 
     fn password(&self, prompt: &str) -> Result<Secret> {
-        Password::with_theme(&self.theme)
-            .with_prompt(printable(prompt))
-            .interact()
-            .map(Secret::new)
-            .map_err(prompt_error)
+        terminal::lend(|| {
+            Password::with_theme(&self.theme)
+                .with_prompt(printable(prompt))
+                .interact()
+                .map(Secret::new)
+                .map_err(prompt_error)
+        })
     }
 
     fn confirm(&self, prompt: &str, default: bool) -> Result<bool> {
-        Confirm::with_theme(&self.theme)
-            .with_prompt(printable(prompt))
-            .default(default)
-            .interact_opt()
-            .map_err(prompt_error)?
-            .ok_or_else(Error::interrupted)
+        terminal::lend(|| {
+            Confirm::with_theme(&self.theme)
+                .with_prompt(printable(prompt))
+                .default(default)
+                .interact_opt()
+                .map_err(prompt_error)?
+                .ok_or_else(Error::interrupted)
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! The interactive commands in a real terminal: a pseudo-terminal driven by rexpect, as a person
 //! at a keyboard would drive them (selections, hidden input, Ctrl-C).
 
+mod interrupt;
 mod login;
 mod pty;
 mod setup;
