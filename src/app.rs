@@ -19,7 +19,7 @@ use crate::settings::{Settings, Terminals};
 use crate::stdin::Stdin;
 use crate::store::{credentials_path, FileStore, KeyringStore, SecretStore};
 use crate::ui::browser::{Browser, NoBrowser, SystemBrowser};
-use crate::ui::printable::{one_line, printable, PrintableWriter};
+use crate::ui::printable::{one_line, printable};
 use crate::ui::prompt::{NoPrompter, Prompter, TerminalPrompter};
 use crate::ui::{Ui, UiMode};
 
@@ -73,9 +73,9 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
             return report(&ui, &err);
         }
     };
-    init_logging(cli.global.verbose, cli.global.quiet, &env);
-    interrupt.report_as_json(cli.global.json);
     let ui = Ui::new(settings.mode, stdout, stderr);
+    init_logging(cli.global.verbose, cli.global.quiet, &env, ui.log_writer());
+    interrupt.report_as_json(cli.global.json);
     for warning in &settings.warnings {
         ui.warn(warning);
     }
@@ -124,6 +124,7 @@ fn real_deps(
     } else {
         Box::new(NoPrompter)
     };
+    let prompter = ui.prompter(prompter);
     let browser: Box<dyn Browser> = if settings.no_browser {
         Box::new(NoBrowser)
     } else {
@@ -223,7 +224,7 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
     }
 }
 
-fn init_logging(verbose: u8, quiet: bool, env: &Env) {
+fn init_logging(verbose: u8, quiet: bool, env: &Env, writer: crate::ui::LogWriter) {
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::{Layer, SubscriberExt};
     use tracing_subscriber::util::SubscriberInitExt;
@@ -236,7 +237,7 @@ fn init_logging(verbose: u8, quiet: bool, env: &Env) {
         (None, _, _) => Targets::new().with_target("ado_scm", tracing::Level::DEBUG),
     };
     let output = tracing_subscriber::fmt::layer()
-        .with_writer(|| PrintableWriter(std::io::stderr()))
+        .with_writer(move || writer.clone())
         .with_target(false)
         .without_time()
         .with_ansi(false);

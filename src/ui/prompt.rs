@@ -10,6 +10,9 @@ use dialoguer::{Confirm, Input, Password, Select};
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use std::sync::Arc;
+
+use crate::ui::progress::Progress;
 use crate::ui::{printable, terminal};
 
 /// Questions asked of a person. The real one is dialoguer on the terminal ([`TerminalPrompter`]);
@@ -119,5 +122,41 @@ impl Prompter for NoPrompter {
         Err(Error::usage(format!(
             "cannot ask `{prompt}` when not running interactively"
         )))
+    }
+}
+
+/// A prompter asking with no spinner on screen: a question asked in the middle of a wait (the
+/// Gitpod token while the runners are listed) must not sit behind the wait's spinner. Built by
+/// [`Ui::prompter`](crate::ui::Ui::prompter), which owns the spinner.
+pub(super) struct AskWithoutSpinner {
+    inner: Box<dyn Prompter>,
+    progress: Arc<Progress>,
+}
+
+impl AskWithoutSpinner {
+    pub(super) fn new(inner: Box<dyn Prompter>, progress: Arc<Progress>) -> Self {
+        AskWithoutSpinner { inner, progress }
+    }
+}
+
+impl Prompter for AskWithoutSpinner {
+    fn select(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
+        self.progress
+            .without_spinner(|| self.inner.select(prompt, items, default))
+    }
+
+    fn input(&self, prompt: &str, default: Option<&str>) -> Result<String> {
+        self.progress
+            .without_spinner(|| self.inner.input(prompt, default))
+    }
+
+    fn password(&self, prompt: &str) -> Result<Secret> {
+        self.progress
+            .without_spinner(|| self.inner.password(prompt))
+    }
+
+    fn confirm(&self, prompt: &str, default: bool) -> Result<bool> {
+        self.progress
+            .without_spinner(|| self.inner.confirm(prompt, default))
     }
 }
