@@ -311,25 +311,23 @@ fn integration_request(
         }
         body
     };
-    match change {
-        IntegrationChange::Create(write) => {
-            let body = write.body(SecretInBody::Shown(REDACTED_SECRET));
-            let request = dry
-                .services
-                .gitpod
-                .request_shown(CREATE_SCM_INTEGRATION, with_secret(body));
-            dry.request("create the runner's SCM integration", &request);
-            IntegrationOutcome::Created
-        }
-        IntegrationChange::Update { id, update, .. } => {
-            let body = update.body(id, SecretInBody::Shown(REDACTED_SECRET));
-            let request = dry
-                .services
-                .gitpod
-                .request_shown(UPDATE_SCM_INTEGRATION, with_secret(body));
-            dry.request("update the runner's SCM integration", &request);
-            IntegrationOutcome::Updated
-        }
-        IntegrationChange::Unchanged(_) => IntegrationOutcome::Unchanged,
-    }
+    let shown = SecretInBody::Shown(REDACTED_SECRET);
+    let (method, what, body, outcome) = match change {
+        IntegrationChange::Create(write) => (
+            CREATE_SCM_INTEGRATION,
+            "create the runner's SCM integration",
+            write.body(shown),
+            IntegrationOutcome::Created,
+        ),
+        IntegrationChange::Update { id, update, .. } => (
+            UPDATE_SCM_INTEGRATION,
+            "update the runner's SCM integration",
+            update.body(id, shown),
+            IntegrationOutcome::Updated,
+        ),
+        IntegrationChange::Unchanged(_) => return IntegrationOutcome::Unchanged,
+    };
+    let request = dry.services.gitpod.request_shown(method, with_secret(body));
+    dry.request(what, &request);
+    outcome
 }
