@@ -39,35 +39,27 @@ pub trait SecretStore {
     fn describe(&self) -> String;
 }
 
-impl<T: SecretStore + ?Sized> SecretStore for Box<T> {
-    fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
-        (**self).get(key)
-    }
-    fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
-        (**self).set(key, value)
-    }
-    fn delete(&self, key: &SecretKey) -> Result<bool> {
-        (**self).delete(key)
-    }
-    fn describe(&self) -> String {
-        (**self).describe()
-    }
+/// A store behind a `Box` or an `Arc` is the store itself.
+macro_rules! store_through {
+    ($($pointer:ident),*) => {$(
+        impl<T: SecretStore + ?Sized> SecretStore for $pointer<T> {
+            fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
+                (**self).get(key)
+            }
+            fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
+                (**self).set(key, value)
+            }
+            fn delete(&self, key: &SecretKey) -> Result<bool> {
+                (**self).delete(key)
+            }
+            fn describe(&self) -> String {
+                (**self).describe()
+            }
+        }
+    )*};
 }
 
-impl<T: SecretStore + ?Sized> SecretStore for Arc<T> {
-    fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
-        (**self).get(key)
-    }
-    fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
-        (**self).set(key, value)
-    }
-    fn delete(&self, key: &SecretKey) -> Result<bool> {
-        (**self).delete(key)
-    }
-    fn describe(&self) -> String {
-        (**self).describe()
-    }
-}
+store_through!(Box, Arc);
 
 /// What a secret is for; its [`account`](SecretKey::account) is its name in every store.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

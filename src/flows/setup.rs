@@ -33,7 +33,7 @@
 //!    runner before. Ctrl-C becomes a flag here, looked at between steps.
 //!
 //! What must never happen:
-//! - a secret in a message, a log line, the plan or the summary (secrets are [`Secret`]s; the
+//! - a secret in a message, a log line, the plan or the summary (secrets are [`Secret`]services; the
 //!   dry-run bodies say `<redacted>`);
 //! - an empty `oauthClientId` or `pat: false` sent to UpdateSCMIntegration unless the admin
 //!   turned that method off and confirmed (they delete developers' sign-ins);
@@ -111,17 +111,17 @@ pub trait Interaction {
 /// Runs the wizard's steps (see the module doc).
 pub fn run(
     plan: &SetupPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     ask: &mut dyn Interaction,
 ) -> Result<SetupReport> {
-    let ui = s.ui;
+    let ui = services.ui;
     let mut checks = Vec::new();
 
     // ---- Phase 1: look. What the runner, its integrations and the organization say is asked
     // at once; each step then shows its part.
     let (schema, integrations, org_tenant) = ui.waiting(
         "Reading the runner's schema and integrations, and the organization's tenant",
-        || read_first(plan, s),
+        || read_first(plan, services),
     );
     // 1. Runner: its key, its schema, its saved integration.
     let steps = Steps::default();
@@ -129,14 +129,14 @@ pub fn run(
         ui,
         &format!("Runner {} ({})", plan.runner.name, plan.runner.runner_id),
     );
-    let runner = runner::check_key_and_schema(plan, s, schema?, &mut checks)?;
-    let existing = integration::find_saved(plan, s, integrations?);
+    let runner = runner::check_key_and_schema(plan, services, schema?, &mut checks)?;
+    let existing = integration::find_saved(plan, services, integrations?);
 
     // 2. Azure DevOps (for OAuth, the organization's tenant) and 3. the sign-in methods;
     // for OAuth, 4. the issuer, 5. the app registration, 6. the client secret.
     steps.start(ui, &format!("Azure DevOps: {}", plan.target.describe()));
     let org_guid = match &plan.oauth {
-        Some(_) => tenant::org_tenant(plan, s, org_tenant, &mut checks)?,
+        Some(_) => tenant::org_tenant(plan, services, org_tenant, &mut checks)?,
         None => None,
     };
     steps.start(
@@ -150,7 +150,7 @@ pub fn run(
         Some(answers) => Some(look_oauth(
             plan,
             answers,
-            s,
+            services,
             ask,
             &steps,
             &runner,
@@ -162,7 +162,7 @@ pub fn run(
     };
     if plan.oauth.is_none() {
         steps.start(ui, "The runner's validation");
-        integration::validate_pat_only(s, plan, existing.as_ref(), &mut checks)?;
+        integration::validate_pat_only(services, plan, existing.as_ref(), &mut checks)?;
     }
 
     // The plan: what changes.
@@ -170,12 +170,21 @@ pub fn run(
         plan,
         existing.as_ref(),
         oauth.as_ref().and_then(OauthLook::client_id),
-        oauth.as_ref().is_some_and(|o| o.secret.sends_secret()),
+        oauth
+            .as_ref()
+            .is_some_and(|look| look.secret.sends_secret()),
         oauth.as_ref().map(OauthLook::issuer_to_save).as_deref(),
     );
     dry_run::show_plan(ui, plan, oauth.as_ref(), &change);
     if plan.dry_run {
-        let report = dry_run::report(plan, s, oauth.as_ref(), existing.as_ref(), &change, checks);
+        let report = dry_run::report(
+            plan,
+            services,
+            oauth.as_ref(),
+            existing.as_ref(),
+            &change,
+            checks,
+        );
         return Ok(report);
     }
     let has_changes = oauth.as_ref().is_some_and(OauthLook::has_changes) || !change.is_none();
@@ -192,12 +201,12 @@ pub fn run(
         ui.info("\nMaking the changes:");
     }
     let mut changes = 0usize;
-    let (applied, id, outcome, removed) = s.interrupt.cancellable(|cancel| {
+    let (applied, id, outcome, removed) = services.interrupt.cancellable(|cancel| {
         let applied = match oauth.as_mut() {
-            Some(o) => Some(apply_oauth(
+            Some(look) => Some(apply_oauth(
                 plan,
-                s,
-                o,
+                services,
+                look,
                 &steps,
                 &runner,
                 existing.as_ref(),
@@ -223,7 +232,7 @@ pub fn run(
         if !change.is_none() {
             steps.start(ui, "Save");
         }
-        let (id, outcome) = integration::save(s, &change, secret)?;
+        let (id, outcome) = integration::save(services, &change, secret)?;
         if outcome != IntegrationOutcome::Unchanged {
             changes += 1;
         }
@@ -234,9 +243,9 @@ pub fn run(
 
         // A new secret is in use: the old secrets ado-scm made for this runner go only now.
         let removed = match (&oauth, &applied) {
-            (Some(o), Some(done)) => {
+            (Some(look), Some(done)) => {
                 let app = done.app.as_ref();
-                secret::remove_replaced(s, o, app, done.summary.secret, &mut changes)?
+                secret::remove_replaced(services, look, app, done.summary.secret, &mut changes)?
             }
             _ => Vec::new(),
         };
@@ -325,7 +334,7 @@ impl OauthLook<'_> {
 #[allow(clippy::type_complexity)]
 fn read_first(
     plan: &SetupPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
 ) -> (
     Result<ConfigSchema>,
     Result<Vec<ScmIntegration>>,
@@ -333,13 +342,14 @@ fn read_first(
 ) {
     let runner_id = &plan.runner.runner_id;
     std::thread::scope(|scope| {
-        let schema = scope.spawn(|| s.gitpod.get_runner_configuration_schema(runner_id));
+        let schema = scope.spawn(|| services.gitpod.get_runner_configuration_schema(runner_id));
         let integrations = scope.spawn(|| {
-            s.gitpod
+            services
+                .gitpod
                 .list_scm_integrations(std::slice::from_ref(runner_id))
         });
         let org_tenant = match (&plan.oauth, plan.target.org()) {
-            (Some(_), Some(org)) => Some(s.ado.discover_tenant(org)),
+            (Some(_), Some(org)) => Some(services.ado.discover_tenant(org)),
             _ => None,
         };
         (
@@ -360,7 +370,7 @@ fn read_first(
 fn look_oauth<'a>(
     plan: &SetupPlan,
     answers: &OauthPlan,
-    s: &SetupServices<'a>,
+    services: &SetupServices<'a>,
     ask: &mut dyn Interaction,
     steps: &Steps,
     runner: &RunnerChecked,
@@ -368,31 +378,37 @@ fn look_oauth<'a>(
     org_guid: Option<String>,
     checks: &mut Vec<Check>,
 ) -> Result<OauthLook<'a>> {
-    let base = tenant::issuer_to_discover(answers, s, org_guid.as_deref())?;
+    let base = tenant::issuer_to_discover(answers, services, org_guid.as_deref())?;
     // The tenant's GUID, when the issuer already names it: the issuer to save, and so the
     // runner's validation, do not wait on discovery then.
     let early_issuer = issuer::is_guid(&base.tenant)
-        .then(|| tenant::choose_issuer(answers, s, &base.tenant, existing))
+        .then(|| tenant::choose_issuer(answers, services, &base.tenant, existing))
         .transpose()?;
     let validate_ahead = answers.client_secret.is_none() && !answers.rotate_secret;
     let given = ask.graph_token_given();
-    let (discovered, graph_facts, validation) = s.ui.waiting(
+    let (discovered, graph_facts, validation) = services.ui.waiting(
         "Reading the tenant's OpenID configuration and the app registration",
         || {
             std::thread::scope(|scope| {
                 let graph_facts = given.as_ref().map(|token| {
                     scope.spawn(move || {
-                        let graph = GraphClient::new(s.http, s.graph_url.clone(), token.clone());
-                        app_registration::read_graph(&graph, s, answers, existing)
+                        let graph = GraphClient::new(
+                            services.http,
+                            services.graph_url.clone(),
+                            token.clone(),
+                        );
+                        app_registration::read_graph(&graph, services, answers, existing)
                     })
                 });
                 let validation = early_issuer
                     .as_ref()
                     .filter(|_| validate_ahead)
                     .map(|issuer| {
-                        scope.spawn(|| secret::validate_saved(s, plan, existing, &issuer.saved))
+                        scope.spawn(|| {
+                            secret::validate_saved(services, plan, existing, &issuer.saved)
+                        })
                     });
-                let discovered = tenant::discover(answers, s, &base);
+                let discovered = tenant::discover(answers, services, &base);
                 (
                     discovered,
                     graph_facts.map(|h| h.join().expect("the reads ran")),
@@ -401,32 +417,43 @@ fn look_oauth<'a>(
             })
         },
     );
-    steps.start(s.ui, "Issuer URL");
-    let discovery =
-        tenant::check_discovery(plan, answers, s, discovered?, org_guid.as_deref(), checks)?;
+    steps.start(services.ui, "Issuer URL");
+    let discovery = tenant::check_discovery(
+        plan,
+        answers,
+        services,
+        discovered?,
+        org_guid.as_deref(),
+        checks,
+    )?;
     let issuer = match early_issuer {
         Some(issuer) if base.tenant == discovery.tenant_id => issuer,
-        _ => tenant::choose_issuer(answers, s, &discovery.tenant_id, existing)?,
+        _ => tenant::choose_issuer(answers, services, &discovery.tenant_id, existing)?,
     };
-    tenant::show_issuer(plan, s, &issuer);
+    tenant::show_issuer(plan, services, &issuer);
 
-    steps.start(s.ui, "App registration");
+    steps.start(services.ui, "App registration");
     let optional = answers.client_id.is_some() && answers.client_secret.is_some();
     let token = ask.graph_token(&discovery, optional)?;
-    let graph = token.map(|t| GraphClient::new(s.http, s.graph_url.clone(), t));
+    let graph = token.map(|t| GraphClient::new(services.http, services.graph_url.clone(), t));
     let facts = match (graph_facts, &graph) {
         (Some(facts), Some(_)) => Some(facts?),
-        (_, Some(g)) => Some(s.ui.waiting("Reading the app registration", || {
-            app_registration::read_graph(g, s, answers, existing)
+        (_, Some(g)) => Some(services.ui.waiting("Reading the app registration", || {
+            app_registration::read_graph(g, services, answers, existing)
         })?),
         (_, None) => None,
     };
     let callback = runner.callback.as_deref().unwrap_or_default();
-    let registration =
-        app_registration::look(graph.as_ref().zip(facts), s, answers, callback, checks)?;
+    let registration = app_registration::look(
+        graph.as_ref().zip(facts),
+        services,
+        answers,
+        callback,
+        checks,
+    )?;
 
     // 5. Client secret: keep the saved one when it still validates.
-    steps.start(s.ui, "Client secret");
+    steps.start(services.ui, "Client secret");
     let facts = SecretFacts {
         plan,
         discovery: &discovery,
@@ -434,7 +461,14 @@ fn look_oauth<'a>(
         key: &runner.key,
         existing,
     };
-    let secret = secret::look(s, &facts, answers, &registration.app, validation, checks)?;
+    let secret = secret::look(
+        services,
+        &facts,
+        answers,
+        &registration.app,
+        validation,
+        checks,
+    )?;
 
     Ok(OauthLook {
         discovery,
@@ -468,8 +502,8 @@ struct AppliedOauth<'s, 'a> {
 #[allow(clippy::too_many_arguments)]
 fn apply_oauth<'s, 'a>(
     plan: &SetupPlan,
-    s: &'s SetupServices<'a>,
-    o: &mut OauthLook<'a>,
+    services: &'s SetupServices<'a>,
+    look: &mut OauthLook<'a>,
     steps: &Steps,
     runner: &RunnerChecked,
     existing: Option<&ScmIntegration>,
@@ -477,37 +511,45 @@ fn apply_oauth<'s, 'a>(
     checks: &mut Vec<Check>,
     cancel: &AtomicBool,
 ) -> Result<AppliedOauth<'s, 'a>> {
-    let app = app_registration::apply(s, o, changes, checks)?;
+    let app = app_registration::apply(services, look, changes, checks)?;
     stop_if_interrupted(cancel)?;
-    let look: &OauthLook<'a> = o;
+    let shared: &OauthLook<'a> = look;
     let (principal, minted) = parallel::join(
-        || app_registration::apply_sp_and_grants(s, look, app.as_ref()),
-        || secret::mint(s, look, app.as_ref(), &plan.runner.runner_id),
+        || app_registration::apply_sp_and_grants(services, shared, app.as_ref()),
+        || secret::mint(services, shared, app.as_ref(), &plan.runner.runner_id),
     );
     let minted = minted?;
     let (sp, made) = principal?;
     *changes += made + usize::from(minted.is_some());
     if let Some(sp) = sp {
-        o.sp = Some(sp);
+        look.sp = Some(sp);
     }
     stop_if_interrupted(cancel)?;
     let client_id = app
         .as_ref()
         .map(|a| a.app_id.clone())
-        .or_else(|| o.client_id().map(str::to_string))
+        .or_else(|| look.client_id().map(str::to_string))
         .unwrap_or_default();
     let facts = SecretFacts {
         plan,
-        discovery: &o.discovery,
-        issuer: &o.issuer,
+        discovery: &look.discovery,
+        issuer: &look.issuer,
         key: &runner.key,
         existing,
     };
     if minted.is_some() {
-        steps.start(s.ui, "Seal and test");
+        steps.start(services.ui, "Seal and test");
     }
-    let secret = secret::apply(s, &facts, o, minted.as_ref(), &client_id, cancel, checks)?;
-    o.minted_key_id = secret.minted_key_id;
+    let secret = secret::apply(
+        services,
+        &facts,
+        look,
+        minted.as_ref(),
+        &client_id,
+        cancel,
+        checks,
+    )?;
+    look.minted_key_id = secret.minted_key_id;
     Ok(AppliedOauth {
         summary: OauthSummary {
             client_id: Some(client_id),

@@ -25,7 +25,7 @@ const GRAPH_SCOPES: [&str; 2] = ["openid", "offline_access"];
 const AZURE_DEVOPS_SCOPES: [&str; 2] = ["vso.code", "vso.code_write"];
 
 /// A new object takes a moment to reach every Graph replica: how often an answer that means
-/// "not there yet" is tried again, and the first wait (doubled each time, at most 8 s).
+/// "not there yet" is tried again, and the first wait (doubled each time, at most 8 services).
 const SETTLING_ATTEMPTS: u32 = 6;
 const SETTLING_FIRST_WAIT: Duration = Duration::from_secs(1);
 
@@ -96,13 +96,13 @@ pub(super) struct GraphFacts {
 /// principal read after it.
 pub(super) fn read_graph(
     graph: &GraphClient<'_>,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     oauth: &OauthPlan,
     existing: Option<&ScmIntegration>,
 ) -> Result<GraphFacts> {
     let saved = existing
         .and_then(|i| i.oauth.as_ref())
-        .map(|o| o.client_id.clone());
+        .map(|saved| saved.client_id.clone());
     // The client id the app will have if it is found by id (`--client-id`, else the saved one
     // when no name is given): its principal can be read at once.
     let known_id = oauth
@@ -114,7 +114,7 @@ pub(super) fn read_graph(
             let graph_sp = scope.spawn(|| graph.service_principal_by_app_id(GRAPH_APP_ID));
             let ado_sp = scope.spawn(|| graph.service_principal_by_app_id(AZURE_DEVOPS_APP_ID));
             let app_sp = scope.spawn(|| match &known_id {
-                Some(id) => sp_of_app_in_use(graph, s, id, saved.as_deref() == Some(id)),
+                Some(id) => sp_of_app_in_use(graph, services, id, saved.as_deref() == Some(id)),
                 None => Ok(None),
             });
             let app = find_app(graph, oauth, saved.as_deref(), scope);
@@ -131,7 +131,7 @@ pub(super) fn read_graph(
         (Some(found), Some(sp)) if sp.app_id == found.app_id => Some(sp),
         (Some(found), _) if Some(&found.app_id) != known_id.as_ref() => sp_of_app_in_use(
             graph,
-            s,
+            services,
             &found.app_id,
             saved.as_deref() == Some(&found.app_id),
         )?,
@@ -150,13 +150,13 @@ pub(super) fn read_graph(
 /// replica yet, so it is looked for a few times before it is planned anew.
 fn sp_of_app_in_use(
     graph: &GraphClient<'_>,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     app_id: &str,
     in_use: bool,
 ) -> Result<Option<ServicePrincipal>> {
     let find = || graph.service_principal_by_app_id(app_id);
     if in_use {
-        read_back::until_found(s.http.clock().as_ref(), find)
+        read_back::until_found(services.http.clock().as_ref(), find)
     } else {
         find()
     }
@@ -166,12 +166,12 @@ fn sp_of_app_in_use(
 /// client id is taken as it is, with a warning saying what to check by hand).
 pub(super) fn look(
     graph: Option<(&GraphClient<'_>, GraphFacts)>,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     oauth: &OauthPlan,
     callback: &str,
     checks: &mut Vec<Check>,
 ) -> Result<Registration> {
-    let ui = s.ui;
+    let ui = services.ui;
     let Some((graph, facts)) = graph else {
         let id = oauth.client_id.clone().unwrap_or_default();
         ui.warn(format!(
@@ -250,7 +250,7 @@ pub(super) fn look(
                 facts.graph_sp.as_ref(),
             ),
         ];
-        grant_plans(graph, s, sp.as_ref(), &resources)?
+        grant_plans(graph, services, sp.as_ref(), &resources)?
     } else {
         Vec::new()
     };
@@ -497,16 +497,16 @@ type ConsentResource<'a> = (
 /// Tenant-wide consent, per resource: what to create or widen.
 fn grant_plans(
     graph: &GraphClient<'_>,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     our_sp: Option<&ServicePrincipal>,
     resources: &[ConsentResource<'_>],
 ) -> Result<Vec<GrantPlan>> {
     let existing = match our_sp {
-        Some(sp) => {
-            s.ui.waiting("Reading the admin consent already granted", || {
+        Some(sp) => services
+            .ui
+            .waiting("Reading the admin consent already granted", || {
                 graph.list_permission_grants(&sp.id)
-            })?
-        }
+            })?,
         None => Vec::new(),
     };
     let mut plans = Vec::new();
@@ -534,12 +534,14 @@ fn grant_plans(
     }
     for p in &plans {
         if p.needs_change() {
-            s.ui.info(format!(
+            services.ui.info(format!(
                 "  Tenant-wide consent for {} ({}) will be granted.",
                 p.resource, p.scope
             ));
         } else {
-            s.ui.ok(format!("consent for {} is already granted", p.resource));
+            services
+                .ui
+                .ok(format!("consent for {} is already granted", p.resource));
         }
     }
     Ok(plans)
@@ -563,18 +565,18 @@ pub(super) fn missing_scopes(have: &str, want: &str) -> Option<String> {
 /// Step 4's changes: creates or repairs the app (and says so on its check), creates its service
 /// principal, grants consent. Returns the app (`None` without Graph).
 pub(super) fn apply(
-    s: &SetupServices<'_>,
-    o: &mut OauthLook<'_>,
+    services: &SetupServices<'_>,
+    look: &mut OauthLook<'_>,
     changes: &mut usize,
     checks: &mut [Check],
 ) -> Result<Option<Application>> {
-    let app = apply_app(s, o, changes)?;
-    if let (Some(app), true) = (&app, o.app.is_create()) {
+    let app = apply_app(services, look, changes)?;
+    if let (Some(app), true) = (&app, look.app.is_create()) {
         if let Some(c) = checks.iter_mut().find(|c| c.name == "app registration") {
             c.detail = format!("created: {} ({})", app.display_name, app.app_id);
         }
     }
-    if let (AppPlan::Existing { repairs, .. }, false) = (&o.app, o.app.repairs().is_empty()) {
+    if let (AppPlan::Existing { repairs, .. }, false) = (&look.app, look.app.repairs().is_empty()) {
         if let Some(c) = checks.iter_mut().find(|c| c.name == "app registration") {
             c.detail = format!(
                 "{}; repaired: {}",
@@ -588,21 +590,21 @@ pub(super) fn apply(
 
 /// Creates or repairs the app; returns it (`None` without Graph).
 fn apply_app(
-    s: &SetupServices<'_>,
-    o: &OauthLook<'_>,
+    services: &SetupServices<'_>,
+    look: &OauthLook<'_>,
     changes: &mut usize,
 ) -> Result<Option<Application>> {
-    let ui = s.ui;
-    let Some(graph) = o.graph.as_ref() else {
+    let ui = services.ui;
+    let Some(graph) = look.graph.as_ref() else {
         return Ok(None);
     };
-    match &o.app {
+    match &look.app {
         AppPlan::Create(new) => {
             // An upsert on a key made from the name: sent again after a lost answer, it finds
             // the app the first attempt made instead of making a second one.
             let key = graph::unique_name_for(&new.display_name);
             let (app, _) = ui.waiting("Creating the app registration", || {
-                retry_not_found(s, || graph.upsert_application(&key, new))
+                retry_not_found(services, || graph.upsert_application(&key, new))
             })?;
             *changes += 1;
             ui.ok(format!(
@@ -618,7 +620,7 @@ fn apply_app(
         } => {
             if let Some(patch) = patch {
                 ui.waiting("Repairing the app registration", || {
-                    retry_not_found(s, || graph.update_application(&app.id, patch))
+                    retry_not_found(services, || graph.update_application(&app.id, patch))
                 })?;
                 *changes += 1;
                 for r in repairs {
@@ -639,18 +641,18 @@ fn apply_app(
 /// The app's service principal, when it has none yet, and the consent grants. Returns the
 /// principal it made (if any) and how many changes it made.
 pub(super) fn apply_sp_and_grants(
-    s: &SetupServices<'_>,
-    o: &OauthLook<'_>,
+    services: &SetupServices<'_>,
+    look: &OauthLook<'_>,
     app: Option<&Application>,
 ) -> Result<(Option<ServicePrincipal>, usize)> {
-    let ui = s.ui;
-    let (Some(graph), Some(app)) = (o.graph.as_ref(), app) else {
+    let ui = services.ui;
+    let (Some(graph), Some(app)) = (look.graph.as_ref(), app) else {
         return Ok((None, 0));
     };
     let mut changes = 0;
-    let new_app = o.app.is_create();
+    let new_app = look.app.is_create();
     let mut made = None;
-    let sp = match &o.sp {
+    let sp = match &look.sp {
         Some(sp) => sp.clone(),
         None => {
             // Right after the app was made, Graph may refuse its service principal with 400
@@ -659,7 +661,9 @@ pub(super) fn apply_sp_and_grants(
                 graph::is_not_found(err) || (new_app && graph::is_app_not_visible_yet(err))
             };
             let sp = ui.waiting("Creating the app's service principal", || {
-                retry_settling(s, settling, || graph.upsert_service_principal(&app.app_id))
+                retry_settling(services, settling, || {
+                    graph.upsert_service_principal(&app.app_id)
+                })
             })?;
             changes += 1;
             ui.ok(format!("created the service principal {}", sp.id));
@@ -667,12 +671,12 @@ pub(super) fn apply_sp_and_grants(
             sp
         }
     };
-    for grant in &o.grants {
+    for grant in &look.grants {
         match &grant.existing {
             None => {
                 ui.waiting(
                     format!("Granting admin consent for {}", grant.resource),
-                    || create_grant_once(s, graph, &sp.id, grant),
+                    || create_grant_once(services, graph, &sp.id, grant),
                 )?;
                 changes += 1;
                 ui.ok(format!(
@@ -699,13 +703,13 @@ pub(super) fn apply_sp_and_grants(
 /// lagging list did not show may exist (Graph answers 409): the grants are read back (a few
 /// times) and the one found is widened if it must be; there is never a second one.
 fn create_grant_once(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     graph: &GraphClient<'_>,
     client_sp_id: &str,
     grant: &GrantPlan,
 ) -> Result<()> {
     let create = || {
-        retry_not_found(s, || {
+        retry_not_found(services, || {
             graph.create_permission_grant(client_sp_id, &grant.resource_sp_id, &grant.scope)
         })
     };
@@ -714,7 +718,7 @@ fn create_grant_once(
         Err(err) if err.outcome_unknown() || err.status() == Some(409) => err,
         Err(err) => return Err(err),
     };
-    let found = read_back::until_found(s.http.clock().as_ref(), || {
+    let found = read_back::until_found(services.http.clock().as_ref(), || {
         Ok(graph
             .list_permission_grants(client_sp_id)?
             .into_iter()
@@ -733,16 +737,16 @@ fn create_grant_once(
 
 /// Retries a Graph call that answered 404 (a new object not visible yet).
 pub(super) fn retry_not_found<T>(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     call: impl FnMut() -> Result<T>,
 ) -> Result<T> {
-    retry_settling(s, graph::is_not_found, call)
+    retry_settling(services, graph::is_not_found, call)
 }
 
 /// Retries a call while its error means "a new object has not reached every replica yet"
 /// (`settling`), a bounded number of times with growing waits.
 pub(super) fn retry_settling<T>(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     settling: impl Fn(&Error) -> bool,
     mut call: impl FnMut() -> Result<T>,
 ) -> Result<T> {
@@ -752,7 +756,7 @@ pub(super) fn retry_settling<T>(
         match call() {
             Err(err) if settling(&err) && attempt < SETTLING_ATTEMPTS => {
                 tracing::info!("Microsoft Graph does not show a new object yet; retrying");
-                s.http.clock().sleep(wait);
+                services.http.clock().sleep(wait);
                 wait = (wait * 2).min(Duration::from_secs(8));
                 attempt += 1;
             }

@@ -26,11 +26,11 @@ pub(super) fn show_plan(
     change: &IntegrationChange,
 ) {
     let mut lines = Vec::new();
-    if let Some(o) = oauth {
-        match &o.app {
+    if let Some(look) = oauth {
+        match &look.app {
             AppPlan::Create(new) => lines.push(format!(
                 "create the app registration \"{}\" in tenant {}",
-                new.display_name, o.discovery.tenant_id
+                new.display_name, look.discovery.tenant_id
             )),
             AppPlan::Existing {
                 app,
@@ -43,20 +43,20 @@ pub(super) fn show_plan(
             )),
             _ => {}
         }
-        if o.graph.is_some() && o.sp.is_none() {
+        if look.graph.is_some() && look.sp.is_none() {
             lines.push("create the app's service principal (enterprise application)".into());
         }
-        for g in o.grants.iter().filter(|g| g.needs_change()) {
+        for g in look.grants.iter().filter(|g| g.needs_change()) {
             lines.push(format!(
                 "grant tenant-wide consent for {} ({})",
                 g.resource, g.scope
             ));
         }
-        if let SecretPlan::Mint { replaces } = &o.secret {
+        if let SecretPlan::Mint { replaces } = &look.secret {
             lines.push(format!(
                 "add a client secret \"{}\" valid {} days{}",
                 secret_display_name(&plan.runner.runner_id),
-                o.secret_expiry_days,
+                look.secret_expiry_days,
                 if *replaces {
                     ", then replace the saved one with it"
                 } else {
@@ -84,13 +84,13 @@ pub(super) fn show_plan(
         )),
         IntegrationChange::Unchanged(_) => {}
     }
-    if let Some(o) = oauth {
+    if let Some(look) = oauth {
         // As the run does it: once the integration holds a new secret, the earlier ones
         // ado-scm made for this runner go.
-        if matches!(o.secret, SecretPlan::Mint { .. }) && !o.our_old_secrets.is_empty() {
+        if matches!(look.secret, SecretPlan::Mint { .. }) && !look.our_old_secrets.is_empty() {
             lines.push(format!(
                 "then remove the old client secret(s) ado-scm created: {}",
-                o.our_old_secrets.join(", ")
+                look.our_old_secrets.join(", ")
             ));
         }
     }
@@ -110,18 +110,18 @@ pub(super) fn show_plan(
 
 /// Numbers and prints the requests a real run would send, as the clients build them.
 struct DryRun<'a, 'b> {
-    s: &'b SetupServices<'a>,
+    services: &'b SetupServices<'a>,
     count: usize,
 }
 
 impl<'a, 'b> DryRun<'a, 'b> {
-    fn new(s: &'b SetupServices<'a>) -> Self {
-        DryRun { s, count: 0 }
+    fn new(services: &'b SetupServices<'a>) -> Self {
+        DryRun { services, count: 0 }
     }
 
     fn request(&mut self, what: &str, request: &Request) {
         self.count += 1;
-        let ui = self.s.ui;
+        let ui = self.services.ui;
         ui.info(format!("  {}. {what}", self.count));
         for line in request.shown() {
             ui.info(format!("     {line}"));
@@ -139,29 +139,29 @@ const REDACTED_SECRET: &str = "<redacted: the client secret>";
 /// `--dry-run`: the requests, in the order a real run would send them, and the report.
 pub(super) fn report(
     plan: &SetupPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     oauth: Option<&OauthLook<'_>>,
     existing: Option<&ScmIntegration>,
     change: &IntegrationChange,
     checks: Vec<Check>,
 ) -> SetupReport {
-    let ui = s.ui;
+    let ui = services.ui;
     ui.info("\nRequests a real run would send (secrets redacted):");
-    let mut dry = DryRun::new(s);
+    let mut dry = DryRun::new(services);
     let (oauth_summary, app_name) = match oauth {
-        Some(o) => {
-            let (summary, app_name) = oauth_requests(&mut dry, plan, o);
+        Some(look) => {
+            let (summary, app_name) = oauth_requests(&mut dry, plan, look);
             (Some(summary), app_name)
         }
         None => (None, None),
     };
-    let secret_sent = oauth.is_some_and(|o| o.secret.sends_secret());
+    let secret_sent = oauth.is_some_and(|look| look.secret.sends_secret());
     let outcome = integration_request(&mut dry, change, secret_sent);
-    if let Some(o) = oauth {
+    if let Some(look) = oauth {
         if let (SecretPlan::Mint { .. }, AppPlan::Existing { app, .. }, Some(graph)) =
-            (&o.secret, &o.app, &o.graph)
+            (&look.secret, &look.app, &look.graph)
         {
-            for key_id in &o.our_old_secrets {
+            for key_id in &look.our_old_secrets {
                 dry.request(
                     "remove the old client secret ado-scm created",
                     &graph.remove_password_request(&app.id, key_id),
@@ -191,13 +191,13 @@ pub(super) fn report(
 fn oauth_requests(
     dry: &mut DryRun<'_, '_>,
     plan: &SetupPlan,
-    o: &OauthLook<'_>,
+    look: &OauthLook<'_>,
 ) -> (OauthSummary, Option<String>) {
     let mut app_name = None;
-    let (object_id, client_id) = match &o.app {
+    let (object_id, client_id) = match &look.app {
         AppPlan::Create(new) => {
             app_name = Some(new.display_name.clone());
-            if let Some(graph) = &o.graph {
+            if let Some(graph) = &look.graph {
                 let key = graph::unique_name_for(&new.display_name);
                 dry.request(
                     "create the app registration (an upsert on its unique name, with Prefer: \
@@ -209,7 +209,7 @@ fn oauth_requests(
         }
         AppPlan::Existing { app, patch, .. } => {
             app_name = Some(app.display_name.clone());
-            if let (Some(patch), Some(graph)) = (patch, &o.graph) {
+            if let (Some(patch), Some(graph)) = (patch, &look.graph) {
                 dry.request(
                     "repair the app registration",
                     &graph.update_application_request(&app.id, patch),
@@ -219,23 +219,24 @@ fn oauth_requests(
         }
         AppPlan::Unchecked(id) => (None, Some(id.clone())),
     };
-    let Some(graph) = &o.graph else {
+    let Some(graph) = &look.graph else {
         return (
-            oauth_summary(o, client_id, object_id, SecretOutcome::Reused),
+            oauth_summary(look, client_id, object_id, SecretOutcome::Reused),
             app_name,
         );
     };
-    if o.sp.is_none() {
+    if look.sp.is_none() {
         let app_id = client_id.as_deref().unwrap_or(NEW_APP_CLIENT_ID);
         dry.request(
             "create the app's service principal (an upsert, with Prefer: create-if-missing)",
             &graph.upsert_service_principal_request(app_id),
         );
     }
-    let sp_id =
-        o.sp.as_ref()
-            .map_or(NEW_SERVICE_PRINCIPAL_ID, |sp| sp.id.as_str());
-    for g in &o.grants {
+    let sp_id = look
+        .sp
+        .as_ref()
+        .map_or(NEW_SERVICE_PRINCIPAL_ID, |sp| sp.id.as_str());
+    for g in &look.grants {
         match &g.existing {
             None => dry.request(
                 &format!("grant tenant-wide consent for {}", g.resource),
@@ -251,11 +252,11 @@ fn oauth_requests(
             }
         }
     }
-    let outcome = match &o.secret {
+    let outcome = match &look.secret {
         SecretPlan::Reuse | SecretPlan::Given(_) => SecretOutcome::Reused,
         SecretPlan::Mint { replaces } => {
-            let end =
-                dry.s.http.clock().now() + chrono::Duration::days(i64::from(o.secret_expiry_days));
+            let end = dry.services.http.clock().now()
+                + chrono::Duration::days(i64::from(look.secret_expiry_days));
             dry.request(
                 "add a client secret (then test it with Entra ID and have the runner \
                  validate it sealed: reads, not shown)",
@@ -272,12 +273,12 @@ fn oauth_requests(
             }
         }
     };
-    (oauth_summary(o, client_id, object_id, outcome), app_name)
+    (oauth_summary(look, client_id, object_id, outcome), app_name)
 }
 
 /// The OAuth part of the dry run's summary: what would be in place.
 fn oauth_summary(
-    o: &OauthLook<'_>,
+    look: &OauthLook<'_>,
     client_id: Option<String>,
     object_id: Option<String>,
     outcome: SecretOutcome,
@@ -285,14 +286,14 @@ fn oauth_summary(
     OauthSummary {
         client_id,
         app_object_id: object_id,
-        issuer_url: o
+        issuer_url: look
             .validated_issuer
             .clone()
-            .unwrap_or_else(|| o.issuer.saved.clone()),
-        secret_expires_at: if matches!(o.secret, SecretPlan::Mint { .. }) {
+            .unwrap_or_else(|| look.issuer.saved.clone()),
+        secret_expires_at: if matches!(look.secret, SecretPlan::Mint { .. }) {
             None
         } else {
-            o.secret_expiry
+            look.secret_expiry
         },
         secret: outcome,
     }
@@ -310,25 +311,23 @@ fn integration_request(
         }
         body
     };
-    match change {
-        IntegrationChange::Create(write) => {
-            let body = write.body(SecretInBody::Shown(REDACTED_SECRET));
-            let request = dry
-                .s
-                .gitpod
-                .request_shown(CREATE_SCM_INTEGRATION, with_secret(body));
-            dry.request("create the runner's SCM integration", &request);
-            IntegrationOutcome::Created
-        }
-        IntegrationChange::Update { id, update, .. } => {
-            let body = update.body(id, SecretInBody::Shown(REDACTED_SECRET));
-            let request = dry
-                .s
-                .gitpod
-                .request_shown(UPDATE_SCM_INTEGRATION, with_secret(body));
-            dry.request("update the runner's SCM integration", &request);
-            IntegrationOutcome::Updated
-        }
-        IntegrationChange::Unchanged(_) => IntegrationOutcome::Unchanged,
-    }
+    let shown = SecretInBody::Shown(REDACTED_SECRET);
+    let (method, what, body, outcome) = match change {
+        IntegrationChange::Create(write) => (
+            CREATE_SCM_INTEGRATION,
+            "create the runner's SCM integration",
+            write.body(shown),
+            IntegrationOutcome::Created,
+        ),
+        IntegrationChange::Update { id, update, .. } => (
+            UPDATE_SCM_INTEGRATION,
+            "update the runner's SCM integration",
+            update.body(id, shown),
+            IntegrationOutcome::Updated,
+        ),
+        IntegrationChange::Unchanged(_) => return IntegrationOutcome::Unchanged,
+    };
+    let request = dry.services.gitpod.request_shown(method, with_secret(body));
+    dry.request(what, &request);
+    outcome
 }

@@ -18,10 +18,10 @@ use super::{SetupPlan, SetupServices};
 /// if it has one.
 pub(super) fn find_saved(
     plan: &SetupPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     integrations: Vec<ScmIntegration>,
 ) -> Option<ScmIntegration> {
-    let ui = s.ui;
+    let ui = services.ui;
     let runner = &plan.runner;
     let scm_id = plan.target.scm_id();
     let host = plan.target.host();
@@ -42,14 +42,14 @@ pub(super) fn find_saved(
 
 /// PAT only: the runner validates the configuration before anything changes (a read).
 pub(super) fn validate_pat_only(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     plan: &SetupPlan,
     existing: Option<&ScmIntegration>,
     checks: &mut Vec<Check>,
 ) -> Result<()> {
-    let result = validate(s, plan, existing.map(|i| i.id.clone()), None, None)?;
+    let result = validate(services, plan, existing.map(|i| i.id.clone()), None, None)?;
     expect_valid(&result, checks)?;
-    s.ui.ok("the runner validates the configuration");
+    services.ui.ok("the runner validates the configuration");
     Ok(())
 }
 
@@ -60,7 +60,7 @@ pub(super) fn validate_pat_only(
 /// they take); returns the issuer string the runner accepted.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn validate_sealed(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     plan: &SetupPlan,
     issuer: &IssuerChoice,
     client_id: &str,
@@ -69,7 +69,7 @@ pub(super) fn validate_sealed(
     ahead: Option<ValidationResult>,
     checks: &mut Vec<Check>,
 ) -> Result<String> {
-    let ui = s.ui;
+    let ui = services.ui;
     let mut used = issuer.saved.clone();
     let mut result = match ahead.filter(|r| r.valid || rejects_issuer(r)) {
         Some(result) => result,
@@ -77,7 +77,7 @@ pub(super) fn validate_sealed(
             "Asking the runner to validate the configuration with the sealed secret",
             || {
                 validate(
-                    s,
+                    services,
                     plan,
                     existing.map(|i| i.id.clone()),
                     Some((client_id.to_string(), Some(sealed.clone()))),
@@ -93,7 +93,7 @@ pub(super) fn validate_sealed(
             result.oauth_error.as_deref().unwrap_or_default()
         ));
         let retried = validate(
-            s,
+            services,
             plan,
             existing.map(|i| i.id.clone()),
             Some((client_id.to_string(), Some(sealed))),
@@ -124,7 +124,7 @@ fn rejects_issuer(result: &ValidationResult) -> bool {
 /// ValidateRunnerConfiguration for the plan. `oauth`: client id and the sealed secret (`None`:
 /// the runner uses the saved one of integration `id`).
 pub(super) fn validate(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     plan: &SetupPlan,
     id: Option<String>,
     oauth: Option<(String, Option<String>)>,
@@ -145,7 +145,8 @@ pub(super) fn validate(
         issuer_url: issuer,
         virtual_directory: plan.target.virtual_directory(),
     };
-    s.gitpod
+    services
+        .gitpod
         .validate_runner_configuration(&plan.runner.runner_id, &request)
 }
 
@@ -234,14 +235,14 @@ pub(super) fn change(
     let saved = existing.oauth.as_ref();
     if oauth {
         let wanted = client_id.unwrap_or("<client ID of the new app>");
-        if saved.map(|o| o.client_id.as_str()) != Some(wanted) {
+        if saved.map(|saved| saved.client_id.as_str()) != Some(wanted) {
             update.oauth_client_id = Some(wanted.to_string());
             fields.push("OAuth client ID".to_string());
         }
         if secret {
             fields.push("client secret".to_string());
         }
-        let saved_issuer = saved.and_then(|o| o.issuer_url.as_deref());
+        let saved_issuer = saved.and_then(|saved| saved.issuer_url.as_deref());
         if let Some(issuer) = issuer {
             if saved_issuer != Some(issuer) {
                 update.issuer_url = Some(issuer.to_string());
@@ -287,17 +288,17 @@ pub(super) fn change(
 
 /// Saves the integration as `change` says, with the secret when one is to be sent.
 pub(super) fn save(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     change: &IntegrationChange,
     secret: Option<&Secret>,
 ) -> Result<(String, IntegrationOutcome)> {
-    let ui = s.ui;
+    let ui = services.ui;
     match change {
         IntegrationChange::Create(write) => {
             let mut write = write.clone();
             write.oauth_plaintext_client_secret = secret.cloned();
             let id = ui.waiting("Creating the runner's SCM integration", || {
-                create_once(s, &write)
+                create_once(services, &write)
             })?;
             ui.ok(format!("created the integration {id}"));
             Ok((id, IntegrationOutcome::Created))
@@ -306,7 +307,7 @@ pub(super) fn save(
             let mut update = update.clone();
             update.oauth_plaintext_client_secret = secret.cloned();
             ui.waiting("Updating the runner's SCM integration", || {
-                s.gitpod.update_scm_integration(id, &update)
+                services.gitpod.update_scm_integration(id, &update)
             })?;
             ui.ok(format!(
                 "updated the integration {id} ({})",
@@ -321,11 +322,12 @@ pub(super) fn save(
 /// Creates the integration. A lost answer (a timeout, a 5xx) may hide one that was made: the
 /// runner's integrations are read back (reads can lag, so a few times) before it is sent
 /// again, so there is never a second one.
-fn create_once(s: &SetupServices<'_>, write: &ScmIntegrationWrite) -> Result<String> {
-    match s.gitpod.create_scm_integration(write) {
+fn create_once(services: &SetupServices<'_>, write: &ScmIntegrationWrite) -> Result<String> {
+    match services.gitpod.create_scm_integration(write) {
         Err(err) if err.outcome_unknown() => {
-            let made = read_back::until_found(s.http.clock().as_ref(), || {
-                Ok(s.gitpod
+            let made = read_back::until_found(services.http.clock().as_ref(), || {
+                Ok(services
+                    .gitpod
                     .list_scm_integrations(std::slice::from_ref(&write.runner_id))?
                     .into_iter()
                     .find(|i| {
@@ -339,7 +341,7 @@ fn create_once(s: &SetupServices<'_>, write: &ScmIntegrationWrite) -> Result<Str
                     tracing::info!("the integration was made although its answer was lost");
                     Ok(found.id)
                 }
-                None => s.gitpod.create_scm_integration(write),
+                None => services.gitpod.create_scm_integration(write),
             }
         }
         other => other,
@@ -497,7 +499,7 @@ mod tests {
         let mut stub = Stubbed::new(&server);
         stub.authority = Url::parse(stub.base.as_str().trim_end_matches('/')).unwrap();
         let (gitpod, ado) = stub.clients();
-        let s = stub.services(&gitpod, &ado);
+        let setup_services = stub.services(&gitpod, &ado);
         let issuer = Issuer::for_tenant(&stub.authority, TENANT, IssuerForm::OAuth2V2).unwrap();
         let discovery = Discovery {
             issuer: issuer.oidc_form(),
@@ -524,7 +526,7 @@ mod tests {
             existing: None,
         };
         let used = prove_secret(
-            &s,
+            &setup_services,
             &facts,
             "client",
             &Secret::new("the-secret"),
@@ -580,9 +582,9 @@ mod tests {
             "hostError": "host is required"}}))]);
         let stub = Stubbed::new(&server);
         let (gitpod, ado) = stub.clients();
-        let s = stub.services(&gitpod, &ado);
+        let setup_services = stub.services(&gitpod, &ado);
         let p = plan(services(), true, false);
-        let result = validate(&s, &p, None, None, None).unwrap();
+        let result = validate(&setup_services, &p, None, None, None).unwrap();
         let mut checks = Vec::new();
         let err = expect_valid(&result, &mut checks).unwrap_err();
         assert_eq!(err.exit_code(), 4);

@@ -21,11 +21,11 @@ pub(super) struct RunnerChecked {
 /// on the list.
 pub(super) fn check_key_and_schema(
     plan: &SetupPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     schema: ConfigSchema,
     checks: &mut Vec<Check>,
 ) -> Result<RunnerChecked> {
-    let ui = s.ui;
+    let ui = services.ui;
     let runner = &plan.runner;
     let scm_id = plan.target.scm_id();
     let key = runner.public_key()?;
@@ -71,7 +71,7 @@ fn offered_by_schema(plan: &SetupPlan, schema: &ConfigSchema) -> Result<Option<S
     if plan.oauth.is_none() {
         return Ok(None);
     }
-    match entry.oauth.as_ref().map(|o| o.callback_url.trim()) {
+    match entry.oauth.as_ref().map(|saved| saved.callback_url.trim()) {
         Some(url) if !url.is_empty() => Ok(Some(url.to_string())),
         _ => Err(Error::check(format!(
             "runner {} offers {scm_id} without OAuth (its schema has no OAuth callback URL)",

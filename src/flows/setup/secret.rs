@@ -88,7 +88,7 @@ pub(super) struct SavedValidation {
 /// issuer to save, the saved sealed secret. `None` when the integration holds no OAuth
 /// configuration with a sealed secret (nothing to validate).
 pub(super) fn validate_saved(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     plan: &SetupPlan,
     existing: Option<&ScmIntegration>,
     issuer: &str,
@@ -96,7 +96,7 @@ pub(super) fn validate_saved(
     let sealed = saved_sealed_secret(existing)?;
     let client_id = existing?.oauth.as_ref()?.client_id.clone();
     let result = validate(
-        s,
+        services,
         plan,
         existing.map(|i| i.id.clone()),
         Some((client_id.clone(), Some(sealed))),
@@ -113,14 +113,14 @@ pub(super) fn validate_saved(
 /// that still validates is kept (`asked`: the runner's answer when it was asked ahead, used if
 /// it was asked about this client id and issuer); else a new one is planned.
 pub(super) fn look(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     facts: &SecretFacts<'_>,
     oauth: &OauthPlan,
     app_plan: &AppPlan,
     asked: Option<SavedValidation>,
     checks: &mut Vec<Check>,
 ) -> Result<SecretLook> {
-    let ui = s.ui;
+    let ui = services.ui;
     let SecretFacts {
         plan,
         issuer,
@@ -139,7 +139,7 @@ pub(super) fn look(
     };
     let saved_client = existing
         .and_then(|i| i.oauth.as_ref())
-        .map(|o| o.client_id.clone());
+        .map(|saved| saved.client_id.clone());
     let current_client = match app_plan {
         AppPlan::Existing { app, .. } => Some(app.app_id.clone()),
         AppPlan::Unchecked(id) => Some(id.clone()),
@@ -150,7 +150,7 @@ pub(super) fn look(
     let secret = if let Some(given) = &oauth.client_secret {
         // The admin's secret: check it now (reads only), before anything is changed.
         let client_id = current_client.clone().unwrap_or_default();
-        let issuer_used = prove_secret(s, facts, &client_id, given, Proof::Given, checks)?;
+        let issuer_used = prove_secret(services, facts, &client_id, given, Proof::Given, checks)?;
         if issuer_used != issuer.saved {
             validated_issuer = Some(issuer_used);
         }
@@ -167,7 +167,7 @@ pub(super) fn look(
             Some(a) if a.client_id == current && a.issuer == issuer.saved => Some(a),
             _ => ui.waiting(
                 "Asking the runner to validate the saved configuration",
-                || validate_saved(s, plan, existing, &issuer.saved),
+                || validate_saved(services, plan, existing, &issuer.saved),
             ),
         };
         let Some(SavedValidation { result, .. }) = answer else {
@@ -244,7 +244,7 @@ pub(super) fn look(
 fn saved_sealed_secret(existing: Option<&ScmIntegration>) -> Option<String> {
     existing
         .and_then(|i| i.oauth.as_ref())
-        .map(|o| o.encrypted_client_secret.clone())
+        .map(|saved| saved.encrypted_client_secret.clone())
         .filter(|sealed| !sealed.is_empty())
 }
 
@@ -272,7 +272,7 @@ pub(super) struct SecretApplied {
 /// (an error, Ctrl-C, a panic unwinding), it is removed from the app again: no run leaves an
 /// unused secret of ours behind.
 pub(super) struct MintedSecret<'s, 'a> {
-    s: &'s SetupServices<'a>,
+    services: &'s SetupServices<'a>,
     graph: GraphClient<'a>,
     app_object_id: String,
     pub password: NewPassword,
@@ -292,7 +292,7 @@ impl Drop for MintedSecret<'_, '_> {
     fn drop(&mut self) {
         if !self.kept {
             remove_new_secret(
-                self.s,
+                self.services,
                 &self.graph,
                 &self.app_object_id,
                 &self.password.key_id,
@@ -303,36 +303,37 @@ impl Drop for MintedSecret<'_, '_> {
 
 /// Step 5's first change: mints the planned secret (`None` when none is planned).
 pub(super) fn mint<'s, 'a>(
-    s: &'s SetupServices<'a>,
-    o: &OauthLook<'a>,
+    services: &'s SetupServices<'a>,
+    look: &OauthLook<'a>,
     app: Option<&Application>,
     runner_id: &str,
 ) -> Result<Option<MintedSecret<'s, 'a>>> {
-    if !matches!(o.secret, SecretPlan::Mint { .. }) {
+    if !matches!(look.secret, SecretPlan::Mint { .. }) {
         return Ok(None);
     }
-    let (Some(graph), Some(app)) = (o.graph.as_ref(), app) else {
+    let (Some(graph), Some(app)) = (look.graph.as_ref(), app) else {
         return Err(Error::service(
             "no app registration to add a client secret to",
         ));
     };
     let end = crate::clock::later(
-        s.http.clock().now(),
-        std::time::Duration::from_secs(u64::from(o.secret_expiry_days) * 24 * 3600),
+        services.http.clock().now(),
+        std::time::Duration::from_secs(u64::from(look.secret_expiry_days) * 24 * 3600),
     );
     let name = secret_display_name(runner_id);
-    let added =
-        s.ui.waiting("Adding a client secret to the app registration", || {
-            add_password_once(s, graph, app, &name, end)
+    let added = services
+        .ui
+        .waiting("Adding a client secret to the app registration", || {
+            add_password_once(services, graph, app, &name, end)
         })?;
     let expires_at = added.end_date_time.unwrap_or(end);
-    s.ui.ok(format!(
+    services.ui.ok(format!(
         "added the client secret \"{name}\" (key {}), valid until {}",
         added.key_id,
         date(expires_at)
     ));
     Ok(Some(MintedSecret {
-        s,
+        services,
         graph: graph.clone(),
         app_object_id: app.id.clone(),
         password: added,
@@ -345,9 +346,9 @@ pub(super) fn mint<'s, 'a>(
 /// anything depends on it (if it fails, the caller drops it, which removes it); a reused or
 /// given secret needs nothing more.
 pub(super) fn apply(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     facts: &SecretFacts<'_>,
-    o: &OauthLook<'_>,
+    look: &OauthLook<'_>,
     minted: Option<&MintedSecret<'_, '_>>,
     client_id: &str,
     cancel: &AtomicBool,
@@ -360,28 +361,28 @@ pub(super) fn apply(
         issuer,
         minted_key_id,
     };
-    match (&o.secret, minted) {
+    match (&look.secret, minted) {
         (SecretPlan::Reuse, _) => Ok(applied(
             SecretOutcome::Reused,
             None,
-            o.secret_expiry,
-            o.issuer_to_save(),
+            look.secret_expiry,
+            look.issuer_to_save(),
             None,
         )),
         (SecretPlan::Given(given), _) => Ok(applied(
             SecretOutcome::Reused,
             Some(given.clone()),
-            o.secret_expiry,
-            o.issuer_to_save(),
+            look.secret_expiry,
+            look.issuer_to_save(),
             None,
         )),
         (SecretPlan::Mint { replaces }, Some(minted)) => {
             let proof = Proof::New {
-                new_app: o.app.is_create(),
+                new_app: look.app.is_create(),
                 cancel,
             };
             let secret = &minted.password.secret_text;
-            let issuer = prove_secret(s, facts, client_id, secret, proof, checks)?;
+            let issuer = prove_secret(services, facts, client_id, secret, proof, checks)?;
             let outcome = if *replaces {
                 SecretOutcome::Rotated
             } else {
@@ -420,14 +421,14 @@ pub(super) enum Proof<'c> {
 /// secret (a new secret may not have reached Entra when the runner tried it), trying the other
 /// issuer form if it rejects the issuer.
 pub(super) fn prove_secret(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     facts: &SecretFacts<'_>,
     client_id: &str,
     secret: &Secret,
     proof: Proof<'_>,
     checks: &mut Vec<Check>,
 ) -> Result<String> {
-    let ui = s.ui;
+    let ui = services.ui;
     let SecretFacts {
         plan,
         discovery,
@@ -441,11 +442,11 @@ pub(super) fn prove_secret(
         || {
             parallel::join(
                 || match proof {
-                    Proof::New { new_app, cancel } => {
-                        client_credentials_new(s, discovery, client_id, secret, new_app, cancel)
-                    }
+                    Proof::New { new_app, cancel } => client_credentials_new(
+                        services, discovery, client_id, secret, new_app, cancel,
+                    ),
                     Proof::Given => entra::client_credentials(
-                        s.http,
+                        services.http,
                         &discovery.token_endpoint,
                         client_id,
                         secret,
@@ -455,7 +456,7 @@ pub(super) fn prove_secret(
                 },
                 || {
                     integration::validate(
-                        s,
+                        services,
                         plan,
                         existing.map(|i| i.id.clone()),
                         Some((client_id.to_string(), Some(sealed.clone()))),
@@ -473,7 +474,7 @@ pub(super) fn prove_secret(
         "Entra ID issued a token for Azure DevOps (client credentials)",
     ));
     integration::validate_sealed(
-        s,
+        services,
         plan,
         issuer,
         client_id,
@@ -488,7 +489,7 @@ pub(super) fn prove_secret(
 /// new app (AADSTS700016), until they have replicated. Retried with back-off for a bounded
 /// time, saying why.
 fn client_credentials_new(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     discovery: &Discovery,
     client_id: &str,
     secret: &Secret,
@@ -496,7 +497,7 @@ fn client_credentials_new(
     cancel: &AtomicBool,
 ) -> Result<()> {
     entra::client_credentials_new_secret(
-        s.http,
+        services.http,
         &discovery.token_endpoint,
         client_id,
         secret,
@@ -510,7 +511,7 @@ fn client_credentials_new(
             } else {
                 "the new secret"
             };
-            s.ui.info(format!(
+            services.ui.info(format!(
                 "  Entra ID does not know {what} yet (AADSTS{code}): a new object takes a \
                  moment to reach every Entra ID server. Trying again in {} s…",
                 wait.as_secs()
@@ -534,13 +535,13 @@ fn client_credentials_new(
 /// whose text never arrived: the app is read back, such a secret (ours by name, not there
 /// before) is removed, and one more is asked for. So a run never leaves a stray secret.
 fn add_password_once(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     graph: &GraphClient<'_>,
     app: &Application,
     name: &str,
     end: DateTime<Utc>,
 ) -> Result<NewPassword> {
-    let add = || retry_not_found(s, || graph.add_password(&app.id, name, end));
+    let add = || retry_not_found(services, || graph.add_password(&app.id, name, end));
     match add() {
         Err(err) if err.outcome_unknown() => {
             let before: Vec<&str> = app
@@ -548,11 +549,11 @@ fn add_password_once(
                 .iter()
                 .map(|p| p.key_id.as_str())
                 .collect();
-            let now = retry_not_found(s, || graph.application(&app.id))?;
+            let now = retry_not_found(services, || graph.application(&app.id))?;
             for stray in now.password_credentials.iter().filter(|p| {
                 p.display_name.as_deref() == Some(name) && !before.contains(&p.key_id.as_str())
             }) {
-                remove_password_once(s, graph, &app.id, &stray.key_id)?;
+                remove_password_once(services, graph, &app.id, &stray.key_id)?;
             }
             add()
         }
@@ -562,14 +563,14 @@ fn add_password_once(
 
 /// Removes a client secret; after a lost answer, the app is read to see whether it is gone.
 pub(super) fn remove_password_once(
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     graph: &GraphClient<'_>,
     app_object_id: &str,
     key_id: &str,
 ) -> Result<()> {
     match graph.remove_password(app_object_id, key_id) {
         Err(err) if err.outcome_unknown() || err.status() == Some(404) => {
-            let app = retry_not_found(s, || graph.application(app_object_id))?;
+            let app = retry_not_found(services, || graph.application(app_object_id))?;
             if app.password_credentials.iter().any(|p| p.key_id == key_id) {
                 graph.remove_password(app_object_id, key_id)
             } else {
@@ -580,12 +581,17 @@ pub(super) fn remove_password_once(
     }
 }
 
-fn remove_new_secret(s: &SetupServices<'_>, graph: &GraphClient<'_>, app_id: &str, key_id: &str) {
-    match remove_password_once(s, graph, app_id, key_id) {
-        Ok(()) => s.ui.info(format!(
+fn remove_new_secret(
+    services: &SetupServices<'_>,
+    graph: &GraphClient<'_>,
+    app_id: &str,
+    key_id: &str,
+) {
+    match remove_password_once(services, graph, app_id, key_id) {
+        Ok(()) => services.ui.info(format!(
             "  Removed the new client secret {key_id} again, since it cannot be used."
         )),
-        Err(err) => s.ui.warn(format!(
+        Err(err) => services.ui.warn(format!(
             "could not remove the unused new client secret {key_id} ({}); remove it in the Entra \
              admin center",
             err.message
@@ -598,24 +604,24 @@ fn remove_new_secret(s: &SetupServices<'_>, graph: &GraphClient<'_>, app_id: &st
 /// run), never the one just made nor any other secret of the app. Returns their key ids (none
 /// when no secret was minted).
 pub(super) fn remove_replaced(
-    s: &SetupServices<'_>,
-    o: &OauthLook<'_>,
+    services: &SetupServices<'_>,
+    look: &OauthLook<'_>,
     app: Option<&Application>,
     outcome: SecretOutcome,
     changes: &mut usize,
 ) -> Result<Vec<String>> {
     let minted = matches!(outcome, SecretOutcome::Rotated | SecretOutcome::Created);
-    let (true, Some(app), Some(graph)) = (minted, app, o.graph.as_ref()) else {
+    let (true, Some(app), Some(graph)) = (minted, app, look.graph.as_ref()) else {
         return Ok(Vec::new());
     };
-    let ui = s.ui;
+    let ui = services.ui;
     let mut removed = Vec::new();
-    for key_id in &o.our_old_secrets {
-        if Some(key_id) == o.minted_key_id.as_ref() {
+    for key_id in &look.our_old_secrets {
+        if Some(key_id) == look.minted_key_id.as_ref() {
             continue;
         }
         ui.waiting("Removing the old client secret", || {
-            remove_password_once(s, graph, &app.id, key_id)
+            remove_password_once(services, graph, &app.id, key_id)
         })?;
         *changes += 1;
         ui.ok(format!(
@@ -634,9 +640,12 @@ mod tests {
     use crate::clients::test_server::{Stub, StubServer};
     use crate::flows::setup::test_support::Stubbed;
 
-    fn minted<'s, 'a>(s: &'s SetupServices<'a>, graph: &GraphClient<'a>) -> MintedSecret<'s, 'a> {
+    fn minted<'s, 'a>(
+        services: &'s SetupServices<'a>,
+        graph: &GraphClient<'a>,
+    ) -> MintedSecret<'s, 'a> {
         MintedSecret {
-            s,
+            services,
             graph: graph.clone(),
             app_object_id: "obj".into(),
             password: NewPassword {
@@ -662,16 +671,16 @@ mod tests {
         ]);
         let stub = Stubbed::new(&server);
         let (gitpod, ado) = stub.clients();
-        let s = stub.services(&gitpod, &ado);
+        let services = stub.services(&gitpod, &ado);
         let graph = GraphClient::new(&stub.http, stub.base.clone(), Secret::new("graph-token"));
 
-        drop(minted(&s, &graph));
+        drop(minted(&services, &graph));
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _guard = minted(&s, &graph);
+            let _guard = minted(&services, &graph);
             panic!("a step panicked");
         }));
         assert!(unwound.is_err());
-        minted(&s, &graph).keep();
+        minted(&services, &graph).keep();
 
         let requests = server.finish();
         assert_eq!(requests.len(), 2);

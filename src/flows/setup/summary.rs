@@ -124,11 +124,13 @@ impl SetupReport {
         SetupReport {
             summary,
             runner_name: plan.runner.name.clone(),
-            tenant_id: oauth.map(|o| o.discovery.tenant_id.clone()),
+            tenant_id: oauth.map(|look| look.discovery.tenant_id.clone()),
             app_name,
-            app_created: oauth.is_some_and(|o| o.app.is_create()),
-            repairs: oauth.map(|o| o.app.repairs().to_vec()).unwrap_or_default(),
-            graph_checked: oauth.is_some_and(|o| o.graph.is_some()),
+            app_created: oauth.is_some_and(|look| look.app.is_create()),
+            repairs: oauth
+                .map(|look| look.app.repairs().to_vec())
+                .unwrap_or_default(),
+            graph_checked: oauth.is_some_and(|look| look.graph.is_some()),
             consent_granted: oauth.is_some_and(OauthLook::consent_wanted),
             removed_secrets,
             changes,

@@ -22,11 +22,11 @@ pub(super) struct IssuerChoice {
 /// tenant, shown and checked. `None` when no organization was given.
 pub(super) fn org_tenant(
     plan: &SetupPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     found: Option<Result<OrgTenant>>,
     checks: &mut Vec<Check>,
 ) -> Result<Option<String>> {
-    let ui = s.ui;
+    let ui = services.ui;
     let (Some(org), Some(found)) = (plan.target.org(), found) else {
         ui.warn(
             "no Azure DevOps organization given (--org): the tenant cannot be compared with \
@@ -61,13 +61,17 @@ pub(super) fn org_tenant(
 /// built from `--tenant`), else the organization's tenant's.
 pub(super) fn issuer_to_discover(
     oauth: &OauthPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     org_guid: Option<&str>,
 ) -> Result<Issuer> {
     match (&oauth.issuer, &oauth.tenant, org_guid) {
         (Some(issuer), _, _) => Ok(issuer.clone()),
-        (None, Some(tenant), _) => Issuer::for_tenant(s.authority, tenant, IssuerForm::OAuth2V2),
-        (None, None, Some(guid)) => Issuer::for_tenant(s.authority, guid, IssuerForm::OAuth2V2),
+        (None, Some(tenant), _) => {
+            Issuer::for_tenant(services.authority, tenant, IssuerForm::OAuth2V2)
+        }
+        (None, None, Some(guid)) => {
+            Issuer::for_tenant(services.authority, guid, IssuerForm::OAuth2V2)
+        }
         (None, None, None) => Err(Error::missing(
             "the Azure DevOps organization (to find its Entra ID tenant)",
             "--org ORG (or --tenant TENANT)",
@@ -85,15 +89,15 @@ pub(super) struct Discovered {
 /// Reads the discovery documents (see [`Discovered`]); nothing is shown.
 pub(super) fn discover(
     oauth: &OauthPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     base: &Issuer,
 ) -> Result<Discovered> {
-    let discovery = issuer::discover(s.http, base)?;
+    let discovery = issuer::discover(services.http, base)?;
     let named_tenant_guid = match (&oauth.issuer, &oauth.tenant) {
         (Some(_), Some(tenant)) if !issuer::is_guid(tenant) => Some(
             issuer::discover(
-                s.http,
-                &Issuer::for_tenant(s.authority, tenant, IssuerForm::OAuth2V2)?,
+                services.http,
+                &Issuer::for_tenant(services.authority, tenant, IssuerForm::OAuth2V2)?,
             )?
             .tenant_id,
         ),
@@ -111,12 +115,12 @@ pub(super) fn discover(
 pub(super) fn check_discovery(
     plan: &SetupPlan,
     oauth: &OauthPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     found: Discovered,
     org_guid: Option<&str>,
     checks: &mut Vec<Check>,
 ) -> Result<Discovery> {
-    let ui = s.ui;
+    let ui = services.ui;
     let Discovered {
         discovery,
         named_tenant_guid,
@@ -172,8 +176,8 @@ pub(super) fn check_discovery(
 }
 
 /// Shows the issuer chosen (step 6's line).
-pub(super) fn show_issuer(plan: &SetupPlan, s: &SetupServices<'_>, issuer: &IssuerChoice) {
-    s.ui.ok(format!(
+pub(super) fn show_issuer(plan: &SetupPlan, services: &SetupServices<'_>, issuer: &IssuerChoice) {
+    services.ui.ok(format!(
         "issuer URL {} (checked by discovery{})",
         issuer.saved,
         if plan.target.org().is_some() {
@@ -188,7 +192,7 @@ pub(super) fn show_issuer(plan: &SetupPlan, s: &SetupServices<'_>, issuer: &Issu
 /// churn on a re-run); else the guide's form with the tenant's GUID.
 pub(super) fn choose_issuer(
     oauth: &OauthPlan,
-    s: &SetupServices<'_>,
+    services: &SetupServices<'_>,
     tenant_id: &str,
     existing: Option<&ScmIntegration>,
 ) -> Result<IssuerChoice> {
@@ -200,13 +204,13 @@ pub(super) fn choose_issuer(
     }
     let saved = existing
         .and_then(|i| i.oauth.as_ref())
-        .and_then(|o| o.issuer_url.clone());
+        .and_then(|saved| saved.issuer_url.clone());
     if let Some(saved) = saved {
-        if let Ok(parsed) = issuer::parse_issuer(&saved, Some(s.authority)) {
+        if let Ok(parsed) = issuer::parse_issuer(&saved, Some(services.authority)) {
             let same_tenant = parsed.tenant == tenant_id
                 || oauth.tenant.as_deref() == Some(parsed.tenant.as_str());
             let same_authority = parsed.authority.as_str().trim_end_matches('/')
-                == s.authority.as_str().trim_end_matches('/');
+                == services.authority.as_str().trim_end_matches('/');
             if same_tenant && same_authority {
                 return Ok(IssuerChoice {
                     issuer: parsed,
@@ -215,7 +219,7 @@ pub(super) fn choose_issuer(
             }
         }
     }
-    let issuer = Issuer::for_tenant(s.authority, tenant_id, IssuerForm::OAuth2V2)?;
+    let issuer = Issuer::for_tenant(services.authority, tenant_id, IssuerForm::OAuth2V2)?;
     Ok(IssuerChoice {
         saved: issuer.url(),
         issuer,
