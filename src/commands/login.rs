@@ -16,7 +16,8 @@ use crate::flows::login::{
 };
 use crate::secret::Secret;
 use crate::stdin::StdinUser;
-use crate::urls::{validate_collection, validate_org, AdoHost};
+use crate::ui::browser::WebUrl;
+use crate::urls::{redact_url, validate_collection, validate_org, AdoHost, ADO_SERVICES_HOST};
 
 /// How often the runner is asked whether the OAuth consent has completed.
 const OAUTH_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -246,6 +247,34 @@ fn validate_org_or_collection(raw: &str) -> Result<()> {
     }
 }
 
+/// The runner's PAT page (`createUrl`), if it gave one: a web page on the integration's host or
+/// on dev.azure.com, or why it is not used. The runner's word is not trusted with the browser:
+/// anything else (another site, a local file, a script, a browser flag) is replaced by the page
+/// ado-scm builds.
+fn runners_pat_page(create_url: &str, integration_host: &str) -> Option<Result<WebUrl, String>> {
+    if create_url.is_empty() {
+        return None;
+    }
+    let checked = WebUrl::parse(create_url).and_then(|page| {
+        let url = page.url();
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let at = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        };
+        let integration = AdoHost::parse(integration_host).ok().map(|h| h.host);
+        if at == ADO_SERVICES_HOST || integration.as_deref() == Some(at.as_str()) {
+            Ok(page)
+        } else {
+            Err(format!(
+                "`{}` is on {at}, not on {integration_host} or {ADO_SERVICES_HOST}",
+                redact_url(url)
+            ))
+        }
+    });
+    Some(checked)
+}
+
 /// The PAT options for the integration `resolved` found: it must take PATs; the organization
 /// or collection the PAT is checked against is asked when nothing names it.
 fn pat_options(
@@ -269,11 +298,17 @@ fn pat_options(
         ));
     }
     let ado_target = ado_target(ctx, common, &integration)?;
-    let page = Some(pat_support.create_url)
-        .filter(|url| !url.is_empty())
-        .unwrap_or_else(|| {
-            AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone()).pat_page_url(&ado_target)
-        });
+    let built = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
+    let page = match runners_pat_page(&pat_support.create_url, &integration.host) {
+        Some(Ok(page)) => page.as_str().to_string(),
+        None => built.pat_page_url(&ado_target),
+        Some(Err(why)) => {
+            ctx.deps.ui.warn(format!(
+                "the runner's PAT page {why}: showing the one ado-scm builds instead"
+            ));
+            built.pat_page_url(&ado_target)
+        }
+    };
     let org_to_save = match &ado_target {
         AdoTarget::Services { org } => Some(org.clone()),
         AdoTarget::Server { .. } => common.org.clone(),
@@ -502,10 +537,16 @@ fn oauth_options(resolved: Resolved, timeout: Duration) -> Result<LoginOptions> 
         ))
         .with_hint("use `ado-scm login pat`"));
     };
-    let auth_url = Url::parse(&oauth.auth_url).map_err(|err| {
-        Error::service("the runner sent an OAuth URL that is not a URL").caused_by(err)
-    })?;
-    crate::urls::check_scheme(&auth_url, "the runner's OAuth URL")?;
+    // The runner's consent page goes to the browser: a web page, or nothing at all.
+    let auth_url = WebUrl::parse(&oauth.auth_url)
+        .map_err(|why| {
+            Error::service(format!(
+                "the runner's OAuth sign-in page {why}: ado-scm does not open it"
+            ))
+            .with_hint("ask an admin to check the runner; `ado-scm login pat` works meanwhile")
+        })?
+        .url()
+        .clone();
     Ok(LoginOptions {
         target,
         ahead: None,
@@ -585,7 +626,8 @@ fn open_browser(ctx: &Context, url: &str) {
     if ctx.settings.no_browser {
         return;
     }
-    if let Err(why) = ctx.deps.browser.open(url) {
+    let page = WebUrl::parse(url);
+    if let Err(why) = page.and_then(|page| ctx.deps.browser.open(&page)) {
         ctx.deps.ui.warn(format!(
             "could not open a browser ({why}); open the URL above yourself"
         ));
@@ -1098,6 +1140,113 @@ mod tests {
             .contains("\n  https://runner.example.com/auth/oauth2/start\n"));
         drop(harness);
         server.finish();
+    }
+
+    /// What a hostile runner might give as its PAT page or its consent page.
+    const HOSTILE_PAGES: [&str; 8] = [
+        "--renderer-cmd-prefix=sh -c 'touch /tmp/owned'",
+        "file:///etc/passwd",
+        "javascript:alert(document.cookie)",
+        r"C:\Windows\System32\calc.exe",
+        "https://evil.example/acme/_usersSettings/tokens",
+        "http://dev.azure.com/acme/_usersSettings/tokens",
+        "https://dev.azure.com@evil.example/acme/_usersSettings/tokens",
+        " https://dev.azure.com/acme/_usersSettings/tokens",
+    ];
+
+    /// CheckAuthenticationForHost offering a PAT with `create_url` as its page.
+    fn host_check_with_pat_page(create_url: &str) -> Stub {
+        gitpod(
+            "RunnerService/CheckAuthenticationForHost",
+            json!({"authenticated": false, "scmId": "azuredevops_entra",
+                   "supportsPat": {"createUrl": create_url}}),
+        )
+    }
+
+    #[test]
+    fn a_pat_page_from_the_runner_off_azure_devops_is_replaced_and_said() {
+        for hostile in HOSTILE_PAGES {
+            let mut stubs = vec![
+                get_runner(runner(RUNNER_1, "first")),
+                list_integrations(vec![acme()]),
+                host_check_with_pat_page(hostile),
+            ];
+            stubs.extend(pat_accepted());
+            let server = StubServer::start(stubs);
+            let prompter =
+                ScriptedPrompter::new().expect_password("Paste the PAT (hidden)", "pat-1");
+            let (harness, resolved) = TestRun::new(true)
+                .prompter(prompter)
+                .resolve::<LoginOptions>(&server, &["login", "pat", "--runner", RUNNER_1]);
+            execute(&harness.ctx, resolved.expect(hostile)).expect(hostile);
+            assert_eq!(harness.browser.opened(), vec![PAT_PAGE], "{hostile}");
+            let screen = harness.screen.text();
+            assert!(
+                screen.contains("warning: the runner's PAT page `")
+                    && screen.contains(": showing the one ado-scm builds instead\n")
+                    && screen.contains(&format!("  page:         {PAT_PAGE}\n")),
+                "{hostile}: {screen}"
+            );
+            drop(harness);
+            server.finish();
+        }
+    }
+
+    #[test]
+    fn a_pat_page_on_the_integrations_host_or_dev_azure_com_is_used() {
+        for (host, page) in [
+            (
+                "dev.azure.com/acme",
+                "https://dev.azure.com/acme/_usersSettings/tokens",
+            ),
+            (
+                "ado.example.com:8443",
+                "https://ado.example.com:8443/tfs/_usersSettings/tokens",
+            ),
+        ] {
+            assert_eq!(
+                runners_pat_page(page, host).map(|p| p.map(|p| p.as_str().to_string())),
+                Some(Ok(page.to_string()))
+            );
+        }
+        assert_eq!(runners_pat_page("", ACME), None);
+        let elsewhere = runners_pat_page("https://ado.example.com/tfs/", ACME);
+        assert_eq!(
+            elsewhere.unwrap().unwrap_err(),
+            "`https://ado.example.com/tfs/` is on ado.example.com, not on dev.azure.com/acme \
+             or dev.azure.com"
+        );
+    }
+
+    #[test]
+    fn a_consent_page_from_the_runner_that_is_not_a_web_page_is_refused() {
+        for hostile in HOSTILE_PAGES
+            .iter()
+            .filter(|page| !page.contains("evil.example/acme/_user"))
+        {
+            let server = StubServer::start(vec![
+                get_runner(runner(RUNNER_1, "first")),
+                list_integrations(vec![acme()]),
+                gitpod(
+                    "RunnerService/CheckAuthenticationForHost",
+                    json!({"authenticated": false, "scmId": "azuredevops_entra",
+                           "supportsOauth2": {"authUrl": hostile}}),
+                ),
+            ]);
+            let (harness, resolved) = TestRun::new(true)
+                .resolve::<LoginOptions>(&server, &["login", "oauth", "--runner", RUNNER_1]);
+            let err = resolved.expect_err(hostile);
+            assert_eq!(err.exit_code(), 1, "{hostile}");
+            assert!(
+                err.message.starts_with("the runner's OAuth sign-in page `")
+                    && err.message.ends_with(": ado-scm does not open it"),
+                "{hostile}: {}",
+                err.message
+            );
+            assert_eq!(harness.browser.opened(), Vec::<String>::new());
+            drop(harness);
+            server.finish();
+        }
     }
 
     #[test]

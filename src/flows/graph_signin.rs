@@ -137,7 +137,8 @@ impl SignInUi for TerminalSignInUi<'_> {
             .info("Sign in to Microsoft in your browser. If it does not open, open this link:");
         self.ui.info(format!("  {url}"));
         if self.open_browser {
-            if let Err(err) = self.browser.open(url.as_str()) {
+            let page = crate::ui::browser::WebUrl::new(url.clone());
+            if let Err(err) = page.and_then(|page| self.browser.open(&page)) {
                 self.ui.warn(format!(
                     "could not open a browser ({err}); open the link above"
                 ));

@@ -8,6 +8,7 @@ mod fuzz_parsers;
 mod graph_client;
 mod help;
 mod hostile;
+mod hostile_runner;
 mod login_oauth;
 mod login_pat;
 mod logout_gitpod;
