@@ -239,14 +239,14 @@ pub struct SetupArgs {
     pub virtual_directory: Option<String>,
 
     /// Enable Entra ID OAuth (default on Services)
-    #[arg(long, overrides_with = "no_oauth")]
+    #[arg(long, conflicts_with = "no_oauth")]
     pub oauth: bool,
     /// Disable Entra ID OAuth
     #[arg(long)]
     pub no_oauth: bool,
 
     /// Enable personal access tokens (default on)
-    #[arg(long, overrides_with = "no_pat")]
+    #[arg(long, conflicts_with = "no_pat")]
     pub pat: bool,
     /// Disable personal access tokens
     #[arg(long)]

@@ -1021,6 +1021,14 @@ fn flags_that_cannot_work_are_refused_with_one_line() {
             "is not a path like /tfs",
         ),
         (
+            vec!["--oauth", "--no-oauth"],
+            "error: the argument '--oauth' cannot be used with '--no-oauth'\n",
+        ),
+        (
+            vec!["--no-pat", "--pat"],
+            "error: the argument '--no-pat' cannot be used with '--pat'\n",
+        ),
+        (
             vec!["--device-code", "--port", "8400"],
             "error: the argument '--device-code' cannot be used with '--port <PORT>'\n",
         ),
