@@ -144,16 +144,20 @@ fn real_deps(
     })
 }
 
-/// The store `--store` names; `--store file` is announced (a plain file) on `ui`.
+/// The store `--store` names; `--store file` is announced (a plain file) on `ui`, unless `-q`.
 fn open_store(kind: StoreKind, config_path: &std::path::Path, ui: &Ui) -> Box<dyn SecretStore> {
     match kind {
         StoreKind::Keyring => Box::new(KeyringStore::new(Duration::from_secs(5))),
         StoreKind::File => {
             let path = credentials_path(config_path);
-            ui.warn(format!(
-                "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
-                path.display()
-            ));
+            // Chosen explicitly, so a reminder (once: the store opens once per run), which -q
+            // silences; an unsafe place for the file (below) is warned about all the same.
+            if !ui.mode.quiet {
+                ui.warn(format!(
+                    "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
+                    path.display()
+                ));
+            }
             let store = FileStore::new(path);
             if let Some(warning) = store.permission_warning() {
                 ui.warn(warning);
