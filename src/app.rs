@@ -220,12 +220,40 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
                 } else {
                     message
                 })
+                .with_hint(usage_hint(&rendered))
                 .to_json();
                 let _ = writeln!(stdout, "{doc}");
             }
             2
         }
     }
+}
+
+/// The hint of a usage error's JSON document, from clap's text: its tips ("a similar
+/// subcommand exists: 'pat'"), else where to read how the command is used.
+fn usage_hint(rendered: &str) -> String {
+    let tips: Vec<&str> = rendered
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("tip: "))
+        .collect();
+    if !tips.is_empty() {
+        return tips.join("; ");
+    }
+    // "Usage: ado-scm setup --client-id <ID> …": the command is the words before the first
+    // option or argument.
+    let command: Vec<&str> = rendered
+        .lines()
+        .find_map(|line| line.strip_prefix("Usage: "))
+        .unwrap_or("ado-scm")
+        .split_whitespace()
+        .take_while(|word| !word.starts_with(['-', '<', '[']))
+        .collect();
+    let command = if command.is_empty() {
+        "ado-scm".to_string()
+    } else {
+        command.join(" ")
+    };
+    format!("see `{command} --help`")
 }
 
 fn init_logging(verbose: u8, quiet: bool, env: &Env, writer: crate::ui::LogWriter) {
@@ -278,9 +306,34 @@ mod tests {
             doc["error"]["message"],
             "the following required arguments were not provided: --client-id <ID>"
         );
+        assert_eq!(doc["error"]["hint"], "see `ado-scm setup --help`");
         assert!(stderr
             .text()
             .starts_with("error: the following required arguments were not provided:\n"));
+    }
+
+    #[test]
+    fn a_usage_error_in_json_carries_clap_s_tip_as_its_hint() {
+        let stdout = Screen::default();
+        let io = Io {
+            interrupt: Interrupt::default(),
+            stdin: Box::new(std::io::empty()),
+            stdout: Box::new(stdout.clone()),
+            stderr: Box::new(Screen::default()),
+            terminals: Terminals {
+                stdin: false,
+                stdout: false,
+                stderr: false,
+            },
+        };
+        let args = ["ado-scm", "--json", "login", "pta"];
+        assert_eq!(run(args.map(OsString::from).to_vec(), Env::default(), io), 2);
+        let doc: serde_json::Value = serde_json::from_str(&stdout.text()).unwrap();
+        assert_eq!(
+            doc["error"]["hint"],
+            "a similar subcommand exists: 'pat'",
+            "{doc}"
+        );
     }
 
     #[test]
