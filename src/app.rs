@@ -327,11 +327,13 @@ mod tests {
             },
         };
         let args = ["ado-scm", "--json", "login", "pta"];
-        assert_eq!(run(args.map(OsString::from).to_vec(), Env::default(), io), 2);
+        assert_eq!(
+            run(args.map(OsString::from).to_vec(), Env::default(), io),
+            2
+        );
         let doc: serde_json::Value = serde_json::from_str(&stdout.text()).unwrap();
         assert_eq!(
-            doc["error"]["hint"],
-            "a similar subcommand exists: 'pat'",
+            doc["error"]["hint"], "a similar subcommand exists: 'pat'",
             "{doc}"
         );
     }
