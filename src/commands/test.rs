@@ -16,10 +16,10 @@ use serde_json::json;
 
 use super::context::Context;
 use crate::cli::TargetArgs;
-use crate::clients::gitpod::{Runner, ScmIntegration, ValidateIntegration};
+use crate::clients::gitpod::{Runner, ScmIntegration};
 use crate::error::{Error, Result};
+use crate::flows::saved::{self, SavedValidation};
 use crate::flows::setup::{runner_key, Check};
-use crate::issuer;
 
 pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
     let runner = ctx.pick_runner(args.runner.as_deref())?;
@@ -35,84 +35,47 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
         Ok(key) => checks.push(check("runner public key", true, key.fingerprint())),
         Err(err) => checks.push(check("runner public key", false, err.message)),
     }
-    if let Some(oauth) = &integration.oauth {
-        match oauth.issuer_url.as_deref() {
-            None => checks.push(check(
-                "issuer discovery",
-                false,
-                "the integration has OAuth but no issuer URL".into(),
-            )),
-            Some(url) => {
-                let found =
-                    issuer::parse_issuer(url, Some(&ctx.settings.authority_url)).and_then(|i| {
-                        let spinner = ctx
-                            .deps
-                            .ui
-                            .spinner("Reading the issuer's OpenID configuration");
-                        let d = issuer::discover(&ctx.deps.http, &i);
-                        drop(spinner);
-                        d
-                    });
-                match found {
-                    Ok(d) => checks.push(check(
-                        "issuer discovery",
-                        true,
-                        format!("{url} (tenant {})", d.tenant_id),
-                    )),
-                    Err(err) => checks.push(check("issuer discovery", false, err.message)),
-                }
-            }
-        }
+    let spinner = (integration.oauth.is_some()).then(|| {
+        ctx.deps
+            .ui
+            .spinner("Reading the issuer's OpenID configuration")
+    });
+    let discovered =
+        saved::issuer_discovery(&ctx.deps.http, &ctx.settings.authority_url, &integration);
+    drop(spinner);
+    match discovered {
+        None => {}
+        Some(Ok(d)) => checks.push(check(
+            "issuer discovery",
+            true,
+            format!(
+                "{} (tenant {})",
+                integration_issuer(&integration),
+                d.tenant_id
+            ),
+        )),
+        Some(Err(err)) => checks.push(check("issuer discovery", false, err.message)),
     }
-    let sealed = integration
-        .oauth
-        .as_ref()
-        .map(|o| o.encrypted_client_secret.clone())
-        .filter(|sealed| !sealed.is_empty());
-    if integration.oauth.is_some() && sealed.is_none() {
-        // A client id without its secret is not a configuration the runner can check.
-        checks.push(check(
-            "runner validation",
-            false,
-            "the integration has OAuth but the runner returned no sealed client secret".into(),
-        ));
-        return report(ctx, &runner, &integration, checks);
-    }
-    let request = ValidateIntegration {
-        id: Some(integration.id.clone()),
-        scm_id: integration.scm_id.clone(),
-        host: integration.host.clone(),
-        oauth_client_id: integration.oauth.as_ref().map(|o| o.client_id.clone()),
-        oauth_encrypted_client_secret: sealed,
-        oauth_plaintext_client_secret: None,
-        pat: integration.pat,
-        issuer_url: integration
-            .oauth
-            .as_ref()
-            .and_then(|o| o.issuer_url.clone()),
-        virtual_directory: integration.virtual_directory.clone(),
-    };
     let spinner = ctx
         .deps
         .ui
         .spinner("Asking the runner to validate the saved integration");
-    let result = ctx
-        .gitpod()?
-        .validate_runner_configuration(&runner.runner_id, &request)?;
+    let validation = saved::validate(&ctx.gitpod()?, &integration, None)?;
     drop(spinner);
-    ctx.remember_gitpod_token()?;
-    let detail = if result.valid {
-        if integration.oauth.is_some() {
-            "the runner opened the saved secret and Entra ID accepted it (client credentials)"
-                .to_string()
-        } else {
-            "the runner accepts the saved configuration".to_string()
-        }
-    } else {
-        result.reasons()
-    };
-    checks.push(check("runner validation", result.valid, detail));
+    if !matches!(validation, SavedValidation::NoSealedSecret) {
+        ctx.remember_gitpod_token()?;
+    }
+    let (ok, detail) = validation.verdict(integration.oauth.is_some());
+    checks.push(check("runner validation", ok, detail));
     report(ctx, &runner, &integration, checks)
+}
+
+fn integration_issuer(integration: &ScmIntegration) -> &str {
+    integration
+        .oauth
+        .as_ref()
+        .and_then(|o| o.issuer_url.as_deref())
+        .unwrap_or_default()
 }
 
 /// Prints the checks and their result document; exit 4 when one failed.

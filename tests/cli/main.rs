@@ -1,6 +1,7 @@
 //! One integration-test binary: the real `ado-scm` against the sandbox.
 
 mod docs;
+mod doctor;
 mod faults;
 mod help;
 mod hostile;

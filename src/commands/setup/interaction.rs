@@ -16,6 +16,15 @@ use crate::oauth::graph_signin::{
 use crate::secret::Secret;
 use crate::ui::Ui;
 
+/// The Graph sign-in of a command without setup's sign-in flags: the browser on a random
+/// port, the Microsoft Graph Command Line Tools client.
+pub(crate) fn sign_in_options_for(interactive: bool) -> GraphSignIn {
+    GraphSignIn {
+        interactive,
+        ..GraphSignIn::default()
+    }
+}
+
 /// The Graph sign-in `--graph-client-id`, `--grant-admin-consent`, `--device-code` and
 /// `--port` ask for.
 pub(super) fn sign_in_options(
@@ -37,7 +46,7 @@ pub(super) fn sign_in_options(
 }
 
 /// What the flow asks of the person: the Graph sign-in and the go-ahead.
-pub(super) struct Answers<'a> {
+pub(crate) struct Answers<'a> {
     pub ui: &'a Ui,
     pub http: &'a Http,
     pub browser: &'a dyn Browser,

@@ -10,7 +10,7 @@
 //! `summary` is what the admin reads at the end.
 
 mod flags;
-mod interaction;
+pub(crate) mod interaction;
 mod plan;
 mod summary;
 

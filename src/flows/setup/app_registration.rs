@@ -208,15 +208,22 @@ fn required_access(
     graph: &GraphClient<'_>,
     s: &SetupServices<'_>,
 ) -> Result<Vec<RequiredResourceAccess>> {
-    let spinner =
+    let _spinner =
         s.ui.spinner("Resolving the permission ids of Microsoft Graph and Azure DevOps");
+    required_permissions(graph)
+}
+
+/// The four delegated permissions the runner's app needs (`openid`, `offline_access`,
+/// `vso.code`, `vso.code_write`), their ids resolved from the tenant's service principals (the
+/// documented constants when a tenant does not list one): what `ado-scm doctor` checks an app
+/// against.
+pub fn required_permissions(graph: &GraphClient<'_>) -> Result<Vec<RequiredResourceAccess>> {
     let graph_sp = graph
         .service_principal_by_app_id(GRAPH_APP_ID)?
         .unwrap_or_else(|| stand_in_sp(GRAPH_APP_ID, "Microsoft Graph"));
     let ado_sp = graph
         .service_principal_by_app_id(AZURE_DEVOPS_APP_ID)?
         .unwrap_or_else(|| stand_in_sp(AZURE_DEVOPS_APP_ID, "Azure DevOps"));
-    drop(spinner);
     let graph_ids = graph::resolve_scope_ids(&graph_sp, &GRAPH_SCOPES)?;
     let ado_ids = graph::resolve_scope_ids(&ado_sp, &AZURE_DEVOPS_SCOPES)?;
     Ok(vec![

@@ -1,0 +1,103 @@
+//! The admin's Microsoft Graph tokens for the commands that work on many integrations at once
+//! (`doctor`, `apply`): one per tenant, settled before the concurrent work starts, since a
+//! sign-in may need the person at the terminal. They come the way setup gets its one
+//! (`commands/setup/interaction.rs`): the token given (`--graph-token-stdin`,
+//! `ADO_SCM_GRAPH_TOKEN`), the remembered sign-in, or (interactive) a sign-in.
+//!
+//! [`Settled`] then answers setup's flow from what was settled: each run finds its tenant's
+//! token, and the go-ahead the command already asked for.
+
+use std::collections::HashMap;
+
+use super::setup::interaction::{sign_in_options_for, Answers};
+use super::Context;
+use crate::error::{Error, ErrorKind, Result};
+use crate::flows::doctor::GraphAccess;
+use crate::flows::setup::Interaction;
+use crate::issuer::Discovery;
+use crate::secret::Secret;
+
+/// Why a script has no Graph access, and how to give it.
+pub const NO_SIGN_IN: &str = "no Microsoft Graph sign-in at hand: pass --graph-token-stdin or set \
+     ADO_SCM_GRAPH_TOKEN, or sign in once at a terminal (ado-scm remembers it)";
+
+/// A token per tenant of `tenants` (their discovery documents). `optional`: a run may go on
+/// without one (doctor); interactively the admin is then asked whether to sign in.
+pub fn for_tenants(
+    ctx: &mut Context,
+    tenants: &[Discovery],
+    given: Option<Secret>,
+    optional: bool,
+) -> Result<HashMap<String, GraphAccess>> {
+    let mut found = HashMap::new();
+    if tenants.is_empty() {
+        return Ok(found);
+    }
+    let (store, settings, deps) = ctx.store_on_demand_and_deps();
+    let interactive = deps.ui.interactive();
+    let mut answers = Answers {
+        ui: &deps.ui,
+        http: &deps.http,
+        browser: deps.browser.as_ref(),
+        prompter: deps.prompter.as_mut(),
+        interrupt: &deps.interrupt,
+        store,
+        open_browser: !settings.no_browser,
+        given,
+        sign_in: sign_in_options_for(interactive),
+        yes: false,
+    };
+    for discovery in tenants {
+        if found.contains_key(&discovery.tenant_id) {
+            continue;
+        }
+        let access = match answers.graph_token(discovery, optional) {
+            Ok(Some(token)) => GraphAccess::Token(token),
+            Ok(None) => GraphAccess::Skipped(NO_SIGN_IN.into()),
+            Err(err) if err.kind == ErrorKind::Usage && !interactive => {
+                GraphAccess::Skipped(NO_SIGN_IN.into())
+            }
+            Err(err) => return Err(err),
+        };
+        found.insert(discovery.tenant_id.clone(), access);
+    }
+    Ok(found)
+}
+
+/// Setup's questions answered from what the command settled before: the token of each
+/// tenant, and the go-ahead (already asked for the whole plan).
+pub struct Settled<'a> {
+    pub tokens: &'a HashMap<String, GraphAccess>,
+    /// Changes that delete developers' sign-ins may go ahead (`--yes`, or confirmed).
+    pub destructive_ok: bool,
+}
+
+impl Interaction for Settled<'_> {
+    fn graph_token(&mut self, discovery: &Discovery, optional: bool) -> Result<Option<Secret>> {
+        match self.tokens.get(&discovery.tenant_id) {
+            Some(GraphAccess::Token(token)) => Ok(Some(token.clone())),
+            _ if optional => Ok(None),
+            Some(GraphAccess::Skipped(why)) => Err(Error::usage(format!(
+                "a Microsoft Graph sign-in is needed for tenant {}",
+                discovery.tenant_id
+            ))
+            .with_hint(why.clone())),
+            None => Err(Error::usage(format!(
+                "a Microsoft Graph sign-in is needed for tenant {}, which the plan did not foresee",
+                discovery.tenant_id
+            ))
+            .with_hint("run again: the plan reads each entry's tenant first")),
+        }
+    }
+
+    fn confirm(&mut self, destructive: &[String]) -> Result<bool> {
+        if destructive.is_empty() || self.destructive_ok {
+            return Ok(true);
+        }
+        Err(Error::usage(format!(
+            "this change would delete developers' sign-ins ({}), and was not confirmed",
+            destructive.join("; ")
+        ))
+        .with_hint("pass --yes to go ahead"))
+    }
+}
