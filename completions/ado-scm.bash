@@ -131,7 +131,7 @@ _ado__scm() {
 
     case "${cmd}" in
         ado__scm)
-            opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version setup login status logout issuer secret test completions help"
+            opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version setup login status logout issuer secret test completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +161,10 @@ _ado__scm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -169,7 +173,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__completions)
-            opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -196,6 +200,10 @@ _ado__scm() {
                     return 0
                     ;;
                 --ado-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -403,7 +411,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__issuer)
-            opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version check help"
+            opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -433,6 +441,10 @@ _ado__scm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -441,7 +453,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__issuer__subcmd__check)
-            opts="-v -q -h -V --org --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
+            opts="-v -q -h -V --org --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,6 +484,10 @@ _ado__scm() {
                     return 0
                     ;;
                 --ado-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -525,7 +541,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__login)
-            opts="-v -q -h -V --runner --host --org --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version pat oauth help"
+            opts="-v -q -h -V --runner --host --org --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version pat oauth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -564,6 +580,10 @@ _ado__scm() {
                     return 0
                     ;;
                 --ado-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -631,7 +651,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__login__subcmd__oauth)
-            opts="-v -q -h -V --runner --host --org --timeout --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
+            opts="-v -q -h -V --runner --host --org --timeout --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +697,10 @@ _ado__scm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -685,7 +709,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__login__subcmd__pat)
-            opts="-v -q -h -V --runner --host --org --with-token --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
+            opts="-v -q -h -V --runner --host --org --with-token --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -727,6 +751,10 @@ _ado__scm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -735,7 +763,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__logout)
-            opts="-v -q -h -V --runner --host --gitpod --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
+            opts="-v -q -h -V --runner --host --gitpod --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,6 +801,10 @@ _ado__scm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -781,7 +813,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__secret)
-            opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version seal help"
+            opts="-v -q -h -V --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version seal help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -808,6 +840,10 @@ _ado__scm() {
                     return 0
                     ;;
                 --ado-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -861,7 +897,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__secret__subcmd__seal)
-            opts="-v -q -h -V --runner --public-key --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
+            opts="-v -q -h -V --runner --public-key --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -899,6 +935,10 @@ _ado__scm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -907,7 +947,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__setup)
-            opts="-y -v -q -h -V --runner --host --org --server --virtual-directory --oauth --no-oauth --pat --no-pat --tenant --client-id --client-secret-stdin --app-name --secret-expiry-days --rotate-secret --graph-token-stdin --device-code --port --graph-client-id --issuer-url --grant-admin-consent --dry-run --yes --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
+            opts="-y -v -q -h -V --runner --host --org --server --virtual-directory --oauth --no-oauth --pat --no-pat --tenant --client-id --client-secret-stdin --app-name --secret-expiry-days --rotate-secret --graph-token-stdin --device-code --port --graph-client-id --issuer-url --grant-admin-consent --dry-run --yes --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -981,6 +1021,10 @@ _ado__scm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -989,7 +1033,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__status)
-            opts="-v -q -h -V --runner --host --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
+            opts="-v -q -h -V --runner --host --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1024,6 +1068,10 @@ _ado__scm() {
                     return 0
                     ;;
                 --ado-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1035,7 +1083,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__test)
-            opts="-v -q -h -V --runner --host --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --help --version"
+            opts="-v -q -h -V --runner --host --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1070,6 +1118,10 @@ _ado__scm() {
                     return 0
                     ;;
                 --ado-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ado_scm_global_optspecs
-    string join \n config= non-interactive json no-browser store= v/verbose q/quiet no-color gitpod-url= authority-url= graph-url= ado-url= gitpod-token-stdin h/help V/version
+    string join \n config= non-interactive json no-browser store= v/verbose q/quiet no-color gitpod-url= authority-url= graph-url= ado-url= gitpod-token-stdin ca-cert= h/help V/version
 end
 
 function __fish_ado_scm_needs_command
@@ -31,6 +31,7 @@ complete -c ado-scm -n "__fish_ado_scm_needs_command" -l gitpod-url -d 'Gitpod (
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_needs_command" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -67,6 +68,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l gitpod-url -d 
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l server -d 'Azure DevOps Server: scm azuredevops_server, PAT only'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l oauth -d 'Enable Entra ID OAuth (default on Services)'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l no-oauth -d 'Disable Entra ID OAuth'
@@ -98,6 +100,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_se
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and not __fish_seen_subcommand_from pat oauth help" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -120,6 +123,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_s
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l with-token -d 'Read the PAT from stdin (one trailing newline is removed)'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from pat" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
@@ -141,6 +145,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_s
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand login; and __fish_seen_subcommand_from oauth" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -162,6 +167,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l gitpod-url -d
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -180,6 +186,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l gitpod-url -d
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l gitpod -d 'Also forget the stored Gitpod API token'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand logout" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
@@ -197,6 +204,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and not __fish_s
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and not __fish_seen_subcommand_from check help" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and not __fish_seen_subcommand_from check help" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and not __fish_seen_subcommand_from check help" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and not __fish_seen_subcommand_from check help" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and not __fish_seen_subcommand_from check help" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and not __fish_seen_subcommand_from check help" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and not __fish_seen_subcommand_from check help" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -216,6 +224,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and __fish_seen_
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and __fish_seen_subcommand_from check" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and __fish_seen_subcommand_from check" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and __fish_seen_subcommand_from check" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and __fish_seen_subcommand_from check" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and __fish_seen_subcommand_from check" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and __fish_seen_subcommand_from check" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand issuer; and __fish_seen_subcommand_from check" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -234,6 +243,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_s
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and not __fish_seen_subcommand_from seal help" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -254,6 +264,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand secret; and __fish_seen_subcommand_from seal" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -274,6 +285,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l gitpod-url -d '
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l no-browser -d 'Print URLs instead of opening a browser'
@@ -290,6 +302,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l gitpod-u
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l no-browser -d 'Print URLs instead of opening a browser'

@@ -104,7 +104,10 @@ fn real_deps(
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_millis);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock { fixed_sleep });
-    let mut policy = HttpPolicy::default();
+    let mut policy = HttpPolicy {
+        extra_roots: settings.ca_roots.clone(),
+        ..HttpPolicy::default()
+    };
     if let Some(secs) = env
         .get("ADO_SCM_HTTP_TIMEOUT")
         .and_then(|v| v.parse::<u64>().ok())

@@ -91,6 +91,11 @@ pub struct GlobalArgs {
     /// Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt
     #[arg(long, global = true)]
     pub gitpod_token_stdin: bool,
+
+    /// Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy
+    /// behind an internal CA) [default: the system's and the bundled web roots]
+    #[arg(long, global = true, env = "ADO_SCM_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

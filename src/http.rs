@@ -59,6 +59,8 @@ pub struct HttpPolicy {
     pub base_backoff: Duration,
     /// Longest wait honoured from the service's word (`Retry-After`, …).
     pub max_retry_after: Duration,
+    /// Certificate authorities trusted besides the system's and the bundled web roots.
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for HttpPolicy {
@@ -70,8 +72,28 @@ impl Default for HttpPolicy {
             max_attempts: 4,
             base_backoff: Duration::from_millis(500),
             max_retry_after: Duration::from_secs(30),
+            extra_roots: Vec::new(),
         }
     }
+}
+
+/// The certificate authorities of a PEM file (`--ca-cert`): an unreadable file, or one with no
+/// certificate in it, is the user's mistake (exit 2), found before any request.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|err| {
+        Error::usage(format!("--ca-cert: cannot read {shown}"))
+            .caused_by(err)
+            .with_hint("give a PEM file with the certificate authority to trust")
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes).unwrap_or_default();
+    if certs.is_empty() {
+        return Err(
+            Error::usage(format!("--ca-cert: {shown} holds no PEM certificate"))
+                .with_hint("give a file with one or more -----BEGIN CERTIFICATE----- blocks"),
+        );
+    }
+    Ok(certs)
 }
 
 #[derive(Debug)]
@@ -177,6 +199,37 @@ impl Request {
         self.retry_hint = Some(hint);
         self
     }
+
+    /// The request as people may read it (`--dry-run`): method and URL (query values hidden,
+    /// see [`redact_url`]), then the JSON body, indented, with every secret it carries
+    /// replaced. Path segments are shown decoded, so that placeholders of objects not made yet
+    /// stay readable.
+    pub fn shown(&self) -> Vec<String> {
+        let url = redact_url(&self.url)
+            .replace("%27", "'")
+            .replace("%28", "(")
+            .replace("%29", ")");
+        let mut lines = vec![format!("{} {url}", self.method)];
+        if let Body::Json(body) = &self.body {
+            let mut body = body.clone();
+            hide_secrets(&mut body, &self.secrets);
+            let text = serde_json::to_string_pretty(&body).unwrap_or_default();
+            lines.extend(text.lines().map(str::to_string));
+        }
+        lines
+    }
+}
+
+/// Replaces every string in `value` that is one of `secrets` by a placeholder.
+fn hide_secrets(value: &mut serde_json::Value, secrets: &[Secret]) {
+    match value {
+        serde_json::Value::String(text) if secrets.iter().any(|s| s.expose() == text.as_str()) => {
+            *text = SCRUBBED.to_string();
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| hide_secrets(v, secrets)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| hide_secrets(v, secrets)),
+        _ => {}
+    }
 }
 
 #[derive(Debug)]
@@ -246,12 +299,18 @@ pub struct Http {
 }
 
 impl Http {
+    /// The client trusts the system's certificate authorities (`SSL_CERT_FILE` replaces them,
+    /// as OpenSSL's tools do), the bundled web roots, and the policy's extra ones.
     pub fn new(clock: Arc<dyn Clock>, policy: HttpPolicy) -> Result<Self> {
-        let client = Client::builder()
+        let mut builder = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.timeout)
-            .user_agent(concat!("ado-scm/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("ado-scm/", env!("CARGO_PKG_VERSION")));
+        for root in &policy.extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        let client = builder
             .build()
             .map_err(|err| Error::local("cannot set up the HTTP client").caused_by(err))?;
         Ok(Http {
@@ -344,16 +403,24 @@ impl Http {
                 MAX_BODY_BYTES / (1024 * 1024)
             ))
             .with_hint("check the service URL: no API answer of this service is that large"),
-            Failure::NotSent(detail) | Failure::NoAnswer(detail) => Error::new(
-                ErrorKind::Network,
-                format!(
-                    "cannot reach {} at {}",
-                    request.service,
-                    host_of(&request.url)
-                ),
-            )
-            .caused_by(detail)
-            .with_hint("check the network, or the service URL (see `ado-scm --help`)"),
+            Failure::NotSent(detail) | Failure::NoAnswer(detail) => {
+                let hint = if detail.contains("certificate") {
+                    "if the service's certificate comes from an internal certificate authority, \
+                     pass --ca-cert FILE (or set SSL_CERT_FILE) with that authority's PEM"
+                } else {
+                    "check the network, or the service URL (see `ado-scm --help`)"
+                };
+                Error::new(
+                    ErrorKind::Network,
+                    format!(
+                        "cannot reach {} at {}",
+                        request.service,
+                        host_of(&request.url)
+                    ),
+                )
+                .caused_by(detail)
+                .with_hint(hint)
+            }
         }
         .with_remote(remote)
     }

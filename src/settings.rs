@@ -31,6 +31,8 @@ pub struct Settings {
     pub mode: UiMode,
     pub no_browser: bool,
     pub gitpod_token_stdin: bool,
+    /// `--ca-cert`: more certificate authorities to trust, read and checked up front.
+    pub ca_roots: Vec<reqwest::Certificate>,
     /// Said once the UI is up (a config directory others can write to).
     pub warnings: Vec<String>,
 }
@@ -128,6 +130,10 @@ impl Settings {
             mode,
             no_browser: args.no_browser,
             gitpod_token_stdin: args.gitpod_token_stdin,
+            ca_roots: match &args.ca_cert {
+                Some(path) => crate::http::read_ca_file(path)?,
+                None => Vec::new(),
+            },
             warnings,
         })
     }

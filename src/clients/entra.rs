@@ -18,6 +18,7 @@
 //! - anything else Entra refuses → [`ErrorKind::Service`], exit 1.
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -768,6 +769,7 @@ pub fn client_credentials_new_secret(
     scope: &str,
     new_app: bool,
     retry: ReplicationRetry,
+    cancel: &AtomicBool,
     on_retry: &mut dyn FnMut(Duration, u64),
 ) -> Result<TokenSet> {
     let clock = http.clock().clone();
@@ -782,7 +784,9 @@ pub fn client_credentials_new_secret(
                     && clock.now() + wait_chrono(wait) <= deadline =>
             {
                 on_retry(wait, err.aadsts().unwrap_or_default());
-                clock.sleep(wait);
+                if clock.sleep_unless(wait, cancel) {
+                    return Err(Error::interrupted());
+                }
                 wait = (wait * 2).min(Duration::from_secs(15));
                 attempt += 1;
             }
@@ -1186,6 +1190,7 @@ mod tests {
             ADO_DEFAULT_SCOPE,
             new_app,
             retry,
+            &AtomicBool::new(false),
             on_retry,
         )
     }

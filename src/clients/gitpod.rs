@@ -45,6 +45,9 @@ const SERVICE: &str = "Gitpod API";
 const PAGE_SIZE: u32 = 100;
 /// A guard against a server that never stops paging.
 const MAX_PAGES: usize = 1000;
+/// The methods that save an integration (their requests are also shown by `setup --dry-run`).
+pub const CREATE_SCM_INTEGRATION: &str = "RunnerConfigurationService/CreateSCMIntegration";
+pub const UPDATE_SCM_INTEGRATION: &str = "RunnerConfigurationService/UpdateSCMIntegration";
 /// Redirects of the API followed in one call.
 pub const MAX_REDIRECTS: usize = 5;
 /// `ListSCMIntegrationsRequest.filter.runnerIds` takes at most this many ids (its
@@ -312,7 +315,7 @@ impl<'a> GitpodClient<'a> {
             id: String,
         }
         let answer: Answer = self.call_carrying(
-            "RunnerConfigurationService/CreateSCMIntegration",
+            CREATE_SCM_INTEGRATION,
             body,
             false,
             req.oauth_plaintext_client_secret.as_ref(),
@@ -331,12 +334,23 @@ impl<'a> GitpodClient<'a> {
     pub fn update_scm_integration(&self, id: &str, req: &ScmIntegrationUpdate) -> Result<()> {
         let body = req.body(id, SecretInBody::Sent);
         self.send(
-            "RunnerConfigurationService/UpdateSCMIntegration",
+            UPDATE_SCM_INTEGRATION,
             body,
             true,
             req.oauth_plaintext_client_secret.as_ref(),
         )?;
         Ok(())
+    }
+
+    /// The request a call sends (before any move of the API), for showing it (`--dry-run`):
+    /// the method's URL and the body given (built by the same function the call uses).
+    pub fn request_shown(&self, method: &str, body: Value) -> Request {
+        Request::new(
+            SERVICE,
+            Method::POST,
+            urls::join(&self.base(), &format!("gitpod.v1.{method}")),
+        )
+        .json(body)
     }
 
     /// Calls a method and reads its answer.

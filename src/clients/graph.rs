@@ -302,6 +302,7 @@ enum Needs {
 }
 
 /// A Microsoft Graph client acting with the admin's delegated token.
+#[derive(Clone)]
 pub struct GraphClient<'a> {
     http: &'a Http,
     base: Url,
@@ -363,15 +364,7 @@ impl<'a> GraphClient<'a> {
         unique_name: &str,
         new: &NewApplication,
     ) -> Result<(Application, bool)> {
-        let url = self.url(&format!(
-            "v1.0/applications(uniqueName='{}')",
-            encode(&unique_name.replace('\'', "''"))
-        ));
-        let request = self
-            .request(Method::PATCH, url)
-            .header("prefer", "create-if-missing")
-            .json(new.to_json())
-            .idempotent(true);
+        let request = self.upsert_application_request(unique_name, new);
         let action = format!("create the application `{}`", new.display_name);
         let response = self.send(&request, &action, Needs::AppAdmin)?;
         if response.status == 201 && !response.body.is_empty() {
@@ -385,6 +378,18 @@ impl<'a> GraphClient<'a> {
         Ok((app, response.status == 201))
     }
 
+    /// The request [`GraphClient::upsert_application`] sends.
+    pub fn upsert_application_request(&self, unique_name: &str, new: &NewApplication) -> Request {
+        let url = self.url(&format!(
+            "v1.0/applications(uniqueName='{}')",
+            encode(&unique_name.replace('\'', "''"))
+        ));
+        self.request(Method::PATCH, url)
+            .header("prefer", "create-if-missing")
+            .json(new.to_json())
+            .idempotent(true)
+    }
+
     /// The app by its object id, as it is now.
     pub fn application(&self, object_id: &str) -> Result<Application> {
         let url = self.url(&format!("v1.0/applications/{}", encode(object_id)));
@@ -395,19 +400,27 @@ impl<'a> GraphClient<'a> {
 
     /// Changes the given properties of an app (PATCH, 204). `patch` is Graph's camelCase JSON.
     pub fn update_application(&self, object_id: &str, patch: &serde_json::Value) -> Result<()> {
-        let request = self
-            .request(
-                Method::PATCH,
-                self.url(&format!("v1.0/applications/{}", encode(object_id))),
-            )
-            .json(patch.clone())
-            .idempotent(true);
+        let request = self.update_application_request(object_id, patch);
         self.send(
             &request,
             &format!("update the application {object_id}"),
             Needs::AppAdmin,
         )?;
         Ok(())
+    }
+
+    /// The request [`GraphClient::update_application`] sends.
+    pub fn update_application_request(
+        &self,
+        object_id: &str,
+        patch: &serde_json::Value,
+    ) -> Request {
+        self.request(
+            Method::PATCH,
+            self.url(&format!("v1.0/applications/{}", encode(object_id))),
+        )
+        .json(patch.clone())
+        .idempotent(true)
     }
 
     /// Adds a client secret (200). Sent again only after a 429: after a lost answer a secret
@@ -418,21 +431,7 @@ impl<'a> GraphClient<'a> {
         display_name: &str,
         end: DateTime<Utc>,
     ) -> Result<NewPassword> {
-        let request = self
-            .request(
-                Method::POST,
-                self.url(&format!(
-                    "v1.0/applications/{}/addPassword",
-                    encode(object_id)
-                )),
-            )
-            .json(json!({
-                "passwordCredential": {
-                    "displayName": display_name,
-                    "endDateTime": end.to_rfc3339_opts(SecondsFormat::Secs, true),
-                }
-            }))
-            .idempotent(false);
+        let request = self.add_password_request(object_id, display_name, end);
         let mut response = self.send(
             &request,
             &format!("add a client secret to the application {object_id}"),
@@ -464,24 +463,51 @@ impl<'a> GraphClient<'a> {
         })
     }
 
+    /// The request [`GraphClient::add_password`] sends.
+    pub fn add_password_request(
+        &self,
+        object_id: &str,
+        display_name: &str,
+        end: DateTime<Utc>,
+    ) -> Request {
+        self.request(
+            Method::POST,
+            self.url(&format!(
+                "v1.0/applications/{}/addPassword",
+                encode(object_id)
+            )),
+        )
+        .json(json!({
+            "passwordCredential": {
+                "displayName": display_name,
+                "endDateTime": end.to_rfc3339_opts(SecondsFormat::Secs, true),
+            }
+        }))
+        .idempotent(false)
+    }
+
     /// Removes one client secret of the app (204). After a lost answer the caller reads the app
     /// to know whether it is gone.
     pub fn remove_password(&self, object_id: &str, key_id: &str) -> Result<()> {
-        let request = self
-            .request(
-                Method::POST,
-                self.url(&format!(
-                    "v1.0/applications/{}/removePassword",
-                    encode(object_id)
-                )),
-            )
-            .json(json!({ "keyId": key_id }));
+        let request = self.remove_password_request(object_id, key_id);
         self.send(
             &request,
             &format!("remove the client secret {key_id} from the application {object_id}"),
             Needs::AppAdmin,
         )?;
         Ok(())
+    }
+
+    /// The request [`GraphClient::remove_password`] sends.
+    pub fn remove_password_request(&self, object_id: &str, key_id: &str) -> Request {
+        self.request(
+            Method::POST,
+            self.url(&format!(
+                "v1.0/applications/{}/removePassword",
+                encode(object_id)
+            )),
+        )
+        .json(json!({ "keyId": key_id }))
     }
 
     /// The service principal of `app_id` in the tenant, with its delegated scopes; `None` when
@@ -498,11 +524,7 @@ impl<'a> GraphClient<'a> {
     /// Graph may refuse it for a moment (400 `Request_BadRequest`: the app is not visible yet);
     /// the caller retries that.
     pub fn upsert_service_principal(&self, app_id: &str) -> Result<ServicePrincipal> {
-        let request = self
-            .request(Method::PATCH, self.service_principal_url(app_id))
-            .header("prefer", "create-if-missing")
-            .json(json!({}))
-            .idempotent(true);
+        let request = self.upsert_service_principal_request(app_id);
         let action = format!("create the service principal of {app_id}");
         let response = self.send(&request, &action, Needs::AppAdmin)?;
         if response.status == 201 && !response.body.is_empty() {
@@ -510,6 +532,14 @@ impl<'a> GraphClient<'a> {
         }
         self.service_principal_by_app_id(app_id)?
             .ok_or_else(|| not_visible_yet(&action))
+    }
+
+    /// The request [`GraphClient::upsert_service_principal`] sends.
+    pub fn upsert_service_principal_request(&self, app_id: &str) -> Request {
+        self.request(Method::PATCH, self.service_principal_url(app_id))
+            .header("prefer", "create-if-missing")
+            .json(json!({}))
+            .idempotent(true)
     }
 
     fn service_principal_url(&self, app_id: &str) -> Url {
@@ -550,14 +580,7 @@ impl<'a> GraphClient<'a> {
         resource_sp_id: &str,
         scope: &str,
     ) -> Result<PermissionGrant> {
-        let request = self
-            .request(Method::POST, self.url("v1.0/oauth2PermissionGrants"))
-            .json(json!({
-                "clientId": client_sp_id,
-                "consentType": "AllPrincipals",
-                "resourceId": resource_sp_id,
-                "scope": scope,
-            }));
+        let request = self.create_permission_grant_request(client_sp_id, resource_sp_id, scope);
         let response = self.send(
             &request,
             &format!("grant admin consent for `{scope}`"),
@@ -568,19 +591,39 @@ impl<'a> GraphClient<'a> {
 
     /// Replaces the scopes of a grant (PATCH, 204).
     pub fn update_permission_grant(&self, id: &str, scope: &str) -> Result<()> {
-        let request = self
-            .request(
-                Method::PATCH,
-                self.url(&format!("v1.0/oauth2PermissionGrants/{}", encode(id))),
-            )
-            .json(json!({ "scope": scope }))
-            .idempotent(true);
+        let request = self.update_permission_grant_request(id, scope);
         self.send(
             &request,
             &format!("update the admin consent to `{scope}`"),
             Needs::ConsentAdmin,
         )?;
         Ok(())
+    }
+
+    /// The request [`GraphClient::create_permission_grant`] sends.
+    pub fn create_permission_grant_request(
+        &self,
+        client_sp_id: &str,
+        resource_sp_id: &str,
+        scope: &str,
+    ) -> Request {
+        self.request(Method::POST, self.url("v1.0/oauth2PermissionGrants"))
+            .json(json!({
+                "clientId": client_sp_id,
+                "consentType": "AllPrincipals",
+                "resourceId": resource_sp_id,
+                "scope": scope,
+            }))
+    }
+
+    /// The request [`GraphClient::update_permission_grant`] sends.
+    pub fn update_permission_grant_request(&self, id: &str, scope: &str) -> Request {
+        self.request(
+            Method::PATCH,
+            self.url(&format!("v1.0/oauth2PermissionGrants/{}", encode(id))),
+        )
+        .json(json!({ "scope": scope }))
+        .idempotent(true)
     }
 
     fn url(&self, path: &str) -> Url {

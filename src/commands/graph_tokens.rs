@@ -90,6 +90,15 @@ impl Interaction for Settled<'_> {
         }
     }
 
+    /// With one tenant, its token: the flow may then read the app ahead of discovery. With
+    /// several, none (which one is the run's is known only once its tenant is).
+    fn graph_token_given(&self) -> Option<Secret> {
+        match self.tokens.values().collect::<Vec<_>>().as_slice() {
+            [GraphAccess::Token(token)] => Some(token.clone()),
+            _ => None,
+        }
+    }
+
     fn confirm(&mut self, destructive: &[String]) -> Result<bool> {
         if destructive.is_empty() || self.destructive_ok {
             return Ok(true);

@@ -145,6 +145,13 @@ impl Ui {
         Spinner::start(self, message.into())
     }
 
+    /// Runs `call` behind a spinner saying what is waited for; the spinner is gone when it
+    /// returns, whatever it returns.
+    pub fn waiting<T>(&self, message: impl Into<String>, call: impl FnOnce() -> T) -> T {
+        let _spinner = self.spinner(message);
+        call()
+    }
+
     fn out_line(&self, text: &str) {
         let mut out = self.out.lock().expect("stdout lock");
         let _ = writeln!(out, "{text}");

@@ -9,6 +9,7 @@ mod login_oauth;
 mod login_pat;
 mod real_services;
 mod setup;
+mod speed;
 mod status_logout;
 mod steps;
 mod support;

@@ -509,7 +509,9 @@ fn a_new_secret_refused_while_it_replicates_is_retried_saying_why() {
                     .is_some_and(|b| b["grant_type"] == "client_credentials")
         })
         .count();
-    assert_eq!(tries, 3);
+    // The runner's own check of the secret (which it makes itself) may meet one of the
+    // refusals: ado-scm asked at least twice, and the last time it was accepted.
+    assert!(tries >= 2, "{tries}");
 }
 
 #[test]
@@ -670,9 +672,9 @@ fn dry_run_shows_every_request_and_sends_none_that_changes_anything() {
             "PATCH {graph_url}/v1.0/applications(uniqueName='{}')",
             ado_scm::clients::graph::unique_name_for("Ona runner fresh-runner (Azure DevOps)")
         ),
-        format!("PATCH {graph_url}/v1.0/servicePrincipals(appId='{{appId of the new app}}')"),
+        format!("PATCH {graph_url}/v1.0/servicePrincipals(appId='NEW-APP-CLIENT-ID')"),
         format!("POST {graph_url}/v1.0/oauth2PermissionGrants"),
-        format!("POST {graph_url}/v1.0/applications/{{id of the new app}}/addPassword"),
+        format!("POST {graph_url}/v1.0/applications/NEW-APP-OBJECT-ID/addPassword"),
         format!(
             "POST {}/gitpod.v1.RunnerConfigurationService/CreateSCMIntegration",
             env.sandbox.gitpod_url()
@@ -1113,4 +1115,64 @@ fn the_ready_runner_is_already_set_up() {
         "{:#?}",
         env.mutating_requests()
     );
+}
+
+#[test]
+fn ctrl_c_while_a_new_secret_propagates_takes_the_secret_back() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    // Entra keeps refusing the new secret, and every wait is long: the run sits in the wait.
+    env.sandbox.set_realism(Realism {
+        secret_replication_failures: 100,
+        ..Realism::default()
+    });
+    let mut child = env
+        .std_cmd()
+        .env("ADO_SCM_GRAPH_TOKEN", &token)
+        .env("ADO_SCM_RETRY_SLEEP_MS", "60000")
+        .args([
+            "setup",
+            "--non-interactive",
+            "--runner",
+            seed::RUNNER_FRESH_ID,
+            "--org",
+            seed::ADO_ORG,
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let refused = |env: &TestEnv| {
+        env.requests()
+            .iter()
+            .any(|r| r.service == "entra" && r.path.ends_with("/token") && r.status == Some(401))
+    };
+    while !refused(&env) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "never waited"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "it ended before the wait"
+        );
+        std::thread::yield_now();
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let app = fresh_app(&env);
+    assert_eq!(
+        app["passwordCredentials"].as_array().unwrap().len(),
+        0,
+        "the new secret was taken back: {app:#}"
+    );
+    assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
+    assert!(text(&out.stderr).contains("Removed the new client secret"));
 }

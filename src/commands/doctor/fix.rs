@@ -151,6 +151,7 @@ pub(super) fn apply(
     let services = SetupServices {
         http: &ctx.deps.http,
         ui: &ctx.deps.ui,
+        interrupt: &ctx.deps.interrupt,
         gitpod: &gitpod,
         gitpod_url: &ctx.settings.gitpod_url,
         ado: &ado,

@@ -135,6 +135,10 @@ impl Interaction for Answers<'_> {
         self.sign_in(discovery, interactive).map(Some)
     }
 
+    fn graph_token_given(&self) -> Option<Secret> {
+        self.given.clone()
+    }
+
     fn confirm(&mut self, destructive: &[String]) -> Result<bool> {
         for warning in destructive {
             self.ui.warn(warning);

@@ -50,6 +50,7 @@ pub fn run(ctx: &mut Context, args: SetupArgs) -> Result<()> {
         let services = SetupServices {
             http,
             ui,
+            interrupt: &deps.interrupt,
             gitpod: &gitpod,
             gitpod_url: &settings.gitpod_url,
             ado: &ado,

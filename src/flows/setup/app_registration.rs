@@ -80,67 +80,179 @@ pub(super) struct Registration {
     pub grants: Vec<GrantPlan>,
 }
 
-/// Step 4 before any change. Without Graph (`graph` is `None`) the admin's client id is taken
-/// as it is, with a warning saying what to check by hand.
-pub(super) fn look(
-    graph: Option<&GraphClient<'_>>,
+/// What Microsoft Graph says about step 4, read at once: the permission ids of Graph and Azure
+/// DevOps (their service principals), the app (by `--client-id`, `--app-name`, the runner's
+/// saved client id or the default name) and its service principal.
+pub(super) struct GraphFacts {
+    graph_sp: Option<ServicePrincipal>,
+    ado_sp: Option<ServicePrincipal>,
+    app: Option<Application>,
+    app_sp: Option<ServicePrincipal>,
+}
+
+/// Reads [`GraphFacts`]. The lookups that do not wait on one another go out together: both
+/// resource principals, the app by each way it may be named, and the principal of an app whose
+/// client id is known already (the runner's saved one); an app found only by its name has its
+/// principal read after it.
+pub(super) fn read_graph(
+    graph: &GraphClient<'_>,
     s: &SetupServices<'_>,
     oauth: &OauthPlan,
     existing: Option<&ScmIntegration>,
+) -> Result<GraphFacts> {
+    let saved = existing
+        .and_then(|i| i.oauth.as_ref())
+        .map(|o| o.client_id.clone());
+    // The client id the app will have if it is found by id (`--client-id`, else the saved one
+    // when no name is given): its principal can be read at once.
+    let known_id = oauth
+        .client_id
+        .clone()
+        .or_else(|| saved.clone().filter(|_| oauth.app_name.is_none()));
+    let (graph_sp, ado_sp, app, app_sp) = {
+        std::thread::scope(|scope| {
+            let graph_sp = scope.spawn(|| graph.service_principal_by_app_id(GRAPH_APP_ID));
+            let ado_sp = scope.spawn(|| graph.service_principal_by_app_id(AZURE_DEVOPS_APP_ID));
+            let app_sp = scope.spawn(|| match &known_id {
+                Some(id) => sp_of_app_in_use(graph, s, id, saved.as_deref() == Some(id)),
+                None => Ok(None),
+            });
+            let app = find_app(graph, oauth, saved.as_deref(), scope);
+            (
+                graph_sp.join().expect("the lookup ran"),
+                ado_sp.join().expect("the lookup ran"),
+                app,
+                app_sp.join().expect("the lookup ran"),
+            )
+        })
+    };
+    let app = app?;
+    let app_sp = match (&app, app_sp?) {
+        (Some(found), Some(sp)) if sp.app_id == found.app_id => Some(sp),
+        (Some(found), _) if Some(&found.app_id) != known_id.as_ref() => sp_of_app_in_use(
+            graph,
+            s,
+            &found.app_id,
+            saved.as_deref() == Some(&found.app_id),
+        )?,
+        _ => None,
+    };
+    Ok(GraphFacts {
+        graph_sp: graph_sp?,
+        ado_sp: ado_sp?,
+        app,
+        app_sp,
+    })
+}
+
+/// The service principal of an app. The app the runner already uses (`in_use`) had its
+/// principal made by an earlier run: one Graph does not show may only not have reached this
+/// replica yet, so it is looked for a few times before it is planned anew.
+fn sp_of_app_in_use(
+    graph: &GraphClient<'_>,
+    s: &SetupServices<'_>,
+    app_id: &str,
+    in_use: bool,
+) -> Result<Option<ServicePrincipal>> {
+    let find = || graph.service_principal_by_app_id(app_id);
+    if in_use {
+        read_back::until_found(s.http.clock().as_ref(), find)
+    } else {
+        find()
+    }
+}
+
+/// Step 4 before any change, from what Graph said (`None` without a Graph sign-in: the admin's
+/// client id is taken as it is, with a warning saying what to check by hand).
+pub(super) fn look(
+    graph: Option<(&GraphClient<'_>, GraphFacts)>,
+    s: &SetupServices<'_>,
+    oauth: &OauthPlan,
     callback: &str,
     checks: &mut Vec<Check>,
 ) -> Result<Registration> {
     let ui = s.ui;
-    let required = match graph {
-        Some(g) => required_access(g, s)?,
-        None => fallback_required_access(),
+    let Some((graph, facts)) = graph else {
+        let id = oauth.client_id.clone().unwrap_or_default();
+        ui.warn(format!(
+            "not checking the app registration {id} through Microsoft Graph (no sign-in): make \
+             sure it has the Web redirect URI {callback}, ID tokens on, and the delegated \
+             permissions openid, offline_access, vso.code and vso.code_write"
+        ));
+        if oauth.grant_admin_consent {
+            ui.warn("--grant-admin-consent needs a Microsoft Graph sign-in: no consent granted");
+        }
+        let app = AppPlan::Unchecked(id);
+        show_app(ui, &app, callback, checks);
+        return Ok(Registration {
+            app,
+            sp: None,
+            grants: Vec::new(),
+        });
     };
-    let app = match graph {
-        Some(g) => find_app(g, s, oauth, existing, callback, &required)?,
+    let required = required_access(facts.graph_sp.as_ref(), facts.ado_sp.as_ref())?;
+    let app = match facts.app {
+        Some(app) => {
+            let (patch, repairs) = drift(&app, callback, &required);
+            AppPlan::Existing {
+                app,
+                patch,
+                repairs,
+            }
+        }
         None => {
-            let id = oauth.client_id.clone().unwrap_or_default();
-            ui.warn(format!(
-                "not checking the app registration {id} through Microsoft Graph (no sign-in): make \
-                 sure it has the Web redirect URI {callback}, ID tokens on, and the delegated \
-                 permissions openid, offline_access, vso.code and vso.code_write"
-            ));
-            AppPlan::Unchecked(id)
+            if let Some(client_id) = &oauth.client_id {
+                return Err(Error::check(format!(
+                    "no app registration with client ID {client_id} in this tenant"
+                ))
+                .with_hint(
+                    "check --client-id (Entra admin center → App registrations → Application \
+                     (client) ID), or leave it out to let ado-scm create the app",
+                ));
+            }
+            AppPlan::Create(NewApplication {
+                display_name: oauth
+                    .app_name
+                    .clone()
+                    .unwrap_or_else(|| oauth.default_app_name.clone()),
+                redirect_uri: callback.to_string(),
+                required_resource_access: required,
+            })
         }
     };
     show_app(ui, &app, callback, checks);
 
     // Its service principal, and the tenant-wide consent when asked.
-    let sp = match (graph, &app) {
-        (Some(g), AppPlan::Existing { app, .. }) => {
-            // The app the runner already uses had its service principal made by an earlier
-            // run: one Graph does not show may only not have reached this replica yet, so it
-            // is looked for a few times before it is planned anew.
-            let in_use = existing
-                .and_then(|i| i.oauth.as_ref())
-                .is_some_and(|o| o.client_id == app.app_id);
-            let find = || g.service_principal_by_app_id(&app.app_id);
-            let found = if in_use {
-                read_back::until_found(s.http.clock().as_ref(), find)?
-            } else {
-                find()?
-            };
-            match &found {
+    let sp = match &app {
+        AppPlan::Existing { .. } => {
+            match &facts.app_sp {
                 Some(sp) => ui.ok(format!("its service principal exists ({})", sp.id)),
                 None => {
                     ui.info("  Its service principal (enterprise application) will be created.")
                 }
             }
-            found
+            facts.app_sp
         }
         _ => None,
     };
-    let grants = match (graph, oauth.grant_admin_consent) {
-        (Some(g), true) => grant_plans(g, s, sp.as_ref())?,
-        (None, true) => {
-            ui.warn("--grant-admin-consent needs a Microsoft Graph sign-in: no consent granted");
-            Vec::new()
-        }
-        _ => Vec::new(),
+    let grants = if oauth.grant_admin_consent {
+        let resources = [
+            (
+                "Azure DevOps",
+                AZURE_DEVOPS_APP_ID,
+                &AZURE_DEVOPS_SCOPES[..],
+                facts.ado_sp.as_ref(),
+            ),
+            (
+                "Microsoft Graph",
+                GRAPH_APP_ID,
+                &GRAPH_SCOPES[..],
+                facts.graph_sp.as_ref(),
+            ),
+        ];
+        grant_plans(graph, s, sp.as_ref(), &resources)?
+    } else {
+        Vec::new()
     };
     Ok(Registration { app, sp, grants })
 }
@@ -205,24 +317,14 @@ fn show_app(ui: &Ui, app_plan: &AppPlan, callback: &str, checks: &mut Vec<Check>
 /// The four delegated permissions, their ids resolved from the tenant's service principals
 /// (the documented constants when a tenant does not list one).
 fn required_access(
-    graph: &GraphClient<'_>,
-    s: &SetupServices<'_>,
+    graph_sp: Option<&ServicePrincipal>,
+    ado_sp: Option<&ServicePrincipal>,
 ) -> Result<Vec<RequiredResourceAccess>> {
-    let _spinner =
-        s.ui.spinner("Resolving the permission ids of Microsoft Graph and Azure DevOps");
-    required_permissions(graph)
-}
-
-/// The four delegated permissions the runner's app needs (`openid`, `offline_access`,
-/// `vso.code`, `vso.code_write`), their ids resolved from the tenant's service principals (the
-/// documented constants when a tenant does not list one): what `ado-scm doctor` checks an app
-/// against.
-pub fn required_permissions(graph: &GraphClient<'_>) -> Result<Vec<RequiredResourceAccess>> {
-    let graph_sp = graph
-        .service_principal_by_app_id(GRAPH_APP_ID)?
+    let graph_sp = graph_sp
+        .cloned()
         .unwrap_or_else(|| stand_in_sp(GRAPH_APP_ID, "Microsoft Graph"));
-    let ado_sp = graph
-        .service_principal_by_app_id(AZURE_DEVOPS_APP_ID)?
+    let ado_sp = ado_sp
+        .cloned()
         .unwrap_or_else(|| stand_in_sp(AZURE_DEVOPS_APP_ID, "Azure DevOps"));
     let graph_ids = graph::resolve_scope_ids(&graph_sp, &GRAPH_SCOPES)?;
     let ado_ids = graph::resolve_scope_ids(&ado_sp, &AZURE_DEVOPS_SCOPES)?;
@@ -232,7 +334,20 @@ pub fn required_permissions(graph: &GraphClient<'_>) -> Result<Vec<RequiredResou
     ])
 }
 
+/// The four delegated permissions the runner's app needs (`openid`, `offline_access`,
+/// `vso.code`, `vso.code_write`), their ids resolved from the tenant's service principals (read
+/// at once; the documented constants when a tenant does not list one): what `ado-scm doctor`
+/// checks an app against.
+pub fn required_permissions(graph: &GraphClient<'_>) -> Result<Vec<RequiredResourceAccess>> {
+    let (graph_sp, ado_sp) = crate::parallel::join(
+        || graph.service_principal_by_app_id(GRAPH_APP_ID),
+        || graph.service_principal_by_app_id(AZURE_DEVOPS_APP_ID),
+    );
+    required_access(graph_sp?.as_ref(), ado_sp?.as_ref())
+}
+
 /// The same four permissions with the documented ids, for when Graph cannot be asked.
+#[cfg(test)]
 pub(super) fn fallback_required_access() -> Vec<RequiredResourceAccess> {
     let resolve = |app: &str, values: &[&str]| -> Vec<(String, String)> {
         values
@@ -279,64 +394,30 @@ fn scope_name(id: &str) -> String {
 }
 
 /// Finds the app: `--client-id`; `--app-name`; the app of the saved integration; the default
-/// name. None found: create one with the given or default name.
-fn find_app(
-    graph: &GraphClient<'_>,
-    s: &SetupServices<'_>,
-    oauth: &OauthPlan,
-    existing: Option<&ScmIntegration>,
-    callback: &str,
-    required: &[RequiredResourceAccess],
-) -> Result<AppPlan> {
-    let spinner = s.ui.spinner("Looking for the app registration");
-    let found = if let Some(client_id) = &oauth.client_id {
-        Some(
-            graph
-                .find_application_by_app_id(client_id)?
-                .ok_or_else(|| {
-                    Error::check(format!(
-                "no app registration with client ID {client_id} in this tenant"
-            ))
-            .with_hint(
-                "check --client-id (Entra admin center → App registrations → Application (client) \
-                 ID), or leave it out to let ado-scm create the app",
-            )
-                })?,
-        )
-    } else if let Some(name) = &oauth.app_name {
-        by_name(graph, name)?
-    } else {
-        let saved = existing
-            .and_then(|i| i.oauth.as_ref())
-            .map(|o| o.client_id.clone());
-        let by_saved = match saved {
-            Some(client_id) => graph.find_application_by_app_id(&client_id)?,
-            None => None,
-        };
-        match by_saved {
-            Some(app) => Some(app),
-            None => by_name(graph, &oauth.default_app_name)?,
-        }
+/// name. Without flags, the saved client id and the default name are asked at once (the first
+/// found wins, in that order).
+fn find_app<'scope>(
+    graph: &'scope GraphClient<'_>,
+    oauth: &'scope OauthPlan,
+    saved: Option<&'scope str>,
+    scope: &'scope std::thread::Scope<'scope, '_>,
+) -> Result<Option<Application>> {
+    if let Some(client_id) = &oauth.client_id {
+        return graph.find_application_by_app_id(client_id);
+    }
+    if let Some(name) = &oauth.app_name {
+        return by_name(graph, name);
+    }
+    let by_default_name = scope.spawn(|| by_name(graph, &oauth.default_app_name));
+    let by_saved = match saved {
+        Some(client_id) => graph.find_application_by_app_id(client_id)?,
+        None => None,
     };
-    drop(spinner);
-    Ok(match found {
-        Some(app) => {
-            let (patch, repairs) = drift(&app, callback, required);
-            AppPlan::Existing {
-                app,
-                patch,
-                repairs,
-            }
-        }
-        None => AppPlan::Create(NewApplication {
-            display_name: oauth
-                .app_name
-                .clone()
-                .unwrap_or_else(|| oauth.default_app_name.clone()),
-            redirect_uri: callback.to_string(),
-            required_resource_access: required.to_vec(),
-        }),
-    })
+    let by_default_name = by_default_name.join().expect("the lookup ran");
+    match by_saved {
+        Some(app) => Ok(Some(app)),
+        None => by_default_name,
+    }
 }
 
 fn by_name(graph: &GraphClient<'_>, name: &str) -> Result<Option<Application>> {
@@ -417,27 +498,32 @@ fn drift(
     (patch, repairs)
 }
 
+/// The resources consent is granted for: name, app id, scopes, and the tenant's principal of it.
+type ConsentResource<'a> = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    Option<&'a ServicePrincipal>,
+);
+
 /// Tenant-wide consent, per resource: what to create or widen.
 fn grant_plans(
     graph: &GraphClient<'_>,
     s: &SetupServices<'_>,
     our_sp: Option<&ServicePrincipal>,
+    resources: &[ConsentResource<'_>],
 ) -> Result<Vec<GrantPlan>> {
-    let spinner = s.ui.spinner("Reading the admin consent already granted");
-    let mut plans = Vec::new();
     let existing = match our_sp {
-        Some(sp) => graph.list_permission_grants(&sp.id)?,
+        Some(sp) => {
+            s.ui.waiting("Reading the admin consent already granted", || {
+                graph.list_permission_grants(&sp.id)
+            })?
+        }
         None => Vec::new(),
     };
-    for (resource, app_id, scopes) in [
-        (
-            "Azure DevOps",
-            AZURE_DEVOPS_APP_ID,
-            &AZURE_DEVOPS_SCOPES[..],
-        ),
-        ("Microsoft Graph", GRAPH_APP_ID, &GRAPH_SCOPES[..]),
-    ] {
-        let resource_sp = graph.service_principal_by_app_id(app_id)?.ok_or_else(|| {
+    let mut plans = Vec::new();
+    for &(resource, app_id, scopes, resource_sp) in resources {
+        let resource_sp = resource_sp.ok_or_else(|| {
             Error::check(format!(
                 "this tenant has no service principal for {resource} ({app_id}), so consent \
                  cannot be granted for it"
@@ -453,12 +539,11 @@ fn grant_plans(
             .cloned();
         plans.push(GrantPlan {
             resource,
-            resource_sp_id: resource_sp.id,
+            resource_sp_id: resource_sp.id.clone(),
             existing: found,
             scope: scopes.join(" "),
         });
     }
-    drop(spinner);
     for p in &plans {
         if p.needs_change() {
             s.ui.info(format!(
@@ -510,7 +595,6 @@ pub(super) fn apply(
             );
         }
     }
-    apply_sp_and_grants(s, o, app.as_ref(), changes)?;
     Ok(app)
 }
 
@@ -564,41 +648,45 @@ fn apply_app(
     }
 }
 
-fn apply_sp_and_grants(
+/// The app's service principal, when it has none yet, and the consent grants. Returns the
+/// principal it made (if any) and how many changes it made.
+pub(super) fn apply_sp_and_grants(
     s: &SetupServices<'_>,
-    o: &mut OauthLook<'_>,
+    o: &OauthLook<'_>,
     app: Option<&Application>,
-    changes: &mut usize,
-) -> Result<()> {
+) -> Result<(Option<ServicePrincipal>, usize)> {
     let ui = s.ui;
     let (Some(graph), Some(app)) = (o.graph.as_ref(), app) else {
-        return Ok(());
+        return Ok((None, 0));
     };
+    let mut changes = 0;
     let new_app = o.app.is_create();
+    let mut made = None;
     let sp = match &o.sp {
         Some(sp) => sp.clone(),
         None => {
-            let spinner = ui.spinner("Creating the app's service principal");
             // Right after the app was made, Graph may refuse its service principal with 400
             // until the app has reached every replica: retried then, and only then.
             let settling = |err: &Error| {
                 graph::is_not_found(err) || (new_app && graph::is_app_not_visible_yet(err))
             };
-            let sp = retry_settling(s, settling, || graph.upsert_service_principal(&app.app_id))?;
-            drop(spinner);
-            *changes += 1;
+            let sp = ui.waiting("Creating the app's service principal", || {
+                retry_settling(s, settling, || graph.upsert_service_principal(&app.app_id))
+            })?;
+            changes += 1;
             ui.ok(format!("created the service principal {}", sp.id));
-            o.sp = Some(sp.clone());
+            made = Some(sp.clone());
             sp
         }
     };
     for grant in &o.grants {
         match &grant.existing {
             None => {
-                let spinner = ui.spinner(format!("Granting admin consent for {}", grant.resource));
-                create_grant_once(s, graph, &sp.id, grant)?;
-                drop(spinner);
-                *changes += 1;
+                ui.waiting(
+                    format!("Granting admin consent for {}", grant.resource),
+                    || create_grant_once(s, graph, &sp.id, grant),
+                )?;
+                changes += 1;
                 ui.ok(format!(
                     "granted tenant-wide consent for {} ({})",
                     grant.resource, grant.scope
@@ -607,7 +695,7 @@ fn apply_sp_and_grants(
             Some(existing) => {
                 if let Some(scope) = missing_scopes(&existing.scope, &grant.scope) {
                     graph.update_permission_grant(&existing.id, &scope)?;
-                    *changes += 1;
+                    changes += 1;
                     ui.ok(format!(
                         "widened the tenant-wide consent for {} to {scope}",
                         grant.resource
@@ -616,7 +704,7 @@ fn apply_sp_and_grants(
             }
         }
     }
-    Ok(())
+    Ok((made, changes))
 }
 
 /// Creates a tenant-wide grant. A lost answer may hide a grant that was made, and a grant the

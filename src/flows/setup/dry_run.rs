@@ -5,10 +5,12 @@
 
 use serde_json::{json, Value};
 
-use crate::clients::gitpod::{ScmIntegration, SecretInBody};
+use crate::clients::gitpod::{
+    ScmIntegration, SecretInBody, CREATE_SCM_INTEGRATION, UPDATE_SCM_INTEGRATION,
+};
 use crate::clients::graph;
+use crate::http::Request;
 use crate::ui::Ui;
-use crate::urls::join;
 
 use super::app_registration::{missing_scopes, AppPlan};
 use super::integration::IntegrationChange;
@@ -83,11 +85,9 @@ pub(super) fn show_plan(
         IntegrationChange::Unchanged(_) => {}
     }
     if let Some(o) = oauth {
-        let rotating = plan.oauth.as_ref().is_some_and(|p| p.rotate_secret);
-        if rotating
-            && matches!(o.secret, SecretPlan::Mint { replaces: true })
-            && !o.our_old_secrets.is_empty()
-        {
+        // As the run does it: once the integration holds a new secret, the earlier ones
+        // ado-scm made for this runner go.
+        if matches!(o.secret, SecretPlan::Mint { .. }) && !o.our_old_secrets.is_empty() {
             lines.push(format!(
                 "then remove the old client secret(s) ado-scm created: {}",
                 o.our_old_secrets.join(", ")
@@ -108,7 +108,7 @@ pub(super) fn show_plan(
     }
 }
 
-/// Numbers and prints the requests a real run would send.
+/// Numbers and prints the requests a real run would send, as the clients build them.
 struct DryRun<'a, 'b> {
     s: &'b SetupServices<'a>,
     count: usize,
@@ -119,29 +119,20 @@ impl<'a, 'b> DryRun<'a, 'b> {
         DryRun { s, count: 0 }
     }
 
-    fn request(&mut self, what: &str, method: &str, url: &str, body: Option<&Value>) {
+    fn request(&mut self, what: &str, request: &Request) {
         self.count += 1;
         let ui = self.s.ui;
         ui.info(format!("  {}. {what}", self.count));
-        ui.info(format!("     {method} {url}"));
-        if let Some(body) = body {
-            let text = serde_json::to_string_pretty(body).unwrap_or_default();
-            for line in text.lines() {
-                ui.info(format!("     {line}"));
-            }
+        for line in request.shown() {
+            ui.info(format!("     {line}"));
         }
     }
-
-    /// As a string: the placeholders of objects not made yet (`{id of the new app}`) stay
-    /// readable.
-    fn graph(&self, path: &str) -> String {
-        format!("{}/{path}", self.s.graph_url.as_str().trim_end_matches('/'))
-    }
-
-    fn gitpod(&self, method: &str) -> String {
-        join(self.s.gitpod_url, &format!("gitpod.v1.{method}")).to_string()
-    }
 }
+
+/// Stand-ins for ids of objects a real run would make first.
+const NEW_APP_OBJECT_ID: &str = "NEW-APP-OBJECT-ID";
+const NEW_APP_CLIENT_ID: &str = "NEW-APP-CLIENT-ID";
+const NEW_SERVICE_PRINCIPAL_ID: &str = "NEW-SERVICE-PRINCIPAL-ID";
 
 const REDACTED_SECRET: &str = "<redacted: the client secret>";
 
@@ -167,16 +158,14 @@ pub(super) fn report(
     let secret_sent = oauth.is_some_and(|o| o.secret.sends_secret());
     let outcome = integration_request(&mut dry, change, secret_sent);
     if let Some(o) = oauth {
-        if matches!(o.secret, SecretPlan::Mint { .. }) {
-            if let AppPlan::Existing { app, .. } = &o.app {
-                for key_id in &o.our_old_secrets {
-                    dry.request(
-                        "remove the old client secret ado-scm created",
-                        "POST",
-                        &dry.graph(&format!("v1.0/applications/{}/removePassword", app.id)),
-                        Some(&json!({"keyId": key_id})),
-                    );
-                }
+        if let (SecretPlan::Mint { .. }, AppPlan::Existing { app, .. }, Some(graph)) =
+            (&o.secret, &o.app, &o.graph)
+        {
+            for key_id in &o.our_old_secrets {
+                dry.request(
+                    "remove the old client secret ado-scm created",
+                    &graph.remove_password_request(&app.id, key_id),
+                );
             }
         }
     }
@@ -207,69 +196,58 @@ fn oauth_requests(
     o: &OauthLook<'_>,
 ) -> (OauthSummary, Option<String>) {
     let mut app_name = None;
-    let new_object = "{id of the new app}";
     let (object_id, client_id) = match &o.app {
         AppPlan::Create(new) => {
             app_name = Some(new.display_name.clone());
-            let key = graph::unique_name_for(&new.display_name);
-            dry.request(
-                "create the app registration (an upsert on its unique name, with Prefer: \
-                 create-if-missing)",
-                "PATCH",
-                &dry.graph(&format!("v1.0/applications(uniqueName='{key}')")),
-                Some(&new.to_json()),
-            );
+            if let Some(graph) = &o.graph {
+                let key = graph::unique_name_for(&new.display_name);
+                dry.request(
+                    "create the app registration (an upsert on its unique name, with Prefer: \
+                     create-if-missing)",
+                    &graph.upsert_application_request(&key, new),
+                );
+            }
             (None, None)
         }
         AppPlan::Existing { app, patch, .. } => {
             app_name = Some(app.display_name.clone());
-            if let Some(patch) = patch {
+            if let (Some(patch), Some(graph)) = (patch, &o.graph) {
                 dry.request(
                     "repair the app registration",
-                    "PATCH",
-                    &dry.graph(&format!("v1.0/applications/{}", app.id)),
-                    Some(patch),
+                    &graph.update_application_request(&app.id, patch),
                 );
             }
             (Some(app.id.clone()), Some(app.app_id.clone()))
         }
         AppPlan::Unchecked(id) => (None, Some(id.clone())),
     };
-    if o.graph.is_some() && o.sp.is_none() {
-        let app_id = client_id
-            .clone()
-            .unwrap_or_else(|| "{appId of the new app}".into());
+    let Some(graph) = &o.graph else {
+        return (
+            oauth_summary(o, client_id, object_id, SecretOutcome::Reused),
+            app_name,
+        );
+    };
+    if o.sp.is_none() {
+        let app_id = client_id.as_deref().unwrap_or(NEW_APP_CLIENT_ID);
         dry.request(
             "create the app's service principal (an upsert, with Prefer: create-if-missing)",
-            "PATCH",
-            &dry.graph(&format!("v1.0/servicePrincipals(appId='{app_id}')")),
-            Some(&json!({})),
+            &graph.upsert_service_principal_request(app_id),
         );
     }
     let sp_id =
         o.sp.as_ref()
-            .map(|sp| sp.id.clone())
-            .unwrap_or_else(|| "{id of the new service principal}".into());
+            .map_or(NEW_SERVICE_PRINCIPAL_ID, |sp| sp.id.as_str());
     for g in &o.grants {
         match &g.existing {
             None => dry.request(
                 &format!("grant tenant-wide consent for {}", g.resource),
-                "POST",
-                &dry.graph("v1.0/oauth2PermissionGrants"),
-                Some(&json!({
-                    "clientId": sp_id,
-                    "consentType": "AllPrincipals",
-                    "resourceId": g.resource_sp_id,
-                    "scope": g.scope,
-                })),
+                &graph.create_permission_grant_request(sp_id, &g.resource_sp_id, &g.scope),
             ),
             Some(existing) => {
                 if let Some(scope) = missing_scopes(&existing.scope, &g.scope) {
                     dry.request(
                         &format!("widen the tenant-wide consent for {}", g.resource),
-                        "PATCH",
-                        &dry.graph(&format!("v1.0/oauth2PermissionGrants/{}", existing.id)),
-                        Some(&json!({"scope": scope})),
+                        &graph.update_permission_grant_request(&existing.id, &scope),
                     );
                 }
             }
@@ -283,15 +261,11 @@ fn oauth_requests(
             dry.request(
                 "add a client secret (then test it with Entra ID and have the runner \
                  validate it sealed: reads, not shown)",
-                "POST",
-                &dry.graph(&format!(
-                    "v1.0/applications/{}/addPassword",
-                    object_id.as_deref().unwrap_or(new_object)
-                )),
-                Some(&json!({"passwordCredential": {
-                    "displayName": secret_display_name(&plan.runner.runner_id),
-                    "endDateTime": end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                }})),
+                &graph.add_password_request(
+                    object_id.as_deref().unwrap_or(NEW_APP_OBJECT_ID),
+                    &secret_display_name(&plan.runner.runner_id),
+                    end,
+                ),
             );
             if *replaces {
                 SecretOutcome::Rotated
@@ -300,9 +274,19 @@ fn oauth_requests(
             }
         }
     };
-    let summary = OauthSummary {
-        client_id: client_id.clone(),
-        app_object_id: object_id.clone(),
+    (oauth_summary(o, client_id, object_id, outcome), app_name)
+}
+
+/// The OAuth part of the dry run's summary: what would be in place.
+fn oauth_summary(
+    o: &OauthLook<'_>,
+    client_id: Option<String>,
+    object_id: Option<String>,
+    outcome: SecretOutcome,
+) -> OauthSummary {
+    OauthSummary {
+        client_id,
+        app_object_id: object_id,
         issuer_url: o
             .validated_issuer
             .clone()
@@ -313,8 +297,7 @@ fn oauth_requests(
             o.secret_expiry
         },
         secret: outcome,
-    };
-    (summary, app_name)
+    }
 }
 
 /// The integration's create or update, the secret redacted.
@@ -332,22 +315,20 @@ fn integration_request(
     match change {
         IntegrationChange::Create(write) => {
             let body = write.body(SecretInBody::Shown(REDACTED_SECRET));
-            dry.request(
-                "create the runner's SCM integration",
-                "POST",
-                &dry.gitpod("RunnerConfigurationService/CreateSCMIntegration"),
-                Some(&with_secret(body)),
-            );
+            let request = dry
+                .s
+                .gitpod
+                .request_shown(CREATE_SCM_INTEGRATION, with_secret(body));
+            dry.request("create the runner's SCM integration", &request);
             IntegrationOutcome::Created
         }
         IntegrationChange::Update { id, update, .. } => {
             let body = update.body(id, SecretInBody::Shown(REDACTED_SECRET));
-            dry.request(
-                "update the runner's SCM integration",
-                "POST",
-                &dry.gitpod("RunnerConfigurationService/UpdateSCMIntegration"),
-                Some(&with_secret(body)),
-            );
+            let request = dry
+                .s
+                .gitpod
+                .request_shown(UPDATE_SCM_INTEGRATION, with_secret(body));
+            dry.request("update the runner's SCM integration", &request);
             IntegrationOutcome::Updated
         }
         IntegrationChange::Unchanged(_) => IntegrationOutcome::Unchanged,

@@ -14,26 +14,20 @@ use super::summary::{check, Check, IntegrationOutcome};
 use super::tenant::IssuerChoice;
 use super::{SetupPlan, SetupServices};
 
-/// The runner's integration for the plan's scm id and host, if it has one.
+/// The runner's integration for the plan's scm id and host among the runner's integrations,
+/// if it has one.
 pub(super) fn find_saved(
     plan: &SetupPlan,
     s: &SetupServices<'_>,
-) -> Result<Option<ScmIntegration>> {
+    integrations: Vec<ScmIntegration>,
+) -> Option<ScmIntegration> {
     let ui = s.ui;
     let runner = &plan.runner;
     let scm_id = plan.target.scm_id();
     let host = plan.target.host();
-    let spinner = ui.spinner("Reading the runner's SCM integrations");
-    let found = s
-        .gitpod
-        .list_scm_integrations(std::slice::from_ref(&runner.runner_id))?
-        .into_iter()
-        .find(|i| {
-            i.runner_id == runner.runner_id
-                && i.scm_id == scm_id
-                && i.host.eq_ignore_ascii_case(host)
-        });
-    drop(spinner);
+    let found = integrations.into_iter().find(|i| {
+        i.runner_id == runner.runner_id && i.scm_id == scm_id && i.host.eq_ignore_ascii_case(host)
+    });
     match &found {
         Some(i) => ui.info(format!(
             "  The runner already has an integration for {host} ({}): it will be updated if needed.",
@@ -43,7 +37,7 @@ pub(super) fn find_saved(
             "  The runner has no {scm_id} integration for {host} yet."
         )),
     }
-    Ok(found)
+    found
 }
 
 /// PAT only: the runner validates the configuration before anything changes (a read).
@@ -59,9 +53,12 @@ pub(super) fn validate_pat_only(
     Ok(())
 }
 
-/// ValidateRunnerConfiguration with the secret sealed to the runner's key. A runner that
-/// rejects the issuer URL is asked once more with the other form of the same issuer (runners
-/// differ in which form they take); returns the issuer string the runner accepted.
+/// ValidateRunnerConfiguration with the secret sealed to the runner's key (`ahead`: the
+/// runner's answer with the issuer to save, when it was asked ahead; it counts when it accepts
+/// or rejects the issuer, else the runner is asked again). A runner that rejects the issuer URL
+/// is asked once more with the other form of the same issuer (runners differ in which form
+/// they take); returns the issuer string the runner accepted.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn validate_sealed(
     s: &SetupServices<'_>,
     plan: &SetupPlan,
@@ -69,20 +66,26 @@ pub(super) fn validate_sealed(
     client_id: &str,
     sealed: String,
     existing: Option<&ScmIntegration>,
+    ahead: Option<ValidationResult>,
     checks: &mut Vec<Check>,
 ) -> Result<String> {
     let ui = s.ui;
     let mut used = issuer.saved.clone();
-    let spinner =
-        ui.spinner("Asking the runner to validate the configuration with the sealed secret");
-    let mut result = validate(
-        s,
-        plan,
-        existing.map(|i| i.id.clone()),
-        Some((client_id.to_string(), Some(sealed.clone()))),
-        Some(used.clone()),
-    )?;
-    drop(spinner);
+    let mut result = match ahead.filter(|r| r.valid || rejects_issuer(r)) {
+        Some(result) => result,
+        None => ui.waiting(
+            "Asking the runner to validate the configuration with the sealed secret",
+            || {
+                validate(
+                    s,
+                    plan,
+                    existing.map(|i| i.id.clone()),
+                    Some((client_id.to_string(), Some(sealed.clone()))),
+                    Some(used.clone()),
+                )
+            },
+        )?,
+    };
     if !result.valid && rejects_issuer(&result) {
         let other = issuer.issuer.other_form().url();
         ui.warn(format!(
@@ -530,9 +533,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(used, issuer.oidc_form());
-        let requests = server.finish();
-        let first = requests[1].json();
-        let second = requests[2].json();
+        // Entra's check and the runner's first answer are asked at once: in either order.
+        let validations: Vec<_> = server
+            .finish()
+            .into_iter()
+            .filter(|r| r.path == validate)
+            .collect();
+        assert_eq!(validations.len(), 2);
+        let first = validations[0].json();
+        let second = validations[1].json();
         assert_eq!(first["scmIntegration"]["issuerUrl"], issuer.oauth2_form());
         assert_eq!(second["scmIntegration"]["issuerUrl"], issuer.oidc_form());
         // The same sealed secret both times, and it opens with the runner's key.

@@ -1,23 +1,36 @@
 //! `ado-scm setup` once every answer is known: the wizard's steps, in the order the admin sees
-//! them (issue 4). The command (`commands::setup`) turns flags and prompts into a [`SetupPlan`];
-//! this module does the work against the clients and reports progress through the [`Ui`].
+//! them. The command (`commands::setup`) turns flags and prompts into a [`SetupPlan`]; this
+//! module does the work against the clients and reports progress through the [`Ui`].
+//!
+//! | step (on screen) | module | function |
+//! | --- | --- | --- |
+//! | 1. Runner: its key and configuration schema, its saved integration | `runner`, `integration` | `runner::check_key_and_schema`, `integration::find_saved` |
+//! | 2. Azure DevOps: the organization's Entra tenant | `tenant` | `tenant::org_tenant` |
+//! | 3. Sign-in methods (OAuth and/or PAT; PAT only: the runner's validation) | this file, `integration` | `run`, `integration::validate_pat_only` |
+//! | 4. Issuer URL: discovery, the tenant checks, the form to save | `tenant` | `tenant::discover`, `tenant::check_discovery`, `tenant::choose_issuer` |
+//! | 5. App registration: Graph sign-in, find or create, drift, service principal, consent | `app_registration` | `app_registration::read_graph`, `app_registration::look`, `app_registration::apply`, `app_registration::apply_sp_and_grants` |
+//! | 6. Client secret: reuse, the admin's, or mint | `secret` | `secret::look`, `secret::mint` |
+//! | 7. Seal and test: Entra client credentials, the runner's validation of the sealed secret | `secret`, `integration` | `secret::prove_secret`, `integration::validate_sealed` |
+//! | 8. Save: update the match or create | `integration` | `integration::change`, `integration::save`, `secret::remove_replaced` |
+//! | 9. Summary (on stdout) | `summary`; `commands::setup::summary` | `SetupReport` |
+//!
+//! The plan shown before the confirmation, and with `--dry-run` every request a real run would
+//! send, are `dry_run`'s: the requests are built by the same client functions that send them.
+//! Steps that do not apply are not shown, and the numbers on screen follow on without gaps
+//! (PAT only: the runner's validation is step 4).
 //!
 //! It runs in two phases, so that nothing is changed before everything that can be checked has
 //! been checked:
-//! 1. **Look** (reads only): the runner (public key, configuration schema, OAuth callback URL),
-//!    its saved integration, the Azure DevOps organization's Entra tenant, the issuer's discovery
-//!    document, the app registration and its drift, the service principals, the consent grants,
-//!    and whether the saved client secret still validates. What would change is gathered into a
-//!    list and shown; `--dry-run` prints every request it would send and stops there.
-//! 2. **Change**, after [`Interaction::confirm`]: create or repair the app, its service
-//!    principal and grants, mint a client secret when one is needed (and prove it works: Entra
-//!    client credentials, then the runner's ValidateRunnerConfiguration with the secret sealed to
-//!    the runner's key), save the integration (update the match or create), and with
-//!    `--rotate-secret` remove the old secret ado-scm made.
-//!
-//! This file is the order of the steps; each step's work is in its own module: `runner`,
-//! `tenant`, `app_registration`, `secret`, `integration`, and `dry_run` for the plan
-//! on screen; `summary` is what a run reports.
+//! 1. **Look** (reads only): the runner, its saved integration, the organization's tenant, the
+//!    issuer's discovery document, the app registration and its drift, the service principals,
+//!    the consent grants, and whether the saved client secret still validates. Reads that do
+//!    not wait on one another go out together. What would change is gathered and shown;
+//!    `--dry-run` prints every request it would send and stops there.
+//! 2. **Change**, after [`Interaction::confirm`]: create or repair the app, then its service
+//!    principal and grants together with a new client secret when one is needed, prove the
+//!    secret (Entra client credentials and the runner's validation, at once), save the
+//!    integration (update the match or create), and remove the secrets ado-scm made for this
+//!    runner before. Ctrl-C becomes a flag here, looked at between steps.
 //!
 //! What must never happen:
 //! - a secret in a message, a log line, the plan or the summary (secrets are [`Secret`]s; the
@@ -25,6 +38,7 @@
 //! - an empty `oauthClientId` or `pat: false` sent to UpdateSCMIntegration unless the admin
 //!   turned that method off and confirmed (they delete developers' sign-ins);
 //! - removing a client secret ado-scm did not create (ours are named `ado-scm <runner-id>`);
+//! - a new client secret left on the app when the run ends without the integration holding it;
 //! - a second app, secret, service principal or integration on a re-run with the same answers.
 
 mod app_registration;
@@ -38,21 +52,25 @@ mod tenant;
 #[cfg(test)]
 mod test_support;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::clients::ado::AdoClient;
-use crate::clients::gitpod::{GitpodClient, ScmIntegration};
+use crate::clients::ado::{AdoClient, OrgTenant};
+use crate::clients::gitpod::{ConfigSchema, GitpodClient, ScmIntegration};
 use crate::clients::graph::{Application, GraphClient, ServicePrincipal};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Http;
-use crate::issuer::Discovery;
+use crate::interrupt::Interrupt;
+use crate::issuer::{self, Discovery};
+use crate::parallel;
 use crate::secret::Secret;
 use crate::ui::Ui;
 
 use app_registration::{AppPlan, GrantPlan};
 use runner::RunnerChecked;
-use secret::{SecretFacts, SecretPlan};
+use secret::{MintedSecret, SecretFacts, SecretPlan};
 use tenant::IssuerChoice;
 
 pub use app_registration::required_permissions;
@@ -67,6 +85,8 @@ pub use summary::{
 pub struct SetupServices<'a> {
     pub http: &'a Http,
     pub ui: &'a Ui,
+    /// Ctrl-C: during the changes it becomes a flag the steps look at.
+    pub interrupt: &'a Interrupt,
     pub gitpod: &'a GitpodClient<'a>,
     /// For the dry-run's request lines.
     pub gitpod_url: &'a Url,
@@ -81,6 +101,9 @@ pub trait Interaction {
     /// The admin's Microsoft Graph token for the tenant. With `optional` (the admin gave the
     /// app's client id and secret), `Ok(None)` lets the flow go on without Graph.
     fn graph_token(&mut self, discovery: &Discovery, optional: bool) -> Result<Option<Secret>>;
+    /// The Graph token given up front (flag or environment), if any: the flow may read Graph
+    /// with it before [`Interaction::graph_token`] is asked (which then gives the same one).
+    fn graph_token_given(&self) -> Option<Secret>;
     /// The plan has been shown: may it be carried out? `destructive` lists what would be
     /// deleted on the runner (developers' sign-ins); a run that may not ask must refuse those
     /// unless told `--yes`.
@@ -96,35 +119,51 @@ pub fn run(
     let ui = s.ui;
     let mut checks = Vec::new();
 
-    // ---- Phase 1: look.
+    // ---- Phase 1: look. What the runner, its integrations and the organization say is asked
+    // at once; each step then shows its part.
+    let (schema, integrations, org_tenant) = ui.waiting(
+        "Reading the runner's schema and integrations, and the organization's tenant",
+        || read_first(plan, s),
+    );
     // 1. Runner: its key, its schema, its saved integration.
-    ui.info(format!(
-        "\n1. Runner {} ({})",
-        plan.runner.name, plan.runner.runner_id
-    ));
-    let runner = runner::check_key_and_schema(plan, s, &mut checks)?;
-    let existing = integration::find_saved(plan, s)?;
+    let steps = Steps::default();
+    steps.start(
+        ui,
+        &format!("Runner {} ({})", plan.runner.name, plan.runner.runner_id),
+    );
+    let runner = runner::check_key_and_schema(plan, s, schema?, &mut checks)?;
+    let existing = integration::find_saved(plan, s, integrations?);
 
-    // 2. Azure DevOps and 3. the sign-in methods; for OAuth, 2. the tenant, 6. the issuer,
-    // 4. the app registration, 5. the client secret.
-    ui.info(format!("\n2. Azure DevOps: {}", plan.target.describe()));
-    ui.info(format!(
-        "   Sign-in methods: {}",
-        methods(plan.oauth.is_some(), plan.pat)
-    ));
+    // 2. Azure DevOps (for OAuth, the organization's tenant) and 3. the sign-in methods;
+    // for OAuth, 4. the issuer, 5. the app registration, 6. the client secret.
+    steps.start(ui, &format!("Azure DevOps: {}", plan.target.describe()));
+    let org_guid = match &plan.oauth {
+        Some(_) => tenant::org_tenant(plan, s, org_tenant, &mut checks)?,
+        None => None,
+    };
+    steps.start(
+        ui,
+        &format!(
+            "Sign-in methods: {}",
+            methods(plan.oauth.is_some(), plan.pat)
+        ),
+    );
     let mut oauth = match &plan.oauth {
         Some(answers) => Some(look_oauth(
             plan,
             answers,
             s,
             ask,
+            &steps,
             &runner,
             existing.as_ref(),
+            org_guid,
             &mut checks,
         )?),
         None => None,
     };
     if plan.oauth.is_none() {
+        steps.start(ui, "The runner's validation");
         integration::validate_pat_only(s, plan, existing.as_ref(), &mut checks)?;
     }
 
@@ -149,48 +188,62 @@ pub fn run(
         ));
     }
 
-    // ---- Phase 2: change.
+    // ---- Phase 2: change. Ctrl-C becomes a flag the steps look at, so that a secret made and
+    // not yet in use is taken back before the run ends.
     if has_changes {
         ui.info("\nMaking the changes:");
     }
     let mut changes = 0usize;
-    let applied = match oauth.as_mut() {
-        Some(o) => Some(apply_oauth(
+    let (applied, id, outcome, removed) = s.interrupt.cancellable(|cancel| {
+        let applied = match oauth.as_mut() {
+            Some(o) => Some(apply_oauth(
+                plan,
+                s,
+                o,
+                &steps,
+                &runner,
+                existing.as_ref(),
+                &mut changes,
+                &mut checks,
+                &cancel,
+            )?),
+            None => None,
+        };
+        stop_if_interrupted(&cancel)?;
+
+        // 8. Save.
+        let change = integration::change(
             plan,
-            s,
-            o,
-            &runner,
             existing.as_ref(),
-            &mut changes,
-            &mut checks,
-        )?),
-        None => None,
-    };
-
-    // 8. Save.
-    let change = integration::change(
-        plan,
-        existing.as_ref(),
-        applied
-            .as_ref()
-            .and_then(|a| a.summary.client_id.as_deref()),
-        applied.as_ref().is_some_and(|a| a.secret.is_some()),
-        applied.as_ref().map(|a| a.summary.issuer_url.as_str()),
-    );
-    let secret = applied.as_ref().and_then(|a| a.secret.as_ref());
-    let (id, outcome) = integration::save(s, &change, secret)?;
-    if outcome != IntegrationOutcome::Unchanged {
-        changes += 1;
-    }
-
-    // A new secret is in use: the old secrets ado-scm made for this runner go only now.
-    let removed = match (&oauth, &applied) {
-        (Some(o), Some(done)) => {
-            let app = done.app.as_ref();
-            secret::remove_replaced(s, o, app, done.summary.secret, &mut changes)?
+            applied
+                .as_ref()
+                .and_then(|a| a.summary.client_id.as_deref()),
+            applied.as_ref().is_some_and(|a| a.secret.is_some()),
+            applied.as_ref().map(|a| a.summary.issuer_url.as_str()),
+        );
+        let secret = applied.as_ref().and_then(|a| a.secret.as_ref());
+        if !change.is_none() {
+            steps.start(ui, "Save");
         }
-        _ => Vec::new(),
-    };
+        let (id, outcome) = integration::save(s, &change, secret)?;
+        if outcome != IntegrationOutcome::Unchanged {
+            changes += 1;
+        }
+        let mut applied = applied;
+        if let Some(minted) = applied.as_mut().and_then(|a| a.minted.take()) {
+            minted.keep();
+        }
+
+        // A new secret is in use: the old secrets ado-scm made for this runner go only now.
+        let removed = match (&oauth, &applied) {
+            (Some(o), Some(done)) => {
+                let app = done.app.as_ref();
+                secret::remove_replaced(s, o, app, done.summary.secret, &mut changes)?
+            }
+            _ => Vec::new(),
+        };
+        Ok::<_, Error>((applied, id, outcome, removed))
+    })?;
 
     let app_name = applied
         .as_ref()
@@ -264,29 +317,113 @@ impl OauthLook<'_> {
     }
 }
 
+/// The reads every setup starts with, at once: the runner's configuration schema and SCM
+/// integrations, and (Services with OAuth) the Entra tenant of the Azure DevOps organization.
+#[allow(clippy::type_complexity)]
+fn read_first(
+    plan: &SetupPlan,
+    s: &SetupServices<'_>,
+) -> (
+    Result<ConfigSchema>,
+    Result<Vec<ScmIntegration>>,
+    Option<Result<OrgTenant>>,
+) {
+    let runner_id = &plan.runner.runner_id;
+    std::thread::scope(|scope| {
+        let schema = scope.spawn(|| s.gitpod.get_runner_configuration_schema(runner_id));
+        let integrations = scope.spawn(|| {
+            s.gitpod
+                .list_scm_integrations(std::slice::from_ref(runner_id))
+        });
+        let org_tenant = match (&plan.oauth, plan.target.org()) {
+            (Some(_), Some(org)) => Some(s.ado.discover_tenant(org)),
+            _ => None,
+        };
+        (
+            schema.join().expect("the read ran"),
+            integrations.join().expect("the read ran"),
+            org_tenant,
+        )
+    })
+}
+
 /// Phase 1 for OAuth: the tenant and the issuer, the admin's Microsoft Graph sign-in, the app
 /// registration, the client secret.
+///
+/// The reads that wait only on the tenant go out together: the issuer's discovery document;
+/// with a Graph token given up front, the app registration's lookups; and the runner's
+/// validation of its saved configuration (its client id and issuer known without them).
+#[allow(clippy::too_many_arguments)]
 fn look_oauth<'a>(
     plan: &SetupPlan,
     answers: &OauthPlan,
     s: &SetupServices<'a>,
     ask: &mut dyn Interaction,
+    steps: &Steps,
     runner: &RunnerChecked,
     existing: Option<&ScmIntegration>,
+    org_guid: Option<String>,
     checks: &mut Vec<Check>,
 ) -> Result<OauthLook<'a>> {
-    let (discovery, issuer) = tenant::tenant_and_issuer(plan, answers, s, existing, checks)?;
+    let base = tenant::issuer_to_discover(answers, s, org_guid.as_deref())?;
+    // The tenant's GUID, when the issuer already names it: the issuer to save, and so the
+    // runner's validation, do not wait on discovery then.
+    let early_issuer = issuer::is_guid(&base.tenant)
+        .then(|| tenant::choose_issuer(answers, s, &base.tenant, existing))
+        .transpose()?;
+    let validate_ahead = answers.client_secret.is_none() && !answers.rotate_secret;
+    let given = ask.graph_token_given();
+    let (discovered, graph_facts, validation) = s.ui.waiting(
+        "Reading the tenant's OpenID configuration and the app registration",
+        || {
+            std::thread::scope(|scope| {
+                let graph_facts = given.as_ref().map(|token| {
+                    scope.spawn(move || {
+                        let graph = GraphClient::new(s.http, s.graph_url.clone(), token.clone());
+                        app_registration::read_graph(&graph, s, answers, existing)
+                    })
+                });
+                let validation = early_issuer
+                    .as_ref()
+                    .filter(|_| validate_ahead)
+                    .map(|issuer| {
+                        scope.spawn(|| secret::validate_saved(s, plan, existing, &issuer.saved))
+                    });
+                let discovered = tenant::discover(answers, s, &base);
+                (
+                    discovered,
+                    graph_facts.map(|h| h.join().expect("the reads ran")),
+                    validation.and_then(|h| h.join().expect("the read ran")),
+                )
+            })
+        },
+    );
+    steps.start(s.ui, "Issuer URL");
+    let discovery =
+        tenant::check_discovery(plan, answers, s, discovered?, org_guid.as_deref(), checks)?;
+    let issuer = match early_issuer {
+        Some(issuer) if base.tenant == discovery.tenant_id => issuer,
+        _ => tenant::choose_issuer(answers, s, &discovery.tenant_id, existing)?,
+    };
+    tenant::show_issuer(plan, s, &issuer);
 
-    s.ui.info("\n4. App registration");
+    steps.start(s.ui, "App registration");
     let optional = answers.client_id.is_some() && answers.client_secret.is_some();
     let token = ask.graph_token(&discovery, optional)?;
     let graph = token.map(|t| GraphClient::new(s.http, s.graph_url.clone(), t));
+    let facts = match (graph_facts, &graph) {
+        (Some(facts), Some(_)) => Some(facts?),
+        (_, Some(g)) => Some(s.ui.waiting("Reading the app registration", || {
+            app_registration::read_graph(g, s, answers, existing)
+        })?),
+        (_, None) => None,
+    };
     let callback = runner.callback.as_deref().unwrap_or_default();
     let registration =
-        app_registration::look(graph.as_ref(), s, answers, existing, callback, checks)?;
+        app_registration::look(graph.as_ref().zip(facts), s, answers, callback, checks)?;
 
     // 5. Client secret: keep the saved one when it still validates.
-    s.ui.info("\n5. Client secret");
+    steps.start(s.ui, "Client secret");
     let facts = SecretFacts {
         plan,
         discovery: &discovery,
@@ -294,7 +431,7 @@ fn look_oauth<'a>(
         key: &runner.key,
         existing,
     };
-    let secret = secret::look(s, &facts, answers, &registration.app, checks)?;
+    let secret = secret::look(s, &facts, answers, &registration.app, validation, checks)?;
 
     Ok(OauthLook {
         discovery,
@@ -313,26 +450,44 @@ fn look_oauth<'a>(
 }
 
 /// What phase 2 did for OAuth.
-struct AppliedOauth {
+struct AppliedOauth<'s, 'a> {
     /// The app registration (`None` without Graph).
     app: Option<Application>,
     summary: OauthSummary,
     /// The secret to send with the integration (new, or the admin's).
     secret: Option<Secret>,
+    /// The secret minted in this run, removed again unless the integration ends up holding it.
+    minted: Option<MintedSecret<'s, 'a>>,
 }
 
-/// Phase 2 for OAuth: the app, its service principal and consent (4); the client secret,
-/// minted and proven when one is needed (5, 7).
-fn apply_oauth(
+/// Phase 2 for OAuth: the app (4); then its service principal and consent, and the client
+/// secret (5), which wait only on the app, at once; the secret proven (7).
+#[allow(clippy::too_many_arguments)]
+fn apply_oauth<'s, 'a>(
     plan: &SetupPlan,
-    s: &SetupServices<'_>,
-    o: &mut OauthLook<'_>,
+    s: &'s SetupServices<'a>,
+    o: &mut OauthLook<'a>,
+    steps: &Steps,
     runner: &RunnerChecked,
     existing: Option<&ScmIntegration>,
     changes: &mut usize,
     checks: &mut Vec<Check>,
-) -> Result<AppliedOauth> {
+    cancel: &AtomicBool,
+) -> Result<AppliedOauth<'s, 'a>> {
     let app = app_registration::apply(s, o, changes, checks)?;
+    stop_if_interrupted(cancel)?;
+    let look: &OauthLook<'a> = o;
+    let (principal, minted) = parallel::join(
+        || app_registration::apply_sp_and_grants(s, look, app.as_ref()),
+        || secret::mint(s, look, app.as_ref(), &plan.runner.runner_id),
+    );
+    let minted = minted?;
+    let (sp, made) = principal?;
+    *changes += made + usize::from(minted.is_some());
+    if let Some(sp) = sp {
+        o.sp = Some(sp);
+    }
+    stop_if_interrupted(cancel)?;
     let client_id = app
         .as_ref()
         .map(|a| a.app_id.clone())
@@ -345,7 +500,10 @@ fn apply_oauth(
         key: &runner.key,
         existing,
     };
-    let secret = secret::apply(s, &facts, o, app.as_ref(), &client_id, changes, checks)?;
+    if minted.is_some() {
+        steps.start(s.ui, "Seal and test");
+    }
+    let secret = secret::apply(s, &facts, o, minted.as_ref(), &client_id, cancel, checks)?;
     o.minted_key_id = secret.minted_key_id;
     Ok(AppliedOauth {
         summary: OauthSummary {
@@ -357,5 +515,29 @@ fn apply_oauth(
         },
         app,
         secret: secret.to_send,
+        minted,
     })
+}
+
+/// The numbered headings on screen: numbers follow on without gaps whatever steps a run
+/// needs.
+#[derive(Default)]
+struct Steps(std::cell::Cell<u32>);
+
+impl Steps {
+    fn start(&self, ui: &Ui, title: &str) {
+        let n = self.0.get() + 1;
+        self.0.set(n);
+        ui.info(format!("\n{n}. {title}"));
+    }
+}
+
+/// Ctrl-C during the changes ends them at the next step (exit 130), after what was made and not
+/// yet in use is taken back.
+fn stop_if_interrupted(cancel: &AtomicBool) -> Result<()> {
+    if cancel.load(Ordering::SeqCst) {
+        Err(Error::interrupted())
+    } else {
+        Ok(())
+    }
 }

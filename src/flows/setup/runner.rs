@@ -2,7 +2,7 @@
 //! its configuration schema must offer Azure DevOps, with an OAuth callback URL when OAuth is
 //! wanted.
 
-use crate::clients::gitpod::Runner;
+use crate::clients::gitpod::{ConfigSchema, Runner};
 use crate::error::{Error, Result};
 use crate::seal::{self, RunnerPublicKey};
 
@@ -17,10 +17,12 @@ pub(super) struct RunnerChecked {
     pub callback: Option<String>,
 }
 
-/// The runner's key and schema, each a check on the list.
+/// The runner's key and schema (as the runner's configuration service gave it), each a check
+/// on the list.
 pub(super) fn check_key_and_schema(
     plan: &SetupPlan,
     s: &SetupServices<'_>,
+    schema: ConfigSchema,
     checks: &mut Vec<Check>,
 ) -> Result<RunnerChecked> {
     let ui = s.ui;
@@ -39,7 +41,7 @@ pub(super) fn check_key_and_schema(
         key.fingerprint()
     ));
     checks.push(check("runner public key", true, key.fingerprint()));
-    let callback = runner_schema(plan, s)?;
+    let callback = offered_by_schema(plan, &schema)?;
     let offered = match &callback {
         Some(url) => format!("{scm_id}, OAuth callback {url}"),
         None => scm_id.to_string(),
@@ -72,14 +74,9 @@ pub fn runner_key(runner: &Runner) -> Result<RunnerPublicKey> {
 }
 
 /// The schema must offer the scm id; with OAuth, its callback URL is returned.
-fn runner_schema(plan: &SetupPlan, s: &SetupServices<'_>) -> Result<Option<String>> {
+fn offered_by_schema(plan: &SetupPlan, schema: &ConfigSchema) -> Result<Option<String>> {
     let runner = &plan.runner;
     let scm_id = plan.target.scm_id();
-    let spinner = s.ui.spinner("Reading the runner's configuration schema");
-    let schema = s
-        .gitpod
-        .get_runner_configuration_schema(&runner.runner_id)?;
-    drop(spinner);
     let Some(entry) = schema.scm.iter().find(|e| e.scm_id == scm_id) else {
         let offered: Vec<&str> = schema.scm.iter().map(|e| e.scm_id.as_str()).collect();
         let offered = if offered.is_empty() {
@@ -111,8 +108,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::clients::test_server::{Stub, StubServer};
-    use crate::flows::setup::test_support::{plan, services, Stubbed, CALLBACK};
+    use crate::flows::setup::test_support::{plan, services, CALLBACK};
     use crate::flows::setup::SCM_SERVICES;
 
     #[test]
@@ -133,38 +129,34 @@ mod tests {
 
     #[test]
     fn a_schema_without_azure_devops_or_its_oauth_is_a_failed_check() {
-        let method = "/gitpod.v1.RunnerConfigurationService/GetRunnerConfigurationSchema";
-        let server = StubServer::start(vec![
-            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": "github"}]}})),
-            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES}]}})),
-            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES}]}})),
-            Stub::post(method).json(json!({"schema": {"scm": [{"scmId": SCM_SERVICES,
-                "oauth": {"callbackUrl": CALLBACK}}]}})),
-        ]);
-        let stub = Stubbed::new(&server);
-        let (gitpod, ado) = stub.clients();
-        let s = stub.services(&gitpod, &ado);
+        let schema =
+            |value: serde_json::Value| -> ConfigSchema { serde_json::from_value(value).unwrap() };
         let with_oauth = plan(services(), true, true);
-        let err = runner_schema(&with_oauth, &s).unwrap_err();
+        let err = offered_by_schema(&with_oauth, &schema(json!({"scm": [{"scmId": "github"}]})))
+            .unwrap_err();
         assert_eq!(err.exit_code(), 4);
         assert_eq!(
             err.message,
             "runner runner does not offer Azure DevOps (azuredevops_entra); its configuration \
              schema offers: github"
         );
-        let err = runner_schema(&with_oauth, &s).unwrap_err();
+        let without_oauth = schema(json!({"scm": [{"scmId": SCM_SERVICES}]}));
+        let err = offered_by_schema(&with_oauth, &without_oauth).unwrap_err();
         assert_eq!(err.exit_code(), 4);
         assert!(err.message.contains("without OAuth"), "{}", err.message);
         assert!(err.hint.unwrap().contains("--no-oauth"));
         // PAT only needs no callback; with OAuth the callback comes back.
         assert_eq!(
-            runner_schema(&plan(services(), true, false), &s).unwrap(),
+            offered_by_schema(&plan(services(), true, false), &without_oauth).unwrap(),
             None
         );
+        let offering = schema(json!({"scm": [{"scmId": SCM_SERVICES,
+            "oauth": {"callbackUrl": CALLBACK}}]}));
         assert_eq!(
-            runner_schema(&with_oauth, &s).unwrap().as_deref(),
+            offered_by_schema(&with_oauth, &offering)
+                .unwrap()
+                .as_deref(),
             Some(CALLBACK)
         );
-        server.finish();
     }
 }

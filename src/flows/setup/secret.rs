@@ -4,15 +4,17 @@
 //! runner's validation with the secret sealed to its key. With `--rotate-secret`, the old
 //! secrets ado-scm made go once the integration uses the new one.
 
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::clients::entra;
-use crate::clients::gitpod::ScmIntegration;
+use crate::clients::gitpod::{ScmIntegration, ValidationResult};
 use crate::clients::graph::{Application, GraphClient, NewPassword};
 use crate::error::{Error, Result};
 use crate::issuer::Discovery;
+use crate::parallel;
 use crate::seal::{self, RunnerPublicKey};
 use crate::secret::Secret;
 
@@ -74,13 +76,48 @@ pub(super) struct SecretLook {
     pub our_old_secrets: Vec<String>,
 }
 
+/// The runner's validation of its saved configuration, asked ahead (with the reads that do not
+/// wait on it): valid only for the client id and issuer it was asked with.
+pub(super) struct SavedValidation {
+    pub client_id: String,
+    pub issuer: String,
+    pub result: Result<ValidationResult>,
+}
+
+/// Asks the runner to validate the saved configuration as it is: the saved client id, the
+/// issuer to save, the saved sealed secret. `None` when the integration holds no OAuth
+/// configuration with a sealed secret (nothing to validate).
+pub(super) fn validate_saved(
+    s: &SetupServices<'_>,
+    plan: &SetupPlan,
+    existing: Option<&ScmIntegration>,
+    issuer: &str,
+) -> Option<SavedValidation> {
+    let sealed = saved_sealed_secret(existing)?;
+    let client_id = existing?.oauth.as_ref()?.client_id.clone();
+    let result = validate(
+        s,
+        plan,
+        existing.map(|i| i.id.clone()),
+        Some((client_id.clone(), Some(sealed))),
+        Some(issuer.to_string()),
+    );
+    Some(SavedValidation {
+        client_id,
+        issuer: issuer.to_string(),
+        result,
+    })
+}
+
 /// Step 5 before any change: the admin's secret is proven now (reads only); a saved secret
-/// that still validates is kept; else a new one is planned.
+/// that still validates is kept (`asked`: the runner's answer when it was asked ahead, used if
+/// it was asked about this client id and issuer); else a new one is planned.
 pub(super) fn look(
     s: &SetupServices<'_>,
     facts: &SecretFacts<'_>,
     oauth: &OauthPlan,
     app_plan: &AppPlan,
+    asked: Option<SavedValidation>,
     checks: &mut Vec<Check>,
 ) -> Result<SecretLook> {
     let ui = s.ui;
@@ -118,20 +155,27 @@ pub(super) fn look(
             validated_issuer = Some(issuer_used);
         }
         SecretPlan::Given(given.clone())
-    } else if let (true, false, Some(sealed)) =
-        (same_app, oauth.rotate_secret, saved_sealed_secret(existing))
-    {
+    } else if let (true, false, true) = (
+        same_app,
+        oauth.rotate_secret,
+        saved_sealed_secret(existing).is_some(),
+    ) {
         // The runner checks its own saved secret: sent back to it sealed, as it was saved (a
         // client id without a secret is not a configuration the runner can validate).
-        let spinner = ui.spinner("Asking the runner to validate the saved configuration");
-        let result = validate(
-            s,
-            plan,
-            existing.map(|i| i.id.clone()),
-            Some((current_client.clone().unwrap_or_default(), Some(sealed))),
-            Some(issuer.saved.clone()),
-        )?;
-        drop(spinner);
+        let current = current_client.clone().unwrap_or_default();
+        let answer = match asked {
+            Some(a) if a.client_id == current && a.issuer == issuer.saved => Some(a),
+            _ => ui.waiting(
+                "Asking the runner to validate the saved configuration",
+                || validate_saved(s, plan, existing, &issuer.saved),
+            ),
+        };
+        let Some(SavedValidation { result, .. }) = answer else {
+            return Err(Error::service(
+                "the runner's saved configuration has no sealed secret",
+            ));
+        };
+        let result = result?;
         if result.valid {
             ui.ok("the saved client secret still validates: no new secret is needed");
             checks.push(check(
@@ -224,94 +268,163 @@ pub(super) struct SecretApplied {
     pub minted_key_id: Option<String>,
 }
 
-/// Step 5's change: mints the planned secret and proves it (a secret that fails is removed
-/// again); a reused or given secret needs nothing more.
+/// A client secret minted in this run, until the integration holds it. Dropped any other way
+/// (an error, Ctrl-C, a panic unwinding), it is removed from the app again: no run leaves an
+/// unused secret of ours behind.
+pub(super) struct MintedSecret<'s, 'a> {
+    s: &'s SetupServices<'a>,
+    graph: GraphClient<'a>,
+    app_object_id: String,
+    pub password: NewPassword,
+    /// When Graph says it ends (or when it was asked to end).
+    pub expires_at: DateTime<Utc>,
+    kept: bool,
+}
+
+impl MintedSecret<'_, '_> {
+    /// The integration holds it now: it stays.
+    pub(super) fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for MintedSecret<'_, '_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            remove_new_secret(
+                self.s,
+                &self.graph,
+                &self.app_object_id,
+                &self.password.key_id,
+            );
+        }
+    }
+}
+
+/// Step 5's first change: mints the planned secret (`None` when none is planned).
+pub(super) fn mint<'s, 'a>(
+    s: &'s SetupServices<'a>,
+    o: &OauthLook<'a>,
+    app: Option<&Application>,
+    runner_id: &str,
+) -> Result<Option<MintedSecret<'s, 'a>>> {
+    if !matches!(o.secret, SecretPlan::Mint { .. }) {
+        return Ok(None);
+    }
+    let (Some(graph), Some(app)) = (o.graph.as_ref(), app) else {
+        return Err(Error::service(
+            "no app registration to add a client secret to",
+        ));
+    };
+    let end = crate::clock::later(
+        s.http.clock().now(),
+        std::time::Duration::from_secs(u64::from(o.secret_expiry_days) * 24 * 3600),
+    );
+    let name = secret_display_name(runner_id);
+    let added =
+        s.ui.waiting("Adding a client secret to the app registration", || {
+            add_password_once(s, graph, app, &name, end)
+        })?;
+    let expires_at = added.end_date_time.unwrap_or(end);
+    s.ui.ok(format!(
+        "added the client secret \"{name}\" (key {}), valid until {}",
+        added.key_id,
+        date(expires_at)
+    ));
+    Ok(Some(MintedSecret {
+        s,
+        graph: graph.clone(),
+        app_object_id: app.id.clone(),
+        password: added,
+        expires_at,
+        kept: false,
+    }))
+}
+
+/// Step 5's proof: a minted secret is tested with Entra ID and validated by the runner before
+/// anything depends on it (if it fails, the caller drops it, which removes it); a reused or
+/// given secret needs nothing more.
 pub(super) fn apply(
     s: &SetupServices<'_>,
     facts: &SecretFacts<'_>,
     o: &OauthLook<'_>,
-    app: Option<&Application>,
+    minted: Option<&MintedSecret<'_, '_>>,
     client_id: &str,
-    changes: &mut usize,
+    cancel: &AtomicBool,
     checks: &mut Vec<Check>,
 ) -> Result<SecretApplied> {
-    let ui = s.ui;
-    let mut expires_at = o.secret_expiry;
-    let mut issuer = o.issuer_to_save();
-    let mut to_send = None;
-    let mut minted_key_id = None;
-    let outcome = match &o.secret {
-        SecretPlan::Reuse => SecretOutcome::Reused,
-        SecretPlan::Given(given) => {
-            to_send = Some(given.clone());
-            SecretOutcome::Reused
-        }
-        SecretPlan::Mint { replaces } => {
-            let replaces = *replaces;
-            let (Some(graph), Some(app)) = (o.graph.as_ref(), app) else {
-                return Err(Error::service(
-                    "no app registration to add a client secret to",
-                ));
-            };
-            let spinner = ui.spinner("Adding a client secret to the app registration");
-            let end =
-                s.http.clock().now() + chrono::Duration::days(i64::from(o.secret_expiry_days));
-            let name = secret_display_name(&facts.plan.runner.runner_id);
-            let added = add_password_once(s, graph, app, &name, end)?;
-            drop(spinner);
-            *changes += 1;
-            expires_at = added.end_date_time.or(Some(end));
-            ui.ok(format!(
-                "added the client secret \"{name}\" (key {}), valid until {}",
-                added.key_id,
-                expires_at.map(date).unwrap_or_default()
-            ));
-            minted_key_id = Some(added.key_id.clone());
-            // Seal and test: prove it works before anything depends on it; take it back if
-            // it does not.
-            let new_app = o.app.is_create();
-            let proof = Proof::New { new_app };
-            match prove_secret(s, facts, client_id, &added.secret_text, proof, checks) {
-                Ok(accepted) => issuer = accepted,
-                Err(err) => {
-                    remove_new_secret(s, graph, &app.id, &added.key_id);
-                    return Err(err);
-                }
-            }
-            to_send = Some(added.secret_text.clone());
-            if replaces {
-                SecretOutcome::Rotated
-            } else {
-                SecretOutcome::Created
-            }
-        }
-    };
-    Ok(SecretApplied {
+    let applied = |outcome, to_send, expires_at, issuer, minted_key_id| SecretApplied {
         outcome,
         to_send,
         expires_at,
         issuer,
         minted_key_id,
-    })
+    };
+    match (&o.secret, minted) {
+        (SecretPlan::Reuse, _) => Ok(applied(
+            SecretOutcome::Reused,
+            None,
+            o.secret_expiry,
+            o.issuer_to_save(),
+            None,
+        )),
+        (SecretPlan::Given(given), _) => Ok(applied(
+            SecretOutcome::Reused,
+            Some(given.clone()),
+            o.secret_expiry,
+            o.issuer_to_save(),
+            None,
+        )),
+        (SecretPlan::Mint { replaces }, Some(minted)) => {
+            let proof = Proof::New {
+                new_app: o.app.is_create(),
+                cancel,
+            };
+            let secret = &minted.password.secret_text;
+            let issuer = prove_secret(s, facts, client_id, secret, proof, checks)?;
+            let outcome = if *replaces {
+                SecretOutcome::Rotated
+            } else {
+                SecretOutcome::Created
+            };
+            Ok(applied(
+                outcome,
+                Some(secret.clone()),
+                Some(minted.expires_at),
+                issuer,
+                Some(minted.password.key_id.clone()),
+            ))
+        }
+        (SecretPlan::Mint { .. }, None) => Err(Error::service("no client secret was minted")),
+    }
 }
 
-/// Where a secret to prove comes from: Entra may not know a new one (or a new app) yet.
+/// Where a secret to prove comes from: Entra may not know a new one (or a new app) yet, and
+/// waits for it end on `cancel` (Ctrl-C).
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Proof {
+pub(super) enum Proof<'c> {
     /// The admin's own secret.
     Given,
     /// Minted in this run; `new_app`: its app too.
-    New { new_app: bool },
+    New {
+        new_app: bool,
+        cancel: &'c AtomicBool,
+    },
 }
 
-/// The admin's secret (or a new one): client credentials with Entra, then sealed to the runner
+/// The admin's secret (or a new one): client credentials with Entra, and sealed to the runner
 /// and validated by it. Returns the issuer string the runner accepted.
+///
+/// The two questions do not wait on each other: asked at once. The runner's answer counts
+/// only when it accepts; otherwise the runner is asked again once Entra ID has accepted the
+/// secret (a new secret may not have reached Entra when the runner tried it), trying the other
+/// issuer form if it rejects the issuer.
 pub(super) fn prove_secret(
     s: &SetupServices<'_>,
     facts: &SecretFacts<'_>,
     client_id: &str,
     secret: &Secret,
-    proof: Proof,
+    proof: Proof<'_>,
     checks: &mut Vec<Check>,
 ) -> Result<String> {
     let ui = s.ui;
@@ -322,20 +435,36 @@ pub(super) fn prove_secret(
         key,
         existing,
     } = *facts;
-    let spinner = ui.spinner("Testing the client ID and secret with Entra ID (client credentials)");
-    let tested = if let Proof::New { new_app } = proof {
-        client_credentials_new(s, discovery, client_id, secret, new_app)
-    } else {
-        entra::client_credentials(
-            s.http,
-            &discovery.token_endpoint,
-            client_id,
-            secret,
-            entra::ADO_DEFAULT_SCOPE,
-        )
-        .map(|_| ())
-    };
-    drop(spinner);
+    let sealed = seal::seal(key, secret)?;
+    let (tested, first) = ui.waiting(
+        "Testing the client ID and secret with Entra ID and the runner",
+        || {
+            parallel::join(
+                || match proof {
+                    Proof::New { new_app, cancel } => {
+                        client_credentials_new(s, discovery, client_id, secret, new_app, cancel)
+                    }
+                    Proof::Given => entra::client_credentials(
+                        s.http,
+                        &discovery.token_endpoint,
+                        client_id,
+                        secret,
+                        entra::ADO_DEFAULT_SCOPE,
+                    )
+                    .map(|_| ()),
+                },
+                || {
+                    integration::validate(
+                        s,
+                        plan,
+                        existing.map(|i| i.id.clone()),
+                        Some((client_id.to_string(), Some(sealed.clone()))),
+                        Some(issuer.saved.clone()),
+                    )
+                },
+            )
+        },
+    );
     tested?;
     ui.ok("Entra ID issues a token for Azure DevOps to the app with this secret");
     checks.push(check(
@@ -343,9 +472,16 @@ pub(super) fn prove_secret(
         true,
         "Entra ID issued a token for Azure DevOps (client credentials)",
     ));
-
-    let sealed = seal::seal(key, secret)?;
-    integration::validate_sealed(s, plan, issuer, client_id, sealed, existing, checks)
+    integration::validate_sealed(
+        s,
+        plan,
+        issuer,
+        client_id,
+        sealed,
+        existing,
+        first.ok(),
+        checks,
+    )
 }
 
 /// Client credentials with a secret Graph just made: Entra may refuse it (AADSTS7000215), or a
@@ -357,6 +493,7 @@ fn client_credentials_new(
     client_id: &str,
     secret: &Secret,
     new_app: bool,
+    cancel: &AtomicBool,
 ) -> Result<()> {
     entra::client_credentials_new_secret(
         s.http,
@@ -366,6 +503,7 @@ fn client_credentials_new(
         entra::ADO_DEFAULT_SCOPE,
         new_app,
         NEW_SECRET_RETRY,
+        cancel,
         &mut |wait, code| {
             let what = if code == entra::AADSTS_APP_UNKNOWN {
                 "the new app"
@@ -486,4 +624,63 @@ pub(super) fn remove_replaced(
         removed.push(key_id.clone());
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::clients::test_server::{Stub, StubServer};
+    use crate::flows::setup::test_support::Stubbed;
+
+    fn minted<'s, 'a>(s: &'s SetupServices<'a>, graph: &GraphClient<'a>) -> MintedSecret<'s, 'a> {
+        MintedSecret {
+            s,
+            graph: graph.clone(),
+            app_object_id: "obj".into(),
+            password: NewPassword {
+                key_id: "key-new".into(),
+                secret_text: Secret::new("new-secret-text"),
+                hint: None,
+                display_name: Some("ado-scm r1".into()),
+                start_date_time: None,
+                end_date_time: None,
+            },
+            expires_at: Utc::now(),
+            kept: false,
+        }
+    }
+
+    #[test]
+    fn a_minted_secret_not_kept_is_removed_however_the_run_ends() {
+        let remove = "/v1.0/applications/obj/removePassword";
+        // Dropped (an error), then unwound by a panic: removed each time; kept: left alone.
+        let server = StubServer::start(vec![
+            Stub::post(remove).status(204),
+            Stub::post(remove).status(204),
+        ]);
+        let stub = Stubbed::new(&server);
+        let (gitpod, ado) = stub.clients();
+        let s = stub.services(&gitpod, &ado);
+        let graph = GraphClient::new(&stub.http, stub.base.clone(), Secret::new("graph-token"));
+
+        drop(minted(&s, &graph));
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _guard = minted(&s, &graph);
+            panic!("a step panicked");
+        }));
+        assert!(unwound.is_err());
+        minted(&s, &graph).keep();
+
+        let requests = server.finish();
+        assert_eq!(requests.len(), 2);
+        for r in &requests {
+            assert_eq!(r.json(), json!({"keyId": "key-new"}));
+        }
+        assert!(stub
+            .screen
+            .text()
+            .contains("Removed the new client secret key-new again"));
+    }
 }

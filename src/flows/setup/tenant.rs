@@ -18,114 +18,113 @@ pub(super) struct IssuerChoice {
     pub saved: String,
 }
 
-/// The tenant's discovery document and the issuer to save, checked.
-pub(super) fn tenant_and_issuer(
+/// Step 2's answer from Azure DevOps (asked with the runner's reads): the organization's
+/// tenant, shown and checked. `None` when no organization was given.
+pub(super) fn org_tenant(
     plan: &SetupPlan,
-    oauth: &OauthPlan,
     s: &SetupServices<'_>,
-    existing: Option<&ScmIntegration>,
+    found: Option<Result<OrgTenant>>,
     checks: &mut Vec<Check>,
-) -> Result<(Discovery, IssuerChoice)> {
-    let discovery = tenant_and_discovery(plan, oauth, s, checks)?;
-    let issuer = choose_issuer(oauth, s, &discovery, existing)?;
-    s.ui.ok(format!(
-        "issuer URL {} (checked by discovery{})",
-        issuer.saved,
-        if plan.target.org().is_some() {
-            "; the organization's tenant"
-        } else {
-            ""
+) -> Result<Option<String>> {
+    let ui = s.ui;
+    let (Some(org), Some(found)) = (plan.target.org(), found) else {
+        ui.warn(
+            "no Azure DevOps organization given (--org): the tenant cannot be compared with \
+             the organization's",
+        );
+        return Ok(None);
+    };
+    match found? {
+        OrgTenant::Connected(guid) => {
+            ui.ok(format!(
+                "organization {org} is connected to Entra ID tenant {guid}"
+            ));
+            checks.push(check(
+                "organization connected to Entra ID",
+                true,
+                format!("{org}: tenant {guid}"),
+            ));
+            Ok(Some(guid))
         }
-    ));
-    Ok((discovery, issuer))
+        OrgTenant::NotConnected => Err(Error::check(format!(
+            "Azure DevOps organization `{org}` is not connected to Microsoft Entra ID"
+        ))
+        .with_hint(format!(
+            "an organization owner connects it in Azure DevOps under Organization settings → \
+             Microsoft Entra → Connect directory (https://dev.azure.com/{org}/_settings/organizationAad), \
+             choosing the tenant your developers sign in with; then run `ado-scm setup` again"
+        ))),
+    }
 }
 
-/// Step 2 (Services with OAuth): the organization's tenant, the tenant of `--tenant` /
-/// `--issuer-url`, and the discovery document of the issuer; every tenant named must be the
-/// organization's.
-fn tenant_and_discovery(
+/// The issuer whose discovery document is read: the one the admin named (`--issuer-url`, or
+/// built from `--tenant`), else the organization's tenant's.
+pub(super) fn issuer_to_discover(
+    oauth: &OauthPlan,
+    s: &SetupServices<'_>,
+    org_guid: Option<&str>,
+) -> Result<Issuer> {
+    match (&oauth.issuer, &oauth.tenant, org_guid) {
+        (Some(issuer), _, _) => Ok(issuer.clone()),
+        (None, Some(tenant), _) => Issuer::for_tenant(s.authority, tenant, IssuerForm::OAuth2V2),
+        (None, None, Some(guid)) => Issuer::for_tenant(s.authority, guid, IssuerForm::OAuth2V2),
+        (None, None, None) => Err(Error::missing(
+            "the Azure DevOps organization (to find its Entra ID tenant)",
+            "--org ORG (or --tenant TENANT)",
+        )),
+    }
+}
+
+/// What the discovery documents say: the issuer's, and with both `--issuer-url` and a
+/// `--tenant` domain, that domain's tenant GUID. Reads only; checked by [`check_discovery`].
+pub(super) struct Discovered {
+    discovery: Discovery,
+    named_tenant_guid: Option<String>,
+}
+
+/// Reads the discovery documents (see [`Discovered`]); nothing is shown.
+pub(super) fn discover(
+    oauth: &OauthPlan,
+    s: &SetupServices<'_>,
+    base: &Issuer,
+) -> Result<Discovered> {
+    let discovery = issuer::discover(s.http, base)?;
+    let named_tenant_guid = match (&oauth.issuer, &oauth.tenant) {
+        (Some(_), Some(tenant)) if !issuer::is_guid(tenant) => Some(
+            issuer::discover(
+                s.http,
+                &Issuer::for_tenant(s.authority, tenant, IssuerForm::OAuth2V2)?,
+            )?
+            .tenant_id,
+        ),
+        (Some(_), Some(tenant)) => Some(tenant.clone()),
+        _ => None,
+    };
+    Ok(Discovered {
+        discovery,
+        named_tenant_guid,
+    })
+}
+
+/// Step 2's checks on what discovery said: every tenant named (`--tenant`, `--issuer-url`) must
+/// be the organization's; the issuer's discovery works.
+pub(super) fn check_discovery(
     plan: &SetupPlan,
     oauth: &OauthPlan,
     s: &SetupServices<'_>,
+    found: Discovered,
+    org_guid: Option<&str>,
     checks: &mut Vec<Check>,
 ) -> Result<Discovery> {
     let ui = s.ui;
-    let org = plan.target.org();
-    let org_tenant = match org {
-        Some(org) => {
-            let spinner = ui.spinner(format!(
-                "Asking Azure DevOps which Entra ID tenant organization {org} is connected to"
-            ));
-            let found = s.ado.discover_tenant(org)?;
-            drop(spinner);
-            match found {
-                OrgTenant::Connected(guid) => {
-                    ui.ok(format!(
-                        "organization {org} is connected to Entra ID tenant {guid}"
-                    ));
-                    checks.push(check(
-                        "organization connected to Entra ID",
-                        true,
-                        format!("{org}: tenant {guid}"),
-                    ));
-                    Some(guid)
-                }
-                OrgTenant::NotConnected => {
-                    return Err(Error::check(format!(
-                        "Azure DevOps organization `{org}` is not connected to Microsoft Entra ID"
-                    ))
-                    .with_hint(format!(
-                        "an organization owner connects it in Azure DevOps under Organization \
-                         settings → Microsoft Entra → Connect directory \
-                         (https://dev.azure.com/{org}/_settings/organizationAad), choosing the \
-                         tenant your developers sign in with; then run `ado-scm setup` again"
-                    )))
-                }
-            }
-        }
-        None => {
-            ui.warn(
-                "no Azure DevOps organization given (--org): the tenant cannot be compared with \
-                 the organization's",
-            );
-            None
-        }
-    };
-
-    // The tenant the admin named, if any, resolved to its GUID.
-    let named = match (&oauth.issuer, &oauth.tenant) {
-        (Some(issuer), _) => Some(issuer.clone()),
-        (None, Some(tenant)) => Some(Issuer::for_tenant(
-            s.authority,
-            tenant,
-            IssuerForm::OAuth2V2,
-        )?),
-        (None, None) => None,
-    };
-    let base = match (&named, &org_tenant) {
-        (Some(issuer), _) => issuer.clone(),
-        (None, Some(guid)) => Issuer::for_tenant(s.authority, guid, IssuerForm::OAuth2V2)?,
-        (None, None) => {
-            return Err(Error::missing(
-                "the Azure DevOps organization (to find its Entra ID tenant)",
-                "--org ORG (or --tenant TENANT)",
-            ))
-        }
-    };
-    let spinner = ui.spinner("Reading the tenant's OpenID configuration");
-    let discovery = issuer::discover(s.http, &base)?;
-    drop(spinner);
-    if let (Some(issuer), Some(tenant)) = (&oauth.issuer, &oauth.tenant) {
-        let tenant_guid = if issuer::is_guid(tenant) {
-            tenant.clone()
-        } else {
-            let d = issuer::discover(
-                s.http,
-                &Issuer::for_tenant(s.authority, tenant, IssuerForm::OAuth2V2)?,
-            )?;
-            d.tenant_id
-        };
-        if tenant_guid != discovery.tenant_id {
+    let Discovered {
+        discovery,
+        named_tenant_guid,
+    } = found;
+    if let (Some(issuer), Some(tenant), Some(tenant_guid)) =
+        (&oauth.issuer, &oauth.tenant, &named_tenant_guid)
+    {
+        if *tenant_guid != discovery.tenant_id {
             return Err(Error::check(format!(
                 "tenant mismatch: --tenant {tenant} is tenant {tenant_guid}, but --issuer-url {issuer} names tenant {}",
                 discovery.tenant_id
@@ -133,8 +132,9 @@ fn tenant_and_discovery(
             .with_hint("give one tenant: leave out --tenant or --issuer-url"));
         }
     }
-    if let (Some(org_guid), Some(_)) = (&org_tenant, &named) {
-        if *org_guid != discovery.tenant_id {
+    let named = oauth.issuer.is_some() || oauth.tenant.is_some();
+    if let (Some(org_guid), true) = (org_guid, named) {
+        if org_guid != discovery.tenant_id {
             let what = match (&oauth.issuer, &oauth.tenant) {
                 (Some(i), _) => format!("--issuer-url {i}"),
                 (None, Some(t)) => format!("--tenant {t}"),
@@ -144,7 +144,7 @@ fn tenant_and_discovery(
                 "tenant mismatch: {what} names Entra ID tenant {}, but Azure DevOps organization \
                  `{}` is connected to tenant {org_guid}",
                 discovery.tenant_id,
-                org.unwrap_or_default()
+                plan.target.org().unwrap_or_default()
             ))
             .with_hint(
                 "the app registration must live in the organization's tenant: leave out \
@@ -152,7 +152,11 @@ fn tenant_and_discovery(
             ));
         }
     }
-    if let Some(note) = named.as_ref().and_then(|i| i.normalised_from.clone()) {
+    if let Some(note) = oauth
+        .issuer
+        .as_ref()
+        .and_then(|i| i.normalised_from.clone())
+    {
         ui.info(format!("  Issuer URL normalised: {note}."));
     }
     ui.ok(format!(
@@ -167,12 +171,25 @@ fn tenant_and_discovery(
     Ok(discovery)
 }
 
+/// Shows the issuer chosen (step 6's line).
+pub(super) fn show_issuer(plan: &SetupPlan, s: &SetupServices<'_>, issuer: &IssuerChoice) {
+    s.ui.ok(format!(
+        "issuer URL {} (checked by discovery{})",
+        issuer.saved,
+        if plan.target.org().is_some() {
+            "; the organization's tenant"
+        } else {
+            ""
+        }
+    ));
+}
+
 /// The issuer string to save: the admin's; else the saved one when it names this tenant (no
 /// churn on a re-run); else the guide's form with the tenant's GUID.
-fn choose_issuer(
+pub(super) fn choose_issuer(
     oauth: &OauthPlan,
     s: &SetupServices<'_>,
-    discovery: &Discovery,
+    tenant_id: &str,
     existing: Option<&ScmIntegration>,
 ) -> Result<IssuerChoice> {
     if let Some(issuer) = &oauth.issuer {
@@ -186,7 +203,7 @@ fn choose_issuer(
         .and_then(|o| o.issuer_url.clone());
     if let Some(saved) = saved {
         if let Ok(parsed) = issuer::parse_issuer(&saved, Some(s.authority)) {
-            let same_tenant = parsed.tenant == discovery.tenant_id
+            let same_tenant = parsed.tenant == tenant_id
                 || oauth.tenant.as_deref() == Some(parsed.tenant.as_str());
             let same_authority = parsed.authority.as_str().trim_end_matches('/')
                 == s.authority.as_str().trim_end_matches('/');
@@ -198,7 +215,7 @@ fn choose_issuer(
             }
         }
     }
-    let issuer = Issuer::for_tenant(s.authority, &discovery.tenant_id, IssuerForm::OAuth2V2)?;
+    let issuer = Issuer::for_tenant(s.authority, tenant_id, IssuerForm::OAuth2V2)?;
     Ok(IssuerChoice {
         saved: issuer.url(),
         issuer,

@@ -114,6 +114,7 @@ pub(super) struct Stubbed {
     pub screen: Screen,
     pub base: Url,
     pub authority: Url,
+    pub interrupt: crate::interrupt::Interrupt,
 }
 
 impl Stubbed {
@@ -127,6 +128,7 @@ impl Stubbed {
             screen,
             authority: base.clone(),
             base,
+            interrupt: crate::interrupt::Interrupt::default(),
         }
     }
 
@@ -144,6 +146,7 @@ impl Stubbed {
         SetupServices {
             http: &self.http,
             ui: &self.ui,
+            interrupt: &self.interrupt,
             gitpod,
             gitpod_url: &self.base,
             ado,
