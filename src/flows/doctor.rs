@@ -18,12 +18,15 @@ mod read;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use url::Url;
 
 use crate::clients::ado::AdoClient;
 use crate::clients::gitpod::{GitpodClient, HostToken, Runner, ScmIntegration};
+use crate::clients::graph::Application;
 use crate::error::Result;
+use crate::flows::setup::secret_display_name;
 use crate::http::Http;
 use crate::issuer::Discovery;
 use crate::secret::Secret;
@@ -133,6 +136,35 @@ impl IntegrationReport {
         self.checks
             .iter()
             .filter(|c| matches!(c.status, Status::Fail | Status::Warn) && c.remedy.is_some())
+    }
+}
+
+/// Which of an app's client secrets is the runner's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunnerSecret {
+    /// Made by ado-scm for the runner (`ado-scm <runner-id>`); the latest end if several.
+    Ours,
+    /// No secret is named for the runner, and the app has just one.
+    Only,
+}
+
+/// The runner's client secret on its app and when it ends (`None`: no end date); `None` when
+/// the app has no secret named for the runner and more than one other (the admin's own).
+pub fn runner_secret_end(
+    app: &Application,
+    runner_id: &str,
+) -> Option<(RunnerSecret, Option<DateTime<Utc>>)> {
+    let ours = secret_display_name(runner_id);
+    let mine: Vec<_> = (app.password_credentials.iter())
+        .filter(|p| p.display_name.as_deref() == Some(ours.as_str()))
+        .collect();
+    match (mine.as_slice(), app.password_credentials.as_slice()) {
+        ([], [only]) => Some((RunnerSecret::Only, only.end_date_time)),
+        ([], _) => None,
+        (mine, _) => Some((
+            RunnerSecret::Ours,
+            mine.iter().filter_map(|p| p.end_date_time).max(),
+        )),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The multi-step work, written against the clients; progress goes through the injected `Ui`.
 pub mod doctor;
+pub mod fleet;
 pub mod login;
 pub mod read_back;
 pub mod saved;

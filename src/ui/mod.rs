@@ -6,6 +6,7 @@
 //! reach the terminal (see `printable.rs`).
 
 pub mod browser;
+pub mod lines;
 pub mod printable;
 pub mod progress;
 pub mod prompt;

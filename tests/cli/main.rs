@@ -1,5 +1,6 @@
 //! One integration-test binary: the real `ado-scm` against the sandbox.
 
+mod apply;
 mod docs;
 mod doctor;
 mod faults;

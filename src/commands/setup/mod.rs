@@ -9,7 +9,7 @@
 //! `interaction` answers the flow while it runs (the Graph sign-in, the go-ahead);
 //! `summary` is what the admin reads at the end.
 
-mod flags;
+pub(crate) mod flags;
 pub(crate) mod interaction;
 mod plan;
 mod summary;

@@ -12,7 +12,9 @@ use crate::clients::graph::{self, Application, RequiredResourceAccess};
 use crate::flows::setup::{date, runner_key, secret_display_name};
 
 use super::read::{AppFacts, Facts};
-use super::{DoctorCheck, IntegrationReport, Remedy, Scope, Status};
+use super::{
+    runner_secret_end, DoctorCheck, IntegrationReport, Remedy, RunnerSecret, Scope, Status,
+};
 
 /// The app's sign-in audience setup creates: this tenant only.
 const SINGLE_TENANT: &str = "AzureADMyOrg";
@@ -386,28 +388,20 @@ fn scope_name(id: &str) -> String {
 
 /// The expiry of the secret ado-scm made for this runner (or of the app's only secret).
 fn secret_row(facts: &Facts, app: &Application, warn_days: u32, now: DateTime<Utc>) -> DoctorCheck {
-    let ours = secret_display_name(&facts.runner.runner_id);
-    let mine: Vec<_> = app
-        .password_credentials
-        .iter()
-        .filter(|p| p.display_name.as_deref() == Some(ours.as_str()))
-        .collect();
-    let (which, end) = match (mine.as_slice(), app.password_credentials.as_slice()) {
-        ([], [only]) => ("the app's only secret", only.end_date_time),
-        ([], _) => {
+    let (which, end) = match runner_secret_end(app, &facts.runner.runner_id) {
+        Some((RunnerSecret::Ours, end)) => ("the secret ado-scm made", end),
+        Some((RunnerSecret::Only, end)) => ("the app's only secret", end),
+        None => {
             return row(
                 "client secret",
                 Status::Skipped,
                 format!(
-                    "the app has no secret named \"{ours}\": the integration uses a secret you \
-                     manage (check its expiry in the Entra admin center)"
+                    "the app has no secret named \"{}\": the integration uses a secret you \
+                     manage (check its expiry in the Entra admin center)",
+                    secret_display_name(&facts.runner.runner_id)
                 ),
             )
         }
-        (mine, _) => (
-            "the secret ado-scm made",
-            mine.iter().filter_map(|p| p.end_date_time).max(),
-        ),
     };
     let Some(end) = end else {
         return row(
