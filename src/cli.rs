@@ -130,12 +130,31 @@ pub enum Command {
     #[command(after_help = examples::TEST)]
     Test(TargetArgs),
     /// Check every Azure DevOps integration (runner, issuer, app, secret expiry); --fix repairs
+    ///
+    /// One row per check, per integration: the runner (phase, public key, schema), the issuer
+    /// (discovery, the organization's tenant), the app registration through Microsoft Graph
+    /// (redirect URI, ID tokens, the four permissions, single tenant, service principal,
+    /// consent), the expiry of the client secret ado-scm made for the runner, the runner's
+    /// validation of the saved configuration, and your own sign-in. Each is ok, warn, fail or
+    /// skipped (with why). Exit 0 when nothing fails (--strict: nor warns), 4 otherwise.
     #[command(after_help = examples::DOCTOR)]
     Doctor(DoctorArgs),
     /// Make the runners' Azure DevOps integrations match a TOML file
+    ///
+    /// The file has [[integration]] entries and optional [defaults] (any key of an entry):
+    /// runner (ID or name), host, org, tenant, issuer_url, server, virtual_directory, oauth,
+    /// pat, app_name or client_id (runners may share one app: a redirect URI and a secret
+    /// each), secret_expiry_days, rotate_before_days (rotate a secret that ends sooner),
+    /// grant_admin_consent. The whole file is checked before any request: a bad key, value,
+    /// runner or a repeated runner and host is exit 2 naming the file, line and column. Each
+    /// entry runs setup's own steps, several runners at once; a failing entry stops no other
+    /// (exit 4), and a re-run converges.
     #[command(after_help = examples::APPLY)]
     Apply(ApplyArgs),
     /// Print the runners' Azure DevOps integrations as a file `apply` accepts
+    ///
+    /// Applied as it is, the file changes nothing. It holds no secret: the runners keep theirs
+    /// while they validate.
     #[command(after_help = examples::EXPORT)]
     Export(ExportArgs),
     /// Print shell completions
