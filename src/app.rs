@@ -8,16 +8,19 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, StoreKind};
 use crate::clock::{Clock, SystemClock};
 use crate::commands::{self, Context};
-use crate::deps::{Browser, Deps, Env, Prompter};
+use crate::deps::{Deps, LazyStore};
+use crate::env::{Env, EnvVars};
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpPolicy};
 use crate::settings::{Settings, Terminals};
-use crate::ui::browser::{NoBrowser, SystemBrowser};
+use crate::stdin::Stdin;
+use crate::store::{credentials_path, FileStore, KeyringStore, SecretStore};
+use crate::ui::browser::{Browser, NoBrowser, SystemBrowser};
 use crate::ui::printable::{one_line, printable, PrintableWriter};
-use crate::ui::prompt::{NoPrompter, TerminalPrompter};
+use crate::ui::prompt::{NoPrompter, Prompter, TerminalPrompter};
 use crate::ui::{Ui, UiMode};
 
 /// The largest `ADO_SCM_HTTP_TIMEOUT` honoured (an hour); a larger one is clamped to it, as
@@ -82,8 +85,8 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
             return err.exit_code();
         }
     };
-    let mut ctx = Context::new(settings, deps);
-    match commands::run(&mut ctx, cli.command) {
+    let ctx = Context::new(settings, deps);
+    match commands::run(&ctx, cli.command) {
         Ok(()) => {
             ctx.deps.ui.flush_deferred();
             0
@@ -100,7 +103,7 @@ fn real_deps(
     interrupt: crate::interrupt::Interrupt,
 ) -> Result<Deps> {
     let fixed_sleep = env
-        .get("ADO_SCM_RETRY_SLEEP_MS")
+        .get(EnvVars::ADO_SCM_RETRY_SLEEP_MS)
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_millis);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock { fixed_sleep });
@@ -109,7 +112,7 @@ fn real_deps(
         ..HttpPolicy::default()
     };
     if let Some(secs) = env
-        .get("ADO_SCM_HTTP_TIMEOUT")
+        .get(EnvVars::ADO_SCM_HTTP_TIMEOUT)
         .and_then(|v| v.parse::<u64>().ok())
     {
         policy.timeout = Duration::from_secs(secs.clamp(1, MAX_HTTP_TIMEOUT_SECS));
@@ -125,6 +128,7 @@ fn real_deps(
     } else {
         Box::new(SystemBrowser::new(env.clone()))
     };
+    let (kind, config_path) = (settings.store, settings.config_path.clone());
     Ok(Deps {
         env,
         ui,
@@ -132,13 +136,33 @@ fn real_deps(
         browser,
         clock,
         http,
-        stdin,
+        stdin: Stdin::new(stdin),
         interrupt,
+        secret_store: LazyStore::new(Box::new(move |ui| open_store(kind, &config_path, ui))),
     })
 }
 
-/// Prints the error the way the contract says (first stderr line says what is wrong; with
-/// `--json` one error document on stdout) and returns its exit code.
+/// The store `--store` names; `--store file` is announced (a plain file) on `ui`.
+fn open_store(kind: StoreKind, config_path: &std::path::Path, ui: &Ui) -> Box<dyn SecretStore> {
+    match kind {
+        StoreKind::Keyring => Box::new(KeyringStore::new(Duration::from_secs(5))),
+        StoreKind::File => {
+            let path = credentials_path(config_path);
+            ui.warn(format!(
+                "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
+                path.display()
+            ));
+            let store = FileStore::new(path);
+            if let Some(warning) = store.permission_warning() {
+                ui.warn(warning);
+            }
+            Box::new(store)
+        }
+    }
+}
+
+/// Prints the error as the README's "Scripts" section promises (the first stderr line says
+/// what is wrong; with `--json`, one error document on stdout) and returns its exit code.
 fn report(ui: &Ui, err: &Error) -> i32 {
     ui.error(shown(err));
     ui.json(&err.to_json());
@@ -176,13 +200,21 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
             let rendered = err.render().to_string();
             let _ = write!(stderr, "{rendered}");
             if json {
-                let first = rendered
+                // clap's first paragraph: one line, or a line ending in `:` and what it lists
+                // ("the following required arguments were not provided: --client-id <ID>").
+                let first: Vec<&str> = rendered
                     .lines()
-                    .next()
-                    .unwrap_or("invalid usage")
-                    .trim_start_matches("error: ")
-                    .to_string();
-                let doc = Error::usage(first).to_json();
+                    .take_while(|line| !line.trim().is_empty())
+                    .map(str::trim)
+                    .collect();
+                let message = first.join(" ");
+                let message = message.trim_start_matches("error: ");
+                let doc = Error::usage(if message.is_empty() {
+                    "invalid usage"
+                } else {
+                    message
+                })
+                .to_json();
                 let _ = writeln!(stdout, "{doc}");
             }
             2
@@ -192,7 +224,7 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
 
 fn init_logging(verbose: u8, quiet: bool, env: &Env) {
     use tracing_subscriber::EnvFilter;
-    let filter = match (env.get("RUST_LOG"), verbose, quiet) {
+    let filter = match (env.get(EnvVars::RUST_LOG), verbose, quiet) {
         (Some(spec), _, _) => EnvFilter::try_new(spec).unwrap_or_else(|_| EnvFilter::new("warn")),
         (None, 0, _) => EnvFilter::new("off"),
         (None, 1, _) => EnvFilter::new("ado_scm=info"),
@@ -210,6 +242,35 @@ fn init_logging(verbose: u8, quiet: bool, env: &Env) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interrupt::Interrupt;
+    use crate::ui::screen::Screen;
+
+    #[test]
+    fn a_usage_error_names_in_json_what_clap_lists_on_the_next_lines() {
+        let (stdout, stderr) = (Screen::default(), Screen::default());
+        let io = Io {
+            interrupt: Interrupt::default(),
+            stdin: Box::new(std::io::empty()),
+            stdout: Box::new(stdout.clone()),
+            stderr: Box::new(stderr.clone()),
+            terminals: Terminals {
+                stdin: false,
+                stdout: false,
+                stderr: false,
+            },
+        };
+        let args = ["ado-scm", "--json", "setup", "--client-secret-stdin"];
+        let code = run(args.map(OsString::from).to_vec(), Env::default(), io);
+        assert_eq!(code, 2);
+        let doc: serde_json::Value = serde_json::from_str(&stdout.text()).unwrap();
+        assert_eq!(
+            doc["error"]["message"],
+            "the following required arguments were not provided: --client-id <ID>"
+        );
+        assert!(stderr
+            .text()
+            .starts_with("error: the following required arguments were not provided:\n"));
+    }
 
     #[test]
     fn an_error_quoting_a_service_cannot_fake_lines_or_drive_the_terminal() {

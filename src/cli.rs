@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::env::EnvVars;
+
 /// Connect Azure DevOps to Gitpod (Ona) self-hosted runners.
 ///
 /// Admins run `ado-scm setup` once per runner; developers run `ado-scm login` to let the runner
@@ -33,12 +35,12 @@ pub struct Cli {
 #[command(next_help_heading = GLOBAL_OPTIONS)]
 pub struct GlobalArgs {
     /// Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]
-    #[arg(long, global = true, env = "ADO_SCM_CONFIG", value_name = "PATH")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_CONFIG, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
     /// Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or
     /// stderr is not a terminal
-    #[arg(long, global = true, env = "ADO_SCM_NON_INTERACTIVE", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_NON_INTERACTIVE, value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     pub non_interactive: bool,
 
     /// Print exactly one JSON document on stdout (also on failure); human text goes to stderr
@@ -46,14 +48,14 @@ pub struct GlobalArgs {
     pub json: bool,
 
     /// Print URLs instead of opening a browser
-    #[arg(long, global = true, env = "ADO_SCM_NO_BROWSER", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_NO_BROWSER, value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     pub no_browser: bool,
 
     /// Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)
     #[arg(
         long,
         global = true,
-        env = "ADO_SCM_STORE",
+        env = EnvVars::ADO_SCM_STORE,
         value_enum,
         value_name = "STORE"
     )]
@@ -72,20 +74,20 @@ pub struct GlobalArgs {
     pub no_color: bool,
 
     /// Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]
-    #[arg(long, global = true, env = "ADO_SCM_GITPOD_URL", value_name = "URL")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_GITPOD_URL, value_name = "URL")]
     pub gitpod_url: Option<String>,
 
     /// Microsoft Entra ID login host [default: https://login.microsoftonline.com]
-    #[arg(long, global = true, env = "ADO_SCM_AUTHORITY_URL", value_name = "URL")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_AUTHORITY_URL, value_name = "URL")]
     pub authority_url: Option<String>,
 
     /// Microsoft Graph base URL [default: https://graph.microsoft.com]
-    #[arg(long, global = true, env = "ADO_SCM_GRAPH_URL", value_name = "URL")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_GRAPH_URL, value_name = "URL")]
     pub graph_url: Option<String>,
 
     /// Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are
     /// kept) [default: https://{host}]
-    #[arg(long, global = true, env = "ADO_SCM_ADO_URL", value_name = "URL")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_ADO_URL, value_name = "URL")]
     pub ado_url: Option<String>,
 
     /// Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt
@@ -94,7 +96,7 @@ pub struct GlobalArgs {
 
     /// Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy
     /// behind an internal CA) [default: the system's and the bundled web roots]
-    #[arg(long, global = true, env = "ADO_SCM_CA_CERT", value_name = "FILE")]
+    #[arg(long, global = true, env = EnvVars::ADO_SCM_CA_CERT, value_name = "FILE")]
     pub ca_cert: Option<std::path::PathBuf>,
 }
 
@@ -166,7 +168,7 @@ pub enum Command {
 #[derive(Debug, Clone, Default, Args)]
 pub struct TargetArgs {
     /// The runner, by ID (a UUID) or name [default: from config; interactive: pick]
-    #[arg(long, env = "ADO_SCM_RUNNER", value_name = "ID|NAME")]
+    #[arg(long, env = EnvVars::ADO_SCM_RUNNER, value_name = "ID|NAME")]
     pub runner: Option<String>,
 
     /// The integration's host as saved on the runner: dev.azure.com, dev.azure.com/ORG or an
@@ -191,7 +193,7 @@ pub struct LoginCommon {
 
     /// Azure DevOps organization (or Server collection) to check a PAT against when the host
     /// does not include it
-    #[arg(long, env = "ADO_SCM_ORG", value_name = "ORG")]
+    #[arg(long, env = EnvVars::ADO_SCM_ORG, value_name = "ORG")]
     pub org: Option<String>,
 }
 
@@ -275,7 +277,7 @@ pub struct SetupArgs {
     pub client_id: Option<String>,
 
     /// Read the existing app's client secret from stdin (or ADO_SCM_CLIENT_SECRET)
-    #[arg(long)]
+    #[arg(long, requires = "client_id")]
     pub client_secret_stdin: bool,
 
     /// Display name of the app registration to create or reuse
@@ -288,7 +290,7 @@ pub struct SetupArgs {
 
     /// Mint a new client secret even when the saved one validates; then remove the old one
     /// ado-scm created
-    #[arg(long)]
+    #[arg(long, conflicts_with = "client_secret_stdin")]
     pub rotate_secret: bool,
 
     /// Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) instead of
@@ -297,7 +299,7 @@ pub struct SetupArgs {
     pub graph_token_stdin: bool,
 
     /// Sign in with the device code flow instead of the browser
-    #[arg(long)]
+    #[arg(long, conflicts_with = "port")]
     pub device_code: bool,
 
     /// Fixed loopback port for the browser sign-in (to forward it over SSH; 1–65535) [default: a

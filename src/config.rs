@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::deps::Env;
+use crate::env::{Env, EnvVars};
 use crate::error::{Error, Result};
 use crate::files::{self, lock_beside, write_private, Existing};
 
@@ -78,12 +78,12 @@ const HEADER: &str = "# ado-scm configuration: non-secret defaults only.\n\
 /// happens to be.
 pub fn default_path(env: &Env) -> Option<PathBuf> {
     let base = env
-        .get("XDG_CONFIG_HOME")
+        .get(EnvVars::XDG_CONFIG_HOME)
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| {
             if cfg!(unix) {
-                env.get("HOME")
+                env.get(EnvVars::HOME)
                     .map(PathBuf::from)
                     .filter(|p| p.is_absolute())
                     .map(|home| home.join(".config"))
@@ -549,13 +549,18 @@ mod tests {
         assert_eq!(tags(&path).len(), threads * rounds);
     }
 
+    /// How the next test tells its child processes (this test binary, run again) which file to
+    /// update and under which name: variables of these tests alone, not of ado-scm.
+    const CHILD_CONFIG: &str = "ADO_SCM_TEST_CONFIG_CHILD";
+    const CHILD_ID: &str = "ADO_SCM_TEST_CONFIG_CHILD_ID";
+
     /// Entry point of the child processes of the next test; does nothing in a normal run.
     #[test]
     fn concurrent_update_child() {
-        let Ok(path) = std::env::var("ADO_SCM_TEST_CONFIG_CHILD") else {
+        let Ok(path) = std::env::var(CHILD_CONFIG) else {
             return;
         };
-        let id = std::env::var("ADO_SCM_TEST_CONFIG_CHILD_ID").unwrap();
+        let id = std::env::var(CHILD_ID).unwrap();
         for r in 0..20 {
             append(Path::new(&path), format!("p{id}-{r}"));
         }

@@ -303,7 +303,7 @@ pub(crate) mod tests {
         }
         let err = std::io::Error::last_os_error();
         assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
+            std::env::var(crate::env::EnvVars::CI).as_deref() != Ok("true"),
             "cannot make a device node under CI: {err}"
         );
         eprintln!("NOTICE: cannot make a device node here ({err}; root can): test part skipped");

@@ -1,7 +1,7 @@
 //! `ado-scm`: parse, build the real dependencies, run, exit with the command's code.
 
 use ado_scm::app::{run, Io};
-use ado_scm::deps::Env;
+use ado_scm::env::Env;
 use ado_scm::settings::Terminals;
 
 fn main() {

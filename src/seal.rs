@@ -5,7 +5,7 @@
 //! the XSalsa20-Poly1305 box (16-byte tag + message), nonce = BLAKE2b-24(ephemeral pk ‖
 //! recipient pk). Any libsodium (PyNaCl's `SealedBox`) opens what [`seal`] produces.
 //!
-//! Keys are accepted as the contract's `--public-key` says: standard base64 of the raw 32-byte
+//! Keys are accepted as `--public-key`'s help says: standard base64 of the raw 32-byte
 //! key or of its 44-byte PKIX DER form (SubjectPublicKeyInfo, OID 1.3.101.110), or `@FILE`
 //! holding either, PEM (`-----BEGIN PUBLIC KEY-----`), or the raw/DER bytes themselves. Anything
 //! else is a usage error (exit 2) that says what is wrong.
@@ -359,8 +359,11 @@ fn der_item(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         n if n < 0x80 => (usize::from(n), rest),
         0x81 => (usize::from(*rest.first()?), &rest[1..]),
         0x82 => {
-            let b = rest.get(..2)?;
-            ((usize::from(b[0]) << 8) | usize::from(b[1]), &rest[2..])
+            let length = rest.get(..2)?;
+            (
+                (usize::from(length[0]) << 8) | usize::from(length[1]),
+                &rest[2..],
+            )
         }
         _ => return None,
     };

@@ -23,7 +23,7 @@ impl Secret {
     }
 
     /// Builds a secret from what a user typed or piped: one trailing newline (`\n` or `\r\n`)
-    /// is removed and nothing else, as the contract says; an empty result is refused.
+    /// is removed and nothing else (a secret may end in a space); an empty result is refused.
     pub fn from_input(mut raw: String, what: &str) -> crate::error::Result<Self> {
         if raw.ends_with('\n') {
             raw.pop();

@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::cli::{GlobalArgs, StoreKind};
 use crate::config::{self, Config};
-use crate::deps::Env;
+use crate::env::{Env, EnvVars};
 use crate::error::{Error, Result};
 use crate::files::{self, Existing};
 use crate::ui::UiMode;
@@ -111,7 +111,7 @@ impl Settings {
         }
 
         let interactive = !args.non_interactive && terminals.stdin && terminals.stderr;
-        let color = !args.no_color && env.get("NO_COLOR").is_none() && terminals.stderr;
+        let color = !args.no_color && !env.is_set(EnvVars::NO_COLOR) && terminals.stderr;
         let mode = UiMode {
             interactive,
             json: args.json,

@@ -256,11 +256,11 @@ impl KeyringStore {
     }
 }
 
-fn human_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
+fn human_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
     } else {
-        format!("{} ms", d.as_millis())
+        format!("{} ms", duration.as_millis())
     }
 }
 
@@ -391,12 +391,12 @@ impl FileStore {
             let mut text = Zeroizing::new(String::from(CREDENTIALS_HEADER));
             for (account, secret) in &entries {
                 // toml's own quoting for keys and values; the temporaries are zeroized too.
-                let k = Zeroizing::new(toml::Value::String(account.clone()).to_string());
-                let v =
+                let key = Zeroizing::new(toml::Value::String(account.clone()).to_string());
+                let value =
                     Zeroizing::new(toml::Value::String(secret.expose().to_string()).to_string());
-                text.push_str(&k);
+                text.push_str(&key);
                 text.push_str(" = ");
-                text.push_str(&v);
+                text.push_str(&value);
                 text.push('\n');
             }
             files::write_private(&self.path, text.as_bytes(), "credentials file")?;

@@ -9,13 +9,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use ado_scm::clients::entra::id_token::{verify, Expected, Jwks};
+use ado_scm::clients::entra::issuer::{parse_issuer, parse_tenant};
 use ado_scm::clients::entra::EntraError;
 use ado_scm::clients::gitpod::GitpodClient;
 use ado_scm::clients::graph::GraphClient;
 use ado_scm::clock::FakeClock;
 use ado_scm::http::{Http, HttpPolicy};
-use ado_scm::issuer::{parse_issuer, parse_tenant};
-use ado_scm::oauth::id_token::{verify, Expected, Jwks};
 use ado_scm::seal::parse_public_key;
 use ado_scm::secret::Secret;
 use ado_scm::store::{FileStore, SecretKey, SecretStore};

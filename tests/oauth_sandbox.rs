@@ -7,18 +7,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ado_scm::clients::entra::issuer::{discover, parse_issuer, Discovery};
 use ado_scm::clients::entra::{self, TokenSet};
+use ado_scm::clients::entra::{
+    refresh, sign_in_device, DeviceCodePrompt, DeviceOptions, PublicClient,
+};
 use ado_scm::clock::FakeClock;
-use ado_scm::http::{Http, HttpPolicy};
-use ado_scm::issuer::{discover, parse_issuer, Discovery};
-use ado_scm::oauth::graph_signin::{
+use ado_scm::flows::graph_signin::{
     graph_scopes, graph_token, GraphSignIn, GraphTokenSource, SignInMethod, SignInUi,
     GRAPH_CLI_CLIENT_ID,
 };
-use ado_scm::oauth::{
-    refresh, sign_in_browser, sign_in_device, BrowserOptions, DeviceCodePrompt, DeviceOptions,
-    LoopbackListener, PublicClient,
-};
+use ado_scm::http::{Http, HttpPolicy};
+use ado_scm::oauth::{sign_in_browser, BrowserOptions, LoopbackListener};
 use ado_scm::secret::Secret;
 use ado_scm::store::{MemoryStore, SecretKey, SecretStore};
 use ado_scm_sandbox::{seed, Sandbox};

@@ -37,18 +37,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use ado_scm::clients::entra::id_token::{self, Expected, IdTokenError};
+use ado_scm::clients::entra::issuer::{discover, parse_issuer, Discovery, IssuerForm};
 use ado_scm::clients::entra::{self, TokenSet};
-use ado_scm::clock::SystemClock;
-use ado_scm::deps::Env;
-use ado_scm::error::{Error, ErrorKind};
-use ado_scm::http::{Http, HttpPolicy};
-use ado_scm::issuer::{discover, parse_issuer, Discovery, IssuerForm};
-use ado_scm::oauth::graph_signin::{graph_scopes, SignInUi, TerminalSignInUi};
-use ado_scm::oauth::id_token::{self, Expected, IdTokenError};
-use ado_scm::oauth::{
-    refresh, sign_in_browser, sign_in_device, BrowserOptions, DeviceCodePrompt, DeviceOptions,
-    LoopbackListener, PublicClient,
+use ado_scm::clients::entra::{
+    refresh, sign_in_device, DeviceCodePrompt, DeviceOptions, PublicClient,
 };
+use ado_scm::clock::SystemClock;
+use ado_scm::env::Env;
+use ado_scm::error::{Error, ErrorKind};
+use ado_scm::flows::graph_signin::{graph_scopes, SignInUi, TerminalSignInUi};
+use ado_scm::http::{Http, HttpPolicy};
+use ado_scm::oauth::{sign_in_browser, BrowserOptions, LoopbackListener};
 use ado_scm::secret::Secret;
 use ado_scm::ui::browser::SystemBrowser;
 use ado_scm::ui::{Ui, UiMode};

@@ -37,6 +37,6 @@ pub use world::directory;
 
 pub use server::Sandbox;
 pub use world::{
-    hash_secret, Breakage, Fault, FaultHit, FaultKind, LoggedRequest, Realism, ServiceUrls,
-    SharedWorld, World,
+    hash_secret, longest_chain, Breakage, Fault, FaultHit, FaultKind, LoggedRequest, Realism,
+    ServiceUrls, SharedWorld, World,
 };

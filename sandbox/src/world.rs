@@ -20,8 +20,8 @@ use serde_json::{json, Value};
 pub use breakage::Breakage;
 pub use faults::{Fault, FaultHit, FaultKind, Realism};
 pub use log::{
-    hash_secret, is_secret_field, redact_authorization, redact_form, redact_json, redact_query,
-    LoggedRequest,
+    hash_secret, is_secret_field, longest_chain, redact_authorization, redact_form, redact_json,
+    redact_query, LoggedRequest,
 };
 
 pub type SharedWorld = Arc<Mutex<World>>;

@@ -1,5 +1,5 @@
 //! Azure DevOps REST: checking a PAT before it is handed to a runner, and finding the Entra ID
-//! tenant an organization is connected to (see `protocols/microsoft.md`, §Azure DevOps).
+//! tenant an organization is connected to (<https://learn.microsoft.com/rest/api/azure/devops>).
 //!
 //! Every call sends `Accept: application/json` and `X-TFS-FedAuthRedirect: Suppress`; even so,
 //! Azure DevOps may answer a bad credential with a redirect to a sign-in page or a `203` HTML

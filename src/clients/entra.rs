@@ -1,5 +1,14 @@
-//! Microsoft Entra ID: its error answers (AADSTS codes) in plain words, the tokens it hands out,
-//! and the client-credentials grant (the connection test of `setup` and `test`).
+//! Microsoft Entra ID, everything ado-scm sends it and reads from it:
+//! - here: its error answers (AADSTS codes) in plain words, the tokens it hands out, and the
+//!   client-credentials grant (the connection test of `setup` and `test`);
+//! - `issuer`: issuer URLs (their forms, normalised) and the tenant's OpenID configuration;
+//! - `public_client`: the admin's public client: the authorization code request and its
+//!   redemption (PKCE, nonce), and the refresh grant; `device`: the device code grant;
+//! - `id_token`: every ID token Entra returns is checked before anything uses it;
+//! - `adapter`: the `oauth2` crate's HTTP client over our one [`Http`] client.
+//!
+//! Receiving a browser sign-in's redirect is not here: that is the loopback listener's job
+//! (`src/oauth/`), which sits above this module.
 //!
 //! Errors are matched on HTTP status, `error` and `error_codes`, never on the description's
 //! wording (Microsoft changes it). Every error shown to the user names the AADSTS code and the
@@ -17,6 +26,14 @@
 //! - input the user typed that cannot be a tenant (AADSTS900023) → [`ErrorKind::Usage`], exit 2;
 //! - anything else Entra refuses → [`ErrorKind::Service`], exit 1.
 
+pub mod adapter;
+pub mod device;
+pub mod id_token;
+pub mod issuer;
+mod public_client;
+#[cfg(test)]
+pub(crate) mod test_support;
+
 use std::fmt;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -28,6 +45,10 @@ use url::Url;
 use crate::error::{Error, ErrorKind, Remote, Result};
 use crate::http::{FormValue, Http, Request, Response};
 use crate::secret::Secret;
+
+pub use device::{sign_in_device, DeviceCodePrompt, DeviceOptions};
+pub use issuer::Discovery;
+pub use public_client::{refresh, Authorization, AuthorizeRequest, PublicClient};
 
 /// The service name in messages and logs.
 pub const SERVICE: &str = "Microsoft Entra ID";
@@ -269,8 +290,9 @@ const HINT_SIGN_IN_AGAIN: Option<&str> = Some("sign in again");
 const HINT_ROTATE: Option<&str> =
     Some("create a new secret with `ado-scm setup --rotate-secret`, or pass the current one");
 
-/// The AADSTS codes ado-scm knows, from `protocols/microsoft.md` (and a few more that users
-/// commonly meet). Conditional Access (53003, 50005) is explained by [`explain`] per flow.
+/// The AADSTS codes ado-scm knows, from Microsoft's list of Entra error codes
+/// (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>) and what users
+/// commonly meet. Conditional Access (53003, 50005) is explained by [`explain`] per flow.
 pub const AADSTS_TABLE: &[AadstsRow] = &[
     (
         90002,
@@ -639,7 +661,7 @@ where
     })
 }
 
-/// An ID token whose signature and claims were checked (see `oauth::id_token`).
+/// An ID token whose signature and claims were checked (see `id_token.rs`).
 #[derive(Debug, Clone)]
 pub struct IdToken {
     /// The compact JWT, for whoever needs to pass it on.

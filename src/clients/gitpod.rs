@@ -1,4 +1,5 @@
-//! The Gitpod (Ona) management API: Connect RPC, unary, JSON (see `protocols/gitpod.md`).
+//! The Gitpod (Ona) management API: Connect RPC, unary, JSON (the Connect protocol:
+//! <https://connectrpc.com/docs/protocol>).
 //!
 //! Every call is `POST {base}/gitpod.v1.{Service}/{Method}` with a JSON body, the Connect
 //! protocol header and the API token as a bearer token. Field names are lowerCamelCase, enums
@@ -36,6 +37,7 @@ use std::time::Duration;
 use crate::error::{Error, Remote, Result};
 use crate::http::{Http, Request, Response};
 use crate::parallel;
+use crate::seal::{self, RunnerPublicKey};
 use crate::secret::Secret;
 use crate::ui::Ui;
 use crate::urls;
@@ -849,6 +851,31 @@ pub struct Runner {
     pub status: RunnerStatus,
 }
 
+impl Runner {
+    /// The runner's public key, which client secrets are sealed to: present (else the runner has
+    /// not registered: exit 4) and usable.
+    pub fn public_key(&self) -> Result<RunnerPublicKey> {
+        let Some(raw) = self.status.public_key.as_deref() else {
+            return Err(Error::check(format!(
+                "runner {} ({}) has no public key yet: it has not registered with Gitpod",
+                self.name, self.runner_id
+            ))
+            .with_hint(
+                "start the runner on its host (finish its installation if needed) and wait until \
+                 Gitpod shows it as online under Settings → Runners: it registers its key when it \
+                 first connects. Then run `ado-scm setup` again",
+            ));
+        };
+        seal::parse_public_key(raw, |_| Err(std::io::Error::other("not a file"))).map_err(|err| {
+            Error::check(format!(
+                "runner {} published a public key ado-scm cannot use: {}",
+                self.name, err.message
+            ))
+            .with_hint("re-register the runner, or report this to Gitpod support")
+        })
+    }
+}
+
 /// The scm id of Azure DevOps Services integrations (OAuth through Entra ID, and/or PAT).
 pub const SCM_AZURE_DEVOPS_SERVICES: &str = "azuredevops_entra";
 /// The scm id of Azure DevOps Server integrations (PAT only, with a virtual directory).
@@ -1187,6 +1214,35 @@ mod tests {
     use crate::error::ErrorKind;
 
     const TOKEN: &str = "gitpod-token-123";
+
+    #[test]
+    fn a_runner_without_a_usable_key_is_a_failed_check() {
+        let mut runner = Runner {
+            runner_id: "r1".into(),
+            name: "runner".into(),
+            ..Runner::default()
+        };
+        let err = runner.public_key().unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert_eq!(
+            err.message,
+            "runner runner (r1) has no public key yet: it has not registered with Gitpod"
+        );
+        runner.status.public_key = Some("AAAA".into());
+        let err = runner.public_key().unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message
+                .starts_with("runner runner published a public key ado-scm cannot use: "),
+            "{}",
+            err.message
+        );
+        use base64::Engine;
+        let key = crypto_box::SecretKey::generate(&mut rand_core::OsRng).public_key();
+        runner.status.public_key =
+            Some(base64::engine::general_purpose::STANDARD.encode(key.as_bytes()));
+        assert_eq!(runner.public_key().unwrap().as_bytes(), key.as_bytes());
+    }
 
     fn path(method: &str) -> String {
         format!("/api/gitpod.v1.{method}")

@@ -1,5 +1,5 @@
 //! Microsoft Graph (v1.0): the app registration, its client secrets, service principals and
-//! tenant-wide consent grants (`protocols/microsoft.md` §Graph).
+//! tenant-wide consent grants (<https://learn.microsoft.com/graph/api/resources/application>).
 //!
 //! Reads (GET), PATCHes and the upserts (`PATCH …(uniqueName='…')` / `(appId='…')` with
 //! `Prefer: create-if-missing`) are idempotent and retried by [`Http`]; `addPassword`,

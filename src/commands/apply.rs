@@ -28,8 +28,7 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::graph_tokens::Settled;
-use super::setup::ENV_GRAPH_TOKEN;
+use super::graph_tokens::{self, Settled};
 use super::Context;
 use crate::cli::ApplyArgs;
 use crate::clients::ado::AdoClient;
@@ -158,19 +157,9 @@ impl Fleet {
     }
 }
 
-pub fn run(ctx: &mut Context, args: ApplyArgs) -> Result<()> {
-    if args.graph_token_stdin && ctx.settings.gitpod_token_stdin {
-        return Err(Error::usage(
-            "--graph-token-stdin and --gitpod-token-stdin both want stdin, which can carry only one secret",
-        )
-        .with_hint("give the Gitpod API token through GITPOD_API_KEY instead"));
-    }
+pub fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
     let (_, entries) = file::read(&args.file, &ctx.settings.authority_url)?;
-    let given = if args.graph_token_stdin {
-        Some(ctx.deps.read_stdin_secret("Microsoft Graph token")?)
-    } else {
-        ctx.deps.env.secret(ENV_GRAPH_TOKEN)
-    };
+    let given = graph_tokens::given(ctx, args.graph_token_stdin)?;
     let runners = state::runners(ctx, &entries)?;
     let integrations = state::integrations(ctx, &runners)?;
     ctx.remember_gitpod_token()?;
@@ -306,7 +295,7 @@ pub fn run(ctx: &mut Context, args: ApplyArgs) -> Result<()> {
 
 /// One pass over the entries `which` (dry or real), with a line per entry.
 fn pass(
-    ctx: &mut Context,
+    ctx: &Context,
     fleet: &Fleet,
     which: &[usize],
     dry: Option<&[Option<Result<SetupReport>>]>,
@@ -333,10 +322,9 @@ fn pass(
         fleet::groups_by_app(&keys)
     };
     let labels: Vec<String> = plans.iter().map(view::label).collect();
-    let Ok((token, _)) = ctx.gitpod_token() else {
+    let Ok(gitpod) = ctx.gitpod() else {
         return Vec::new();
     };
-    let gitpod = ctx.gitpod_with(token);
     let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
     let services = FleetServices {
         http: &ctx.deps.http,
@@ -393,11 +381,7 @@ fn pass(
 type Pruned = Vec<(String, ScmIntegration, Option<Error>)>;
 
 /// Removes the integrations no entry names, after their own confirmation.
-fn prune_unnamed(
-    ctx: &mut Context,
-    unnamed: &[(String, ScmIntegration)],
-    yes: bool,
-) -> Result<Pruned> {
+fn prune_unnamed(ctx: &Context, unnamed: &[(String, ScmIntegration)], yes: bool) -> Result<Pruned> {
     if unnamed.is_empty() {
         return Ok(Vec::new());
     }

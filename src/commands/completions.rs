@@ -5,7 +5,9 @@ use std::path::Path;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use super::Context;
+use crate::cli::{Cli, CompletionsArgs};
+use crate::error::Result;
 
 pub const SHELLS: [Shell; 5] = [
     Shell::Bash,
@@ -17,6 +19,13 @@ pub const SHELLS: [Shell; 5] = [
 
 /// The name the completions register for (the installed binary's name).
 pub const BIN_NAME: &str = "ado-scm";
+
+/// `ado-scm completions SHELL`: the script on stdout, whatever the output mode.
+pub fn run(ctx: &Context, args: CompletionsArgs) -> Result<()> {
+    let script = completions(args.shell);
+    ctx.deps.ui.raw(&String::from_utf8_lossy(&script));
+    Ok(())
+}
 
 /// The completion script for `shell`: what `ado-scm completions SHELL` prints and what
 /// `cargo run --example gen-docs` commits under `completions/`.

@@ -2,19 +2,19 @@
 //! store, and the questions most commands ask first (which Gitpod token, which runner, which
 //! Azure DevOps integration).
 
+use std::cell::{Cell, OnceCell};
 use std::sync::{Arc, Mutex};
 
 use url::Url;
 
-use crate::cli::StoreKind;
 use crate::clients::gitpod::{GitpodClient, Runner, ScmIntegration};
 use crate::config;
 use crate::deps::Deps;
+use crate::env::EnvVars;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::Settings;
-use crate::store::{credentials_path, FileStore, KeyringStore, SecretKey, SecretStore};
-use crate::ui::Ui;
+use crate::store::{SecretKey, SecretStore};
 
 pub use crate::clients::gitpod::is_azure_devops;
 
@@ -43,15 +43,22 @@ impl TokenOrigin {
 
 /// The environment variables that hold a Gitpod API token, the first set one winning: the
 /// newest Gitpod SDK reads `ONA_API_KEY` before `GITPOD_API_KEY`.
-const TOKEN_VARIABLES: [&str; 2] = ["ONA_API_KEY", "GITPOD_API_KEY"];
+const TOKEN_VARIABLES: [&str; 2] = [EnvVars::ONA_API_KEY, EnvVars::GITPOD_API_KEY];
 
 pub struct Context {
     pub settings: Settings,
     pub deps: Deps,
-    store: Option<Box<dyn SecretStore>>,
-    gitpod_token: Option<(Secret, TokenOrigin)>,
+    /// Resolved on first use (see [`Context::gitpod_token`]).
+    gitpod_token: OnceCell<GitpodToken>,
     /// The Gitpod API's base URL for this run: `--gitpod-url`, or where the API moved to.
     gitpod_base: Arc<Mutex<Url>>,
+}
+
+/// The Gitpod API token of this run and where it came from; a token kept in the store once the
+/// API accepted it counts as coming from the store from then on.
+struct GitpodToken {
+    token: Secret,
+    origin: Cell<TokenOrigin>,
 }
 
 impl Context {
@@ -60,38 +67,18 @@ impl Context {
         Context {
             settings,
             deps,
-            store: None,
-            gitpod_token: None,
+            gitpod_token: OnceCell::new(),
             gitpod_base,
         }
-    }
-
-    /// For tests: a given store instead of the one the settings name.
-    pub fn with_store(mut self, store: Box<dyn SecretStore>) -> Self {
-        self.store = Some(store);
-        self
     }
 
     pub fn interactive(&self) -> bool {
         self.deps.ui.interactive()
     }
 
-    /// The secret store, opened on first use (the keyring is not touched by commands that do
-    /// not need it).
-    pub fn store(&mut self) -> &dyn SecretStore {
-        open_store(&mut self.store, &self.settings, &self.deps.ui)
-    }
-
-    /// The secret store, still unopened, with the settings and the dependencies, borrowed
-    /// apart: for a flow that prompts and prints throughout but needs the store only on some
-    /// paths (setup's Microsoft Graph sign-in), which `store()`, borrowing the whole context,
-    /// would not allow.
-    pub fn store_on_demand_and_deps(&mut self) -> (StoreOnDemand<'_>, &Settings, &mut Deps) {
-        let store = StoreOnDemand {
-            slot: &mut self.store,
-            settings: &self.settings,
-        };
-        (store, &self.settings, &mut self.deps)
+    /// The secret store, opened on first use.
+    pub fn store(&self) -> &dyn SecretStore {
+        self.deps.store()
     }
 
     pub fn gitpod_key(&self) -> SecretKey {
@@ -102,19 +89,22 @@ impl Context {
 
     /// The Gitpod API token: `--gitpod-token-stdin` (an explicit flag wins), `ONA_API_KEY`,
     /// `GITPOD_API_KEY`, the store, and last a hidden prompt.
-    pub fn gitpod_token(&mut self) -> Result<(Secret, TokenOrigin)> {
-        if let Some(found) = &self.gitpod_token {
-            return Ok(found.clone());
+    pub fn gitpod_token(&self) -> Result<(Secret, TokenOrigin)> {
+        if let Some(found) = self.gitpod_token.get() {
+            return Ok((found.token.clone(), found.origin.get()));
         }
-        let found = self.find_gitpod_token()?;
-        tracing::info!("Gitpod API token from {}", found.1.describe());
-        self.gitpod_token = Some(found.clone());
-        Ok(found)
+        let (token, origin) = self.find_gitpod_token()?;
+        tracing::info!("Gitpod API token from {}", origin.describe());
+        let found = self.gitpod_token.get_or_init(|| GitpodToken {
+            token,
+            origin: Cell::new(origin),
+        });
+        Ok((found.token.clone(), found.origin.get()))
     }
 
-    fn find_gitpod_token(&mut self) -> Result<(Secret, TokenOrigin)> {
+    fn find_gitpod_token(&self) -> Result<(Secret, TokenOrigin)> {
         if self.settings.gitpod_token_stdin {
-            let token = self.deps.read_stdin_secret("Gitpod API token")?;
+            let token = self.deps.stdin.read_secret("Gitpod API token")?;
             return Ok((token, TokenOrigin::Stdin));
         }
         for name in TOKEN_VARIABLES {
@@ -143,32 +133,32 @@ impl Context {
         Ok((token, TokenOrigin::Prompt))
     }
 
-    /// A Gitpod client with the resolved token.
-    pub fn gitpod(&mut self) -> Result<GitpodClient<'_>> {
+    /// A Gitpod client with the resolved token; the clients of one run share the API's base
+    /// URL (a move followed once holds for all) and tell the person of a move.
+    pub fn gitpod(&self) -> Result<GitpodClient<'_>> {
         let (token, _) = self.gitpod_token()?;
-        Ok(self.gitpod_with(token))
-    }
-
-    /// A Gitpod client borrowing the context only immutably, for flows that also need the
-    /// clock or the UI: resolve the token with [`Context::gitpod_token`] first.
-    pub fn gitpod_with(&self, token: Secret) -> GitpodClient<'_> {
-        GitpodClient::new(&self.deps.http, self.settings.gitpod_url.clone(), token)
-            .with_shared_base(self.gitpod_base.clone())
-            .with_notices(&self.deps.ui)
+        Ok(
+            GitpodClient::new(&self.deps.http, self.settings.gitpod_url.clone(), token)
+                .with_shared_base(self.gitpod_base.clone())
+                .with_notices(&self.deps.ui),
+        )
     }
 
     /// Keeps a token typed at the prompt or given with `--gitpod-token-stdin` once the Gitpod
     /// API has accepted it, so the next run needs neither. Tokens from the environment are
     /// never stored.
-    pub fn remember_gitpod_token(&mut self) -> Result<()> {
-        if let Some((token, TokenOrigin::Prompt | TokenOrigin::Stdin)) = self.gitpod_token.clone() {
-            let key = self.gitpod_key();
-            self.store().set(&key, &token)?;
-            let place = self.store().describe();
-            self.deps
-                .ui
-                .info(format!("Saved the Gitpod API token in {place}."));
-            self.gitpod_token = Some((token, TokenOrigin::Store));
+    pub fn remember_gitpod_token(&self) -> Result<()> {
+        let Some(found) = self.gitpod_token.get() else {
+            return Ok(());
+        };
+        if matches!(found.origin.get(), TokenOrigin::Prompt | TokenOrigin::Stdin) {
+            let store = self.store();
+            store.set(&self.gitpod_key(), &found.token)?;
+            self.deps.ui.info(format!(
+                "Saved the Gitpod API token in {}.",
+                store.describe()
+            ));
+            found.origin.set(TokenOrigin::Store);
         }
         Ok(())
     }
@@ -176,7 +166,7 @@ impl Context {
     /// The runner: `--runner` (id or name), the config's default, or (interactive) a choice;
     /// a script must name it, even when there is only one, so that it keeps meaning the same
     /// runner.
-    pub fn pick_runner(&mut self, flag: Option<&str>) -> Result<Runner> {
+    pub fn pick_runner(&self, flag: Option<&str>) -> Result<Runner> {
         let wanted = flag
             .map(str::to_string)
             .or_else(|| self.settings.config.runner.clone());
@@ -189,9 +179,10 @@ impl Context {
                 "--runner ID|NAME (or set ADO_SCM_RUNNER)",
             ));
         }
-        let spinner = self.deps.ui.spinner("Listing runners");
-        let runners = self.gitpod()?.list_runners()?;
-        drop(spinner);
+        let runners = self
+            .deps
+            .ui
+            .waiting("Listing runners", || self.gitpod()?.list_runners())?;
         match runners.len() {
             0 => Err(Error::check("your Gitpod organization has no runners")
                 .with_hint("create a runner in Gitpod (Settings → Runners) first")),
@@ -205,7 +196,14 @@ impl Context {
             _ => {
                 let items: Vec<String> = runners
                     .iter()
-                    .map(|r| format!("{} ({}, {})", r.name, r.runner_id, r.status.phase_name()))
+                    .map(|runner| {
+                        format!(
+                            "{} ({}, {})",
+                            runner.name,
+                            runner.runner_id,
+                            runner.status.phase_name()
+                        )
+                    })
                     .collect();
                 let index = self.deps.prompter.select("Runner", &items, 0)?;
                 Ok(runners.into_iter().nth(index).expect("index from the list"))
@@ -215,12 +213,11 @@ impl Context {
 
     /// One runner, named by id or by name (see [`RunnerRef`]); one the organization does not
     /// have is the user's mistake (exit 2).
-    pub fn get_runner(&mut self, raw: &str) -> Result<Runner> {
+    pub fn get_runner(&self, raw: &str) -> Result<Runner> {
+        let ui = &self.deps.ui;
         match RunnerRef::parse(raw)? {
             RunnerRef::Id(id) => {
-                let spinner = self.deps.ui.spinner("Looking up the runner");
-                let found = self.gitpod()?.get_runner(&id);
-                drop(spinner);
+                let found = ui.waiting("Looking up the runner", || self.gitpod()?.get_runner(&id));
                 found.map_err(|err| {
                     if err.code() == Some("not_found") {
                         Error::usage(format!(
@@ -233,9 +230,9 @@ impl Context {
                 })
             }
             RunnerRef::Name(name) => {
-                let spinner = self.deps.ui.spinner("Looking up the runner by name");
-                let runners = self.gitpod()?.list_runners()?;
-                drop(spinner);
+                let runners = ui.waiting("Looking up the runner by name", || {
+                    self.gitpod()?.list_runners()
+                })?;
                 runner_named(runners, &name)
             }
         }
@@ -243,7 +240,7 @@ impl Context {
 
     /// The runner ids `--runner` names, if it does: an id is checked locally, a name is
     /// resolved (for commands that only filter by runner).
-    pub fn runner_id_filter(&mut self, flag: Option<&str>) -> Result<Option<String>> {
+    pub fn runner_id_filter(&self, flag: Option<&str>) -> Result<Option<String>> {
         match flag.map(RunnerRef::parse).transpose()? {
             None => Ok(None),
             Some(RunnerRef::Id(id)) => Ok(Some(id)),
@@ -256,27 +253,22 @@ impl Context {
 
     /// The runner's Azure DevOps integration: `--host`, the config's default host when the
     /// runner has it, the only one, or a choice.
-    pub fn pick_integration(
-        &mut self,
-        runner: &Runner,
-        flag: Option<&str>,
-    ) -> Result<ScmIntegration> {
-        let spinner = self
+    pub fn pick_integration(&self, runner: &Runner, flag: Option<&str>) -> Result<ScmIntegration> {
+        let integrations: Vec<ScmIntegration> = self
             .deps
             .ui
-            .spinner("Reading the runner's Azure DevOps integrations");
-        let integrations: Vec<ScmIntegration> = self
-            .gitpod()?
-            .list_scm_integrations(std::slice::from_ref(&runner.runner_id))?
+            .waiting("Reading the runner's Azure DevOps integrations", || {
+                self.gitpod()?
+                    .list_scm_integrations(std::slice::from_ref(&runner.runner_id))
+            })?
             .into_iter()
-            .filter(|i| is_azure_devops(&i.scm_id))
+            .filter(|integration| is_azure_devops(&integration.scm_id))
             .collect();
-        drop(spinner);
         if let Some(raw) = flag {
             let host = crate::urls::AdoHost::parse(raw)?.as_saved();
             return integrations
                 .into_iter()
-                .find(|i| i.host.eq_ignore_ascii_case(&host))
+                .find(|integration| integration.host.eq_ignore_ascii_case(&host))
                 .ok_or_else(|| {
                     Error::usage(format!(
                         "runner {} has no Azure DevOps integration for host `{host}`",
@@ -285,10 +277,10 @@ impl Context {
                     .with_hint("ask an admin to run `ado-scm setup`, or check --host")
                 });
         }
-        if let Some(saved) = self.settings.config.host.clone() {
+        if let Some(saved) = &self.settings.config.host {
             if let Some(found) = integrations
                 .iter()
-                .find(|i| i.host.eq_ignore_ascii_case(&saved))
+                .find(|integration| integration.host.eq_ignore_ascii_case(saved))
             {
                 return Ok(found.clone());
             }
@@ -304,7 +296,7 @@ impl Context {
             _ => {
                 let items: Vec<String> = integrations
                     .iter()
-                    .map(|i| format!("{} ({})", i.host, i.scm_id))
+                    .map(|integration| format!("{} ({})", integration.host, integration.scm_id))
                     .collect();
                 let index = self.deps.prompter.select("Azure DevOps host", &items, 0)?;
                 Ok(integrations
@@ -317,54 +309,13 @@ impl Context {
 
     /// Saves non-secret defaults for the next run; a failure here is only a warning, since
     /// the work itself is done.
-    pub fn save_defaults(&mut self, change: impl FnOnce(&mut config::Config)) {
+    pub fn save_defaults(&self, change: impl FnOnce(&mut config::Config)) {
         if let Err(err) = config::update(&self.settings.config_path, change) {
             self.deps
                 .ui
                 .warn(format!("could not save defaults: {}", err.message));
         }
     }
-}
-
-/// The context's secret store, opened (as [`Context::store`] opens it) only when asked for.
-pub struct StoreOnDemand<'a> {
-    slot: &'a mut Option<Box<dyn SecretStore>>,
-    settings: &'a Settings,
-}
-
-impl StoreOnDemand<'_> {
-    /// The store, opened on the first call; `ui` gets the warnings about a plain file.
-    pub fn open(&mut self, ui: &Ui) -> &dyn SecretStore {
-        open_store(self.slot, self.settings, ui)
-    }
-}
-
-/// The store the settings name, opened into `slot` unless it is open already; `--store file`
-/// is announced (a plain file) on `ui`.
-fn open_store<'s>(
-    slot: &'s mut Option<Box<dyn SecretStore>>,
-    settings: &Settings,
-    ui: &Ui,
-) -> &'s dyn SecretStore {
-    if slot.is_none() {
-        let store: Box<dyn SecretStore> = match settings.store {
-            StoreKind::Keyring => Box::new(KeyringStore::new(std::time::Duration::from_secs(5))),
-            StoreKind::File => {
-                let path = credentials_path(&settings.config_path);
-                ui.warn(format!(
-                    "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
-                    path.display()
-                ));
-                let store = FileStore::new(path);
-                if let Some(warning) = store.permission_warning() {
-                    ui.warn(warning);
-                }
-                Box::new(store)
-            }
-        };
-        *slot = Some(store);
-    }
-    slot.as_deref().expect("store opened above")
 }
 
 /// How a person named a runner.
@@ -411,11 +362,14 @@ impl RunnerRef {
 
 /// The one runner called `name` (exactly; else the one whose name matches ignoring case).
 pub(crate) fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
-    let exact: Vec<&Runner> = runners.iter().filter(|r| r.name == name).collect();
+    let exact: Vec<&Runner> = runners
+        .iter()
+        .filter(|runner| runner.name == name)
+        .collect();
     let matches = if exact.is_empty() {
         runners
             .iter()
-            .filter(|r| r.name.eq_ignore_ascii_case(name))
+            .filter(|runner| runner.name.eq_ignore_ascii_case(name))
             .collect()
     } else {
         exact
@@ -423,7 +377,7 @@ pub(crate) fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
         [] => {
-            let mut names: Vec<&str> = runners.iter().map(|r| r.name.as_str()).collect();
+            let mut names: Vec<&str> = runners.iter().map(|runner| runner.name.as_str()).collect();
             names.sort_unstable();
             let known = if names.is_empty() {
                 "your organization has no runners".to_string()
@@ -436,12 +390,83 @@ pub(crate) fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
             .with_hint(format!("{known} (or pass the runner's ID)")))
         }
         several => {
-            let ids: Vec<&str> = several.iter().map(|r| r.runner_id.as_str()).collect();
+            let ids: Vec<&str> = several
+                .iter()
+                .map(|runner| runner.runner_id.as_str())
+                .collect();
             Err(Error::usage(format!(
                 "{} runners are named `{name}`: pass the runner's ID instead",
                 several.len()
             ))
             .with_hint(format!("their IDs: {}", ids.join(", "))))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::test_server::StubServer;
+    use crate::commands::test_support::*;
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    #[test]
+    fn a_typed_gitpod_token_is_kept_once_the_api_took_it_and_asked_for_once() {
+        let server = StubServer::start(vec![list_runners(Vec::new()), list_runners(Vec::new())]);
+        let prompter = ScriptedPrompter::new().expect_password("Gitpod API token", "typed-token");
+        let (harness, _) = TestRun::new(true)
+            .without_token_in_env()
+            .prompter(prompter)
+            .start(&server, &["status"]);
+        let ctx = &harness.ctx;
+        ctx.gitpod().unwrap().list_runners().unwrap();
+        assert_eq!(
+            harness.store.accounts(),
+            Vec::<String>::new(),
+            "not before it is accepted"
+        );
+        ctx.remember_gitpod_token().unwrap();
+        ctx.remember_gitpod_token().unwrap();
+        assert_eq!(ctx.gitpod_token().unwrap().1, TokenOrigin::Store);
+        ctx.gitpod().unwrap().list_runners().unwrap();
+        let key = ctx.gitpod_key();
+        assert_eq!(
+            harness.store.get(&key).unwrap().unwrap().expose(),
+            "typed-token"
+        );
+        assert_eq!(
+            harness
+                .screen
+                .text()
+                .matches("Saved the Gitpod API token in memory.")
+                .count(),
+            1
+        );
+        drop(harness);
+        for request in server.finish() {
+            assert_eq!(request.header("authorization"), Some("Bearer typed-token"));
+        }
+    }
+
+    #[test]
+    fn a_script_without_a_gitpod_token_is_told_where_to_put_one() {
+        let server = StubServer::start(Vec::new());
+        let (harness, _) = TestRun::new(false)
+            .without_token_in_env()
+            .start(&server, &["status"]);
+        assert_refused(
+            "no token anywhere, no terminal",
+            harness.ctx.gitpod_token(),
+            (
+                3,
+                "no Gitpod API token",
+                Some(
+                    "pass --gitpod-token-stdin with the token on stdin, or set ONA_API_KEY (or \
+                     GITPOD_API_KEY) (create one under Settings → Personal access tokens in Gitpod)",
+                ),
+            ),
+        );
+        drop(harness);
+        server.finish();
     }
 }

@@ -17,13 +17,11 @@ use super::context::{is_azure_devops, Context};
 use super::graph_tokens;
 use crate::cli::DoctorArgs;
 use crate::clients::ado::AdoClient;
+use crate::clients::entra::issuer::Discovery;
 use crate::error::{Error, Result};
 use crate::flows::doctor::{self, DoctorServices, IntegrationReport, Scope, Status};
-use crate::issuer::Discovery;
 use crate::secret::Secret;
 use crate::urls::{validate_org, AdoHost};
-
-use super::setup::ENV_GRAPH_TOKEN;
 
 /// The flags, checked before any request.
 struct Checked {
@@ -32,7 +30,7 @@ struct Checked {
     graph_token: Option<Secret>,
 }
 
-pub fn run(ctx: &mut Context, args: DoctorArgs) -> Result<()> {
+pub fn run(ctx: &Context, args: DoctorArgs) -> Result<()> {
     let checked = check_args(ctx, &args)?;
     let (scope, mut reports) = examine(ctx, &args, &checked, checked.graph_token.clone())?;
     let ui = &ctx.deps.ui;
@@ -68,7 +66,7 @@ pub fn run(ctx: &mut Context, args: DoctorArgs) -> Result<()> {
     verdict(ctx, &reports, args.strict)
 }
 
-fn check_args(ctx: &mut Context, args: &DoctorArgs) -> Result<Checked> {
+fn check_args(ctx: &Context, args: &DoctorArgs) -> Result<Checked> {
     let host = args
         .host
         .as_deref()
@@ -83,17 +81,7 @@ fn check_args(ctx: &mut Context, args: &DoctorArgs) -> Result<Checked> {
             .clone()
             .filter(|o| validate_org(o).is_ok()),
     };
-    if args.graph_token_stdin && ctx.settings.gitpod_token_stdin {
-        return Err(Error::usage(
-            "--graph-token-stdin and --gitpod-token-stdin both want stdin, which can carry only one secret",
-        )
-        .with_hint("give the Gitpod API token through GITPOD_API_KEY instead"));
-    }
-    let graph_token = if args.graph_token_stdin {
-        Some(ctx.deps.read_stdin_secret("Microsoft Graph token")?)
-    } else {
-        ctx.deps.env.secret(ENV_GRAPH_TOKEN)
-    };
+    let graph_token = graph_tokens::given(ctx, args.graph_token_stdin)?;
     Ok(Checked {
         host,
         org,
@@ -103,36 +91,32 @@ fn check_args(ctx: &mut Context, args: &DoctorArgs) -> Result<Checked> {
 
 /// Gathers the scope and judges it.
 fn examine(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &DoctorArgs,
     checked: &Checked,
     graph_token: Option<Secret>,
 ) -> Result<(Scope, Vec<IntegrationReport>)> {
     let runners = match &args.runner {
         Some(raw) => vec![ctx.get_runner(raw)?],
-        None => {
-            let spinner = ctx.deps.ui.spinner("Listing runners");
-            let runners = ctx.gitpod()?.list_runners()?;
-            drop(spinner);
-            runners
-        }
+        None => ctx
+            .deps
+            .ui
+            .waiting("Listing runners", || ctx.gitpod()?.list_runners())?,
     };
     let runner_ids: Vec<String> = runners.iter().map(|r| r.runner_id.clone()).collect();
-    let spinner = ctx
-        .deps
-        .ui
-        .spinner("Reading the runners' integrations and your sign-ins");
-    let (integrations, my_tokens) = {
-        let gitpod = ctx.gitpod()?;
-        crate::parallel::join(
-            || gitpod.list_scm_integrations(&runner_ids),
-            || {
-                let me = gitpod.get_authenticated_identity()?;
-                gitpod.list_host_authentication_tokens(None, Some(&me.subject.id))
-            },
-        )
-    };
-    drop(spinner);
+    let gitpod = ctx.gitpod()?;
+    let (integrations, my_tokens) = ctx.deps.ui.waiting(
+        "Reading the runners' integrations and your sign-ins",
+        || {
+            crate::parallel::join(
+                || gitpod.list_scm_integrations(&runner_ids),
+                || {
+                    let me = gitpod.get_authenticated_identity()?;
+                    gitpod.list_host_authentication_tokens(None, Some(&me.subject.id))
+                },
+            )
+        },
+    );
     let integrations: Vec<_> = integrations?
         .into_iter()
         .filter(|i| is_azure_devops(&i.scm_id))
@@ -149,13 +133,12 @@ fn examine(
         );
     }
 
-    let spinner = ctx
+    let issuers = ctx
         .deps
         .ui
-        .spinner("Reading the issuers' OpenID configuration");
-    let issuers =
-        doctor::discover_issuers(&ctx.deps.http, &ctx.settings.authority_url, &integrations);
-    drop(spinner);
+        .waiting("Reading the issuers' OpenID configuration", || {
+            doctor::discover_issuers(&ctx.deps.http, &ctx.settings.authority_url, &integrations)
+        });
     let tenants: BTreeMap<String, Discovery> = issuers
         .values()
         .filter_map(|d| d.as_ref().ok())
@@ -173,29 +156,23 @@ fn examine(
         org: checked.org.clone(),
         warn_days: args.warn_days,
     };
-    let spinner = ctx.deps.ui.spinner(format!(
-        "Checking {} integration(s)",
-        scope.integrations.len()
-    ));
-    let reports = {
-        let (token, _) = ctx.gitpod_token()?;
-        let gitpod = ctx.gitpod_with(token);
-        let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
-        let services = DoctorServices {
-            http: &ctx.deps.http,
-            gitpod: &gitpod,
-            ado: &ado,
-            authority: &ctx.settings.authority_url,
-            graph_url: &ctx.settings.graph_url,
-        };
-        doctor::examine(&services, &scope)
+    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
+    let services = DoctorServices {
+        http: &ctx.deps.http,
+        gitpod: &gitpod,
+        ado: &ado,
+        authority: &ctx.settings.authority_url,
+        graph_url: &ctx.settings.graph_url,
     };
-    drop(spinner);
+    let reports = ctx.deps.ui.waiting(
+        format!("Checking {} integration(s)", scope.integrations.len()),
+        || doctor::examine(&services, &scope),
+    );
     Ok((scope, reports))
 }
 
 /// `--yes`, or the admin's answer; a script must pass `--yes`.
-fn confirm(ctx: &mut Context, args: &DoctorArgs) -> Result<bool> {
+fn confirm(ctx: &Context, args: &DoctorArgs) -> Result<bool> {
     if args.yes {
         return Ok(true);
     }

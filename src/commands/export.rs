@@ -9,27 +9,29 @@
 
 use super::context::{is_azure_devops, Context};
 use crate::cli::ExportArgs;
+use crate::clients::entra::issuer;
 use crate::clients::gitpod::{Runner, ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
 use crate::error::{Error, Result};
-use crate::issuer;
 
-pub fn run(ctx: &mut Context, args: ExportArgs) -> Result<()> {
-    let spinner = ctx.deps.ui.spinner("Listing runners");
-    let all = ctx.gitpod()?.list_runners()?;
-    drop(spinner);
+pub fn run(ctx: &Context, args: ExportArgs) -> Result<()> {
+    let all = ctx
+        .deps
+        .ui
+        .waiting("Listing runners", || ctx.gitpod()?.list_runners())?;
     let runners: Vec<Runner> = match &args.runner {
         Some(raw) => vec![ctx.get_runner(raw)?],
         None => all.clone(),
     };
     let ids: Vec<String> = runners.iter().map(|r| r.runner_id.clone()).collect();
-    let spinner = ctx.deps.ui.spinner("Reading the runners' integrations");
     let mut integrations: Vec<ScmIntegration> = ctx
-        .gitpod()?
-        .list_scm_integrations(&ids)?
+        .deps
+        .ui
+        .waiting("Reading the runners' integrations", || {
+            ctx.gitpod()?.list_scm_integrations(&ids)
+        })?
         .into_iter()
         .filter(|i| is_azure_devops(&i.scm_id))
         .collect();
-    drop(spinner);
     ctx.remember_gitpod_token()?;
     if integrations.is_empty() {
         return Err(

@@ -11,38 +11,44 @@ use std::collections::HashMap;
 
 use super::setup::interaction::{sign_in_options_for, Answers};
 use super::Context;
+use crate::clients::entra::issuer::Discovery;
+use crate::env::EnvVars;
 use crate::error::{Error, ErrorKind, Result};
 use crate::flows::doctor::GraphAccess;
 use crate::flows::setup::Interaction;
-use crate::issuer::Discovery;
 use crate::secret::Secret;
+use crate::stdin::StdinUser;
 
 /// Why a script has no Graph access, and how to give it.
 pub const NO_SIGN_IN: &str = "no Microsoft Graph sign-in at hand: pass --graph-token-stdin or set \
      ADO_SCM_GRAPH_TOKEN, or sign in once at a terminal (ado-scm remembers it)";
 
+/// The Graph token given up front: on stdin with `--graph-token-stdin` (which stdin must be
+/// free for), else in `ADO_SCM_GRAPH_TOKEN`.
+pub fn given(ctx: &Context, stdin: bool) -> Result<Option<Secret>> {
+    ctx.deps.stdin.claim(&[
+        (stdin, StdinUser::GRAPH_TOKEN),
+        (ctx.settings.gitpod_token_stdin, StdinUser::GITPOD_TOKEN),
+    ])?;
+    if stdin {
+        return Ok(Some(ctx.deps.stdin.read_secret("Microsoft Graph token")?));
+    }
+    Ok(ctx.deps.env.secret(EnvVars::ADO_SCM_GRAPH_TOKEN))
+}
+
 /// A token per tenant of `tenants` (their discovery documents). `optional`: a run may go on
 /// without one (doctor); interactively the admin is then asked whether to sign in.
 pub fn for_tenants(
-    ctx: &mut Context,
+    ctx: &Context,
     tenants: &[Discovery],
     given: Option<Secret>,
     optional: bool,
 ) -> Result<HashMap<String, GraphAccess>> {
     let mut found = HashMap::new();
-    if tenants.is_empty() {
-        return Ok(found);
-    }
-    let (store, settings, deps) = ctx.store_on_demand_and_deps();
-    let interactive = deps.ui.interactive();
+    let interactive = ctx.interactive();
     let mut answers = Answers {
-        ui: &deps.ui,
-        http: &deps.http,
-        browser: deps.browser.as_ref(),
-        prompter: deps.prompter.as_mut(),
-        interrupt: &deps.interrupt,
-        store,
-        open_browser: !settings.no_browser,
+        deps: &ctx.deps,
+        open_browser: !ctx.settings.no_browser,
         given,
         sign_in: sign_in_options_for(interactive),
         yes: false,

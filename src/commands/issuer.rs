@@ -7,26 +7,26 @@ use serde_json::json;
 use super::context::Context;
 use crate::cli::{IssuerCheckArgs, IssuerCommand};
 use crate::clients::ado::{AdoClient, OrgTenant};
+use crate::clients::entra::issuer::{self, parse_issuer};
 use crate::error::{Error, Result};
-use crate::issuer::{self, parse_issuer};
 use crate::urls::validate_org;
 
-pub fn run(ctx: &mut Context, command: IssuerCommand) -> Result<()> {
+pub fn run(ctx: &Context, command: IssuerCommand) -> Result<()> {
     match command {
         IssuerCommand::Check(args) => check(ctx, args),
     }
 }
 
-fn check(ctx: &mut Context, args: IssuerCheckArgs) -> Result<()> {
+fn check(ctx: &Context, args: IssuerCheckArgs) -> Result<()> {
     let issuer = parse_issuer(&args.url, Some(&ctx.settings.authority_url))?;
     let org = args.org.as_deref().map(validate_org).transpose()?;
     let ui = &ctx.deps.ui;
     if let Some(note) = &issuer.normalised_from {
         ui.info(format!("Normalised the issuer URL ({note}): {issuer}"));
     }
-    let spinner = ui.spinner("Reading the tenant's OpenID configuration");
-    let discovery = issuer::discover(&ctx.deps.http, &issuer)?;
-    drop(spinner);
+    let discovery = ui.waiting("Reading the tenant's OpenID configuration", || {
+        issuer::discover(&ctx.deps.http, &issuer)
+    })?;
     ui.ok(format!(
         "OpenID configuration found: issuer {} (tenant {})",
         discovery.issuer, discovery.tenant_id
@@ -35,11 +35,10 @@ fn check(ctx: &mut Context, args: IssuerCheckArgs) -> Result<()> {
     let mut org_tenant = None;
     if let Some(org) = &org {
         let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
-        let spinner = ui.spinner(format!(
-            "Asking Azure DevOps which tenant organization {org} is connected to"
-        ));
-        let found = ado.discover_tenant(org)?;
-        drop(spinner);
+        let found = ui.waiting(
+            format!("Asking Azure DevOps which tenant organization {org} is connected to"),
+            || ado.discover_tenant(org),
+        )?;
         match found {
             OrgTenant::Connected(guid) if guid == discovery.tenant_id => {
                 ui.ok(format!(

@@ -1,5 +1,5 @@
-//! `ado-scm login [pat|oauth]`: flags and prompts become a [`LoginTarget`], then the flow in
-//! `flows::login` does the work.
+//! `ado-scm login [pat|oauth]`: the flags, the config and the answers to its questions become
+//! [`LoginOptions`]; [`execute`] then has the flow in `flows::login` do the work.
 
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use crate::clients::gitpod::{input_error, HostAuthCheck, ScmIntegration, SCM_AZU
 use crate::error::{Error, Result};
 use crate::flows::login::{hand_over_pat, oauth_tokens_before, wait_for_oauth, LoginTarget};
 use crate::secret::Secret;
+use crate::stdin::StdinUser;
 use crate::urls::{validate_collection, validate_org, AdoHost};
 
 /// How often the runner is asked whether the OAuth consent has completed.
@@ -20,47 +21,118 @@ const OAUTH_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// `login` without a method: the default of `login oauth --timeout`.
 const DEFAULT_OAUTH_TIMEOUT: Duration = Duration::from_secs(300);
 
-pub fn run(ctx: &mut Context, args: LoginArgs) -> Result<()> {
-    match args.method {
-        Some(LoginMethod::Pat(pat)) => {
-            let common = merge(&args.common, &pat.common);
-            login_pat(ctx, &common, pat.with_token)
-        }
-        Some(LoginMethod::Oauth(oauth)) => {
-            let common = merge(&args.common, &oauth.common);
-            login_oauth(ctx, &common, Duration::from_secs(oauth.timeout))
-        }
-        None => {
-            let resolved = resolve(ctx, &args.common)?;
-            let check = &resolved.check;
-            match (
-                check.supports_pat.is_some(),
-                check.supports_oauth2.is_some(),
-            ) {
-                (true, false) => login_pat_resolved(ctx, &args.common, resolved, false),
-                (false, true) => login_oauth_resolved(ctx, resolved, DEFAULT_OAUTH_TIMEOUT),
-                (false, false) => Err(no_method(&resolved.target.host)),
-                (true, true) if !ctx.interactive() => Err(Error::usage(
-                    "this integration offers both a PAT and OAuth: say which",
-                )
-                .with_hint("run `ado-scm login pat` or `ado-scm login oauth`")),
-                (true, true) => {
-                    let items = vec![
-                        "OAuth: sign in with your Entra ID account in the browser".to_string(),
-                        "PAT: paste a personal access token".to_string(),
-                    ];
-                    let choice =
-                        ctx.deps
-                            .prompter
-                            .select("How do you want to sign in?", &items, 0)?;
-                    if choice == 0 {
-                        login_oauth_resolved(ctx, resolved, DEFAULT_OAUTH_TIMEOUT)
-                    } else {
-                        login_pat_resolved(ctx, &args.common, resolved, false)
+/// What `login` does, once every question is answered.
+#[derive(Debug)]
+pub struct LoginOptions {
+    pub target: LoginTarget,
+    pub method: SignInWith,
+}
+
+/// The sign-in method, with what it needs.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignInWith {
+    /// Hand the runner a personal access token, checked against Azure DevOps first.
+    Pat {
+        /// The organization or collection the PAT is checked against.
+        ado_target: AdoTarget,
+        /// Where the PAT is made: shown, and opened, when it is typed.
+        page: String,
+        /// `--with-token`: the PAT comes on stdin, not from a hidden prompt.
+        from_stdin: bool,
+        /// The organization (or Server collection) saved as the next run's default.
+        org_to_save: Option<String>,
+    },
+    /// Consent in the browser, then wait until the runner holds the Entra ID sign-in.
+    Oauth {
+        /// The runner's consent page.
+        auth_url: Url,
+        /// The runner called the host authenticated before the browser opened.
+        authenticated_before: bool,
+        timeout: Duration,
+    },
+}
+
+/// `ado-scm login`: resolve, then sign in.
+pub fn run(ctx: &Context, args: LoginArgs) -> Result<()> {
+    let options = LoginOptions::resolve(ctx, args)?;
+    execute(ctx, options)
+}
+
+impl LoginOptions {
+    /// Checks the flags (every one before the first request), then asks the runner, the
+    /// integration and, when they leave it open, the person: runner, host, method, organization.
+    pub fn resolve(ctx: &Context, args: LoginArgs) -> Result<LoginOptions> {
+        match args.method {
+            Some(LoginMethod::Pat(pat)) => {
+                let common = merge(&args.common, &pat.common);
+                ctx.deps.stdin.claim(&[
+                    (pat.with_token, StdinUser::PAT),
+                    (ctx.settings.gitpod_token_stdin, StdinUser::GITPOD_TOKEN),
+                ])?;
+                if !pat.with_token && !ctx.interactive() {
+                    return Err(Error::missing(
+                        "the PAT",
+                        "--with-token and the PAT on stdin",
+                    ));
+                }
+                let resolved = resolve_target(ctx, &common)?;
+                pat_options(ctx, &common, resolved, pat.with_token)
+            }
+            Some(LoginMethod::Oauth(oauth)) => {
+                let common = merge(&args.common, &oauth.common);
+                let resolved = resolve_target(ctx, &common)?;
+                oauth_options(resolved, Duration::from_secs(oauth.timeout))
+            }
+            None => {
+                let resolved = resolve_target(ctx, &args.common)?;
+                let check = &resolved.check;
+                match (
+                    check.supports_pat.is_some(),
+                    check.supports_oauth2.is_some(),
+                ) {
+                    (true, false) => pat_options(ctx, &args.common, resolved, false),
+                    (false, true) => oauth_options(resolved, DEFAULT_OAUTH_TIMEOUT),
+                    (false, false) => Err(no_method(&resolved.target.host)),
+                    (true, true) if !ctx.interactive() => Err(Error::usage(
+                        "this integration offers both a PAT and OAuth: say which",
+                    )
+                    .with_hint("run `ado-scm login pat` or `ado-scm login oauth`")),
+                    (true, true) => {
+                        let items = vec![
+                            "OAuth: sign in with your Entra ID account in the browser".to_string(),
+                            "PAT: paste a personal access token".to_string(),
+                        ];
+                        let choice =
+                            ctx.deps
+                                .prompter
+                                .select("How do you want to sign in?", &items, 0)?;
+                        if choice == 0 {
+                            oauth_options(resolved, DEFAULT_OAUTH_TIMEOUT)
+                        } else {
+                            pat_options(ctx, &args.common, resolved, false)
+                        }
                     }
                 }
             }
         }
+    }
+}
+
+/// Signs in as the options say.
+pub fn execute(ctx: &Context, options: LoginOptions) -> Result<()> {
+    let LoginOptions { target, method } = options;
+    match method {
+        SignInWith::Pat {
+            ado_target,
+            page,
+            from_stdin,
+            org_to_save,
+        } => login_pat(ctx, &target, &ado_target, &page, from_stdin, org_to_save),
+        SignInWith::Oauth {
+            auth_url,
+            authenticated_before,
+            timeout,
+        } => login_oauth(ctx, &target, &auth_url, authenticated_before, timeout),
     }
 }
 
@@ -97,7 +169,7 @@ struct Resolved {
     check: HostAuthCheck,
 }
 
-fn resolve(ctx: &mut Context, common: &LoginCommon) -> Result<Resolved> {
+fn resolve_target(ctx: &Context, common: &LoginCommon) -> Result<Resolved> {
     // Every flag is checked before the first request.
     if let Some(org) = &common.org {
         validate_org_or_collection(org)?;
@@ -110,15 +182,14 @@ fn resolve(ctx: &mut Context, common: &LoginCommon) -> Result<Resolved> {
     }
     let runner = ctx.pick_runner(common.target.runner.as_deref())?;
     let integration = ctx.pick_integration(&runner, common.target.host.as_deref())?;
-    let spinner = ctx
+    let check = ctx
         .deps
         .ui
-        .spinner("Asking the runner how it can reach Azure DevOps");
-    let check = ctx
-        .gitpod()?
-        .check_authentication_for_host(&runner.runner_id, &integration.host)
+        .waiting("Asking the runner how it can reach Azure DevOps", || {
+            ctx.gitpod()?
+                .check_authentication_for_host(&runner.runner_id, &integration.host)
+        })
         .map_err(|err| input_error(err, "check --host (e.g. dev.azure.com/ORG)"))?;
-    drop(spinner);
     ctx.remember_gitpod_token()?;
     let target = LoginTarget {
         runner_id: runner.runner_id.clone(),
@@ -142,69 +213,77 @@ fn validate_org_or_collection(raw: &str) -> Result<()> {
     }
 }
 
-fn login_pat(ctx: &mut Context, common: &LoginCommon, with_token: bool) -> Result<()> {
-    if with_token && ctx.settings.gitpod_token_stdin {
-        return Err(
-            Error::usage("--with-token and --gitpod-token-stdin both want stdin")
-                .with_hint("give the Gitpod token through ONA_API_KEY (or GITPOD_API_KEY) instead"),
-        );
-    }
-    if !with_token && !ctx.interactive() {
-        return Err(Error::missing(
-            "the PAT",
-            "--with-token and the PAT on stdin",
-        ));
-    }
-    let resolved = resolve(ctx, common)?;
-    login_pat_resolved(ctx, common, resolved, with_token)
-}
-
-fn login_pat_resolved(
-    ctx: &mut Context,
+/// The PAT options for the integration `resolved` found: it must take PATs; the organization
+/// or collection the PAT is checked against is asked when nothing names it.
+fn pat_options(
+    ctx: &Context,
     common: &LoginCommon,
     resolved: Resolved,
-    with_token: bool,
-) -> Result<()> {
+    from_stdin: bool,
+) -> Result<LoginOptions> {
     let Resolved {
         target,
         integration,
         check,
     } = resolved;
-    let Some(pat_support) = check.supports_pat.clone() else {
+    let Some(pat_support) = check.supports_pat else {
         return Err(Error::usage(format!(
             "the integration for {} does not accept personal access tokens",
             target.host
         ))
         .with_hint("use `ado-scm login oauth`"));
     };
-    if !with_token && !ctx.interactive() {
+    if !from_stdin && !ctx.interactive() {
         return Err(Error::missing(
             "the PAT",
             "`ado-scm login pat --with-token` with the PAT on stdin",
         ));
     }
     let ado_target = ado_target(ctx, common, &integration)?;
-    let page = Some(pat_support.create_url.clone())
-        .filter(|u| !u.is_empty())
+    let page = Some(pat_support.create_url)
+        .filter(|url| !url.is_empty())
         .unwrap_or_else(|| {
             AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone()).pat_page_url(&ado_target)
         });
-    if !with_token {
-        show_pat_guidance(ctx, &target, &ado_target, &page);
-        open_browser(ctx, &page);
+    let org_to_save = match &ado_target {
+        AdoTarget::Services { org } => Some(org.clone()),
+        AdoTarget::Server { .. } => common.org.clone(),
+    };
+    Ok(LoginOptions {
+        target,
+        method: SignInWith::Pat {
+            ado_target,
+            page,
+            from_stdin,
+            org_to_save,
+        },
+    })
+}
+
+/// Shows where to make the PAT (unless it comes on stdin), reads it, checks it, hands it over.
+fn login_pat(
+    ctx: &Context,
+    target: &LoginTarget,
+    ado_target: &AdoTarget,
+    page: &str,
+    from_stdin: bool,
+    org_to_save: Option<String>,
+) -> Result<()> {
+    if !from_stdin {
+        show_pat_guidance(ctx, target, ado_target, page);
+        open_browser(ctx, page);
     }
 
-    let pat = if with_token {
-        read_pat_from_stdin(ctx)?
+    let pat = if from_stdin {
+        clean_pat(ctx.deps.stdin.read("PAT")?)?
     } else {
         let typed = ctx.deps.prompter.password("Paste the PAT (hidden)")?;
         clean_pat(typed.expose().to_string())?
     };
 
-    let (token, _) = ctx.gitpod_token()?;
-    let gitpod = ctx.gitpod_with(token);
+    let gitpod = ctx.gitpod()?;
     let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
-    let outcome = hand_over_pat(&gitpod, &ado, &ctx.deps.ui, &target, &ado_target, &pat)?;
+    let outcome = hand_over_pat(&gitpod, &ado, &ctx.deps.ui, target, ado_target, &pat)?;
     ctx.deps
         .ui
         .json(&serde_json::to_value(&outcome).unwrap_or_default());
@@ -212,15 +291,11 @@ fn login_pat_resolved(
         "Signed in: runner {} reaches {} with your PAT.",
         target.runner_name, target.host
     ));
-    let org = match &ado_target {
-        AdoTarget::Services { org } => Some(org.clone()),
-        AdoTarget::Server { .. } => common.org.clone(),
-    };
     ctx.save_defaults(|config| {
         config.runner = Some(target.runner_id.clone());
         config.host = Some(target.host.clone());
-        if org.is_some() {
-            config.org = org;
+        if org_to_save.is_some() {
+            config.org = org_to_save;
         }
     });
     Ok(())
@@ -251,17 +326,13 @@ fn show_pat_guidance(ctx: &Context, target: &LoginTarget, ado_target: &AdoTarget
     );
 }
 
-fn login_oauth(ctx: &mut Context, common: &LoginCommon, timeout: Duration) -> Result<()> {
-    let resolved = resolve(ctx, common)?;
-    login_oauth_resolved(ctx, resolved, timeout)
-}
-
-fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration) -> Result<()> {
+/// The OAuth options for the integration `resolved` found: it must offer OAuth, with a
+/// consent URL that is one.
+fn oauth_options(resolved: Resolved, timeout: Duration) -> Result<LoginOptions> {
     let Resolved { target, check, .. } = resolved;
     let Some(oauth) = check
         .supports_oauth2
-        .clone()
-        .filter(|o| !o.auth_url.is_empty())
+        .filter(|oauth| !oauth.auth_url.is_empty())
     else {
         return Err(Error::usage(format!(
             "the integration for {} does not offer OAuth",
@@ -273,11 +344,29 @@ fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration
         Error::service("the runner sent an OAuth URL that is not a URL").caused_by(err)
     })?;
     crate::urls::check_scheme(&auth_url, "the runner's OAuth URL")?;
-    let (token, _) = ctx.gitpod_token()?;
-    let gitpod = ctx.gitpod_with(token);
+    Ok(LoginOptions {
+        target,
+        method: SignInWith::Oauth {
+            auth_url,
+            authenticated_before: check.authenticated,
+            timeout,
+        },
+    })
+}
+
+/// Opens the consent page and waits until the runner holds the sign-in; says so instead when
+/// the person is signed in through Entra ID already.
+fn login_oauth(
+    ctx: &Context,
+    target: &LoginTarget,
+    auth_url: &Url,
+    authenticated_before: bool,
+    timeout: Duration,
+) -> Result<()> {
+    let gitpod = ctx.gitpod()?;
     // What the runner holds before the consent: a PAT already in place (or an older Entra
     // sign-in) must not be taken for the sign-in about to happen.
-    let watch = oauth_tokens_before(&gitpod, &target, check.authenticated)?;
+    let watch = oauth_tokens_before(&gitpod, target, authenticated_before)?;
     if let Some(token) = watch.signed_in_already() {
         let until = token
             .expires_at
@@ -310,7 +399,7 @@ fn login_oauth_resolved(ctx: &mut Context, resolved: Resolved, timeout: Duration
         &gitpod,
         ctx.deps.clock.as_ref(),
         &ctx.deps.ui,
-        &target,
+        target,
         &watch,
         timeout,
         OAUTH_POLL_INTERVAL,
@@ -342,7 +431,7 @@ fn open_browser(ctx: &Context, url: &str) {
 
 /// Where to check the PAT: the organization in the host, `--org`, the saved one, or a prompt.
 fn ado_target(
-    ctx: &mut Context,
+    ctx: &Context,
     common: &LoginCommon,
     integration: &ScmIntegration,
 ) -> Result<AdoTarget> {
@@ -401,11 +490,6 @@ fn ado_target(
     Ok(AdoTarget::Services { org })
 }
 
-/// `--with-token`: the whole of stdin, trailing newline and spaces trimmed.
-fn read_pat_from_stdin(ctx: &mut Context) -> Result<Secret> {
-    clean_pat(ctx.deps.read_stdin("PAT")?)
-}
-
 /// A PAT is one printable word: trailing whitespace goes, anything else odd is refused before
 /// any request is sent.
 fn clean_pat(mut raw: String) -> Result<Secret> {
@@ -427,7 +511,426 @@ fn clean_pat(mut raw: String) -> Result<Secret> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::clients::test_server::{Stub, StubServer};
+    use crate::commands::test_support::*;
+    use crate::config::Config;
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    /// What a case expects of [`LoginOptions::resolve`].
+    enum Expect {
+        Refused(Refusal<'static>),
+        Resolved(fn(&LoginOptions)),
+    }
+
+    struct Case {
+        name: &'static str,
+        interactive: bool,
+        args: &'static [&'static str],
+        config: Config,
+        prompter: ScriptedPrompter,
+        stubs: Vec<Stub>,
+        expect: Expect,
+    }
+
+    impl Case {
+        fn new(name: &'static str, interactive: bool, args: &'static [&'static str]) -> Case {
+            Case {
+                name,
+                interactive,
+                args,
+                config: Config::default(),
+                prompter: ScriptedPrompter::new(),
+                stubs: Vec::new(),
+                expect: Expect::Resolved(|_| {}),
+            }
+        }
+    }
+
+    fn acme() -> serde_json::Value {
+        integration(RUNNER_1, "dev.azure.com/acme")
+    }
+
+    fn cases() -> Vec<Case> {
+        vec![
+            Case {
+                expect: Expect::Refused((
+                    2,
+                    "the PAT is required when not running interactively",
+                    Some("pass --with-token and the PAT on stdin"),
+                )),
+                ..Case::new(
+                    "no terminal, pat without --with-token: exit 2 naming --with-token, nothing sent",
+                    false,
+                    &["login", "pat", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                expect: Expect::Refused((
+                    2,
+                    "--with-token and --gitpod-token-stdin both want stdin, which can carry \
+                     only one secret",
+                    Some(
+                        "keep one on stdin and give the others through the environment: the \
+                         Gitpod API token in ONA_API_KEY (or GITPOD_API_KEY)",
+                    ),
+                )),
+                ..Case::new(
+                    "--with-token and --gitpod-token-stdin: exit 2, stdin holds one secret",
+                    false,
+                    &["--gitpod-token-stdin", "login", "pat", "--with-token"],
+                )
+            },
+            Case {
+                expect: Expect::Refused((
+                    2,
+                    "the runner is required when not running interactively",
+                    Some("pass --runner ID|NAME (or set ADO_SCM_RUNNER)"),
+                )),
+                ..Case::new(
+                    "no terminal, no runner: exit 2 naming --runner",
+                    false,
+                    &["login"],
+                )
+            },
+            Case {
+                prompter: ScriptedPrompter::new().expect_select("Runner", "second"),
+                stubs: vec![
+                    two_runners(),
+                    list_integrations(vec![integration(RUNNER_2, "dev.azure.com/acme")]),
+                    host_check(true, false, false),
+                ],
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(options.target.runner_id, RUNNER_2);
+                    assert_eq!(options.target.runner_name, "second");
+                    assert_eq!(
+                        options.method,
+                        SignInWith::Pat {
+                            ado_target: AdoTarget::Services { org: "acme".into() },
+                            page: "https://dev.azure.com/acme/_usersSettings/tokens".into(),
+                            from_stdin: false,
+                            org_to_save: Some("acme".into()),
+                        }
+                    );
+                }),
+                ..Case::new("interactive, two runners: asks Runner", true, &["login", "pat"])
+            },
+            Case {
+                prompter: ScriptedPrompter::new()
+                    .expect_select("How do you want to sign in?", "OAuth"),
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![acme()]),
+                    host_check(true, true, false),
+                ],
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(
+                        options.method,
+                        SignInWith::Oauth {
+                            auth_url: Url::parse("https://runner.example.com/auth/oauth2/start")
+                                .unwrap(),
+                            authenticated_before: false,
+                            timeout: DEFAULT_OAUTH_TIMEOUT,
+                        }
+                    );
+                }),
+                ..Case::new(
+                    "interactive, both methods offered: asks how to sign in",
+                    true,
+                    &["login", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![acme()]),
+                    host_check(true, true, false),
+                ],
+                expect: Expect::Refused((
+                    2,
+                    "this integration offers both a PAT and OAuth: say which",
+                    Some("run `ado-scm login pat` or `ado-scm login oauth`"),
+                )),
+                ..Case::new(
+                    "no terminal, both methods offered: exit 2 asking to say which",
+                    false,
+                    &["login", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                prompter: ScriptedPrompter::new()
+                    .expect_input("Azure DevOps organization (dev.azure.com/ORG)", "acme"),
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![integration(RUNNER_1, "dev.azure.com")]),
+                    host_check(true, false, false),
+                ],
+                expect: Expect::Resolved(|options| {
+                    let SignInWith::Pat {
+                        ado_target,
+                        org_to_save,
+                        ..
+                    } = &options.method
+                    else {
+                        panic!("a PAT sign-in: {options:?}")
+                    };
+                    assert_eq!(*ado_target, AdoTarget::Services { org: "acme".into() });
+                    assert_eq!(org_to_save.as_deref(), Some("acme"));
+                }),
+                ..Case::new(
+                    "interactive, host without organization: asks the organization",
+                    true,
+                    &["login", "pat", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![json!({"id": "i1", "runnerId": RUNNER_1,
+                        "scmId": "azuredevops_server", "host": "ado.example.com",
+                        "virtualDirectory": "/tfs", "pat": true})]),
+                    host_check(true, false, false),
+                ],
+                expect: Expect::Refused((
+                    2,
+                    "the Azure DevOps Server collection is required when not running \
+                     interactively",
+                    Some("pass --org COLLECTION (or set ADO_SCM_ORG)"),
+                )),
+                ..Case::new(
+                    "no terminal, Server without --org: exit 2 naming --org",
+                    false,
+                    &["login", "pat", "--with-token", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![acme()]),
+                    host_check(false, true, false),
+                ],
+                expect: Expect::Refused((
+                    2,
+                    "the integration for dev.azure.com/acme does not accept personal access \
+                     tokens",
+                    Some("use `ado-scm login oauth`"),
+                )),
+                ..Case::new(
+                    "OAuth only, login pat: exit 2 pointing to login oauth",
+                    true,
+                    &["login", "pat", "--runner", RUNNER_1],
+                )
+            },
+            Case {
+                config: Config {
+                    runner: Some(RUNNER_1.into()),
+                    host: Some("dev.azure.com/acme".into()),
+                    ..Config::default()
+                },
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_integrations(vec![integration(RUNNER_1, "dev.azure.com/other"), acme()]),
+                    host_check(false, true, true),
+                ],
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(options.target.runner_id, RUNNER_1);
+                    assert_eq!(options.target.host, "dev.azure.com/acme");
+                    assert!(matches!(
+                        options.method,
+                        SignInWith::Oauth {
+                            authenticated_before: true,
+                            timeout,
+                            ..
+                        } if timeout == Duration::from_secs(300)
+                    ));
+                }),
+                ..Case::new(
+                    "interactive, config names runner and host: nothing asked",
+                    true,
+                    &["login", "oauth"],
+                )
+            },
+            Case {
+                stubs: vec![
+                    two_runners(),
+                    list_integrations(vec![integration(RUNNER_2, "dev.azure.com/acme")]),
+                    host_check(false, true, false),
+                ],
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(options.target.runner_id, RUNNER_2);
+                }),
+                ..Case::new(
+                    "no terminal, --runner by name: found among the runners",
+                    false,
+                    &["login", "oauth", "--runner", "Second", "--timeout", "60"],
+                )
+            },
+        ]
+    }
+
+    #[test]
+    fn options_are_resolved_from_flags_config_and_questions() {
+        for case in cases() {
+            let server = StubServer::start(case.stubs);
+            let (harness, resolved) = TestRun::new(case.interactive)
+                .prompter(case.prompter)
+                .config(case.config)
+                .resolve::<LoginOptions>(&server, case.args);
+            match case.expect {
+                Expect::Refused(refusal) => assert_refused(case.name, resolved, refusal),
+                Expect::Resolved(check) => check(&resolved.expect(case.name)),
+            }
+            drop(harness);
+            server.finish();
+        }
+    }
+
+    const ACME: &str = "dev.azure.com/acme";
+    const PAT_PAGE: &str = "https://dev.azure.com/acme/_usersSettings/tokens";
+
+    fn target() -> LoginTarget {
+        LoginTarget {
+            runner_id: RUNNER_1.into(),
+            runner_name: "first".into(),
+            host: ACME.into(),
+            integration_id: "i1".into(),
+            scm_id: "azuredevops_entra".into(),
+        }
+    }
+
+    fn pat_options(from_stdin: bool) -> LoginOptions {
+        LoginOptions {
+            target: target(),
+            method: SignInWith::Pat {
+                ado_target: AdoTarget::Services { org: "acme".into() },
+                page: PAT_PAGE.into(),
+                from_stdin,
+                org_to_save: Some("acme".into()),
+            },
+        }
+    }
+
+    /// Azure DevOps accepting the PAT, then the runner taking it.
+    fn pat_accepted() -> Vec<Stub> {
+        vec![
+            Stub::get("/acme/_apis/connectionData?api-version=7.1-preview").json(json!({
+                "authenticatedUser": {"id": "a1", "providerDisplayName": "Ada", "isActive": true}
+            })),
+            Stub::get("/acme/_apis/git/repositories?api-version=7.1")
+                .json(json!({"count": 1, "value": [{"id": "repo"}]})),
+            identity(),
+            list_tokens(Vec::new()),
+            gitpod(
+                "RunnerConfigurationService/CreateHostAuthenticationToken",
+                json!({ "token": host_token("t-new", ACME, "PAT") }),
+            ),
+            host_check(true, false, true),
+        ]
+    }
+
+    #[test]
+    fn a_typed_pat_comes_after_the_page_is_shown_and_opened() {
+        let server = StubServer::start(pat_accepted());
+        let prompter = ScriptedPrompter::new().expect_password("Paste the PAT (hidden)", "pat-1");
+        let (harness, _) = TestRun::new(true)
+            .prompter(prompter)
+            .start(&server, &["login"]);
+        execute(&harness.ctx, pat_options(false)).unwrap();
+        assert_eq!(harness.browser.opened(), vec![PAT_PAGE]);
+        let screen = harness.screen.text();
+        assert!(
+            screen.contains(&format!(
+                "Create a personal access token for {ACME}:\n  page:         {PAT_PAGE}\n"
+            )),
+            "{screen}"
+        );
+        assert_eq!(
+            harness.stdout.text(),
+            format!("Signed in: runner first reaches {ACME} with your PAT.\n")
+        );
+        drop(harness);
+        let created = sent(
+            &server.finish(),
+            "RunnerConfigurationService/CreateHostAuthenticationToken",
+        );
+        assert_eq!(created["token"], "pat-1");
+        assert_eq!(created["runnerId"], RUNNER_1);
+    }
+
+    #[test]
+    fn a_pat_on_stdin_opens_nothing_and_asks_nothing() {
+        let server = StubServer::start(pat_accepted());
+        let (harness, _) = TestRun::new(false)
+            .stdin("pat-2 \n")
+            .start(&server, &["login"]);
+        execute(&harness.ctx, pat_options(true)).unwrap();
+        assert_eq!(harness.browser.opened(), Vec::<String>::new());
+        assert!(!harness
+            .screen
+            .text()
+            .contains("Create a personal access token"));
+        drop(harness);
+        let created = sent(
+            &server.finish(),
+            "RunnerConfigurationService/CreateHostAuthenticationToken",
+        );
+        assert_eq!(created["token"], "pat-2", "trailing whitespace trimmed");
+    }
+
+    fn oauth_options() -> LoginOptions {
+        LoginOptions {
+            target: target(),
+            method: SignInWith::Oauth {
+                auth_url: Url::parse("https://runner.example.com/auth/oauth2/start").unwrap(),
+                authenticated_before: false,
+                timeout: Duration::from_secs(60),
+            },
+        }
+    }
+
+    /// The runner holding no sign-in, then one after a poll.
+    fn consent_given() -> Vec<Stub> {
+        vec![
+            identity(),
+            list_tokens(Vec::new()),
+            list_tokens(Vec::new()),
+            list_tokens(vec![host_token("t-oauth", ACME, "OAUTH")]),
+            host_check(false, true, true),
+        ]
+    }
+
+    #[test]
+    fn oauth_opens_the_consent_page_and_waits_for_the_runner() {
+        let server = StubServer::start(consent_given());
+        let (harness, _) = TestRun::new(true).start(&server, &["login"]);
+        execute(&harness.ctx, oauth_options()).unwrap();
+        assert_eq!(
+            harness.browser.opened(),
+            vec!["https://runner.example.com/auth/oauth2/start"]
+        );
+        assert_eq!(
+            harness.stdout.text(),
+            format!("Signed in: runner first reaches {ACME} with your Entra ID account.\n")
+        );
+        drop(harness);
+        server.finish();
+    }
+
+    #[test]
+    fn no_browser_prints_the_consent_page_and_opens_nothing() {
+        let server = StubServer::start(consent_given());
+        let (harness, _) = TestRun::new(true).start(&server, &["--no-browser", "login"]);
+        execute(&harness.ctx, oauth_options()).unwrap();
+        assert_eq!(harness.browser.opened(), Vec::<String>::new());
+        assert!(harness
+            .screen
+            .text()
+            .contains("\n  https://runner.example.com/auth/oauth2/start\n"));
+        drop(harness);
+        server.finish();
+    }
 
     #[test]
     fn pat_input_is_trimmed_at_the_end_only() {

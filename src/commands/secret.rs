@@ -9,30 +9,27 @@ use serde_json::json;
 use super::context::Context;
 use crate::cli::{SealArgs, SecretCommand};
 use crate::error::{Error, Result};
-use crate::flows::setup::runner_key;
 use crate::seal::{self, parse_public_key};
 use crate::secret::Secret;
+use crate::stdin::StdinUser;
 
-pub fn run(ctx: &mut Context, command: SecretCommand) -> Result<()> {
+pub fn run(ctx: &Context, command: SecretCommand) -> Result<()> {
     match command {
         SecretCommand::Seal(args) => seal_secret(ctx, args),
     }
 }
 
-fn seal_secret(ctx: &mut Context, args: SealArgs) -> Result<()> {
+fn seal_secret(ctx: &Context, args: SealArgs) -> Result<()> {
     let key = match (&args.public_key, &args.runner) {
         (Some(raw), _) => parse_public_key(raw, |path| std::fs::read(path))?,
         (None, Some(id)) => {
-            if ctx.settings.gitpod_token_stdin && !ctx.interactive() {
-                return Err(
-                    Error::usage("--gitpod-token-stdin and the secret both want stdin").with_hint(
-                        "give the Gitpod token through ONA_API_KEY (or GITPOD_API_KEY) instead",
-                    ),
-                );
-            }
+            ctx.deps.stdin.claim(&[
+                (ctx.settings.gitpod_token_stdin, StdinUser::GITPOD_TOKEN),
+                (!ctx.interactive(), StdinUser::SECRET_TO_SEAL),
+            ])?;
             let runner = ctx.get_runner(id)?;
             ctx.remember_gitpod_token()?;
-            runner_key(&runner)?
+            runner.public_key()?
         }
         (None, None) => {
             return Err(Error::usage("say whom to seal to")
@@ -43,7 +40,7 @@ fn seal_secret(ctx: &mut Context, args: SealArgs) -> Result<()> {
         let typed = ctx.deps.prompter.password("Secret to seal (hidden)")?;
         Secret::from_input(typed.expose().to_string(), "secret")?
     } else {
-        ctx.deps.read_stdin_secret("secret")?
+        ctx.deps.stdin.read_secret("secret")?
     };
     let sealed = seal::seal(&key, &secret)?;
     let ui = &ctx.deps.ui;

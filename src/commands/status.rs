@@ -24,27 +24,56 @@ pub struct HostStatus {
     pub expires_at: Option<String>,
 }
 
-pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
-    let host_filter = args.host.as_deref().map(AdoHost::parse).transpose()?;
-    let runners = runners_in_scope(ctx, args.runner.as_deref())?;
-    let spinner = ctx.deps.ui.spinner("Asking the runners");
-    let gitpod = ctx.gitpod()?;
-    let me = gitpod.get_authenticated_identity()?;
-    let runner_ids: Vec<String> = runners.iter().map(|r| r.runner_id.clone()).collect();
-    let integrations: Vec<ScmIntegration> = gitpod
-        .list_scm_integrations(&runner_ids)?
-        .into_iter()
-        .filter(|i| is_azure_devops(&i.scm_id))
-        .filter(|i| {
-            host_filter
-                .as_ref()
-                .is_none_or(|h| i.host.eq_ignore_ascii_case(&h.as_saved()))
-        })
-        .collect();
-    let tokens = gitpod.list_host_authentication_tokens(None, Some(&me.subject.id))?;
-    let statuses = check_all(&gitpod, &runners, &integrations, &tokens)?;
-    drop(spinner);
-    drop(gitpod);
+/// What `status` looks at: the runners in scope and, with `--host`, one host.
+#[derive(Debug)]
+pub struct StatusOptions {
+    pub runners: Vec<Runner>,
+    pub host: Option<AdoHost>,
+}
+
+/// `ado-scm status`: resolve, then ask the runners.
+pub fn run(ctx: &Context, args: TargetArgs) -> Result<()> {
+    let options = StatusOptions::resolve(ctx, args)?;
+    execute(ctx, &options)
+}
+
+impl StatusOptions {
+    /// `--host` checked; `--runner` looked up (by id or name), else every runner.
+    pub fn resolve(ctx: &Context, args: TargetArgs) -> Result<StatusOptions> {
+        let host = args.host.as_deref().map(AdoHost::parse).transpose()?;
+        let runners = match args.runner.as_deref() {
+            Some(runner) => vec![ctx.get_runner(runner)?],
+            None => ctx.gitpod()?.list_runners()?,
+        };
+        Ok(StatusOptions { runners, host })
+    }
+}
+
+/// Asks each runner about each of its Azure DevOps hosts and prints the table; exit 3 unless
+/// every host is authenticated.
+pub fn execute(ctx: &Context, options: &StatusOptions) -> Result<()> {
+    let statuses = ctx.deps.ui.waiting("Asking the runners", || {
+        let gitpod = ctx.gitpod()?;
+        let me = gitpod.get_authenticated_identity()?;
+        let runner_ids: Vec<String> = options
+            .runners
+            .iter()
+            .map(|runner| runner.runner_id.clone())
+            .collect();
+        let integrations: Vec<ScmIntegration> = gitpod
+            .list_scm_integrations(&runner_ids)?
+            .into_iter()
+            .filter(|integration| is_azure_devops(&integration.scm_id))
+            .filter(|integration| {
+                options
+                    .host
+                    .as_ref()
+                    .is_none_or(|host| integration.host.eq_ignore_ascii_case(&host.as_saved()))
+            })
+            .collect();
+        let tokens = gitpod.list_host_authentication_tokens(None, Some(&me.subject.id))?;
+        check_all(&gitpod, &options.runners, &integrations, &tokens)
+    })?;
     ctx.remember_gitpod_token()?;
 
     if statuses.is_empty() {
@@ -56,15 +85,18 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
                 .with_hint("an admin connects a runner with `ado-scm setup`"),
         );
     }
-    let all = statuses.iter().all(|s| s.authenticated);
+    let all = statuses.iter().all(|status| status.authenticated);
     ctx.deps
         .ui
         .json(&serde_json::json!({ "hosts": statuses, "all_authenticated": all }));
     ctx.deps.ui.result(render_table(&statuses));
-    match statuses.iter().find(|s| !s.authenticated) {
+    match statuses.iter().find(|status| !status.authenticated) {
         None => Ok(()),
         Some(first) => {
-            let missing = statuses.iter().filter(|s| !s.authenticated).count();
+            let missing = statuses
+                .iter()
+                .filter(|status| !status.authenticated)
+                .count();
             Err(Error::auth(format!(
                 "not authenticated for {missing} of {} Azure DevOps hosts",
                 statuses.len()
@@ -74,13 +106,6 @@ pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
                 first.runner_id, first.host
             )))
         }
-    }
-}
-
-fn runners_in_scope(ctx: &mut Context, flag: Option<&str>) -> Result<Vec<Runner>> {
-    match flag {
-        Some(id) => Ok(vec![ctx.get_runner(id)?]),
-        None => ctx.gitpod()?.list_runners(),
     }
 }
 
@@ -174,4 +199,119 @@ fn render_table(statuses: &[HostStatus]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::test_server::StubServer;
+    use crate::commands::test_support::*;
+
+    #[test]
+    fn options_are_resolved_from_the_flags() {
+        let (refused, server) =
+            resolve_in_script::<StatusOptions>(&["status", "--host", "https://"], Vec::new());
+        assert_refused(
+            "a --host that is no host: exit 2, nothing sent",
+            refused,
+            (
+                2,
+                "--host: `https://` is not an Azure DevOps host (empty)",
+                Some("use dev.azure.com, dev.azure.com/ORG or a Server host like ado.example.com"),
+            ),
+        );
+        server.finish();
+
+        let (options, server) = resolve_in_script::<StatusOptions>(
+            &[
+                "status",
+                "--runner",
+                RUNNER_1,
+                "--host",
+                "dev.azure.com/acme",
+            ],
+            vec![get_runner(runner(RUNNER_1, "first"))],
+        );
+        let options = options.expect("--runner by id");
+        assert_eq!(options.runners.len(), 1);
+        assert_eq!(options.runners[0].runner_id, RUNNER_1);
+        assert_eq!(options.host.unwrap().as_saved(), "dev.azure.com/acme");
+        assert_eq!(
+            sent(&server.finish(), "RunnerService/GetRunner")["runnerId"],
+            RUNNER_1
+        );
+
+        let (options, server) = resolve_in_script::<StatusOptions>(
+            &["status"],
+            vec![list_runners(vec![
+                runner(RUNNER_1, "first"),
+                runner(RUNNER_2, "second"),
+            ])],
+        );
+        let names: Vec<String> = options
+            .expect("every runner")
+            .runners
+            .into_iter()
+            .map(|runner| runner.name)
+            .collect();
+        assert_eq!(names, ["first", "second"]);
+        server.finish();
+
+        let (refused, server) = resolve_in_script::<StatusOptions>(
+            &["status", "--runner", "third"],
+            vec![list_runners(vec![
+                runner(RUNNER_1, "first"),
+                runner(RUNNER_2, "second"),
+            ])],
+        );
+        assert_refused(
+            "a --runner name nobody has: exit 2 naming the runners",
+            refused,
+            (
+                2,
+                "no runner named `third` in your Gitpod organization",
+                Some("the runners are: first, second (or pass the runner's ID)"),
+            ),
+        );
+        server.finish();
+    }
+
+    #[test]
+    fn hosts_not_signed_in_are_a_table_and_exit_3_naming_the_first() {
+        let server = StubServer::start(vec![
+            identity(),
+            list_integrations(vec![
+                integration(RUNNER_1, "dev.azure.com/acme"),
+                integration(RUNNER_1, "dev.azure.com/beta"),
+            ]),
+            list_tokens(Vec::new()),
+            host_check(true, false, false),
+            host_check(true, false, false),
+        ]);
+        let (harness, _) = TestRun::new(false).start(&server, &["status"]);
+        let options = StatusOptions {
+            runners: vec![serde_json::from_value(runner(RUNNER_1, "first")).unwrap()],
+            host: None,
+        };
+        assert_refused(
+            "two hosts, neither signed in",
+            execute(&harness.ctx, &options),
+            (
+                3,
+                "not authenticated for 2 of 2 Azure DevOps hosts",
+                Some(
+                    "run `ado-scm login --runner 01900000-0000-7000-8000-0000000000a1 --host \
+                     dev.azure.com/acme` (and likewise for the others marked no)",
+                ),
+            ),
+        );
+        assert_eq!(
+            harness.stdout.text(),
+            "RUNNER  HOST                METHODS  AUTHENTICATED  VIA  EXPIRES\n\
+             first   dev.azure.com/acme  pat      no             -    -\n\
+             first   dev.azure.com/beta  pat      no             -    -\n"
+        );
+        drop(harness);
+        server.finish();
+    }
 }

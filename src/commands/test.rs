@@ -19,63 +19,74 @@ use crate::cli::TargetArgs;
 use crate::clients::gitpod::{Runner, ScmIntegration};
 use crate::error::{Error, Result};
 use crate::flows::saved::{self, SavedValidation};
-use crate::flows::setup::{runner_key, Check};
+use crate::flows::setup::{check, Check};
 
-pub fn run(ctx: &mut Context, args: TargetArgs) -> Result<()> {
-    let runner = ctx.pick_runner(args.runner.as_deref())?;
-    let integration = ctx.pick_integration(&runner, args.host.as_deref())?;
+/// The integration `test` re-checks.
+#[derive(Debug)]
+pub struct TestOptions {
+    pub runner: Runner,
+    pub integration: ScmIntegration,
+}
+
+/// `ado-scm test`: resolve, then check.
+pub fn run(ctx: &Context, args: TargetArgs) -> Result<()> {
+    let options = TestOptions::resolve(ctx, args)?;
+    execute(ctx, &options)
+}
+
+impl TestOptions {
+    /// The runner and its Azure DevOps integration: named, the config's, the only one, or
+    /// asked.
+    pub fn resolve(ctx: &Context, args: TargetArgs) -> Result<TestOptions> {
+        let runner = ctx.pick_runner(args.runner.as_deref())?;
+        let integration = ctx.pick_integration(&runner, args.host.as_deref())?;
+        Ok(TestOptions {
+            runner,
+            integration,
+        })
+    }
+}
+
+/// Runs the checks (see the module doc) and reports them; exit 4 when one failed.
+pub fn execute(ctx: &Context, options: &TestOptions) -> Result<()> {
+    let TestOptions {
+        runner,
+        integration,
+    } = options;
     let mut checks = Vec::new();
-    let check = |name: &str, ok: bool, detail: String| Check {
-        name: name.to_string(),
-        ok,
-        detail,
-    };
 
-    match runner_key(&runner) {
+    match runner.public_key() {
         Ok(key) => checks.push(check("runner public key", true, key.fingerprint())),
         Err(err) => checks.push(check("runner public key", false, err.message)),
     }
-    let spinner = (integration.oauth.is_some()).then(|| {
-        ctx.deps
+    if let Some(oauth) = &integration.oauth {
+        let discovered = ctx
+            .deps
             .ui
-            .spinner("Reading the issuer's OpenID configuration")
-    });
-    let discovered =
-        saved::issuer_discovery(&ctx.deps.http, &ctx.settings.authority_url, &integration);
-    drop(spinner);
-    match discovered {
-        None => {}
-        Some(Ok(d)) => checks.push(check(
-            "issuer discovery",
-            true,
-            format!(
-                "{} (tenant {})",
-                integration_issuer(&integration),
-                d.tenant_id
+            .waiting("Reading the issuer's OpenID configuration", || {
+                saved::issuer_discovery(&ctx.deps.http, &ctx.settings.authority_url, integration)
+            });
+        let url = oauth.issuer_url.as_deref().unwrap_or_default();
+        checks.push(match discovered {
+            Some(Ok(discovery)) => check(
+                "issuer discovery",
+                true,
+                format!("{url} (tenant {})", discovery.tenant_id),
             ),
-        )),
-        Some(Err(err)) => checks.push(check("issuer discovery", false, err.message)),
+            Some(Err(err)) => check("issuer discovery", false, err.message),
+            None => unreachable!("the integration has OAuth"),
+        });
     }
-    let spinner = ctx
-        .deps
-        .ui
-        .spinner("Asking the runner to validate the saved integration");
-    let validation = saved::validate(&ctx.gitpod()?, &integration, None)?;
-    drop(spinner);
+    let validation = ctx.deps.ui.waiting(
+        "Asking the runner to validate the saved integration",
+        || saved::validate(&ctx.gitpod()?, integration, None),
+    )?;
     if !matches!(validation, SavedValidation::NoSealedSecret) {
         ctx.remember_gitpod_token()?;
     }
     let (ok, detail) = validation.verdict(integration.oauth.is_some());
     checks.push(check("runner validation", ok, detail));
-    report(ctx, &runner, &integration, checks)
-}
-
-fn integration_issuer(integration: &ScmIntegration) -> &str {
-    integration
-        .oauth
-        .as_ref()
-        .and_then(|o| o.issuer_url.as_deref())
-        .unwrap_or_default()
+    report(ctx, runner, integration, checks)
 }
 
 /// Prints the checks and their result document; exit 4 when one failed.
@@ -85,14 +96,10 @@ fn report(
     integration: &ScmIntegration,
     checks: Vec<Check>,
 ) -> Result<()> {
-    let ok = checks.iter().all(|c| c.ok);
+    let ok = checks.iter().all(|check| check.ok);
     let ui = &ctx.deps.ui;
-    for c in &checks {
-        if c.ok {
-            ui.ok(format!("{}: {}", c.name, c.detail));
-        } else {
-            ui.bad(format!("{}: {}", c.name, c.detail));
-        }
+    for check in &checks {
+        check.show(ui);
     }
     ui.json(&json!({
         "runner_id": runner.runner_id,
@@ -111,8 +118,8 @@ fn report(
     }
     let failed: Vec<String> = checks
         .iter()
-        .filter(|c| !c.ok)
-        .map(|c| format!("{}: {}", c.name, c.detail))
+        .filter(|check| !check.ok)
+        .map(Check::text)
         .collect();
     Err(Error::check(format!(
         "the integration for {} on runner {} fails: {}",
@@ -121,4 +128,89 @@ fn report(
         failed.join("; ")
     ))
     .with_hint("run `ado-scm setup` for this runner and host to repair it"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::clients::test_server::StubServer;
+    use crate::commands::test_support::*;
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    fn two_hosts() -> crate::clients::test_server::Stub {
+        list_integrations(vec![
+            integration(RUNNER_1, "dev.azure.com/acme"),
+            integration(RUNNER_1, "dev.azure.com/beta"),
+        ])
+    }
+
+    #[test]
+    fn the_host_is_named_asked_or_refused() {
+        let stubs = || vec![get_runner(runner(RUNNER_1, "first")), two_hosts()];
+
+        let (refused, server) =
+            resolve_in_script::<TestOptions>(&["test", "--runner", RUNNER_1], stubs());
+        assert_refused(
+            "no terminal, two hosts, no --host: exit 2 naming --host",
+            refused,
+            (
+                2,
+                "the Azure DevOps host is required when not running interactively",
+                Some("pass --host HOST"),
+            ),
+        );
+        server.finish();
+
+        let server = StubServer::start(stubs());
+        let prompter = ScriptedPrompter::new().expect_select("Azure DevOps host", "beta");
+        let (harness, options) = TestRun::new(true)
+            .prompter(prompter)
+            .resolve::<TestOptions>(&server, &["test", "--runner", RUNNER_1]);
+        let options = options.expect("interactive, two hosts");
+        assert_eq!(options.integration.host, "dev.azure.com/beta");
+        drop(harness);
+        server.finish();
+    }
+
+    #[test]
+    fn a_failed_check_is_a_row_of_its_own_and_exit_4() {
+        let server = StubServer::start(vec![gitpod(
+            "RunnerConfigurationService/ValidateRunnerConfiguration",
+            json!({"scmIntegration": {"valid": true}}),
+        )]);
+        let (harness, _) = TestRun::new(false).start(&server, &["test"]);
+        let options = TestOptions {
+            runner: serde_json::from_value(runner(RUNNER_1, "first")).unwrap(),
+            integration: serde_json::from_value(integration(RUNNER_1, "dev.azure.com/acme"))
+                .unwrap(),
+        };
+        let no_key = format!(
+            "runner public key: runner first ({RUNNER_1}) has no public key yet: it has not \
+             registered with Gitpod"
+        );
+        assert_refused(
+            "a runner without a key",
+            execute(&harness.ctx, &options),
+            (
+                4,
+                &format!("the integration for dev.azure.com/acme on runner first fails: {no_key}"),
+                Some("run `ado-scm setup` for this runner and host to repair it"),
+            ),
+        );
+        let screen = harness.screen.text();
+        assert!(screen.contains(&format!("✗ {no_key}\n")), "{screen}");
+        assert!(
+            screen.contains("✓ runner validation: the runner accepts the saved configuration\n"),
+            "{screen}"
+        );
+        drop(harness);
+        let validated = sent(
+            &server.finish(),
+            "RunnerConfigurationService/ValidateRunnerConfiguration",
+        );
+        assert_eq!(validated["scmIntegration"]["host"], "dev.azure.com/acme");
+        assert_eq!(validated["scmIntegration"]["pat"], true);
+    }
 }

@@ -23,12 +23,12 @@ use serde::Serialize;
 use url::Url;
 
 use crate::clients::ado::AdoClient;
+use crate::clients::entra::issuer::Discovery;
 use crate::clients::gitpod::{GitpodClient, HostToken, Runner, ScmIntegration};
 use crate::clients::graph::Application;
 use crate::error::Result;
 use crate::flows::setup::secret_display_name;
 use crate::http::Http;
-use crate::issuer::Discovery;
 use crate::secret::Secret;
 
 pub use read::discover_issuers;

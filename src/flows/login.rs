@@ -55,17 +55,19 @@ pub fn hand_over_pat(
 ) -> Result<PatOutcome> {
     // Independent questions at once: Azure DevOps about the PAT, Gitpod about the caller and
     // the tokens the runner holds already.
-    let spinner = ui.spinner("Checking the PAT with Azure DevOps");
-    let (identity, mine) = parallel::join(
-        || ado.check_pat(ado_target, pat),
-        || -> Result<(Identity, Vec<HostToken>)> {
-            let me = gitpod.get_authenticated_identity()?;
-            let tokens = gitpod
-                .list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?;
-            Ok((me, tokens))
-        },
-    );
-    drop(spinner);
+    let (identity, mine) = ui.waiting("Checking the PAT with Azure DevOps", || {
+        parallel::join(
+            || ado.check_pat(ado_target, pat),
+            || -> Result<(Identity, Vec<HostToken>)> {
+                let me = gitpod.get_authenticated_identity()?;
+                let tokens = gitpod.list_host_authentication_tokens(
+                    Some(&target.runner_id),
+                    Some(&me.subject.id),
+                )?;
+                Ok((me, tokens))
+            },
+        )
+    });
     let identity: PatIdentity = identity?;
     ui.ok(format!(
         "Azure DevOps accepts the PAT ({}; {} repositories visible)",
@@ -73,7 +75,6 @@ pub fn hand_over_pat(
     ));
     let (me, before) = mine?;
 
-    let spinner = ui.spinner("Handing the PAT to the runner");
     let new_token = NewHostToken {
         runner_id: target.runner_id.clone(),
         host: target.host.clone(),
@@ -84,29 +85,34 @@ pub fn hand_over_pat(
         scopes: vec![PAT_SCOPE.to_string()],
         subject: me.subject.clone(),
     };
-    let created = create_token_once(gitpod, &new_token, &me, &before)?;
-    // A re-run replaces, never piles up: remove this user's older PAT tokens for the host
-    // (found before the new one was made, so the new one is never among them).
-    let old: Vec<&HostToken> = before
-        .iter()
-        .filter(|t| t.is_mine(&me) && t.is_pat_for(&target.host) && t.id != created.id)
-        .collect();
-    let (deleted, authenticated) = parallel::join(
-        || -> Result<Vec<String>> {
-            let results =
-                parallel::map(&old, 4, |t| gitpod.delete_host_authentication_token(&t.id));
-            results.into_iter().collect::<Result<Vec<()>>>()?;
-            Ok(old.iter().map(|t| t.id.clone()).collect())
-        },
-        || {
-            read_back::until_found(gitpod.clock(), || {
-                let check =
-                    gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
-                Ok(check.authenticated.then_some(()))
+    let (created, deleted, authenticated) = ui.waiting("Handing the PAT to the runner", || {
+        let created = create_token_once(gitpod, &new_token, &me, &before)?;
+        // A re-run replaces, never piles up: remove this user's older PAT tokens for the host
+        // (found before the new one was made, so the new one is never among them).
+        let old: Vec<&HostToken> = before
+            .iter()
+            .filter(|token| {
+                token.is_mine(&me) && token.is_pat_for(&target.host) && token.id != created.id
             })
-        },
-    );
-    drop(spinner);
+            .collect();
+        let (deleted, authenticated) = parallel::join(
+            || -> Result<Vec<String>> {
+                let results = parallel::map(&old, 4, |token| {
+                    gitpod.delete_host_authentication_token(&token.id)
+                });
+                results.into_iter().collect::<Result<Vec<()>>>()?;
+                Ok(old.iter().map(|token| token.id.clone()).collect())
+            },
+            || {
+                read_back::until_found(gitpod.clock(), || {
+                    let check =
+                        gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+                    Ok(check.authenticated.then_some(()))
+                })
+            },
+        );
+        Ok::<_, Error>((created, deleted, authenticated))
+    })?;
     let replaced = deleted?;
     if authenticated?.is_none() {
         return Err(Error::auth(format!(
@@ -150,10 +156,10 @@ fn create_token_once(
                         Some(&me.subject.id),
                     )?
                     .into_iter()
-                    .find(|t| {
-                        t.is_mine(me)
-                            && t.is_pat_for(&new_token.host)
-                            && before.iter().all(|b| b.id != t.id)
+                    .find(|token| {
+                        token.is_mine(me)
+                            && token.is_pat_for(&new_token.host)
+                            && before.iter().all(|earlier| earlier.id != token.id)
                     }))
             })?;
             match made {
@@ -186,7 +192,7 @@ pub fn oauth_tokens_before(
     let before = gitpod
         .list_host_authentication_tokens(Some(&target.runner_id), Some(&me.subject.id))?
         .into_iter()
-        .filter(|t| t.is_mine(&me) && t.is_oauth_for(&target.host))
+        .filter(|token| token.is_mine(&me) && token.is_oauth_for(&target.host))
         .collect();
     Ok(OauthWatch {
         me,
@@ -214,14 +220,13 @@ impl OauthWatch {
     /// before (or was renewed); when the host was not authenticated before, any (a consent that
     /// ended just before the tokens were first read counts too).
     fn new_token<'t>(&self, tokens: &'t [HostToken], host: &str) -> Option<&'t HostToken> {
-        tokens.iter().find(|t| {
-            t.is_mine(&self.me)
-                && t.is_oauth_for(host)
+        tokens.iter().find(|token| {
+            token.is_mine(&self.me)
+                && token.is_oauth_for(host)
                 && (!self.authenticated
-                    || !self
-                        .before
-                        .iter()
-                        .any(|b| b.id == t.id && b.expires_at == t.expires_at))
+                    || !self.before.iter().any(|earlier| {
+                        earlier.id == token.id && earlier.expires_at == token.expires_at
+                    }))
         })
     }
 }
@@ -240,38 +245,43 @@ pub fn wait_for_oauth(
 ) -> Result<OauthOutcome> {
     let started = clock.now();
     let deadline = started + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX);
-    let spinner = ui.spinner("Waiting for the consent in the browser to complete");
-    loop {
-        let tokens = gitpod
-            .list_host_authentication_tokens(Some(&target.runner_id), Some(&watch.me.subject.id))?;
-        if watch.new_token(&tokens, &target.host).is_some() {
-            let check = gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
-            if check.authenticated {
-                drop(spinner);
-                let waited = (clock.now() - started).num_seconds().max(0) as u64;
-                ui.ok(format!(
-                    "Runner {} can now reach {} with your Entra ID account",
-                    target.runner_name, target.host
-                ));
-                return Ok(OauthOutcome {
-                    runner_id: target.runner_id.clone(),
-                    host: target.host.clone(),
-                    method: "oauth",
-                    authenticated: true,
-                    waited_seconds: waited,
-                });
+    let waited = ui.waiting("Waiting for the consent in the browser to complete", || {
+        loop {
+            let tokens = gitpod.list_host_authentication_tokens(
+                Some(&target.runner_id),
+                Some(&watch.me.subject.id),
+            )?;
+            if watch.new_token(&tokens, &target.host).is_some() {
+                let check =
+                    gitpod.check_authentication_for_host(&target.runner_id, &target.host)?;
+                if check.authenticated {
+                    return Ok((clock.now() - started).num_seconds().max(0) as u64);
+                }
             }
+            if clock.now() >= deadline {
+                return Err(Error::auth(format!(
+                    "the runner did not report an Entra ID sign-in for {} within {} s",
+                    target.host,
+                    timeout.as_secs()
+                ))
+                .with_hint(
+                    "finish the consent in the browser, or run again with a longer --timeout",
+                ));
+            }
+            clock.sleep(interval);
         }
-        if clock.now() >= deadline {
-            return Err(Error::auth(format!(
-                "the runner did not report an Entra ID sign-in for {} within {} s",
-                target.host,
-                timeout.as_secs()
-            ))
-            .with_hint("finish the consent in the browser, or run again with a longer --timeout"));
-        }
-        clock.sleep(interval);
-    }
+    })?;
+    ui.ok(format!(
+        "Runner {} can now reach {} with your Entra ID account",
+        target.runner_name, target.host
+    ));
+    Ok(OauthOutcome {
+        runner_id: target.runner_id.clone(),
+        host: target.host.clone(),
+        method: "oauth",
+        authenticated: true,
+        waited_seconds: waited,
+    })
 }
 
 #[cfg(test)]

@@ -11,10 +11,10 @@
 
 use url::Url;
 
+use crate::clients::entra::issuer::{self, Discovery};
 use crate::clients::gitpod::{GitpodClient, ScmIntegration, ValidateIntegration, ValidationResult};
 use crate::error::Result;
 use crate::http::Http;
-use crate::issuer::{self, Discovery};
 
 /// The saved issuer URL, normalised and discovered. `None`: the integration has no OAuth;
 /// `Some(Err)`: it has OAuth but no issuer, or the issuer is malformed or not discoverable.

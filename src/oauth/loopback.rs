@@ -536,7 +536,7 @@ pub(crate) mod tests {
             Ok(_) => true,
             Err(err) => {
                 assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
+                    std::env::var(crate::env::EnvVars::CI).as_deref() != Ok("true"),
                     "no IPv6 loopback under CI: {err}"
                 );
                 eprintln!(

@@ -3,7 +3,13 @@
 
 use std::process::{Command, Stdio};
 
-use crate::deps::{Browser, Env};
+use crate::env::{Env, EnvVars};
+
+/// Opens a URL for the person at the keyboard. Failing to open is never an error: the caller
+/// always prints the URL too.
+pub trait Browser {
+    fn open(&self, url: &str) -> std::result::Result<(), String>;
+}
 
 pub struct SystemBrowser {
     env: Env,
@@ -19,20 +25,20 @@ impl SystemBrowser {
         if !cfg!(target_os = "linux") {
             return false;
         }
-        let ssh = self.env.get("SSH_CONNECTION").is_some() || self.env.get("SSH_TTY").is_some();
+        let ssh = self.env.is_set(EnvVars::SSH_CONNECTION) || self.env.is_set(EnvVars::SSH_TTY);
         let display =
-            self.env.get("DISPLAY").is_some() || self.env.get("WAYLAND_DISPLAY").is_some();
+            self.env.is_set(EnvVars::DISPLAY) || self.env.is_set(EnvVars::WAYLAND_DISPLAY);
         ssh || !display
     }
 
     fn wsl(&self) -> bool {
-        self.env.get("WSL_DISTRO_NAME").is_some() || self.env.get("WSL_INTEROP").is_some()
+        self.env.is_set(EnvVars::WSL_DISTRO_NAME) || self.env.is_set(EnvVars::WSL_INTEROP)
     }
 }
 
 impl Browser for SystemBrowser {
     fn open(&self, url: &str) -> Result<(), String> {
-        if let Some(browser) = self.env.get("BROWSER") {
+        if let Some(browser) = self.env.get(EnvVars::BROWSER) {
             // Like xdg-open and git: a colon-separated list of commands, the first that starts
             // wins. The URL is an argument, never interpolated into a shell line.
             let mut last = String::new();
@@ -74,6 +80,32 @@ pub struct NoBrowser;
 impl Browser for NoBrowser {
     fn open(&self, _url: &str) -> Result<(), String> {
         Err("--no-browser".into())
+    }
+}
+
+/// The browser of the unit tests: remembers every URL it was asked to open.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct RecordingBrowser {
+    opened: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+#[cfg(test)]
+impl RecordingBrowser {
+    /// The URLs opened so far, in order.
+    pub(crate) fn opened(&self) -> Vec<String> {
+        self.opened.lock().expect("opened lock").clone()
+    }
+}
+
+#[cfg(test)]
+impl Browser for RecordingBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.opened
+            .lock()
+            .expect("opened lock")
+            .push(url.to_string());
+        Ok(())
     }
 }
 

@@ -13,8 +13,8 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     escape_controls(text, |c| c == '\n' || c == '\t')
 }
 
-/// Like [`printable`], and a line break shows too: for a piece of text that is one line by
-/// contract (an error's message, cause or hint), so that it cannot fake a line of its own.
+/// Like [`printable`], and a line break shows too: for a piece of text that is always one line
+/// (an error's message, cause or hint), so that it cannot fake a line of its own.
 pub fn one_line(text: &str) -> Cow<'_, str> {
     escape_controls(text, |c| c == '\t')
 }

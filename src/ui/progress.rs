@@ -7,7 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{printable, Ui};
 
-pub struct Spinner {
+/// Cleared when dropped.
+pub(super) struct Spinner {
     bar: Option<ProgressBar>,
 }
 
@@ -29,15 +30,6 @@ impl Spinner {
         bar.enable_steady_tick(Duration::from_millis(100));
         Spinner { bar: Some(bar) }
     }
-
-    pub fn set_message(&self, message: impl Into<String>) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(printable(&message.into()).into_owned());
-        }
-    }
-
-    /// Clears the spinner line; the caller prints the outcome.
-    pub fn finish(self) {}
 }
 
 impl Drop for Spinner {

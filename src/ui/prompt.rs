@@ -1,13 +1,26 @@
 //! The terminal prompter (dialoguer, on stderr). Ctrl-C at a prompt becomes exit 130 with
 //! nothing written: every prompt comes before the step that changes anything.
 
+#[cfg(test)]
+pub(crate) mod scripted;
+
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Password, Select};
 
-use crate::deps::Prompter;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::ui::printable;
+
+/// Questions asked of a person. The real one is dialoguer on the terminal ([`TerminalPrompter`]);
+/// a run that may not ask gets [`NoPrompter`]; tests script the answers by prompt text.
+pub trait Prompter {
+    /// Index of the chosen item.
+    fn select(&self, prompt: &str, items: &[String], default: usize) -> Result<usize>;
+    fn input(&self, prompt: &str, default: Option<&str>) -> Result<String>;
+    /// Hidden input.
+    fn password(&self, prompt: &str) -> Result<Secret>;
+    fn confirm(&self, prompt: &str, default: bool) -> Result<bool>;
+}
 
 pub struct TerminalPrompter {
     theme: ColorfulTheme,
@@ -37,7 +50,7 @@ fn prompt_error(err: dialoguer::Error) -> Error {
 }
 
 impl Prompter for TerminalPrompter {
-    fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
+    fn select(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
         // The items are often a service's names (runners, hosts).
         let items: Vec<String> = items.iter().map(|i| printable(i).into_owned()).collect();
         Select::with_theme(&self.theme)
@@ -49,7 +62,7 @@ impl Prompter for TerminalPrompter {
             .ok_or_else(Error::interrupted)
     }
 
-    fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String> {
+    fn input(&self, prompt: &str, default: Option<&str>) -> Result<String> {
         let mut input = Input::<String>::with_theme(&self.theme).with_prompt(printable(prompt));
         if let Some(default) = default {
             input = input.default(default.to_string());
@@ -57,7 +70,7 @@ impl Prompter for TerminalPrompter {
         input.interact_text().map_err(prompt_error)
     }
 
-    fn password(&mut self, prompt: &str) -> Result<Secret> {
+    fn password(&self, prompt: &str) -> Result<Secret> {
         Password::with_theme(&self.theme)
             .with_prompt(printable(prompt))
             .interact()
@@ -65,7 +78,7 @@ impl Prompter for TerminalPrompter {
             .map_err(prompt_error)
     }
 
-    fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
+    fn confirm(&self, prompt: &str, default: bool) -> Result<bool> {
         Confirm::with_theme(&self.theme)
             .with_prompt(printable(prompt))
             .default(default)
@@ -80,22 +93,22 @@ impl Prompter for TerminalPrompter {
 pub struct NoPrompter;
 
 impl Prompter for NoPrompter {
-    fn select(&mut self, prompt: &str, _: &[String], _: usize) -> Result<usize> {
+    fn select(&self, prompt: &str, _: &[String], _: usize) -> Result<usize> {
         Err(Error::usage(format!(
             "cannot ask `{prompt}` when not running interactively"
         )))
     }
-    fn input(&mut self, prompt: &str, _: Option<&str>) -> Result<String> {
+    fn input(&self, prompt: &str, _: Option<&str>) -> Result<String> {
         Err(Error::usage(format!(
             "cannot ask `{prompt}` when not running interactively"
         )))
     }
-    fn password(&mut self, prompt: &str) -> Result<Secret> {
+    fn password(&self, prompt: &str) -> Result<Secret> {
         Err(Error::usage(format!(
             "cannot ask `{prompt}` when not running interactively"
         )))
     }
-    fn confirm(&mut self, prompt: &str, _: bool) -> Result<bool> {
+    fn confirm(&self, prompt: &str, _: bool) -> Result<bool> {
         Err(Error::usage(format!(
             "cannot ask `{prompt}` when not running interactively"
         )))

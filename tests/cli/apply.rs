@@ -7,11 +7,11 @@
 
 use std::path::PathBuf;
 
-use ado_scm_sandbox::{seed, Breakage, Fault, FaultKind};
+use ado_scm_sandbox::{longest_chain, seed, Breakage, Fault, FaultKind};
 use serde_json::Value;
 
 use crate::setup::{apps_named, callback};
-use crate::support::{longest_chain, stdout_json, text, TestEnv};
+use crate::support::{stdout_json, text, TestEnv};
 
 const SHARED_APP: &str = "Ona runners (shared)";
 

@@ -986,7 +986,10 @@ fn flags_that_cannot_work_are_refused_with_one_line() {
             vec!["--no-oauth", "--client-id", seed::SEEDED_APP_CLIENT_ID],
             "which --no-oauth turns off",
         ),
-        (vec!["--client-secret-stdin"], "no --client-id says which"),
+        (
+            vec!["--client-secret-stdin"],
+            "error: the following required arguments were not provided:\n  --client-id <ID>\n",
+        ),
         (
             vec![
                 "--client-id",
@@ -994,7 +997,8 @@ fn flags_that_cannot_work_are_refused_with_one_line() {
                 "--client-secret-stdin",
                 "--graph-token-stdin",
             ],
-            "all want stdin",
+            "--client-secret-stdin and --graph-token-stdin both want stdin, which can carry \
+             only one secret",
         ),
         (
             vec!["--org", "acme", "--host", "dev.azure.com/other"],
@@ -1018,7 +1022,7 @@ fn flags_that_cannot_work_are_refused_with_one_line() {
         ),
         (
             vec!["--device-code", "--port", "8400"],
-            "--device-code needs no port",
+            "error: the argument '--device-code' cannot be used with '--port <PORT>'\n",
         ),
         (
             vec![
@@ -1027,7 +1031,7 @@ fn flags_that_cannot_work_are_refused_with_one_line() {
                 seed::SEEDED_APP_CLIENT_ID,
                 "--client-secret-stdin",
             ],
-            "pick one",
+            "error: the argument '--rotate-secret' cannot be used with '--client-secret-stdin'\n",
         ),
     ];
     for (args, words) in cases {

@@ -1,12 +1,12 @@
 //! Speed is structure: each command's longest chain of sequential requests, read from the
-//! sandbox's request log (start and end of each request), never wall time. With some latency on
+//! sandbox's request log (start and end of each request, `longest_chain`), never wall time. With some latency on
 //! every request, requests made at once overlap; a request that waits for an unrelated one
 //! lengthens the chain and fails these tests.
 
-use ado_scm_sandbox::Realism;
+use ado_scm_sandbox::{longest_chain, Realism};
 
 use crate::setup::setup;
-use crate::support::{longest_chain, TestEnv};
+use crate::support::TestEnv;
 
 /// Enough for requests made at once to overlap, short enough for a quick suite.
 const LATENCY_MS: u64 = 25;

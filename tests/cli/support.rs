@@ -248,27 +248,6 @@ impl TestEnv {
     }
 }
 
-/// The longest chain of requests in which each started only after the one before it had
-/// finished: the round trips a person waits for one after the other, whatever the number of
-/// requests made at once. (Run with some latency on the sandbox, so that requests made at once
-/// overlap in time.)
-pub fn longest_chain(requests: &[LoggedRequest]) -> usize {
-    let mut sorted: Vec<&LoggedRequest> = requests
-        .iter()
-        .filter(|r| !r.path.starts_with("/_sandbox"))
-        .collect();
-    sorted.sort_by_key(|r| r.started_ms);
-    let mut chain = vec![1usize; sorted.len()];
-    for i in 0..sorted.len() {
-        for j in 0..i {
-            if sorted[j].finished_ms <= sorted[i].started_ms {
-                chain[i] = chain[i].max(chain[j] + 1);
-            }
-        }
-    }
-    chain.into_iter().max().unwrap_or(0)
-}
-
 /// The run with the sandbox's timing realism on (`ADO_SCM_TEST_REALISM=1`).
 pub fn realism_pass() -> bool {
     std::env::var_os("ADO_SCM_TEST_REALISM").is_some_and(|v| v == "1")

@@ -800,7 +800,7 @@ impl Directory {
 
     /// Resolves a `{tenant}` path segment, a tenant GUID or one of its domains, to the tenant's
     /// id. The multi-tenant names (`common`, `organizations`, `consumers`) are not served:
-    /// ado-scm refuses them itself (`src/issuer.rs`), so here they are malformed.
+    /// ado-scm refuses them itself (`src/clients/entra/issuer.rs`), so here they are malformed.
     pub fn lookup_tenant(&self, segment: &str) -> Result<String, TenantLookupError> {
         let lower = segment.to_ascii_lowercase();
         let found = if is_guid(&lower) {

@@ -31,6 +31,22 @@ pub struct LoggedRequest {
     pub finished_ms: u64,
 }
 
+/// The longest chain of requests in which each started only after the one before it had
+/// finished: the round trips a client made one after the other, however many it made at once.
+pub fn longest_chain(requests: &[LoggedRequest]) -> usize {
+    let mut sorted: Vec<&LoggedRequest> = requests.iter().collect();
+    sorted.sort_by_key(|r| r.started_ms);
+    let mut chain = vec![1usize; sorted.len()];
+    for i in 0..sorted.len() {
+        for j in 0..i {
+            if sorted[j].finished_ms <= sorted[i].started_ms {
+                chain[i] = chain[i].max(chain[j] + 1);
+            }
+        }
+    }
+    chain.into_iter().max().unwrap_or(0)
+}
+
 /// `sha256:` and the first 16 hex digits of the SHA-256 of `secret`: enough to tell which secret
 /// was sent, useless to anyone reading a log.
 pub fn hash_secret(secret: &str) -> String {

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::clients::entra::issuer::{self, Issuer};
 use crate::commands::context::RunnerRef;
 use crate::commands::setup::flags::{display_name, server_host, virtual_directory};
 use crate::commands::setup::{DEFAULT_SECRET_EXPIRY_DAYS, DEFAULT_VIRTUAL_DIRECTORY};
@@ -25,7 +26,6 @@ use crate::config::line_column;
 use crate::error::{Error, Result};
 use crate::flows::setup::Target;
 use crate::guid::is_guid;
-use crate::issuer::{self, Issuer};
 use crate::urls::{validate_org, AdoHost, ADO_SERVICES_HOST};
 
 /// The longest secret lifetime and rotation margin, in days (as `--secret-expiry-days`).

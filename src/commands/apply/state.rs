@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::file::Entry;
 use crate::clients::ado::{AdoClient, OrgTenant};
+use crate::clients::entra::issuer::{self, Discovery, Issuer, IssuerForm};
 use crate::clients::gitpod::{is_azure_devops, Runner, ScmIntegration};
 use crate::clients::graph::GraphClient;
 use crate::commands::context::{runner_named, RunnerRef};
@@ -16,7 +17,6 @@ use crate::commands::Context;
 use crate::error::{Error, Result};
 use crate::flows::doctor::{runner_secret_end, GraphAccess};
 use crate::flows::setup::Target;
-use crate::issuer::{self, Discovery, Issuer, IssuerForm};
 use crate::parallel;
 use crate::secret::Secret;
 
@@ -26,10 +26,11 @@ const CONCURRENT_READS: usize = 8;
 /// The runner each entry names, from one list of the organization's runners. A runner the
 /// organization does not have, a name two runners share, or two entries for the same runner
 /// (once by id, once by name) and host: exit 2 at the entry, nothing changed.
-pub(super) fn runners(ctx: &mut Context, entries: &[Entry]) -> Result<Vec<Runner>> {
-    let spinner = ctx.deps.ui.spinner("Listing runners");
-    let all = ctx.gitpod()?.list_runners()?;
-    drop(spinner);
+pub(super) fn runners(ctx: &Context, entries: &[Entry]) -> Result<Vec<Runner>> {
+    let all = ctx
+        .deps
+        .ui
+        .waiting("Listing runners", || ctx.gitpod()?.list_runners())?;
     let mut found: Vec<Runner> = Vec::new();
     for entry in entries {
         let at = |err: Error| Error {
@@ -74,13 +75,16 @@ pub(super) fn runners(ctx: &mut Context, entries: &[Entry]) -> Result<Vec<Runner
 }
 
 /// The Azure DevOps integrations of `runners` today.
-pub(super) fn integrations(ctx: &mut Context, runners: &[Runner]) -> Result<Vec<ScmIntegration>> {
+pub(super) fn integrations(ctx: &Context, runners: &[Runner]) -> Result<Vec<ScmIntegration>> {
     let mut ids: Vec<String> = runners.iter().map(|r| r.runner_id.clone()).collect();
     ids.sort();
     ids.dedup();
-    let spinner = ctx.deps.ui.spinner("Reading the runners' integrations");
-    let all = ctx.gitpod()?.list_scm_integrations(&ids)?;
-    drop(spinner);
+    let all = ctx
+        .deps
+        .ui
+        .waiting("Reading the runners' integrations", || {
+            ctx.gitpod()?.list_scm_integrations(&ids)
+        })?;
     Ok(all
         .into_iter()
         .filter(|i| is_azure_devops(&i.scm_id))
@@ -110,63 +114,16 @@ pub(super) struct Tenants {
 /// The [`Tenants`] of the entries, with a Graph token for each. Without one in a script:
 /// exit 2 naming the entry.
 pub(super) fn tenants_and_tokens(
-    ctx: &mut Context,
+    ctx: &Context,
     entries: &[Entry],
     given: Option<Secret>,
 ) -> Result<Tenants> {
-    let http = &ctx.deps.http;
-    let authority = &ctx.settings.authority_url;
-    let spinner = ctx
+    let (issuers, discovered) = ctx
         .deps
         .ui
-        .spinner("Finding each organization's Entra ID tenant");
-    let orgs: Vec<String> = entries
-        .iter()
-        .filter_map(|e| {
-            let o = e.oauth.as_ref()?;
-            (o.tenant.is_none() && o.issuer.is_none())
-                .then(|| e.target.org().map(str::to_string))
-                .flatten()
-        })
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let ado = AdoClient::new(http, ctx.settings.ado_url.clone());
-    let org_tenants: HashMap<&String, Result<OrgTenant>> = orgs
-        .iter()
-        .zip(parallel::map(&orgs, CONCURRENT_READS, |org| {
-            ado.discover_tenant(org)
-        }))
-        .collect();
-    // The issuer each entry's tenant is discovered at.
-    let issuers: Vec<Option<Issuer>> = entries
-        .iter()
-        .map(|e| {
-            let o = e.oauth.as_ref()?;
-            if let Some(issuer) = &o.issuer {
-                return Some(issuer.clone());
-            }
-            let tenant = match (&o.tenant, e.target.org()) {
-                (Some(t), _) => t.clone(),
-                (None, Some(org)) => match org_tenants.get(&org.to_string()) {
-                    Some(Ok(OrgTenant::Connected(guid))) => guid.clone(),
-                    _ => return None,
-                },
-                (None, None) => return None,
-            };
-            Issuer::for_tenant(authority, &tenant, IssuerForm::OAuth2V2).ok()
-        })
-        .collect();
-    let distinct: BTreeMap<String, &Issuer> =
-        issuers.iter().flatten().map(|i| (i.url(), i)).collect();
-    let list: Vec<&Issuer> = distinct.values().copied().collect();
-    let found = parallel::map(&list, CONCURRENT_READS, |i| issuer::discover(http, i));
-    let discovered: HashMap<String, Discovery> = list
-        .iter()
-        .zip(found)
-        .filter_map(|(i, d)| Some((i.url(), d.ok()?)))
-        .collect();
-    drop(spinner);
+        .waiting("Finding each organization's Entra ID tenant", || {
+            discover_tenants(ctx, entries)
+        });
     let tenants: Vec<Option<String>> = issuers
         .iter()
         .map(|i| Some(discovered.get(&i.as_ref()?.url())?.tenant_id.clone()))
@@ -192,6 +149,57 @@ pub(super) fn tenants_and_tokens(
         of_entry: tenants,
         graph: tokens,
     })
+}
+
+/// The issuer each OAuth entry's tenant is discovered at (`None` where it cannot be found: an
+/// organization not connected, say), and the discovery document of each, read at once.
+fn discover_tenants(
+    ctx: &Context,
+    entries: &[Entry],
+) -> (Vec<Option<Issuer>>, HashMap<String, Discovery>) {
+    let http = &ctx.deps.http;
+    let orgs: Vec<String> = entries
+        .iter()
+        .filter_map(|e| {
+            let o = e.oauth.as_ref()?;
+            (o.tenant.is_none() && o.issuer.is_none())
+                .then(|| e.target.org().map(str::to_string))
+                .flatten()
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let ado = AdoClient::new(http, ctx.settings.ado_url.clone());
+    let found = parallel::map(&orgs, CONCURRENT_READS, |org| ado.discover_tenant(org));
+    let org_tenants: HashMap<&String, Result<OrgTenant>> = orgs.iter().zip(found).collect();
+    let issuers: Vec<Option<Issuer>> = entries
+        .iter()
+        .map(|e| {
+            let o = e.oauth.as_ref()?;
+            if let Some(issuer) = &o.issuer {
+                return Some(issuer.clone());
+            }
+            let tenant = match (&o.tenant, e.target.org()) {
+                (Some(t), _) => t.clone(),
+                (None, Some(org)) => match org_tenants.get(&org.to_string()) {
+                    Some(Ok(OrgTenant::Connected(guid))) => guid.clone(),
+                    _ => return None,
+                },
+                (None, None) => return None,
+            };
+            Issuer::for_tenant(&ctx.settings.authority_url, &tenant, IssuerForm::OAuth2V2).ok()
+        })
+        .collect();
+    let distinct: BTreeMap<String, &Issuer> =
+        issuers.iter().flatten().map(|i| (i.url(), i)).collect();
+    let list: Vec<&Issuer> = distinct.values().copied().collect();
+    let found = parallel::map(&list, CONCURRENT_READS, |i| issuer::discover(http, i));
+    let discovered = list
+        .iter()
+        .zip(found)
+        .filter_map(|(i, d)| Some((i.url(), d.ok()?)))
+        .collect();
+    (issuers, discovered)
 }
 
 /// When the runner's secret on the app its integration uses ends, for the entries with

@@ -4,6 +4,7 @@
 //! other issuer form (given as the issuer to save). Nothing here repairs anything itself.
 
 use crate::clients::ado::AdoClient;
+use crate::clients::entra::issuer;
 use crate::clients::gitpod::{ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
 use crate::error::Result;
 use crate::flows::doctor::{IntegrationReport, Remedy, Scope};
@@ -11,7 +12,6 @@ use crate::flows::read_back;
 use crate::flows::setup::{
     self, default_app_name, IntegrationOutcome, OauthPlan, SetupPlan, SetupServices, Target,
 };
-use crate::issuer;
 use crate::urls::AdoHost;
 
 use super::super::graph_tokens::Settled;
@@ -140,13 +140,8 @@ pub(crate) fn target_of(integration: &ScmIntegration, org: Option<&str>) -> Targ
 
 /// Runs setup's flow for each plan, one after the other (plans may share an app
 /// registration), on the terminal; a failed repair does not stop the others.
-pub(super) fn apply(
-    ctx: &mut Context,
-    scope: &Scope,
-    plans: &[FixPlan],
-) -> Result<Vec<FixOutcome>> {
-    let (token, _) = ctx.gitpod_token()?;
-    let gitpod = ctx.gitpod_with(token);
+pub(super) fn apply(ctx: &Context, scope: &Scope, plans: &[FixPlan]) -> Result<Vec<FixOutcome>> {
+    let gitpod = ctx.gitpod()?;
     let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
     let services = SetupServices {
         http: &ctx.deps.http,
@@ -190,7 +185,7 @@ pub(super) fn apply(
 /// The Gitpod API's reads can lag its writes (read replicas): before checking again, the
 /// integrations setup saved are read until each shows the change, as `flows::read_back` does
 /// after every write (and if one never does, the check says what it sees).
-pub(super) fn await_saved(ctx: &mut Context, scope: &Scope, outcomes: &[FixOutcome]) -> Result<()> {
+pub(super) fn await_saved(ctx: &Context, scope: &Scope, outcomes: &[FixOutcome]) -> Result<()> {
     let saved: Vec<&FixOutcome> = outcomes.iter().filter(|o| o.saved).collect();
     if saved.is_empty() {
         return Ok(());

@@ -3,10 +3,11 @@
 //! form (GUIDs, hosts, the virtual directory). Nothing here asks or sends anything.
 
 use crate::cli::SetupArgs;
+use crate::clients::entra::issuer::{self, Issuer};
 use crate::error::{Error, Result};
-use crate::issuer::{self, Issuer};
-use crate::oauth::graph_signin::GRAPH_CLI_CLIENT_ID;
+use crate::flows::graph_signin::GRAPH_CLI_CLIENT_ID;
 use crate::settings::Settings;
+use crate::stdin::{Stdin, StdinUser};
 use crate::urls::{validate_org, AdoHost};
 
 use super::DEFAULT_VIRTUAL_DIRECTORY;
@@ -28,7 +29,7 @@ pub(super) struct Checked {
 }
 
 /// Everything about the flags that needs no network, in the order a person would fix it.
-pub(super) fn check_args(args: &SetupArgs, settings: &Settings) -> Result<Checked> {
+pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -> Result<Checked> {
     let oauth_only_flags: Vec<&str> = [
         (args.tenant.is_some(), "--tenant"),
         (args.client_id.is_some(), "--client-id"),
@@ -99,41 +100,11 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings) -> Result<Checke
         );
     }
 
-    // Stdin can carry one secret.
-    let stdin_users: Vec<&str> = [
-        (args.client_secret_stdin, "--client-secret-stdin"),
-        (args.graph_token_stdin, "--graph-token-stdin"),
-        (settings.gitpod_token_stdin, "--gitpod-token-stdin"),
-    ]
-    .into_iter()
-    .filter_map(|(given, flag)| given.then_some(flag))
-    .collect();
-    if stdin_users.len() > 1 {
-        return Err(Error::usage(format!(
-            "{} all want stdin, which can carry only one secret",
-            stdin_users.join(" and ")
-        ))
-        .with_hint(
-            "give the others through the environment: ADO_SCM_CLIENT_SECRET, \
-             ADO_SCM_GRAPH_TOKEN, GITPOD_API_KEY",
-        ));
-    }
-    if args.client_secret_stdin && args.client_id.is_none() {
-        return Err(Error::usage(
-            "--client-secret-stdin gives the secret of an existing app, but no --client-id says which",
-        )
-        .with_hint("pass --client-id with the app's client ID"));
-    }
-    if args.rotate_secret && args.client_secret_stdin {
-        return Err(Error::usage(
-            "--rotate-secret makes a new client secret, --client-secret-stdin gives one: pick one",
-        ));
-    }
-    if args.device_code && args.port.is_some() {
-        return Err(Error::usage(
-            "--port is for the browser sign-in; --device-code needs no port",
-        ));
-    }
+    stdin.claim(&[
+        (args.client_secret_stdin, StdinUser::CLIENT_SECRET),
+        (args.graph_token_stdin, StdinUser::GRAPH_TOKEN),
+        (settings.gitpod_token_stdin, StdinUser::GITPOD_TOKEN),
+    ])?;
 
     let client_id = match &args.client_id {
         Some(raw) => Some(guid_flag(raw, "--client-id", "client ID")?),
@@ -162,10 +133,13 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings) -> Result<Checke
         ),
         None => None,
     };
-    if let (Some(t), Some(i)) = (&tenant, &issuer) {
-        if issuer::is_guid(t) && issuer::is_guid(&i.tenant) && *t != i.tenant {
+    if let (Some(tenant), Some(issuer_url)) = (&tenant, &issuer) {
+        if issuer::is_guid(tenant)
+            && issuer::is_guid(&issuer_url.tenant)
+            && *tenant != issuer_url.tenant
+        {
             return Err(Error::usage(format!(
-                "--tenant {t} and --issuer-url {i} name different tenants"
+                "--tenant {tenant} and --issuer-url {issuer_url} name different tenants"
             ))
             .with_hint("give one of them"));
         }

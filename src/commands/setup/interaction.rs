@@ -3,18 +3,14 @@
 //! the changes, which a run that may not ask gives only for harmless ones or with `--yes`.
 
 use crate::cli::SetupArgs;
-use crate::commands::context::StoreOnDemand;
-use crate::deps::{Browser, Prompter};
+use crate::clients::entra::issuer::Discovery;
+use crate::deps::Deps;
 use crate::error::{Error, ErrorKind, Result};
-use crate::flows::setup::Interaction;
-use crate::http::Http;
-use crate::interrupt::Interrupt;
-use crate::issuer::Discovery;
-use crate::oauth::graph_signin::{
+use crate::flows::graph_signin::{
     graph_token, GraphSignIn, GraphTokenSource, SignInMethod, TerminalSignInUi,
 };
+use crate::flows::setup::Interaction;
 use crate::secret::Secret;
-use crate::ui::Ui;
 
 /// The Graph sign-in of a command without setup's sign-in flags: the browser on a random
 /// port, the Microsoft Graph Command Line Tools client.
@@ -45,16 +41,11 @@ pub(super) fn sign_in_options(
     }
 }
 
-/// What the flow asks of the person: the Graph sign-in and the go-ahead.
+/// What the flow asks of the person: the Graph sign-in and the go-ahead. The secret store,
+/// where the admin's Graph sign-in is kept, is opened only by a sign-in, so a run that needs
+/// none (PAT only, Server, a given Graph token) does not touch it.
 pub(crate) struct Answers<'a> {
-    pub ui: &'a Ui,
-    pub http: &'a Http,
-    pub browser: &'a dyn Browser,
-    pub prompter: &'a mut dyn Prompter,
-    pub interrupt: &'a Interrupt,
-    /// Where the admin's Graph sign-in is kept: opened only by a sign-in, so a run that
-    /// needs none (PAT only, Server, a given Graph token) does not touch it.
-    pub store: StoreOnDemand<'a>,
+    pub deps: &'a Deps,
     /// `--no-browser` not given.
     pub open_browser: bool,
     pub given: Option<Secret>,
@@ -63,38 +54,51 @@ pub(crate) struct Answers<'a> {
 }
 
 impl Answers<'_> {
-    fn sign_in(&mut self, discovery: &Discovery, interactive: bool) -> Result<Secret> {
-        let store = self.store.open(self.ui);
+    fn sign_in(&self, discovery: &Discovery, interactive: bool) -> Result<Secret> {
+        let deps = self.deps;
+        let store = deps.store();
         let options = GraphSignIn {
             interactive,
             ..self.sign_in.clone()
         };
         let mut sign_in_ui = TerminalSignInUi {
-            ui: self.ui,
-            browser: self.browser,
+            ui: &deps.ui,
+            browser: deps.browser.as_ref(),
             open_browser: self.open_browser,
         };
-        let spinner = (!interactive).then(|| self.ui.spinner("Signing in to Microsoft Graph"));
         // Ctrl-C during the sign-in's wait closes the listener and ends with exit 130.
-        let http = self.http;
-        let token = self.interrupt.cancellable(|cancel| {
-            let options = GraphSignIn {
-                cancel: Some(cancel),
-                ..options
-            };
-            graph_token(http, discovery, store, None, &options, &mut sign_in_ui)
-        })?;
-        drop(spinner);
+        let sign_in = || {
+            deps.interrupt.cancellable(|cancel| {
+                let options = GraphSignIn {
+                    cancel: Some(cancel),
+                    ..options
+                };
+                graph_token(
+                    &deps.http,
+                    discovery,
+                    store,
+                    None,
+                    &options,
+                    &mut sign_in_ui,
+                )
+            })
+        };
+        // A sign-in that may not ask (a remembered one only) shows what it waits for.
+        let token = if interactive {
+            sign_in()?
+        } else {
+            deps.ui.waiting("Signing in to Microsoft Graph", sign_in)?
+        };
         let who = token
             .tokens
             .username()
-            .map(|u| format!(" as {u}"))
+            .map(|username| format!(" as {username}"))
             .unwrap_or_default();
         match token.source {
-            GraphTokenSource::Stored => self.ui.ok(format!(
+            GraphTokenSource::Stored => deps.ui.ok(format!(
                 "signed in to Microsoft Graph{who} (remembered sign-in)"
             )),
-            GraphTokenSource::SignedIn => self.ui.ok(format!(
+            GraphTokenSource::SignedIn => deps.ui.ok(format!(
                 "signed in to Microsoft Graph{who}; the sign-in is kept in {}",
                 store.describe()
             )),
@@ -107,15 +111,15 @@ impl Answers<'_> {
 impl Interaction for Answers<'_> {
     fn graph_token(&mut self, discovery: &Discovery, optional: bool) -> Result<Option<Secret>> {
         if let Some(token) = &self.given {
-            self.ui.ok(
+            self.deps.ui.ok(
                 "using the Microsoft Graph token given (--graph-token-stdin / ADO_SCM_GRAPH_TOKEN)",
             );
             return Ok(Some(token.clone()));
         }
-        let interactive = self.ui.interactive();
+        let interactive = self.deps.ui.interactive();
         if optional {
             if interactive {
-                let sign_in = self.prompter.confirm(
+                let sign_in = self.deps.prompter.confirm(
                     "Sign in to Microsoft Graph to check the app registration (redirect URI, ID \
                      tokens, permissions)?",
                     true,
@@ -141,12 +145,12 @@ impl Interaction for Answers<'_> {
 
     fn confirm(&mut self, destructive: &[String]) -> Result<bool> {
         for warning in destructive {
-            self.ui.warn(warning);
+            self.deps.ui.warn(warning);
         }
         if self.yes {
             return Ok(true);
         }
-        if !self.ui.interactive() {
+        if !self.deps.ui.interactive() {
             if destructive.is_empty() {
                 return Ok(true);
             }
@@ -160,6 +164,157 @@ impl Interaction for Answers<'_> {
         } else {
             "Make these changes, deleting those sign-ins?"
         };
-        self.prompter.confirm(question, destructive.is_empty())
+        self.deps.prompter.confirm(question, destructive.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use url::Url;
+
+    use super::*;
+    use crate::clients::test_server::StubServer;
+    use crate::commands::test_support::{assert_refused, Harness, TestRun};
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    const DESTRUCTIVE: &str = "turning OAuth off deletes 2 developers' OAuth sign-ins";
+
+    fn answers<'a>(harness: &'a Harness, yes: bool, given: Option<&str>) -> Answers<'a> {
+        Answers {
+            deps: &harness.ctx.deps,
+            open_browser: true,
+            given: given.map(Secret::new),
+            sign_in: GraphSignIn::default(),
+            yes,
+        }
+    }
+
+    /// A run against a server that must receive nothing.
+    fn quiet_run(interactive: bool, prompter: ScriptedPrompter) -> (Harness, StubServer) {
+        let server = StubServer::start(Vec::new());
+        let (harness, _) = TestRun::new(interactive)
+            .prompter(prompter)
+            .start(&server, &["setup"]);
+        (harness, server)
+    }
+
+    #[test]
+    fn the_go_ahead_is_asked_or_given_by_the_flags() {
+        struct Case {
+            name: &'static str,
+            interactive: bool,
+            yes: bool,
+            deletes: bool,
+            /// The question asked and its answer.
+            asks: Option<(&'static str, bool)>,
+            goes_ahead: bool,
+        }
+        let cases = [
+            Case {
+                name: "--yes: nothing asked",
+                interactive: true,
+                yes: true,
+                deletes: true,
+                asks: None,
+                goes_ahead: true,
+            },
+            Case {
+                name: "no terminal, nothing deleted: go ahead",
+                interactive: false,
+                yes: false,
+                deletes: false,
+                asks: None,
+                goes_ahead: true,
+            },
+            Case {
+                name: "interactive, nothing deleted: asks",
+                interactive: true,
+                yes: false,
+                deletes: false,
+                asks: Some(("Make these changes?", true)),
+                goes_ahead: true,
+            },
+            Case {
+                name: "interactive, sign-ins deleted: asks, and no is no",
+                interactive: true,
+                yes: false,
+                deletes: true,
+                asks: Some(("Make these changes, deleting those sign-ins?", false)),
+                goes_ahead: false,
+            },
+        ];
+        let destructive = [DESTRUCTIVE.to_string()];
+        for case in cases {
+            let prompter = match case.asks {
+                Some((prompt, answer)) => ScriptedPrompter::new().expect_confirm(prompt, answer),
+                None => ScriptedPrompter::new(),
+            };
+            let deleted: &[String] = if case.deletes { &destructive } else { &[] };
+            let (harness, server) = quiet_run(case.interactive, prompter);
+            let answer = answers(&harness, case.yes, None).confirm(deleted);
+            assert_eq!(answer.unwrap(), case.goes_ahead, "{}", case.name);
+            let warned = harness
+                .screen
+                .text()
+                .contains(&format!("warning: {DESTRUCTIVE}"));
+            assert_eq!(warned, case.deletes, "{}", case.name);
+            drop(harness);
+            server.finish();
+        }
+
+        let (harness, server) = quiet_run(false, ScriptedPrompter::new());
+        assert_refused(
+            "no terminal, sign-ins deleted, no --yes: exit 2",
+            answers(&harness, false, None).confirm(&destructive),
+            (
+                2,
+                "this setup would delete developers' sign-ins on the runner, and this run may not ask",
+                Some("pass --yes to go ahead, or keep the method on"),
+            ),
+        );
+        drop(harness);
+        server.finish();
+    }
+
+    fn discovery() -> Discovery {
+        let url = |path: &str| Url::parse(&format!("https://login.example.com/t/{path}")).unwrap();
+        Discovery {
+            issuer: "https://login.example.com/t/v2.0".into(),
+            tenant_id: "7e5a17c0-5a1d-4b0c-9e11-acde00000001".into(),
+            authorization_endpoint: url("oauth2/v2.0/authorize"),
+            token_endpoint: url("oauth2/v2.0/token"),
+            device_authorization_endpoint: None,
+            jwks_uri: url("discovery/v2.0/keys"),
+        }
+    }
+
+    #[test]
+    fn a_given_graph_token_is_used_and_an_optional_sign_in_may_be_declined() {
+        let (harness, server) = quiet_run(true, ScriptedPrompter::new());
+        let token = answers(&harness, false, Some("given-token"))
+            .graph_token(&discovery(), false)
+            .unwrap();
+        assert_eq!(token.unwrap().expose(), "given-token");
+        assert!(harness
+            .screen
+            .text()
+            .contains("✓ using the Microsoft Graph token given"));
+        drop(harness);
+        server.finish();
+
+        let prompter = ScriptedPrompter::new().expect_confirm(
+            "Sign in to Microsoft Graph to check the app registration (redirect URI, ID tokens, \
+             permissions)?",
+            false,
+        );
+        let (harness, server) = quiet_run(true, prompter);
+        let token = answers(&harness, false, None)
+            .graph_token(&discovery(), true)
+            .unwrap();
+        assert!(token.is_none(), "declined: setup goes on without Graph");
+        assert_eq!(harness.browser.opened(), Vec::<String>::new());
+        assert_eq!(harness.store.accounts(), Vec::<String>::new());
+        drop(harness);
+        server.finish();
     }
 }

@@ -11,7 +11,8 @@ use crate::secret::Secret;
 use crate::urls::{validate_org, AdoHost, ADO_SERVICES_HOST};
 
 use super::flags::{server_host, Checked};
-use super::{Context, DEFAULT_SECRET_EXPIRY_DAYS, ENV_CLIENT_SECRET, ENV_GRAPH_TOKEN};
+use super::{Context, DEFAULT_SECRET_EXPIRY_DAYS};
+use crate::env::EnvVars;
 
 /// Secrets given up front: on stdin (one of them) or in the environment.
 pub(super) struct GivenSecrets {
@@ -20,31 +21,32 @@ pub(super) struct GivenSecrets {
 }
 
 pub(super) fn secrets_given(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &SetupArgs,
     checked: &Checked,
 ) -> Result<GivenSecrets> {
     let mut client_secret = if args.client_secret_stdin {
-        Some(ctx.deps.read_stdin_secret("client secret")?)
+        Some(ctx.deps.stdin.read_secret("client secret")?)
     } else {
         None
     };
     if client_secret.is_none() && checked.oauth != Some(false) && !checked.server {
-        client_secret = ctx.deps.env.secret(ENV_CLIENT_SECRET);
+        const VARIABLE: &str = EnvVars::ADO_SCM_CLIENT_SECRET;
+        client_secret = ctx.deps.env.secret(VARIABLE);
         if client_secret.is_some() && checked.client_id.is_none() {
             return Err(Error::usage(format!(
-                "{ENV_CLIENT_SECRET} is set, but no --client-id says which app it belongs to"
+                "{VARIABLE} is set, but no --client-id says which app it belongs to"
             ))
             .with_hint(format!(
-                "pass --client-id with the app's client ID, or unset {ENV_CLIENT_SECRET} to let \
+                "pass --client-id with the app's client ID, or unset {VARIABLE} to let \
                  ado-scm manage the app's secret"
             )));
         }
     }
     let graph_token = if args.graph_token_stdin {
-        Some(ctx.deps.read_stdin_secret("Microsoft Graph token")?)
+        Some(ctx.deps.stdin.read_secret("Microsoft Graph token")?)
     } else {
-        ctx.deps.env.secret(ENV_GRAPH_TOKEN)
+        ctx.deps.env.secret(EnvVars::ADO_SCM_GRAPH_TOKEN)
     };
     Ok(GivenSecrets {
         client_secret,
@@ -54,7 +56,7 @@ pub(super) fn secrets_given(
 
 /// The plan for `runner`; `client_secret`: the one given up front, if any.
 pub(super) fn build(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &SetupArgs,
     checked: &Checked,
     runner: Runner,
@@ -83,7 +85,7 @@ pub(super) fn build(
 }
 
 /// Azure DevOps Server (`true`) or Services.
-fn choose_server(ctx: &mut Context, args: &SetupArgs, checked: &Checked) -> Result<bool> {
+fn choose_server(ctx: &Context, args: &SetupArgs, checked: &Checked) -> Result<bool> {
     Ok(match (checked.server, &checked.host) {
         (true, _) => true,
         (false, Some(_)) => false,
@@ -103,7 +105,7 @@ fn choose_server(ctx: &mut Context, args: &SetupArgs, checked: &Checked) -> Resu
 /// (OAuth, PAT): Server takes PATs only. Never both off: the flags cannot say so
 /// (`flags::check_args` refuses it) and no answer does.
 fn choose_methods(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &SetupArgs,
     checked: &Checked,
     server: bool,
@@ -134,7 +136,7 @@ fn choose_methods(
     })
 }
 
-fn server_target(ctx: &mut Context, checked: &Checked) -> Result<Target> {
+fn server_target(ctx: &Context, checked: &Checked) -> Result<Target> {
     let host = match &checked.host {
         Some(h) => h.host.clone(),
         None if ctx.interactive() => {
@@ -159,7 +161,7 @@ fn server_target(ctx: &mut Context, checked: &Checked) -> Result<Target> {
 
 /// dev.azure.com (or `--host`), and for OAuth the organization whose tenant is checked: the
 /// flag, the host's, the config file's, or asked, unless a tenant is named instead.
-fn services_target(ctx: &mut Context, checked: &Checked, oauth_on: bool) -> Result<Target> {
+fn services_target(ctx: &Context, checked: &Checked, oauth_on: bool) -> Result<Target> {
     let host = checked.host.clone().unwrap_or(AdoHost {
         host: ADO_SERVICES_HOST.to_string(),
         org: None,
@@ -199,7 +201,7 @@ fn services_target(ctx: &mut Context, checked: &Checked, oauth_on: bool) -> Resu
 /// The OAuth answers; the client secret of an app named by `--client-id` is asked now when it
 /// was not given.
 fn oauth_plan(
-    ctx: &mut Context,
+    ctx: &Context,
     args: &SetupArgs,
     checked: &Checked,
     runner_name: &str,

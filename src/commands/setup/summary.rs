@@ -15,10 +15,10 @@ pub(super) fn summary_text(
     checked: &Checked,
     args: &SetupArgs,
 ) -> String {
-    let s = &report.summary;
+    let summary = &report.summary;
     let mut out = Vec::new();
-    let runner = format!("{} ({})", report.runner_name, s.runner_id);
-    if s.dry_run {
+    let runner = format!("{} ({})", report.runner_name, summary.runner_id);
+    if summary.dry_run {
         out.push(format!(
             "Dry run for runner {runner}: nothing was changed; {} request(s) would be sent (listed above).",
             report.changes
@@ -26,25 +26,25 @@ pub(super) fn summary_text(
     } else {
         out.push(format!(
             "Runner {runner} is connected to Azure DevOps at {} ({}).",
-            s.host,
-            methods(s.oauth.is_some(), s.pat)
+            summary.host,
+            methods(summary.oauth.is_some(), summary.pat)
         ));
     }
     out.push(String::new());
-    out.push(if s.dry_run {
+    out.push(if summary.dry_run {
         "Would be in place:".to_string()
     } else {
         "Now in place:".to_string()
     });
-    if let Some(o) = &s.oauth {
-        let app = match (&report.app_name, &o.client_id) {
+    if let Some(oauth) = &summary.oauth {
+        let app = match (&report.app_name, &oauth.client_id) {
             (Some(name), Some(id)) => format!("\"{name}\", client ID {id}"),
             (Some(name), None) => format!("\"{name}\" (to be created)"),
             (None, Some(id)) => format!("client ID {id}"),
             (None, None) => "to be created".to_string(),
         };
         let verb = if report.app_created {
-            if s.dry_run {
+            if summary.dry_run {
                 " (to create)"
             } else {
                 " (created)"
@@ -53,7 +53,7 @@ pub(super) fn summary_text(
             ""
         };
         out.push(format!("  App registration   {app}{verb}"));
-        if let Some(object_id) = &o.app_object_id {
+        if let Some(object_id) = &oauth.app_object_id {
             out.push(format!("                     object ID {object_id}"));
         }
         if let Some(tenant) = &report.tenant_id {
@@ -62,16 +62,20 @@ pub(super) fn summary_text(
         if !report.repairs.is_empty() {
             out.push(format!(
                 "                     {}: {}",
-                if s.dry_run { "to repair" } else { "repaired" },
+                if summary.dry_run {
+                    "to repair"
+                } else {
+                    "repaired"
+                },
                 report.repairs.join("; ")
             ));
         }
-        let secret = match o.secret {
+        let secret = match oauth.secret {
             SecretOutcome::Created => "new",
             SecretOutcome::Reused => "kept",
             SecretOutcome::Rotated => "new (rotated)",
         };
-        let expiry = o
+        let expiry = oauth
             .secret_expires_at
             .map(|at| format!(", expires {}", date(at)))
             .unwrap_or_default();
@@ -84,37 +88,32 @@ pub(super) fn summary_text(
                 report.removed_secrets.join(", ")
             ));
         }
-        out.push(format!("  Issuer URL         {}", o.issuer_url));
+        out.push(format!("  Issuer URL         {}", oauth.issuer_url));
         if report.consent_granted {
             out.push("  Admin consent      granted for the whole tenant".to_string());
         }
     }
-    let what = match (s.dry_run, s.integration) {
+    let what = match (summary.dry_run, summary.integration) {
         (true, IntegrationOutcome::Created) => "to create",
         (true, IntegrationOutcome::Updated) => "to update",
         (_, outcome) => outcome.as_str(),
     };
-    let id = match &s.integration_id {
+    let id = match &summary.integration_id {
         Some(id) => format!("{id} ({what})"),
         None => what.to_string(),
     };
     out.push(format!(
         "  Integration        {id}: {}, host {}, {}",
-        s.scm_id,
-        s.host,
-        methods(s.oauth.is_some(), s.pat)
+        summary.scm_id,
+        summary.host,
+        methods(summary.oauth.is_some(), summary.pat)
     ));
-    for c in &s.checks {
-        out.push(format!(
-            "  {} {}: {}",
-            if c.ok { "✓" } else { "✗" },
-            c.name,
-            c.detail
-        ));
+    for check in &summary.checks {
+        out.push(format!("  {}", check.row()));
     }
 
     out.push(String::new());
-    if s.oauth.is_some() {
+    if summary.oauth.is_some() {
         let org = plan.target.org();
         out.push("Left for you (no API can do these):".to_string());
         let policy = match org {
@@ -150,7 +149,7 @@ pub(super) fn summary_text(
     out.push("Tell your developers to run:".to_string());
     out.push(format!(
         "  ado-scm login --runner {} --host {}",
-        s.runner_id, s.host
+        summary.runner_id, summary.host
     ));
     out.push(String::new());
     out.push("The same setup without questions (e.g. in a script):".to_string());
@@ -204,14 +203,14 @@ fn equivalent_command(
             }
         }
     }
-    if let Some(o) = &plan.oauth {
-        if let Some(t) = &checked.tenant {
-            parts.push(format!("--tenant {}", shell_quote(t)));
+    if let Some(oauth) = &plan.oauth {
+        if let Some(tenant) = &checked.tenant {
+            parts.push(format!("--tenant {}", shell_quote(tenant)));
         }
-        if let Some(i) = &checked.issuer {
-            parts.push(format!("--issuer-url {}", shell_quote(&i.url())));
+        if let Some(issuer) = &checked.issuer {
+            parts.push(format!("--issuer-url {}", shell_quote(&issuer.url())));
         }
-        match &o.client_id {
+        match &oauth.client_id {
             Some(id) => {
                 parts.push(format!("--client-id {id}"));
                 parts.push("--client-secret-stdin".into());
@@ -225,7 +224,7 @@ fn equivalent_command(
         if let Some(days) = args.secret_expiry_days {
             parts.push(format!("--secret-expiry-days {days}"));
         }
-        if o.grant_admin_consent {
+        if oauth.grant_admin_consent {
             parts.push("--grant-admin-consent".into());
         }
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::clients::ado::OrgTenant;
 use crate::clients::gitpod::TokenSource;
 use crate::clients::graph::{self, Application, RequiredResourceAccess};
-use crate::flows::setup::{date, runner_key, secret_display_name};
+use crate::flows::setup::{date, secret_display_name};
 
 use super::read::{AppFacts, Facts};
 use super::{
@@ -79,7 +79,7 @@ fn runner_rows(facts: &Facts) -> Vec<DoctorCheck> {
         )
         .fix("start the runner on its host; Gitpod shows it online under Settings → Runners"),
     };
-    let key = match runner_key(runner) {
+    let key = match runner.public_key() {
         Ok(key) => row("runner public key", Status::Ok, key.fingerprint()),
         Err(err) => {
             row("runner public key", Status::Fail, err.message).fix(err.hint.unwrap_or_default())
@@ -131,7 +131,7 @@ fn callback_of(facts: &Facts) -> Option<&str> {
 fn issuer_rows(
     facts: &Facts,
     saved: Option<&str>,
-    discovery: Option<&crate::error::Result<crate::issuer::Discovery>>,
+    discovery: Option<&crate::error::Result<crate::clients::entra::issuer::Discovery>>,
 ) -> Vec<DoctorCheck> {
     let setup_hint = setup_command(facts);
     let found = match (saved, discovery) {
@@ -523,6 +523,7 @@ fn setup_command(facts: &Facts) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clients::entra::issuer::Discovery;
     use crate::clients::gitpod::{
         ConfigSchema, HostToken, Runner, RunnerStatus, ScmIntegration, ScmOauth, ScmSchema,
         ScmSchemaOauth, ValidationResult,
@@ -531,7 +532,6 @@ mod tests {
         ImplicitGrantSettings, PasswordCredential, ResourceAccess, ServicePrincipal, Web,
     };
     use crate::flows::saved::SavedValidation;
-    use crate::issuer::Discovery;
     use std::collections::HashMap;
 
     const RUNNER: &str = "01900000-0000-7000-8000-0000000000a1";

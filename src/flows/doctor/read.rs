@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use url::Url;
 
 use crate::clients::ado::OrgTenant;
+use crate::clients::entra::issuer::{self, Discovery};
 use crate::clients::gitpod::{ConfigSchema, Runner, ScmIntegration};
 use crate::clients::graph::{
     Application, GraphClient, PermissionGrant, RequiredResourceAccess, ServicePrincipal,
@@ -16,7 +17,6 @@ use crate::flows::read_back;
 use crate::flows::saved::{self, SavedValidation};
 use crate::flows::setup::required_permissions;
 use crate::http::Http;
-use crate::issuer::{self, Discovery};
 use crate::parallel;
 use crate::urls::AdoHost;
 

@@ -610,12 +610,12 @@ fn apply_app(
     };
     match &o.app {
         AppPlan::Create(new) => {
-            let spinner = ui.spinner("Creating the app registration");
             // An upsert on a key made from the name: sent again after a lost answer, it finds
             // the app the first attempt made instead of making a second one.
             let key = graph::unique_name_for(&new.display_name);
-            let (app, _) = retry_not_found(s, || graph.upsert_application(&key, new))?;
-            drop(spinner);
+            let (app, _) = ui.waiting("Creating the app registration", || {
+                retry_not_found(s, || graph.upsert_application(&key, new))
+            })?;
             *changes += 1;
             ui.ok(format!(
                 "created the app registration \"{}\" (client ID {}, object ID {})",
@@ -629,9 +629,9 @@ fn apply_app(
             repairs,
         } => {
             if let Some(patch) = patch {
-                let spinner = ui.spinner("Repairing the app registration");
-                retry_not_found(s, || graph.update_application(&app.id, patch))?;
-                drop(spinner);
+                ui.waiting("Repairing the app registration", || {
+                    retry_not_found(s, || graph.update_application(&app.id, patch))
+                })?;
                 *changes += 1;
                 for r in repairs {
                     ui.ok(format!("repaired: {r}"));

@@ -296,18 +296,18 @@ pub(super) fn save(
         IntegrationChange::Create(write) => {
             let mut write = write.clone();
             write.oauth_plaintext_client_secret = secret.cloned();
-            let spinner = ui.spinner("Creating the runner's SCM integration");
-            let id = create_once(s, &write)?;
-            drop(spinner);
+            let id = ui.waiting("Creating the runner's SCM integration", || {
+                create_once(s, &write)
+            })?;
             ui.ok(format!("created the integration {id}"));
             Ok((id, IntegrationOutcome::Created))
         }
         IntegrationChange::Update { id, update, .. } => {
             let mut update = update.clone();
             update.oauth_plaintext_client_secret = secret.cloned();
-            let spinner = ui.spinner("Updating the runner's SCM integration");
-            s.gitpod.update_scm_integration(id, &update)?;
-            drop(spinner);
+            ui.waiting("Updating the runner's SCM integration", || {
+                s.gitpod.update_scm_integration(id, &update)
+            })?;
             ui.ok(format!(
                 "updated the integration {id} ({})",
                 change.fields().join(", ")
@@ -352,12 +352,12 @@ mod tests {
     use url::Url;
 
     use super::*;
+    use crate::clients::entra::issuer::{Discovery, Issuer, IssuerForm};
     use crate::clients::gitpod::ScmOauth;
     use crate::clients::test_server::{Stub, StubServer};
     use crate::flows::setup::secret::{prove_secret, Proof, SecretFacts};
     use crate::flows::setup::test_support::{plan, services, Stubbed, TENANT};
     use crate::flows::setup::{Target, SCM_SERVER, SCM_SERVICES};
-    use crate::issuer::{Discovery, Issuer, IssuerForm};
     use crate::seal::RunnerPublicKey;
 
     fn saved(oauth: bool, pat: bool) -> ScmIntegration {

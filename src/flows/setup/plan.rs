@@ -2,8 +2,8 @@
 //! environment and prompts: which runner, which Azure DevOps, which sign-in methods, and for
 //! OAuth what is known about the app registration.
 
+use crate::clients::entra::issuer::Issuer;
 use crate::clients::gitpod::Runner;
-use crate::issuer::Issuer;
 use crate::secret::Secret;
 
 pub use crate::clients::gitpod::SCM_AZURE_DEVOPS_SERVER as SCM_SERVER;

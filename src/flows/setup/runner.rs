@@ -2,9 +2,9 @@
 //! its configuration schema must offer Azure DevOps, with an OAuth callback URL when OAuth is
 //! wanted.
 
-use crate::clients::gitpod::{ConfigSchema, Runner};
+use crate::clients::gitpod::ConfigSchema;
 use crate::error::{Error, Result};
-use crate::seal::{self, RunnerPublicKey};
+use crate::seal::RunnerPublicKey;
 
 use super::summary::{check, Check};
 use super::{SetupPlan, SetupServices};
@@ -28,7 +28,7 @@ pub(super) fn check_key_and_schema(
     let ui = s.ui;
     let runner = &plan.runner;
     let scm_id = plan.target.scm_id();
-    let key = runner_key(runner)?;
+    let key = runner.public_key()?;
     if runner.status.phase != "RUNNER_PHASE_ACTIVE" && !runner.status.phase.is_empty() {
         ui.warn(format!(
             "runner {} is {}, not active: it may not answer the validation",
@@ -49,28 +49,6 @@ pub(super) fn check_key_and_schema(
     ui.ok(format!("the runner offers Azure DevOps ({offered})"));
     checks.push(check("runner offers Azure DevOps", true, offered));
     Ok(RunnerChecked { key, callback })
-}
-
-/// The runner's public key: present (else the runner has not registered: exit 4) and usable.
-pub fn runner_key(runner: &Runner) -> Result<RunnerPublicKey> {
-    let Some(raw) = runner.status.public_key.as_deref() else {
-        return Err(Error::check(format!(
-            "runner {} ({}) has no public key yet: it has not registered with Gitpod",
-            runner.name, runner.runner_id
-        ))
-        .with_hint(
-            "start the runner on its host (finish its installation if needed) and wait until \
-             Gitpod shows it as online under Settings → Runners: it registers its key when it \
-             first connects. Then run `ado-scm setup` again",
-        ));
-    };
-    seal::parse_public_key(raw, |_| Err(std::io::Error::other("not a file"))).map_err(|err| {
-        Error::check(format!(
-            "runner {} published a public key ado-scm cannot use: {}",
-            runner.name, err.message
-        ))
-        .with_hint("re-register the runner, or report this to Gitpod support")
-    })
 }
 
 /// The schema must offer the scm id; with OAuth, its callback URL is returned.
@@ -110,22 +88,6 @@ mod tests {
     use super::*;
     use crate::flows::setup::test_support::{plan, services, CALLBACK};
     use crate::flows::setup::SCM_SERVICES;
-
-    #[test]
-    fn a_runner_without_a_key_is_a_failed_check() {
-        let mut runner = plan(services(), true, true).runner;
-        let err = runner_key(&runner).unwrap_err();
-        assert_eq!(err.exit_code(), 4);
-        assert!(
-            err.message.contains("has no public key yet"),
-            "{}",
-            err.message
-        );
-        runner.status.public_key = Some("AAAA".into());
-        let err = runner_key(&runner).unwrap_err();
-        assert_eq!(err.exit_code(), 4);
-        assert!(err.message.contains("cannot use"), "{}", err.message);
-    }
 
     #[test]
     fn a_schema_without_azure_devops_or_its_oauth_is_a_failed_check() {

@@ -10,10 +10,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::clients::entra;
+use crate::clients::entra::issuer::Discovery;
 use crate::clients::gitpod::{ScmIntegration, ValidationResult};
 use crate::clients::graph::{Application, GraphClient, NewPassword};
 use crate::error::{Error, Result};
-use crate::issuer::Discovery;
 use crate::parallel;
 use crate::seal::{self, RunnerPublicKey};
 use crate::secret::Secret;
@@ -614,9 +614,9 @@ pub(super) fn remove_replaced(
         if Some(key_id) == o.minted_key_id.as_ref() {
             continue;
         }
-        let spinner = ui.spinner("Removing the old client secret");
-        remove_password_once(s, graph, &app.id, key_id)?;
-        drop(spinner);
+        ui.waiting("Removing the old client secret", || {
+            remove_password_once(s, graph, &app.id, key_id)
+        })?;
         *changes += 1;
         ui.ok(format!(
             "removed the old client secret {key_id} that ado-scm had created"

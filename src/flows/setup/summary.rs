@@ -1,10 +1,11 @@
-//! What a run reports: the contract's `setup --json` object ([`Summary`]), and around it what
+//! What a run reports: the `setup --json` document ([`Summary`]), and around it what
 //! the person at the terminal is told ([`SetupReport`]); the checks that passed on the way.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{OauthLook, SetupPlan};
+use crate::ui::Ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,11 +36,34 @@ pub enum SecretOutcome {
     Rotated,
 }
 
+/// One check a run made, as `setup`'s summary and `ado-scm test` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub name: String,
     pub ok: bool,
     pub detail: String,
+}
+
+impl Check {
+    /// The row people read: `✓ name: detail`, or `✗` when the check failed.
+    pub fn row(&self) -> String {
+        let mark = if self.ok { "✓" } else { "✗" };
+        format!("{mark} {}", self.text())
+    }
+
+    /// The row without its mark: `name: detail`.
+    pub fn text(&self) -> String {
+        format!("{}: {}", self.name, self.detail)
+    }
+
+    /// Prints the row as a finished step ([`Ui::ok`]) or a failed one ([`Ui::bad`]).
+    pub fn show(&self, ui: &Ui) {
+        if self.ok {
+            ui.ok(self.text());
+        } else {
+            ui.bad(self.text());
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +75,7 @@ pub struct OauthSummary {
     pub secret: SecretOutcome,
 }
 
-/// The contract's `setup --json` object.
+/// The `setup --json` document.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub runner_id: String,
@@ -115,7 +139,7 @@ impl SetupReport {
     }
 }
 
-pub(super) fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
+pub fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
     Check {
         name: name.to_string(),
         ok,

@@ -3,9 +3,9 @@
 //! the organization's, and the issuer is checked by its discovery document.
 
 use crate::clients::ado::OrgTenant;
+use crate::clients::entra::issuer::{self, Discovery, Issuer, IssuerForm};
 use crate::clients::gitpod::ScmIntegration;
 use crate::error::{Error, Result};
-use crate::issuer::{self, Discovery, Issuer, IssuerForm};
 
 use super::summary::{check, Check};
 use super::{OauthPlan, SetupPlan, SetupServices};

@@ -1,9 +1,6 @@
 //! What the unit tests of the setup flow share: a runner and a plan, an app as it should be,
 //! and a screen to read what the flow said.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use url::Url;
 
 use crate::clients::ado::AdoClient;
@@ -12,6 +9,7 @@ use crate::clients::graph::{self, Application, RequiredResourceAccess};
 use crate::clients::test_server::{http, StubServer};
 use crate::http::Http;
 use crate::secret::Secret;
+use crate::ui::screen::Screen;
 use crate::ui::{Ui, UiMode};
 
 use super::app_registration::fallback_required_access;
@@ -20,25 +18,6 @@ use super::{OauthPlan, SetupPlan, SetupServices, Target};
 pub(super) const CALLBACK: &str = "https://runner.example.com/auth/oauth2/callback";
 
 pub(super) const TENANT: &str = "7e5a17c0-5a1d-4b0c-9e11-acde00000001";
-
-#[derive(Clone, Default)]
-pub(super) struct Screen(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Screen {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Screen {
-    pub(super) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 pub(super) fn ui() -> (Ui, Screen) {
     let screen = Screen::default();

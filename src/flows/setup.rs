@@ -58,12 +58,12 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::clients::ado::{AdoClient, OrgTenant};
+use crate::clients::entra::issuer::{self, Discovery};
 use crate::clients::gitpod::{ConfigSchema, GitpodClient, ScmIntegration};
 use crate::clients::graph::{Application, GraphClient, ServicePrincipal};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Http;
 use crate::interrupt::Interrupt;
-use crate::issuer::{self, Discovery};
 use crate::parallel;
 use crate::secret::Secret;
 use crate::ui::Ui;
@@ -75,10 +75,10 @@ use tenant::IssuerChoice;
 
 pub use app_registration::required_permissions;
 pub use plan::{default_app_name, OauthPlan, SetupPlan, Target, SCM_SERVER, SCM_SERVICES};
-pub use runner::runner_key;
 pub use secret::secret_display_name;
 pub use summary::{
-    date, methods, Check, IntegrationOutcome, OauthSummary, SecretOutcome, SetupReport, Summary,
+    check, date, methods, Check, IntegrationOutcome, OauthSummary, SecretOutcome, SetupReport,
+    Summary,
 };
 
 /// The services and the screen.

@@ -22,16 +22,17 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{
-    refresh, sign_in_browser, sign_in_device, BrowserOptions, DeviceCodePrompt, DeviceOptions,
-    LoopbackListener, PublicClient, RedirectHost, TokenSet, DEFAULT_SIGN_IN_TIMEOUT,
+use crate::clients::entra::{
+    refresh, sign_in_device, DeviceCodePrompt, DeviceOptions, Discovery, PublicClient, TokenSet,
 };
-use crate::deps::Browser;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Http;
-use crate::issuer::Discovery;
+use crate::oauth::{
+    sign_in_browser, BrowserOptions, LoopbackListener, RedirectHost, DEFAULT_SIGN_IN_TIMEOUT,
+};
 use crate::secret::Secret;
 use crate::store::{SecretKey, SecretStore};
+use crate::ui::browser::Browser;
 use crate::ui::Ui;
 
 /// Microsoft Graph Command Line Tools: a Microsoft public client that admins' scripts use for
@@ -285,8 +286,9 @@ fn save(store: &dyn SecretStore, key: &SecretKey, tokens: &TokenSet, ui: &mut dy
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clients::entra::test_support::{entra, entra_error, field, token_answer, MARKER};
     use crate::clients::test_server::http as test_http;
-    use crate::oauth::tests::{browser, entra, entra_error, field, token_answer, Seen, MARKER};
+    use crate::oauth::tests::{browser, Seen};
     use crate::store::MemoryStore;
     use std::sync::Mutex;
 

@@ -16,7 +16,6 @@ mod summary;
 
 use crate::cli::SetupArgs;
 use crate::clients::ado::AdoClient;
-use crate::clients::gitpod::GitpodClient;
 use crate::error::Result;
 use crate::flows::setup::{self, SetupPlan, SetupReport, SetupServices};
 
@@ -28,49 +27,36 @@ use interaction::{sign_in_options, Answers};
 pub const DEFAULT_SECRET_EXPIRY_DAYS: u32 = 365;
 /// The Server virtual directory when none is given.
 pub const DEFAULT_VIRTUAL_DIRECTORY: &str = "/tfs";
-/// `ADO_SCM_CLIENT_SECRET`, `ADO_SCM_GRAPH_TOKEN`: secrets from the environment.
-pub const ENV_CLIENT_SECRET: &str = "ADO_SCM_CLIENT_SECRET";
-pub const ENV_GRAPH_TOKEN: &str = "ADO_SCM_GRAPH_TOKEN";
 
-pub fn run(ctx: &mut Context, args: SetupArgs) -> Result<()> {
-    let checked = flags::check_args(&args, &ctx.settings)?;
+pub fn run(ctx: &Context, args: SetupArgs) -> Result<()> {
+    let checked = flags::check_args(&args, &ctx.settings, &ctx.deps.stdin)?;
     let given = plan::secrets_given(ctx, &args, &checked)?;
 
     // 1. Runner; then the rest of the answers.
     let runner = ctx.pick_runner(args.target.runner.as_deref())?;
     let plan = plan::build(ctx, &args, &checked, runner, given.client_secret)?;
 
-    let (token, _) = ctx.gitpod_token()?;
-    let report = {
-        let (store, settings, deps) = ctx.store_on_demand_and_deps();
-        let http = &deps.http;
-        let ui = &deps.ui;
-        let gitpod = GitpodClient::new(http, settings.gitpod_url.clone(), token);
-        let ado = AdoClient::new(http, settings.ado_url.clone());
-        let services = SetupServices {
-            http,
-            ui,
-            interrupt: &deps.interrupt,
-            gitpod: &gitpod,
-            gitpod_url: &settings.gitpod_url,
-            ado: &ado,
-            authority: &settings.authority_url,
-            graph_url: &settings.graph_url,
-        };
-        let mut answers = Answers {
-            ui,
-            http,
-            browser: deps.browser.as_ref(),
-            prompter: deps.prompter.as_mut(),
-            interrupt: &deps.interrupt,
-            store,
-            open_browser: !settings.no_browser,
-            given: given.graph_token,
-            sign_in: sign_in_options(&args, &checked.graph_client_id, ui.interactive()),
-            yes: args.yes,
-        };
-        setup::run(&plan, &services, &mut answers)?
+    let (deps, settings) = (&ctx.deps, &ctx.settings);
+    let gitpod = ctx.gitpod()?;
+    let ado = AdoClient::new(&deps.http, settings.ado_url.clone());
+    let services = SetupServices {
+        http: &deps.http,
+        ui: &deps.ui,
+        interrupt: &deps.interrupt,
+        gitpod: &gitpod,
+        gitpod_url: &settings.gitpod_url,
+        ado: &ado,
+        authority: &settings.authority_url,
+        graph_url: &settings.graph_url,
     };
+    let mut answers = Answers {
+        deps,
+        open_browser: !settings.no_browser,
+        given: given.graph_token,
+        sign_in: sign_in_options(&args, &checked.graph_client_id, deps.ui.interactive()),
+        yes: args.yes,
+    };
+    let report = setup::run(&plan, &services, &mut answers)?;
     ctx.remember_gitpod_token()?;
 
     ctx.deps
@@ -87,7 +73,7 @@ pub fn run(ctx: &mut Context, args: SetupArgs) -> Result<()> {
 
 /// The runner, host, organization, tenant and client id of this setup become the defaults of
 /// the next command.
-fn remember_defaults(ctx: &mut Context, plan: &SetupPlan, report: &SetupReport) {
+fn remember_defaults(ctx: &Context, plan: &SetupPlan, report: &SetupReport) {
     let client_id = report
         .summary
         .oauth

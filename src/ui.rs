@@ -10,13 +10,15 @@ pub mod lines;
 pub mod printable;
 pub mod progress;
 pub mod prompt;
+#[cfg(test)]
+pub(crate) mod screen;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 pub use printable::printable;
-pub use progress::Spinner;
+use progress::Spinner;
 
 /// How output is shaped, decided once from flags, environment and terminals.
 #[derive(Debug, Clone, Copy, Default)]
@@ -142,14 +144,10 @@ impl Ui {
         let _ = out.flush();
     }
 
-    pub fn spinner(&self, message: impl Into<String>) -> Spinner {
-        Spinner::start(self, message.into())
-    }
-
     /// Runs `call` behind a spinner saying what is waited for; the spinner is gone when it
     /// returns, whatever it returns.
     pub fn waiting<T>(&self, message: impl Into<String>, call: impl FnOnce() -> T) -> T {
-        let _spinner = self.spinner(message);
+        let _spinner = Spinner::start(self, message.into());
         call()
     }
 

@@ -767,8 +767,8 @@ mod tests {
     /// A discovery stand-in whose document is built for the address it was fetched at.
     fn serve(
         doc: impl Fn(&str) -> serde_json::Value + Send + Sync + 'static,
-    ) -> crate::oauth::tests::DynServer {
-        crate::oauth::tests::DynServer::start(move |request| {
+    ) -> crate::clients::entra::test_support::DynServer {
+        crate::clients::entra::test_support::DynServer::start(move |request| {
             let host = request
                 .headers
                 .iter()

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::adapter::OAuthHttp;
-use super::{token_error, PublicClient, TokenSet};
-use crate::clients::entra::{EntraError, Flow};
+use super::public_client::token_error;
+use super::{EntraError, Flow, PublicClient, TokenSet};
 use crate::error::{Error, Result};
 use crate::http::Http;
 
@@ -168,8 +168,10 @@ fn bounded(details: DeviceDetails) -> Result<DeviceDetails> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clients::entra::test_support::{
+        entra, entra_error, field, token_answer, DynServer, CLIENT, MARKER,
+    };
     use crate::clients::test_server::http as test_http;
-    use crate::oauth::tests::{entra, entra_error, field, token_answer, CLIENT, MARKER};
     use std::sync::Mutex;
 
     fn device_answer() -> serde_json::Value {
@@ -191,7 +193,7 @@ mod tests {
     }
 
     /// Entra's answers to successive polls, after the device code request.
-    fn script(polls: Vec<(u16, serde_json::Value)>) -> crate::oauth::tests::DynServer {
+    fn script(polls: Vec<(u16, serde_json::Value)>) -> DynServer {
         let polls = Mutex::new(polls.into_iter());
         entra(move |form| {
             if field(form, "grant_type").is_none() {

@@ -15,22 +15,22 @@ pub mod secret;
 pub mod setup;
 pub mod status;
 pub mod test;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use context::Context;
 
 use crate::cli::Command;
 use crate::error::Result;
 
-pub fn run(ctx: &mut Context, command: Command) -> Result<()> {
+/// Runs one command: each resolves what it was asked into its options (flags, config, then
+/// questions), then carries them out.
+pub fn run(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Login(args) => login::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
         Command::Logout(args) => logout::run(ctx, args),
-        Command::Completions(args) => {
-            let text = completions::completions(args.shell);
-            ctx.deps.ui.raw(&String::from_utf8_lossy(&text));
-            Ok(())
-        }
+        Command::Completions(args) => completions::run(ctx, args),
         Command::Setup(args) => setup::run(ctx, args),
         Command::Issuer(command) => issuer::run(ctx, command),
         Command::Secret(command) => secret::run(ctx, command),
