@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
@@ -272,20 +273,18 @@ async fn control_requests(State(world): State<SharedWorld>) -> Json<Value> {
     Json(json!(lock(&world).log))
 }
 
-type Control = Result<Json<Value>, (StatusCode, String)>;
+type Refusal = (StatusCode, String);
+type Control = Result<Json<Value>, Refusal>;
 
 /// A control body as `T`: 400 with serde's words when it is not one.
-fn parse<T: serde::de::DeserializeOwned>(
-    body: Value,
-    what: &str,
-) -> Result<T, (StatusCode, String)> {
-    serde_json::from_value(body)
-        .map_err(|e| (StatusCode::BAD_REQUEST, format!("invalid {what}: {e}")))
+fn parse<T: DeserializeOwned>(body: Value, what: &str) -> Result<T, Refusal> {
+    serde_json::from_value(body).map_err(|e| (StatusCode::BAD_REQUEST, format!("{what}: {e}")))
 }
 
 /// Body: one fault or a list, e.g. `{"service":"gitpod","path_contains":"ListRunners","kind":{"status":503},"times":2}`.
 async fn control_add_faults(State(world): State<SharedWorld>, Json(body): Json<Value>) -> Control {
-    let faults: Vec<Fault> = parse(if body.is_array() { body } else { json!([body]) }, "fault")?;
+    let list = if body.is_array() { body } else { json!([body]) };
+    let faults: Vec<Fault> = parse(list, "invalid fault")?;
     let mut world = lock(&world);
     world.faults.extend(faults);
     Ok(Json(json!({"faults": world.faults})))
@@ -298,17 +297,15 @@ async fn control_clear_faults(State(world): State<SharedWorld>) -> Json<Value> {
 
 /// Body: `{"ms": 250}`.
 async fn control_latency(State(world): State<SharedWorld>, Json(body): Json<Value>) -> Control {
-    let ms: u64 = parse(
-        body["ms"].clone(),
-        "latency, expected {\"ms\": <milliseconds>}",
-    )?;
+    let what = "expected {\"ms\": <milliseconds>}";
+    let ms: u64 = parse(body["ms"].clone(), what)?;
     lock(&world).latency_ms = ms;
     Ok(Json(json!({"latencyMs": ms})))
 }
 
 /// Body: a [`Realism`] in camelCase, e.g. `{"gitpodReadLag": 2}`; absent fields are 0.
 async fn control_realism(State(world): State<SharedWorld>, Json(body): Json<Value>) -> Control {
-    let realism: Realism = parse(body, "realism")?;
+    let realism: Realism = parse(body, "invalid realism")?;
     lock(&world).realism = realism.clone();
     Ok(Json(json!({"realism": realism})))
 }
@@ -316,14 +313,13 @@ async fn control_realism(State(world): State<SharedWorld>, Json(body): Json<Valu
 /// Body: a [`Breakage`], e.g. `{"rotateRunnerKey": {"runnerId": "…"}}`; 404 when what it names
 /// does not exist.
 async fn control_break(State(world): State<SharedWorld>, Json(body): Json<Value>) -> Control {
-    let breakage: Breakage = parse(body, "breakage")?;
-    match lock(&world).apply_breakage(breakage) {
-        true => Ok(Json(json!({"broken": true}))),
-        false => Err((
-            StatusCode::NOT_FOUND,
-            "no such secret, app or runner".into(),
-        )),
-    }
+    let breakage: Breakage = parse(body, "invalid breakage")?;
+    let missing = (
+        StatusCode::NOT_FOUND,
+        "no such secret, app or runner".to_string(),
+    );
+    let done = lock(&world).apply_breakage(breakage);
+    done.then(|| Json(json!({"broken": true}))).ok_or(missing)
 }
 
 async fn control_reset(State(world): State<SharedWorld>) -> Json<Value> {

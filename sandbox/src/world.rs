@@ -5,7 +5,6 @@
 //! wait (latency, delay faults) do it before they take the lock.
 
 pub mod ado;
-mod breakage;
 pub mod directory;
 mod faults;
 pub mod gitpod;
@@ -17,8 +16,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-pub use breakage::Breakage;
-pub use faults::{Fault, FaultHit, FaultKind, Realism};
+pub use faults::{Breakage, Fault, FaultHit, FaultKind, Realism};
 pub use log::{
     hash_secret, is_secret_field, longest_chain, redact_authorization, redact_form, redact_json,
     redact_query, LoggedRequest,

@@ -205,7 +205,7 @@ fn a_mistyped_redirect_uri_is_reported_and_fix_adds_the_callback_back() {
     let callback = callback(&env, seed::RUNNER_FRESH_ID);
     let keys_before = our_secrets(&env);
     assert!(env.sandbox.apply_breakage(Breakage::BreakRedirectUri {
-        client_id,
+        app: client_id,
         uri: callback.clone()
     }));
     let (code, doc, _) = doctor(&env, &token, &[]);
@@ -236,8 +236,8 @@ fn a_removed_permission_is_reported_and_fix_adds_it_back() {
     let (env, token) = set_up();
     let client_id = app(&env)["appId"].as_str().unwrap().to_string();
     assert!(env.sandbox.apply_breakage(Breakage::RemovePermission {
-        client_id,
-        scope_id: VSO_CODE.into()
+        app: client_id,
+        scope: VSO_CODE.into()
     }));
     let (code, doc, _) = doctor(&env, &token, &[]);
     assert_eq!(code, 4);

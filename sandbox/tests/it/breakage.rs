@@ -104,7 +104,7 @@ fn a_broken_redirect_uri_and_a_removed_permission_show_in_the_app() {
         .unwrap()
         .to_string();
     assert!(env.sb.apply_breakage(Breakage::BreakRedirectUri {
-        client_id: seed::SEEDED_APP_CLIENT_ID.into(),
+        app: seed::SEEDED_APP_CLIENT_ID.into(),
         uri: uri.clone(),
     }));
     let after = seeded_app(&env);
@@ -117,8 +117,8 @@ fn a_broken_redirect_uri_and_a_removed_permission_show_in_the_app() {
     let has_vso_code = |app: &Value| app["requiredResourceAccess"].to_string().contains(VSO_CODE);
     assert!(has_vso_code(&after));
     let remove = || Breakage::RemovePermission {
-        client_id: seed::SEEDED_APP_CLIENT_ID.into(),
-        scope_id: VSO_CODE.into(),
+        app: seed::SEEDED_APP_CLIENT_ID.into(),
+        scope: VSO_CODE.into(),
     };
     assert!(env.sb.apply_breakage(remove()));
     assert!(!has_vso_code(&seeded_app(&env)));
