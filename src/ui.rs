@@ -10,7 +10,6 @@ pub mod lines;
 pub mod printable;
 pub mod progress;
 pub mod prompt;
-#[cfg(test)]
 pub(crate) mod screen;
 
 use std::io::Write;

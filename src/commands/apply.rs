@@ -35,8 +35,10 @@ use crate::clients::ado::AdoClient;
 use crate::clients::gitpod::{Runner, ScmIntegration};
 use crate::error::{Error, Result};
 use crate::flows::doctor::GraphAccess;
-use crate::flows::fleet::{self, FleetServices, RunResult, Stage};
-use crate::flows::setup::{default_app_name, Interaction, OauthPlan, SetupPlan, SetupReport};
+use crate::flows::fleet::{self, RunResult, Stage};
+use crate::flows::setup::{
+    default_app_name, Interaction, OauthPlan, SetupPlan, SetupReport, SetupServices,
+};
 use crate::ui::lines::ItemLines;
 
 use file::Entry;
@@ -321,13 +323,44 @@ fn pass(
             .collect();
         fleet::groups_by_app(&keys)
     };
-    let labels: Vec<String> = plans.iter().map(view::label).collect();
-    let Ok(gitpod) = ctx.gitpod() else {
-        return Vec::new();
+    run_plans(
+        ctx,
+        &plans,
+        &groups,
+        concurrency,
+        &fleet.tokens,
+        destructive_ok,
+    )
+}
+
+/// Setup's own flow for each of `plans`, at most `concurrency` at once, the plans of one group
+/// (`groups[i]`, see [`fleet::groups_by_app`]) one after the other, with a line per plan: the
+/// passes of `apply`, and the repairs of `doctor --fix`. The Gitpod API is asked for nothing
+/// when its token cannot be found (each plan then fails saying so).
+pub(crate) fn run_plans(
+    ctx: &Context,
+    plans: &[SetupPlan],
+    groups: &[usize],
+    concurrency: usize,
+    tokens: &HashMap<String, GraphAccess>,
+    destructive_ok: bool,
+) -> Vec<RunResult> {
+    let gitpod = match ctx.gitpod() {
+        Ok(gitpod) => gitpod,
+        Err(err) => {
+            return plans
+                .iter()
+                .map(|_| RunResult {
+                    report: Err(err.clone()),
+                    log: String::new(),
+                })
+                .collect()
+        }
     };
     let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
-    let services = FleetServices {
+    let services = SetupServices {
         http: &ctx.deps.http,
+        ui: &ctx.deps.ui,
         interrupt: &ctx.deps.interrupt,
         gitpod: &gitpod,
         gitpod_url: &ctx.settings.gitpod_url,
@@ -335,22 +368,26 @@ fn pass(
         authority: &ctx.settings.authority_url,
         graph_url: &ctx.settings.graph_url,
     };
-    let mut distinct = groups.clone();
+    let dry_run = plans.first().is_some_and(|p| p.dry_run);
+    let mut distinct = groups.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
     ctx.deps.ui.info(format!(
         "{} {} runner integration(s), {} at a time:",
         if dry_run { "Planning" } else { "Setting up" },
-        which.len(),
+        plans.len(),
         concurrency.min(distinct.len())
     ));
-    let lines = ItemLines::new(&ctx.deps.ui, labels, "waiting");
-    let (running, _) = if dry_run {
-        ("planning…", "planned")
+    let lines = ItemLines::new(
+        &ctx.deps.ui,
+        plans.iter().map(view::label).collect(),
+        "waiting",
+    );
+    let running = if dry_run {
+        "planning…"
     } else {
-        ("setting up…", "done")
+        "setting up…"
     };
-    let tokens = &fleet.tokens;
     let interaction = |_: usize| -> Box<dyn Interaction + '_> {
         Box::new(Settled {
             tokens,
@@ -368,8 +405,8 @@ fn pass(
         ),
     };
     fleet::run_all(
-        &plans,
-        &groups,
+        plans,
+        groups,
         concurrency,
         &services,
         &interaction,

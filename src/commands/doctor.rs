@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<()> {
             "doctor --fix cancelled at the confirmation: nothing was changed",
         ));
     }
-    let outcomes = fix::apply(ctx, &scope, &plans)?;
+    let outcomes = fix::apply(ctx, &scope, plans);
     fix::await_saved(ctx, &scope, &outcomes)?;
     // Check again: the repairs show, or what is still wrong does.
     ctx.deps.ui.info("\nChecking again…");

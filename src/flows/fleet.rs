@@ -8,31 +8,12 @@
 //! groups run side by side, at most `concurrency` at a time. One failing plan stops nothing but
 //! itself.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use url::Url;
-
-use crate::clients::ado::AdoClient;
-use crate::clients::gitpod::GitpodClient;
 use crate::error::Result;
-use crate::http::Http;
-use crate::interrupt::Interrupt;
 use crate::parallel;
+use crate::ui::screen::Screen;
 use crate::ui::{Ui, UiMode};
 
 use super::setup::{self, Interaction, SetupPlan, SetupReport, SetupServices};
-
-/// The services every run shares.
-pub struct FleetServices<'a> {
-    pub http: &'a Http,
-    pub interrupt: &'a Interrupt,
-    pub gitpod: &'a GitpodClient<'a>,
-    pub gitpod_url: &'a Url,
-    pub ado: &'a AdoClient<'a>,
-    pub authority: &'a Url,
-    pub graph_url: &'a Url,
-}
 
 /// Where a run is, for the progress lines.
 #[derive(Debug, Clone, Copy)]
@@ -51,13 +32,14 @@ pub struct RunResult {
 }
 
 /// Runs `plans[i]` for each `i`, the plans of one group (`groups[i]`) one after the other,
-/// at most `concurrency` groups at once; `interaction` answers each run's questions,
-/// `progress(i, stage)` hears where each run is. The results come in the plans' order.
+/// at most `concurrency` groups at once, with the services `s` (but each on a screen of its
+/// own, not `s.ui`); `interaction` answers each run's questions, `progress(i, stage)` hears
+/// where each run is. The results come in the plans' order.
 pub fn run_all<'i>(
     plans: &[SetupPlan],
     groups: &[usize],
     concurrency: usize,
-    s: &FleetServices<'_>,
+    s: &SetupServices<'_>,
     interaction: &(dyn Fn(usize) -> Box<dyn Interaction + 'i> + Sync),
     progress: &(dyn Fn(usize, Stage<'_>) + Sync),
 ) -> Vec<RunResult> {
@@ -93,43 +75,18 @@ pub fn run_all<'i>(
 }
 
 /// Setup's flow for one plan, on a screen of its own.
-fn run_one(plan: &SetupPlan, s: &FleetServices<'_>, ask: &mut dyn Interaction) -> RunResult {
-    let log = Arc::new(Mutex::new(Vec::new()));
+fn run_one(plan: &SetupPlan, s: &SetupServices<'_>, ask: &mut dyn Interaction) -> RunResult {
+    let screen = Screen::default();
     let ui = Ui::new(
         UiMode::default(),
         Box::new(std::io::sink()),
-        Box::new(Captured(log.clone())),
+        Box::new(screen.clone()),
     );
-    let services = SetupServices {
-        http: s.http,
-        ui: &ui,
-        interrupt: s.interrupt,
-        gitpod: s.gitpod,
-        gitpod_url: s.gitpod_url,
-        ado: s.ado,
-        authority: s.authority,
-        graph_url: s.graph_url,
-    };
+    let services = SetupServices { ui: &ui, ..*s };
     let report = setup::run(plan, &services, ask);
-    drop(ui);
-    let bytes = std::mem::take(&mut *log.lock().expect("log lock"));
     RunResult {
         report,
-        log: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-/// A screen that keeps what it is told.
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        log: screen.text(),
     }
 }
 

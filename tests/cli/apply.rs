@@ -11,7 +11,7 @@ use ado_scm_sandbox::{longest_chain, seed, Breakage, Fault, FaultKind};
 use serde_json::Value;
 
 use crate::setup::{apps_named, callback};
-use crate::support::{stdout_json, text, TestEnv};
+use crate::support::{run_json, stdout_json, text, TestEnv};
 
 const SHARED_APP: &str = "Ona runners (shared)";
 
@@ -55,19 +55,12 @@ fn write(env: &TestEnv, name: &str, text: &str) -> PathBuf {
 /// `apply -f FILE --non-interactive --json` with the Graph token, plus `extra`:
 /// (exit code, the JSON document, stderr).
 fn apply(env: &TestEnv, token: &str, file: &PathBuf, extra: &[&str]) -> (i32, Value, String) {
-    let out = env
-        .cmd()
-        .env("ADO_SCM_GRAPH_TOKEN", token)
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", token)
         .args(["apply", "--non-interactive", "--json", "-f"])
         .arg(file)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        stdout_json(&out),
-        text(&out.stderr),
-    )
+        .args(extra);
+    run_json(cmd)
 }
 
 fn apply_ok(env: &TestEnv, token: &str, file: &PathBuf, extra: &[&str]) -> Value {
@@ -93,14 +86,6 @@ fn secret_names(app: &Value) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-fn assert_no_writes(env: &TestEnv) {
-    assert!(
-        env.effective_writes().is_empty(),
-        "{:#?}",
-        env.effective_writes()
-    );
 }
 
 #[test]
@@ -168,7 +153,7 @@ fn a_fleet_is_applied_from_nothing_then_again_without_a_change() {
     // Again: nothing changes, nothing is created.
     env.sandbox.clear_requests();
     let doc = apply_ok(&env, &token, &file, &[]);
-    assert_no_writes(&env);
+    env.assert_nothing_changed();
     let results = doc["results"].as_array().unwrap();
     assert!(
         results.iter().all(|r| r["integration"] == "unchanged"),
@@ -209,11 +194,7 @@ fn a_changed_file_edits_adds_and_with_prune_removes() {
         stderr.starts_with("error: --prune would remove 1 integration(s)"),
         "{stderr}"
     );
-    assert!(
-        env.mutating_requests().is_empty(),
-        "{:#?}",
-        env.mutating_requests()
-    );
+    env.assert_nothing_sent_that_changes();
 
     let doc = apply_ok(&env, &token, &file, &["--prune", "--yes"]);
     let by_runner = |id: &str| {
@@ -301,7 +282,7 @@ fn a_fault_in_one_entry_stops_only_it_and_a_rerun_finishes_the_job() {
     assert_eq!(secret_names(shared).len(), 2, "{shared:#}");
     env.sandbox.clear_requests();
     apply_ok(&env, &token, &file, &[]);
-    assert_no_writes(&env);
+    env.assert_nothing_changed();
 }
 
 #[test]
@@ -376,7 +357,7 @@ fn export_prints_a_file_that_apply_accepts_and_that_changes_nothing() {
 
     env.sandbox.clear_requests();
     let doc = apply_ok(&env, &token, &path, &[]);
-    assert_no_writes(&env);
+    env.assert_nothing_changed();
     assert_eq!(doc["results"].as_array().unwrap().len(), 13);
 
     let one = env
@@ -395,11 +376,7 @@ fn a_dry_run_prints_the_plan_and_every_request_and_sends_none_that_changes() {
     let file = write(&env, "fleet.toml", &fleet_file());
     let (code, doc, stderr) = apply(&env, &token, &file, &["--dry-run"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        env.mutating_requests().is_empty(),
-        "{:#?}",
-        env.mutating_requests()
-    );
+    env.assert_nothing_sent_that_changes();
     assert_eq!(doc["dry_run"], true);
     assert!(doc["results"]
         .as_array()
@@ -463,7 +440,7 @@ fn turning_a_method_off_in_a_script_needs_yes() {
         stderr.contains("turning PAT off deletes every developer's PAT"),
         "{stderr}"
     );
-    assert!(env.mutating_requests().is_empty());
+    env.assert_nothing_sent_that_changes();
     let doc = apply_ok(&env, &token, &file, &["--yes"]);
     assert!(doc["results"]
         .as_array()
@@ -530,7 +507,7 @@ fn a_bad_file_is_exit_2_with_its_place_and_sends_nothing() {
         ),
     );
     assert!(twin.starts_with("6:10: runner 01900000"), "{twin}");
-    assert!(env.mutating_requests().is_empty());
+    env.assert_nothing_sent_that_changes();
 }
 
 /// Speed is structure: with requests taking a while, ten runners set up four at a time take

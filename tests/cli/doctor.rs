@@ -7,7 +7,7 @@ use ado_scm_sandbox::{seed, Breakage};
 use serde_json::{json, Value};
 
 use crate::setup::{apps_named, callback, setup};
-use crate::support::{stdout_json, text, TestEnv};
+use crate::support::{run_json, stdout_json, text, TestEnv};
 
 const APP: &str = "Ona runner fresh-runner (Azure DevOps)";
 const VSO_CODE: &str = "b325850d-aa53-41ed-b77a-c5036b2f39fa";
@@ -23,19 +23,12 @@ fn set_up() -> (TestEnv, String) {
 
 /// `doctor --non-interactive --json` for the fresh runner, with the Graph token, plus `extra`.
 fn doctor(env: &TestEnv, token: &str, extra: &[&str]) -> (i32, Value, String) {
-    let out = env
-        .cmd()
-        .env("ADO_SCM_GRAPH_TOKEN", token)
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", token)
         .args(["doctor", "--non-interactive", "--json"])
         .args(["--runner", seed::RUNNER_FRESH_ID, "--org", seed::ADO_ORG])
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        stdout_json(&out),
-        text(&out.stderr),
-    )
+        .args(extra);
+    run_json(cmd)
 }
 
 /// The row `name` of the only integration in a doctor document.
@@ -116,11 +109,7 @@ fn a_healthy_integration_passes_every_check_and_the_json_is_the_contracts() {
         .unwrap()
         .contains(seed::TENANT_ID));
     // Reads only; the runner validated its own saved sealed secret.
-    assert!(
-        env.mutating_requests().is_empty(),
-        "{:#?}",
-        env.mutating_requests()
-    );
+    env.assert_nothing_sent_that_changes();
     let validate = env.gitpod_calls("ValidateRunnerConfiguration");
     let sealed = env.integrations_of(seed::RUNNER_FRESH_ID)[0]["oauth"]["encryptedClientSecret"]
         .as_str()
@@ -359,11 +348,7 @@ fn fix_in_a_script_needs_yes_and_changes_nothing_without_it() {
         stderr.starts_with("error: doctor --fix changes"),
         "{stderr}"
     );
-    assert!(
-        env.mutating_requests().is_empty(),
-        "{:#?}",
-        env.mutating_requests()
-    );
+    env.assert_nothing_sent_that_changes();
 }
 
 #[test]

@@ -216,6 +216,18 @@ impl TestEnv {
             .collect()
     }
 
+    /// Asserts that no request that could change anything was sent.
+    pub fn assert_nothing_sent_that_changes(&self) {
+        let sent = self.mutating_requests();
+        assert!(sent.is_empty(), "{sent:#?}");
+    }
+
+    /// Asserts that no changing request was carried out ([`TestEnv::effective_writes`]).
+    pub fn assert_nothing_changed(&self) {
+        let done = self.effective_writes();
+        assert!(done.is_empty(), "{done:#?}");
+    }
+
     pub fn state(&self) -> Value {
         self.sandbox.state()
     }
@@ -251,6 +263,13 @@ impl TestEnv {
 /// The run with the sandbox's timing realism on (`ADO_SCM_TEST_REALISM=1`).
 pub fn realism_pass() -> bool {
     std::env::var_os("ADO_SCM_TEST_REALISM").is_some_and(|v| v == "1")
+}
+
+/// Runs a command that prints one JSON document: (exit code, the document, stderr).
+pub fn run_json(mut cmd: Command) -> (i32, Value, String) {
+    let out = cmd.output().unwrap();
+    let code = out.status.code().expect("an exit code");
+    (code, stdout_json(&out), text(&out.stderr))
 }
 
 pub fn stdout_json(output: &std::process::Output) -> Value {

@@ -3,18 +3,16 @@
 //! principal or app (setup as it is), an expiring or expired secret (`rotate_secret`), the
 //! other issuer form (given as the issuer to save). Nothing here repairs anything itself.
 
-use crate::clients::ado::AdoClient;
 use crate::clients::entra::issuer;
 use crate::clients::gitpod::{ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
 use crate::error::Result;
 use crate::flows::doctor::{IntegrationReport, Remedy, Scope};
+use crate::flows::fleet;
 use crate::flows::read_back;
-use crate::flows::setup::{
-    self, default_app_name, IntegrationOutcome, OauthPlan, SetupPlan, SetupServices, Target,
-};
+use crate::flows::setup::{default_app_name, IntegrationOutcome, OauthPlan, SetupPlan, Target};
 use crate::urls::AdoHost;
 
-use super::super::graph_tokens::Settled;
+use super::super::apply::run_plans;
 use super::super::setup::{DEFAULT_SECRET_EXPIRY_DAYS, DEFAULT_VIRTUAL_DIRECTORY};
 use super::Context;
 
@@ -138,48 +136,50 @@ pub(crate) fn target_of(integration: &ScmIntegration, org: Option<&str>) -> Targ
     }
 }
 
-/// Runs setup's flow for each plan, one after the other (plans may share an app
-/// registration), on the terminal; a failed repair does not stop the others.
-pub(super) fn apply(ctx: &Context, scope: &Scope, plans: &[FixPlan]) -> Result<Vec<FixOutcome>> {
-    let gitpod = ctx.gitpod()?;
-    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
-    let services = SetupServices {
-        http: &ctx.deps.http,
-        ui: &ctx.deps.ui,
-        interrupt: &ctx.deps.interrupt,
-        gitpod: &gitpod,
-        gitpod_url: &ctx.settings.gitpod_url,
-        ado: &ado,
-        authority: &ctx.settings.authority_url,
-        graph_url: &ctx.settings.graph_url,
-    };
-    let mut outcomes = Vec::new();
-    for plan in plans {
-        let mut settled = Settled {
-            tokens: &scope.graph,
-            destructive_ok: false,
-        };
-        let result = setup::run(&plan.setup, &services, &mut settled);
-        if let Err(err) = &result {
-            services.ui.warn(format!(
-                "the repair of {} · {} failed: {}",
-                plan.setup.runner.name,
-                plan.setup.target.host(),
-                err.message
-            ));
-        }
-        let saved = result
-            .as_ref()
-            .is_ok_and(|r| r.summary.integration != IntegrationOutcome::Unchanged);
-        outcomes.push(FixOutcome {
-            runner_id: plan.setup.runner.runner_id.clone(),
-            runner_name: plan.setup.runner.name.clone(),
-            host: plan.setup.target.host().to_string(),
-            result: result.map(|r| r.changes).map_err(|e| e.message),
-            saved,
-        });
-    }
-    Ok(outcomes)
+/// Repairs run at once (plans that share an app registration one after the other).
+const CONCURRENT_REPAIRS: usize = 4;
+
+/// Runs setup's own flow for each plan, through the runner `apply` uses (a line per
+/// integration); a failed repair does not stop the others.
+pub(super) fn apply(ctx: &Context, scope: &Scope, plans: Vec<FixPlan>) -> Vec<FixOutcome> {
+    let plans: Vec<SetupPlan> = plans.into_iter().map(|p| p.setup).collect();
+    // Integrations of one app are repaired one after the other (see flows/fleet.rs).
+    let keys: Vec<Vec<String>> = plans
+        .iter()
+        .map(|p| {
+            let saved = scope
+                .integrations
+                .iter()
+                .find(|i| i.runner_id == p.runner.runner_id && i.host == p.target.host());
+            let id = saved
+                .and_then(|i| i.oauth.as_ref())
+                .map(|o| o.client_id.clone());
+            id.map(|id| format!("id:{id}")).into_iter().collect()
+        })
+        .collect();
+    let groups = fleet::groups_by_app(&keys);
+    let ran = run_plans(
+        ctx,
+        &plans,
+        &groups,
+        CONCURRENT_REPAIRS,
+        &scope.graph,
+        false,
+    );
+    plans
+        .iter()
+        .zip(ran)
+        .map(|(plan, ran)| FixOutcome {
+            runner_id: plan.runner.runner_id.clone(),
+            runner_name: plan.runner.name.clone(),
+            host: plan.target.host().to_string(),
+            saved: ran
+                .report
+                .as_ref()
+                .is_ok_and(|r| r.summary.integration != IntegrationOutcome::Unchanged),
+            result: ran.report.map(|r| r.changes).map_err(|e| e.message),
+        })
+        .collect()
 }
 
 /// The Gitpod API's reads can lag its writes (read replicas): before checking again, the

@@ -351,7 +351,7 @@ fn permissions_row(app: &Application, required: &[RequiredResourceAccess]) -> Do
                 .eq_ignore_ascii_case(&want.resource_app_id)
         });
         for scope in &want.resource_access {
-            let name = scope_name(&scope.id);
+            let name = graph::scope_value(&scope.id);
             let found = have.is_some_and(|r| {
                 r.resource_access
                     .iter()
@@ -375,15 +375,6 @@ fn permissions_row(app: &Application, required: &[RequiredResourceAccess]) -> Do
         .fix("`ado-scm doctor --fix` adds them (the app's other permissions are kept)")
         .remedy(Remedy::Setup)
     }
-}
-
-/// A delegated permission's name (`vso.code`) from its id.
-fn scope_name(id: &str) -> String {
-    graph::FALLBACK_SCOPE_IDS
-        .iter()
-        .find(|(_, _, known)| known.eq_ignore_ascii_case(id))
-        .map(|(_, value, _)| value.to_string())
-        .unwrap_or_else(|| id.to_string())
 }
 
 /// The expiry of the secret ado-scm made for this runner (or of the app's only secret).

@@ -385,14 +385,6 @@ fn access(resource: &str, ids: &[(String, String)]) -> RequiredResourceAccess {
     }
 }
 
-fn scope_name(id: &str) -> String {
-    graph::FALLBACK_SCOPE_IDS
-        .iter()
-        .find(|(_, _, known)| known.eq_ignore_ascii_case(id))
-        .map(|(_, value, _)| value.to_string())
-        .unwrap_or_else(|| id.to_string())
-}
-
 /// Finds the app: `--client-id`; `--app-name`; the app of the saved integration; the default
 /// name. Without flags, the saved client id and the default name are asked at once (the first
 /// found wins, in that order).
@@ -486,7 +478,10 @@ fn drift(
                 .any(|a| a.id.eq_ignore_ascii_case(&scope.id) && a.type_ == "Scope");
             if !have {
                 access[index].resource_access.push(scope.clone());
-                repairs.push(format!("add the permission {}", scope_name(&scope.id)));
+                repairs.push(format!(
+                    "add the permission {}",
+                    graph::scope_value(&scope.id)
+                ));
                 changed = true;
             }
         }
