@@ -163,22 +163,22 @@ pub fn parse(src: &Source<'_>, authority: &Url) -> Result<Vec<Entry>> {
             .as_ref()
             .map_or(start, |r| r.span().start);
         if let Some((_, _, first)) = seen.iter().find(|(r, h, _)| (r, h) == (&key.0, &key.1)) {
-            return Err(src
-                .error(
-                    offset,
-                    format!(
-                        "runner {} and host {} are already set up by the entry at {}",
-                        entry.runner_written,
-                        entry.target.host(),
-                        src.at(*first)
-                    ),
-                )
-                .with_hint("keep one entry per runner and host"));
+            return Err(twice(&src.at(offset), &entry, &src.at(*first)));
         }
         seen.push((key.0, key.1, offset));
         entries.push(entry);
     }
     Ok(entries)
+}
+
+/// The entry at `at` names the runner and host of the one at `first` again.
+pub(super) fn twice(at: &str, entry: &Entry, first: &str) -> Error {
+    Error::usage(format!(
+        "{at}: runner {} and host {} are already set up by the entry at {first}",
+        entry.runner_written,
+        entry.target.host(),
+    ))
+    .with_hint("keep one entry per runner and host")
 }
 
 /// The entry's value of a key, else the default's.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::file::Entry;
+use super::file::{self, Entry};
 use crate::clients::ado::{AdoClient, OrgTenant};
 use crate::clients::entra::issuer::{self, Discovery, Issuer, IssuerForm};
 use crate::clients::gitpod::{is_azure_devops, Runner, ScmIntegration};
@@ -59,15 +59,8 @@ pub(super) fn runners(ctx: &Context, entries: &[Entry]) -> Result<Vec<Runner>> {
                     .host()
                     .eq_ignore_ascii_case(entry.target.host())
         });
-        if let Some((other, _)) = twin {
-            return Err(Error::usage(format!(
-                "{}: runner {} and host {} are already set up by the entry at {}",
-                entry.at,
-                entry.runner_written,
-                entry.target.host(),
-                other.at
-            ))
-            .with_hint("keep one entry per runner and host"));
+        if let Some((first, _)) = twin {
+            return Err(file::twice(&entry.at, entry, &first.at));
         }
         found.push(runner);
     }
