@@ -210,6 +210,7 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Microsoft Graph base URL [default: https://graph.microsoft.com]')
             [CompletionResult]::new('--ado-url', '--ado-url', [CompletionResultType]::ParameterName, 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]')
             [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system''s and the bundled web roots]')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every runner of the organization, not only the ones you use [default: the saved runner and the hosts you hold a sign-in for]')
             [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Print URLs instead of opening a browser')

@@ -1251,7 +1251,7 @@ _ado__scm() {
             return 0
             ;;
         ado__scm__subcmd__status)
-            opts="-v -q -h -V --runner --host --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
+            opts="-v -q -h -V --runner --host --all --config --non-interactive --json --no-browser --store --verbose --quiet --no-color --gitpod-url --authority-url --graph-url --ado-url --gitpod-token-stdin --ca-cert --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -198,6 +198,7 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand --graph-url 'Microsoft Graph base URL [default: https://graph.microsoft.com]'
             cand --ado-url 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]'
             cand --ca-cert 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system''s and the bundled web roots]'
+            cand --all 'Every runner of the organization, not only the ones you use [default: the saved runner and the hosts you hold a sign-in for]'
             cand --non-interactive 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
             cand --json 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
             cand --no-browser 'Print URLs instead of opening a browser'

@@ -171,6 +171,7 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l authority-url
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l all -d 'Every runner of the organization, not only the ones you use [default: the saved runner and the hosts you hold a sign-in for]'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand status" -l no-browser -d 'Print URLs instead of opening a browser'

@@ -118,7 +118,7 @@ pub enum Command {
     Login(LoginArgs),
     /// Show, per runner and host, how you are authenticated
     #[command(after_help = examples::STATUS)]
-    Status(TargetArgs),
+    Status(StatusArgs),
     /// Remove your own host authentication tokens
     #[command(after_help = examples::LOGOUT)]
     Logout(LogoutArgs),
@@ -162,6 +162,18 @@ pub enum Command {
     /// Print shell completions
     #[command(after_help = examples::COMPLETIONS)]
     Completions(CompletionsArgs),
+}
+
+/// `status`: a runner and host, or every runner.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Every runner of the organization, not only the ones you use [default: the saved
+    /// runner and the hosts you hold a sign-in for]
+    #[arg(long, conflicts_with = "runner")]
+    pub all: bool,
 }
 
 /// Which runner and host a command is about.

@@ -39,6 +39,16 @@ impl TokenOrigin {
             TokenOrigin::Prompt => "the prompt".to_string(),
         }
     }
+
+    /// How `status --json` names it: `env:ONA_API_KEY`, `stdin`, `store`, `prompt`.
+    pub fn key(self) -> String {
+        match self {
+            TokenOrigin::Env(name) => format!("env:{name}"),
+            TokenOrigin::Stdin => "stdin".to_string(),
+            TokenOrigin::Store => "store".to_string(),
+            TokenOrigin::Prompt => "prompt".to_string(),
+        }
+    }
 }
 
 /// The environment variables that hold a Gitpod API token, the first set one winning: the
@@ -218,16 +228,7 @@ impl Context {
         match RunnerRef::parse(raw)? {
             RunnerRef::Id(id) => {
                 let found = ui.waiting("Looking up the runner", || self.gitpod()?.get_runner(&id));
-                found.map_err(|err| {
-                    if err.code() == Some("not_found") {
-                        Error::usage(format!(
-                            "runner `{id}` not found in your Gitpod organization"
-                        ))
-                        .with_hint("`ado-scm status --all` lists the runners you can use")
-                    } else {
-                        err
-                    }
-                })
+                found.map_err(|err| unknown_runner(err, &id))
             }
             RunnerRef::Name(name) => {
                 let runners = ui.waiting("Looking up the runner by name", || {
@@ -254,13 +255,25 @@ impl Context {
     /// The runner's Azure DevOps integration: `--host`, the config's default host when the
     /// runner has it, the only one, or a choice.
     pub fn pick_integration(&self, runner: &Runner, flag: Option<&str>) -> Result<ScmIntegration> {
-        let integrations: Vec<ScmIntegration> = self
-            .deps
-            .ui
-            .waiting("Reading the runner's Azure DevOps integrations", || {
-                self.gitpod()?
-                    .list_scm_integrations(std::slice::from_ref(&runner.runner_id))
-            })?
+        let integrations =
+            self.deps
+                .ui
+                .waiting("Reading the runner's Azure DevOps integrations", || {
+                    self.gitpod()?
+                        .list_scm_integrations(std::slice::from_ref(&runner.runner_id))
+                })?;
+        self.choose_integration(runner, integrations, flag)
+    }
+
+    /// The runner's Azure DevOps integration among its integrations (see
+    /// [`Context::pick_integration`]).
+    pub fn choose_integration(
+        &self,
+        runner: &Runner,
+        integrations: Vec<ScmIntegration>,
+        flag: Option<&str>,
+    ) -> Result<ScmIntegration> {
+        let integrations: Vec<ScmIntegration> = integrations
             .into_iter()
             .filter(|integration| is_azure_devops(&integration.scm_id))
             .collect();
@@ -315,6 +328,18 @@ impl Context {
                 .ui
                 .warn(format!("could not save defaults: {}", err.message));
         }
+    }
+}
+
+/// GetRunner's `not_found` for an id the user gave is the user's mistake (exit 2).
+pub fn unknown_runner(err: Error, id: &str) -> Error {
+    if err.code() == Some("not_found") {
+        Error::usage(format!(
+            "runner `{id}` not found in your Gitpod organization"
+        ))
+        .with_hint("`ado-scm status --all` lists the runners you can use")
+    } else {
+        err
     }
 }
 

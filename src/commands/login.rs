@@ -6,12 +6,14 @@ use std::time::Duration;
 use url::Url;
 use zeroize::Zeroize;
 
-use super::context::{Context, RunnerRef};
+use super::context::{unknown_runner, Context, RunnerRef};
 use crate::cli::{LoginArgs, LoginCommon, LoginMethod};
 use crate::clients::ado::{AdoClient, AdoTarget};
 use crate::clients::gitpod::{input_error, HostAuthCheck, ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
 use crate::error::{Error, Result};
-use crate::flows::login::{hand_over_pat, oauth_tokens_before, wait_for_oauth, LoginTarget};
+use crate::flows::login::{
+    callers_tokens, hand_over_pat, oauth_tokens_before, wait_for_oauth, Known, LoginTarget,
+};
 use crate::secret::Secret;
 use crate::stdin::StdinUser;
 use crate::urls::{validate_collection, validate_org, AdoHost};
@@ -26,6 +28,17 @@ const DEFAULT_OAUTH_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct LoginOptions {
     pub target: LoginTarget,
     pub method: SignInWith,
+    /// What `login pat --with-token` read and asked while it resolved the target.
+    pub ahead: Option<Ahead>,
+}
+
+/// `login pat --with-token` asks nobody anything, so it reads the PAT first and asks what the
+/// hand-over needs together with the runner and its integrations (see
+/// [`pat_from_stdin_options`]).
+#[derive(Debug)]
+pub struct Ahead {
+    pub pat: Secret,
+    pub known: Known,
 }
 
 /// The sign-in method, with what it needs.
@@ -69,6 +82,9 @@ impl LoginOptions {
                     (pat.with_token, StdinUser::PAT),
                     (ctx.settings.gitpod_token_stdin, StdinUser::GITPOD_TOKEN),
                 ])?;
+                if pat.with_token {
+                    return pat_from_stdin_options(ctx, &common);
+                }
                 if !pat.with_token && !ctx.interactive() {
                     return Err(Error::missing(
                         "the PAT",
@@ -120,14 +136,26 @@ impl LoginOptions {
 
 /// Signs in as the options say.
 pub fn execute(ctx: &Context, options: LoginOptions) -> Result<()> {
-    let LoginOptions { target, method } = options;
+    let LoginOptions {
+        target,
+        method,
+        ahead,
+    } = options;
     match method {
         SignInWith::Pat {
             ado_target,
             page,
             from_stdin,
             org_to_save,
-        } => login_pat(ctx, &target, &ado_target, &page, from_stdin, org_to_save),
+        } => login_pat(
+            ctx,
+            &target,
+            &ado_target,
+            &page,
+            from_stdin,
+            org_to_save,
+            ahead,
+        ),
         SignInWith::Oauth {
             auth_url,
             authenticated_before,
@@ -169,8 +197,8 @@ struct Resolved {
     check: HostAuthCheck,
 }
 
-fn resolve_target(ctx: &Context, common: &LoginCommon) -> Result<Resolved> {
-    // Every flag is checked before the first request.
+/// Every flag is checked before the first request.
+fn check_flags(common: &LoginCommon) -> Result<()> {
     if let Some(org) = &common.org {
         validate_org_or_collection(org)?;
     }
@@ -180,6 +208,11 @@ fn resolve_target(ctx: &Context, common: &LoginCommon) -> Result<Resolved> {
     if let Some(runner) = &common.target.runner {
         RunnerRef::parse(runner)?;
     }
+    Ok(())
+}
+
+fn resolve_target(ctx: &Context, common: &LoginCommon) -> Result<Resolved> {
+    check_flags(common)?;
     let runner = ctx.pick_runner(common.target.runner.as_deref())?;
     let integration = ctx.pick_integration(&runner, common.target.host.as_deref())?;
     let check = ctx
@@ -227,11 +260,7 @@ fn pat_options(
         check,
     } = resolved;
     let Some(pat_support) = check.supports_pat else {
-        return Err(Error::usage(format!(
-            "the integration for {} does not accept personal access tokens",
-            target.host
-        ))
-        .with_hint("use `ado-scm login oauth`"));
+        return Err(no_pat(&target.host));
     };
     if !from_stdin && !ctx.interactive() {
         return Err(Error::missing(
@@ -251,6 +280,7 @@ fn pat_options(
     };
     Ok(LoginOptions {
         target,
+        ahead: None,
         method: SignInWith::Pat {
             ado_target,
             page,
@@ -260,7 +290,136 @@ fn pat_options(
     })
 }
 
+/// `login pat --with-token`. The PAT is read first; then the runner, its integrations, who the
+/// caller is and the runner's tokens are asked at once, and Azure DevOps is asked about the PAT
+/// at the same time when the flags name the organization (or the saved one does): the
+/// hand-over then only writes.
+fn pat_from_stdin_options(ctx: &Context, common: &LoginCommon) -> Result<LoginOptions> {
+    check_flags(common)?;
+    let wanted = common
+        .target
+        .runner
+        .clone()
+        .or_else(|| ctx.settings.config.runner.clone());
+    let by_name = match wanted.as_deref().map(RunnerRef::parse).transpose()? {
+        Some(RunnerRef::Id(id)) => Err(id),
+        _ => Ok(ctx.pick_runner(common.target.runner.as_deref())?),
+    };
+    let runner_id = match &by_name {
+        Ok(runner) => runner.runner_id.clone(),
+        Err(id) => id.clone(),
+    };
+    let ado_ahead = services_target_from_flags(ctx, common);
+    // Read now only when Azure DevOps can be asked about it now; else once the integration
+    // said where to check it (so that what the flags lack is said first).
+    let read_pat = || -> Result<Secret> { clean_pat(ctx.deps.stdin.read("PAT")?) };
+    let pat_now = ado_ahead.as_ref().map(|_| read_pat()).transpose()?;
+    let gitpod = ctx.gitpod()?;
+    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
+    let (runner, integrations, caller, pat_check) = ctx.deps.ui.waiting(
+        "Reading the runner and its integrations, and checking the PAT",
+        || {
+            std::thread::scope(|scope| {
+                let caller = scope.spawn(|| callers_tokens(&gitpod, &runner_id));
+                let pat_check = ado_ahead
+                    .as_ref()
+                    .zip(pat_now.as_ref())
+                    .map(|(target, pat)| scope.spawn(|| ado.check_pat(target, pat)));
+                let integrations =
+                    scope.spawn(|| gitpod.list_scm_integrations(std::slice::from_ref(&runner_id)));
+                let runner = match &by_name {
+                    Ok(runner) => Ok(runner.clone()),
+                    Err(id) => gitpod.get_runner(id).map_err(|err| unknown_runner(err, id)),
+                };
+                (
+                    runner,
+                    integrations.join().expect("the read ran"),
+                    caller.join().expect("the read ran"),
+                    pat_check.map(|h| h.join().expect("the check ran")),
+                )
+            })
+        },
+    );
+    let runner = runner?;
+    ctx.remember_gitpod_token()?;
+    let integration =
+        ctx.choose_integration(&runner, integrations?, common.target.host.as_deref())?;
+    if !integration.pat {
+        return Err(no_pat(&integration.host));
+    }
+    let ado_target = ado_target(ctx, common, &integration)?;
+    let pat = match pat_now {
+        Some(pat) => pat,
+        None => read_pat()?,
+    };
+    let (me, mine) = match caller {
+        Ok((me, mine)) => (Some(Ok(me)), Some(Ok(mine))),
+        Err(err) => (Some(Err(err.clone())), Some(Err(err))),
+    };
+    let known = Known {
+        me,
+        mine,
+        // Asked about the organization this integration is checked against: kept.
+        pat_check: pat_check.filter(|_| ado_ahead.as_ref() == Some(&ado_target)),
+    };
+    let target = LoginTarget {
+        runner_id: runner.runner_id.clone(),
+        runner_name: runner.name.clone(),
+        host: integration.host.clone(),
+        integration_id: integration.id.clone(),
+        scm_id: integration.scm_id.clone(),
+    };
+    let org_to_save = match &ado_target {
+        AdoTarget::Services { org } => Some(org.clone()),
+        AdoTarget::Server { .. } => common.org.clone(),
+    };
+    Ok(LoginOptions {
+        target,
+        method: SignInWith::Pat {
+            ado_target,
+            page: String::new(),
+            from_stdin: true,
+            org_to_save,
+        },
+        ahead: Some(Ahead { pat, known }),
+    })
+}
+
+/// The Services organization a PAT is checked against when the flags (or the saved defaults)
+/// alone name it: a `--host dev.azure.com/ORG`, or `--host dev.azure.com` (or none) with an
+/// organization. `None` when the integration must say (a Server host, no organization).
+fn services_target_from_flags(ctx: &Context, common: &LoginCommon) -> Option<AdoTarget> {
+    let host = common
+        .target
+        .host
+        .clone()
+        .or_else(|| ctx.settings.config.host.clone())?;
+    let host = AdoHost::parse(&host).ok()?;
+    if !host.is_services() {
+        return None;
+    }
+    let org = match host.org {
+        Some(org) => org,
+        None => validate_org(
+            &common
+                .org
+                .clone()
+                .or_else(|| ctx.settings.config.org.clone())?,
+        )
+        .ok()?,
+    };
+    Some(AdoTarget::Services { org })
+}
+
+fn no_pat(host: &str) -> Error {
+    Error::usage(format!(
+        "the integration for {host} does not accept personal access tokens"
+    ))
+    .with_hint("use `ado-scm login oauth`")
+}
+
 /// Shows where to make the PAT (unless it comes on stdin), reads it, checks it, hands it over.
+#[allow(clippy::too_many_arguments)]
 fn login_pat(
     ctx: &Context,
     target: &LoginTarget,
@@ -268,22 +427,25 @@ fn login_pat(
     page: &str,
     from_stdin: bool,
     org_to_save: Option<String>,
+    ahead: Option<Ahead>,
 ) -> Result<()> {
     if !from_stdin {
         show_pat_guidance(ctx, target, ado_target, page);
         open_browser(ctx, page);
     }
 
-    let pat = if from_stdin {
-        clean_pat(ctx.deps.stdin.read("PAT")?)?
-    } else {
-        let typed = ctx.deps.prompter.password("Paste the PAT (hidden)")?;
-        clean_pat(typed.expose().to_string())?
+    let (pat, known) = match ahead {
+        Some(Ahead { pat, known }) => (pat, Some(known)),
+        None if from_stdin => (clean_pat(ctx.deps.stdin.read("PAT")?)?, None),
+        None => {
+            let typed = ctx.deps.prompter.password("Paste the PAT (hidden)")?;
+            (clean_pat(typed.expose().to_string())?, None)
+        }
     };
 
     let gitpod = ctx.gitpod()?;
     let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
-    let outcome = hand_over_pat(&gitpod, &ado, &ctx.deps.ui, target, ado_target, &pat)?;
+    let outcome = hand_over_pat(&gitpod, &ado, &ctx.deps.ui, target, ado_target, &pat, known)?;
     ctx.deps
         .ui
         .json(&serde_json::to_value(&outcome).unwrap_or_default());
@@ -346,6 +508,7 @@ fn oauth_options(resolved: Resolved, timeout: Duration) -> Result<LoginOptions> 
     crate::urls::check_scheme(&auth_url, "the runner's OAuth URL")?;
     Ok(LoginOptions {
         target,
+        ahead: None,
         method: SignInWith::Oauth {
             auth_url,
             authenticated_before: check.authenticated,
@@ -686,12 +849,15 @@ mod tests {
                 )
             },
             Case {
+                // --with-token: the runner, its integrations, the caller and the runner's
+                // tokens are asked at once (no question can come between them).
                 stubs: vec![
                     get_runner(runner(RUNNER_1, "first")),
                     list_integrations(vec![json!({"id": "i1", "runnerId": RUNNER_1,
                         "scmId": "azuredevops_server", "host": "ado.example.com",
                         "virtualDirectory": "/tfs", "pat": true})]),
-                    host_check(true, false, false),
+                    identity(),
+                    list_tokens(Vec::new()),
                 ],
                 expect: Expect::Refused((
                     2,
@@ -803,6 +969,7 @@ mod tests {
     fn pat_options(from_stdin: bool) -> LoginOptions {
         LoginOptions {
             target: target(),
+            ahead: None,
             method: SignInWith::Pat {
                 ado_target: AdoTarget::Services { org: "acme".into() },
                 page: PAT_PAGE.into(),
@@ -882,6 +1049,7 @@ mod tests {
     fn oauth_options() -> LoginOptions {
         LoginOptions {
             target: target(),
+            ahead: None,
             method: SignInWith::Oauth {
                 auth_url: Url::parse("https://runner.example.com/auth/oauth2/start").unwrap(),
                 authenticated_before: false,

@@ -36,6 +36,29 @@ pub struct PatOutcome {
     pub replaced: Vec<String>,
 }
 
+/// What a caller may have asked ahead, at the same time as other reads: who the caller is, the
+/// runner's tokens, Azure DevOps' answer about the PAT. `None` parts are asked by the hand-over.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub me: Option<Result<Identity>>,
+    /// The runner's tokens (the caller's are picked out once the caller is known).
+    pub mine: Option<Result<Vec<HostToken>>>,
+    pub pat_check: Option<Result<PatIdentity>>,
+}
+
+/// Who the caller is, and the runner's tokens: asked at once (the list is filtered to the
+/// runner, and the caller's tokens picked out afterwards, so it need not wait for the caller).
+pub fn callers_tokens(
+    gitpod: &GitpodClient<'_>,
+    runner_id: &str,
+) -> Result<(Identity, Vec<HostToken>)> {
+    let (me, tokens) = parallel::join(
+        || gitpod.get_authenticated_identity(),
+        || gitpod.list_host_authentication_tokens(Some(runner_id), None),
+    );
+    Ok((me?, tokens?))
+}
+
 /// The PAT scope a runner needs: Code (Read & write), which includes Code (Read).
 pub const PAT_SCOPE: &str = "vso.code_write";
 
@@ -52,19 +75,23 @@ pub fn hand_over_pat(
     target: &LoginTarget,
     ado_target: &AdoTarget,
     pat: &Secret,
+    known: Option<Known>,
 ) -> Result<PatOutcome> {
-    // Independent questions at once: Azure DevOps about the PAT, Gitpod about the caller and
-    // the tokens the runner holds already.
-    let (identity, mine) = ui.waiting("Checking the PAT with Azure DevOps", || {
+    // What was not asked ahead is asked now, at once: Azure DevOps about the PAT, Gitpod about
+    // the caller and the tokens the runner holds already.
+    let Known {
+        me,
+        mine,
+        pat_check,
+    } = known.unwrap_or_default();
+    let (identity, caller) = ui.waiting("Checking the PAT with Azure DevOps", || {
         parallel::join(
-            || ado.check_pat(ado_target, pat),
+            || pat_check.unwrap_or_else(|| ado.check_pat(ado_target, pat)),
             || -> Result<(Identity, Vec<HostToken>)> {
-                let me = gitpod.get_authenticated_identity()?;
-                let tokens = gitpod.list_host_authentication_tokens(
-                    Some(&target.runner_id),
-                    Some(&me.subject.id),
-                )?;
-                Ok((me, tokens))
+                match (me, mine) {
+                    (Some(me), Some(mine)) => Ok((me?, mine?)),
+                    _ => callers_tokens(gitpod, &target.runner_id),
+                }
             },
         )
     });
@@ -73,7 +100,8 @@ pub fn hand_over_pat(
         "Azure DevOps accepts the PAT ({}; {} repositories visible)",
         identity.display_name, identity.repositories
     ));
-    let (me, before) = mine?;
+    let (me, before) = caller?;
+    let before: Vec<HostToken> = before.into_iter().filter(|t| t.is_mine(&me)).collect();
 
     let new_token = NewHostToken {
         runner_id: target.runner_id.clone(),

@@ -3,13 +3,14 @@
 //! every request, requests made at once overlap; a request that waits for an unrelated one
 //! lengthens the chain and fails these tests.
 
-use ado_scm_sandbox::{longest_chain, Realism};
+use ado_scm_sandbox::{longest_chain, seed, Realism};
 
 use crate::setup::setup;
-use crate::support::TestEnv;
+use crate::support::{TestEnv, LOGIN_PAT_ARGS};
 
-/// Enough for requests made at once to overlap, short enough for a quick suite.
-const LATENCY_MS: u64 = 25;
+/// Enough for requests made at once to overlap even on a busy machine (a thread that starts a
+/// few milliseconds late must not look like one that waited), short enough for a quick suite.
+const LATENCY_MS: u64 = 60;
 
 fn chain_of(env: &TestEnv, mut cmd: assert_cmd::Command) -> usize {
     // The floor is measured on services that answer at once (no propagation lag to wait out).
@@ -41,4 +42,61 @@ fn setup_of_a_new_app_and_integration_takes_at_most_7_round_trips_and_a_rerun_3(
         again <= 3,
         "a setup re-run took {again} sequential round trips"
     );
+}
+
+#[test]
+fn status_takes_at_most_3_round_trips_whatever_the_number_of_runners() {
+    let env = TestEnv::new();
+    env.sandbox.add_ready_runners(32, true);
+    // Signed in on one host: that one is asked about, the others are known not to be.
+    let mut login = env.cmd();
+    login
+        .args(["login", "pat", "--runner", seed::RUNNER_READY_ID])
+        .args([
+            "--host",
+            "dev.azure.com",
+            "--org",
+            seed::ADO_ORG,
+            "--with-token",
+        ])
+        .write_stdin(seed::PAT_VALID);
+    login.assert().success();
+    for args in [
+        &["status", "--json"][..],
+        &["status", "--all", "--json"][..],
+    ] {
+        env.sandbox.set_realism(Realism::default());
+        env.sandbox.clear_requests();
+        env.sandbox.set_latency_ms(LATENCY_MS);
+        let mut cmd = env.cmd();
+        cmd.args(args);
+        let out = cmd.output().unwrap();
+        env.sandbox.set_latency_ms(0);
+        assert!(matches!(out.status.code(), Some(0 | 3)));
+        let chain = longest_chain(&env.sandbox.requests());
+        assert!(chain <= 3, "{args:?} took {chain} sequential round trips");
+    }
+}
+
+#[test]
+fn login_pat_with_token_takes_at_most_3_round_trips() {
+    let env = TestEnv::new();
+    let mut cmd = env.cmd();
+    cmd.args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID);
+    let chain = chain_of(&env, cmd);
+    assert!(chain <= 3, "login pat took {chain} sequential round trips");
+    // And the same once more: a re-run replaces the PAT, still in 3.
+    let mut again = env.cmd();
+    again
+        .args(LOGIN_PAT_ARGS)
+        .arg("--with-token")
+        .write_stdin(seed::PAT_VALID);
+    let chain = chain_of(&env, again);
+    assert!(
+        chain <= 3,
+        "login pat again took {chain} sequential round trips"
+    );
+    assert_eq!(env.host_tokens().len(), 1);
 }
