@@ -223,19 +223,24 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
 }
 
 fn init_logging(verbose: u8, quiet: bool, env: &Env) {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::{Layer, SubscriberExt};
+    use tracing_subscriber::util::SubscriberInitExt;
+    // `RUST_LOG` takes `target=level` directives (`ado_scm=debug,info`), read by tracing's
+    // `Targets`, which needs no regular-expression engine; one it cannot read logs nothing.
     let filter = match (env.get(EnvVars::RUST_LOG), verbose, quiet) {
-        (Some(spec), _, _) => EnvFilter::try_new(spec).unwrap_or_else(|_| EnvFilter::new("warn")),
-        (None, 0, _) => EnvFilter::new("off"),
-        (None, 1, _) => EnvFilter::new("ado_scm=info"),
-        (None, _, _) => EnvFilter::new("ado_scm=debug"),
+        (Some(spec), _, _) => spec.parse::<Targets>().unwrap_or_default(),
+        (None, 0, _) => Targets::new(),
+        (None, 1, _) => Targets::new().with_target("ado_scm", tracing::Level::INFO),
+        (None, _, _) => Targets::new().with_target("ado_scm", tracing::Level::DEBUG),
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(|| PrintableWriter(std::io::stderr()))
         .with_target(false)
         .without_time()
-        .with_ansi(false)
+        .with_ansi(false);
+    let _ = tracing_subscriber::registry()
+        .with(output.with_filter(filter))
         .try_init();
 }
 

@@ -706,9 +706,10 @@ mod tests {
     }
 
     /// Interop with a real libsodium through PyNaCl (`scripts/check-sealed-box.py`, Debian
-    /// `python3-nacl`): `cargo test --lib seal -- --ignored`.
+    /// `python3-nacl`); `scripts/e2e` runs it with `--include-ignored`. Without PyNaCl the script
+    /// exits 3 and the test fails saying so.
     #[test]
-    #[ignore = "needs /usr/bin/python3 with PyNaCl (python3-nacl)"]
+    #[ignore = "needs libsodium (PyNaCl for /usr/bin/python3, Debian python3-nacl); run scripts/e2e"]
     fn libsodium_opens_what_we_seal_and_we_open_what_it_seals() {
         use std::process::{Command, Stdio};
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/check-sealed-box.py");
@@ -718,11 +719,17 @@ mod tests {
                 .args(args)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
                 .spawn()
-                .expect("run check-sealed-box.py");
+                .expect("run check-sealed-box.py with /usr/bin/python3");
             io::Write::write_all(&mut child.stdin.take().unwrap(), input).unwrap();
             let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "{args:?}: {:?}", out.status);
+            assert!(
+                out.status.success(),
+                "{args:?}: {:?}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
             out.stdout
         };
         // We seal, libsodium opens.

@@ -697,6 +697,10 @@ fn moved_to(from: &Url, response: &Response, method: &str) -> Result<Url> {
     if from.scheme() == "https" && target.scheme() != "https" {
         return Err(refuse(format!(" to {shown}, which is not https")));
     }
+    // Plain http is only ever a local stand-in's: a move there stays on its origin.
+    if target.scheme() != "https" && target.origin() != from.origin() {
+        return Err(refuse(format!(" to {shown}, which is not https")));
+    }
     Ok(target)
 }
 

@@ -1,20 +1,19 @@
-//! A tiny HTTP stub server for the clients' unit tests (std only, test builds only).
+//! A stub HTTP server for the clients' unit tests (test builds only), on the tests' recording
+//! loopback server (`tests/support`, tiny_http).
 //!
 //! Each stub answers one request matching its method and path (a stub path with `?` must match
-//! the query too), in the order they were added. Every request is recorded. [`StubServer::finish`]
-//! fails the test on a request no stub matched and on a stub nobody used, the way GitHub CLI's
-//! `httpmock` registry does. Answers always close the connection, so each request is one
-//! connection and the server stays a simple loop.
+//! the query too), in the order they were added. Every request is recorded. A request no stub
+//! matches is answered 418 and fails the test; so does a stub nobody used. Both are checked by
+//! [`StubServer::finish`], which also returns the requests, and otherwise when the server is
+//! dropped (not while the test is already failing: one panic, not two), the way GitHub CLI's
+//! `httpmock` registry verifies its stubs.
 
 // Shared by every client's tests: not each of them uses every piece.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
+use ado_scm_test_support::local_server::{Answer, LocalServer, Received};
 use url::Url;
 
 use crate::clock::FakeClock;
@@ -89,6 +88,14 @@ impl Stub {
             None => self.path == path,
         }
     }
+
+    fn answer(&self) -> Answer {
+        Answer {
+            status: self.status,
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+        }
+    }
 }
 
 /// A request as the server received it.
@@ -115,50 +122,101 @@ impl Recorded {
     }
 }
 
+impl From<&Received> for Recorded {
+    fn from(received: &Received) -> Recorded {
+        let (path, query) = match received.target.split_once('?') {
+            Some((p, q)) => (p.to_string(), Some(q.to_string())),
+            None => (received.target.clone(), None),
+        };
+        Recorded {
+            method: received.method.clone(),
+            path,
+            query,
+            headers: received.headers.clone(),
+            body: received.body.clone(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     stubs: Vec<(Stub, bool)>,
-    requests: Vec<Recorded>,
     unmatched: Vec<String>,
+}
+
+impl State {
+    /// Takes the first unused stub that matches the request, if any.
+    fn answer(&mut self, request: &Recorded) -> Option<Stub> {
+        let found = self.stubs.iter_mut().find(|(stub, used)| {
+            !used && stub.matches(&request.method, &request.path, request.query.as_deref())
+        });
+        match found {
+            Some((stub, used)) => {
+                *used = true;
+                Some(stub.clone())
+            }
+            None => {
+                let query = request
+                    .query
+                    .as_deref()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default();
+                self.unmatched
+                    .push(format!("{} {}{query}", request.method, request.path));
+                None
+            }
+        }
+    }
+
+    /// Panics on a request no stub matched and on a stub nobody used.
+    fn verify(&self) {
+        assert!(
+            self.unmatched.is_empty(),
+            "requests no stub matched: {:?}",
+            self.unmatched
+        );
+        let unused: Vec<String> = self
+            .stubs
+            .iter()
+            .filter(|(_, used)| !used)
+            .map(|(s, _)| format!("{} {}", s.method, s.path))
+            .collect();
+        assert!(unused.is_empty(), "stubs never used: {unused:?}");
+    }
 }
 
 pub struct StubServer {
     base: Url,
+    server: LocalServer,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    /// Set once the stubs were checked ([`StubServer::finish`]), so drop does not check again.
+    verified: bool,
 }
 
 impl StubServer {
     pub fn start(stubs: Vec<Stub>) -> StubServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let addr = listener.local_addr().expect("local address");
         let state = Arc::new(Mutex::new(State {
             stubs: stubs.into_iter().map(|s| (s, false)).collect(),
             ..State::default()
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
+        let server = {
             let state = Arc::clone(&state);
-            let stop = Arc::clone(&stop);
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if let Ok(stream) = stream {
-                        // A broken connection is the client's business (and shows up in its
-                        // result); the server just moves on.
-                        let _ = serve(stream, &state);
-                    }
-                }
+            LocalServer::start(move |received| {
+                let request = Recorded::from(received);
+                let stub = state.lock().expect("stub state").answer(&request);
+                stub.unwrap_or_else(|| {
+                    Stub::new(&request.method, &request.path)
+                        .status(418)
+                        .body("no stub matched this request")
+                })
+                .answer()
             })
         };
         StubServer {
-            base: Url::parse(&format!("http://{addr}/")).expect("base URL"),
+            base: Url::parse(&format!("{}/", server.url())).expect("base URL"),
+            server,
             state,
-            stop,
-            thread: Some(thread),
+            verified: false,
         }
     }
 
@@ -173,116 +231,116 @@ impl StubServer {
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
-        self.state.lock().expect("stub state").requests.clone()
+        self.server.received().iter().map(Recorded::from).collect()
     }
 
     /// Fails on any request no stub matched and on any stub nobody used; returns the requests.
     pub fn finish(mut self) -> Vec<Recorded> {
-        self.shutdown();
-        let state = self.state.lock().expect("stub state");
-        assert!(
-            state.unmatched.is_empty(),
-            "requests no stub matched: {:?}",
-            state.unmatched
-        );
-        let unused: Vec<String> = state
-            .stubs
-            .iter()
-            .filter(|(_, used)| !used)
-            .map(|(s, _)| format!("{} {}", s.method, s.path))
-            .collect();
-        assert!(unused.is_empty(), "stubs never used: {unused:?}");
-        state.requests.clone()
-    }
-
-    fn shutdown(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            self.stop.store(true, Ordering::SeqCst);
-            // Wake the accept loop up so that it sees the flag.
-            let _ = TcpStream::connect(self.base.socket_addrs(|| None).expect("addr")[0]);
-            let _ = thread.join();
-        }
+        self.server.stop();
+        self.verified = true;
+        self.state.lock().expect("stub state").verify();
+        self.requests()
     }
 }
 
 impl Drop for StubServer {
     fn drop(&mut self) {
-        self.shutdown();
+        self.server.stop();
+        // Checked here too when the test did not call `finish`; never while the test is already
+        // failing (a second panic would abort the test binary and hide the first).
+        if !self.verified && !std::thread::panicking() {
+            if let Ok(state) = self.state.lock() {
+                state.verify();
+            }
+        }
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-        return Ok(());
-    };
-    let (method, target) = (method.to_string(), target.to_string());
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header)?;
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-        }
-    }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), Some(q.to_string())),
-        None => (target.clone(), None),
-    };
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    let answer = {
-        let mut state = state.lock().expect("stub state");
-        state.requests.push(Recorded {
-            method: method.clone(),
-            path: path.clone(),
-            query: query.clone(),
-            headers,
-            body,
-        });
-        let found = state
-            .stubs
-            .iter_mut()
-            .find(|(stub, used)| !used && stub.matches(&method, &path, query.as_deref()));
-        match found {
-            Some((stub, used)) => {
-                *used = true;
-                Some(stub.clone())
-            }
-            None => {
-                state.unmatched.push(format!("{method} {target}"));
-                None
-            }
-        }
-    };
-    let stub = answer.unwrap_or_else(|| {
-        Stub::new(&method, &path)
-            .status(418)
-            .body("no stub matched this request")
-    });
-    let mut out = format!("HTTP/1.1 {} Stub\r\n", stub.status);
-    for (name, value) in &stub.headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+    fn get(url: &Url) -> u16 {
+        reqwest::blocking::get(url.as_str())
+            .expect("the stub server answers")
+            .status()
+            .as_u16()
     }
-    out.push_str(&format!(
-        "content-length: {}\r\nconnection: close\r\n\r\n",
-        stub.body.len()
-    ));
-    let mut stream = stream;
-    stream.write_all(out.as_bytes())?;
-    stream.write_all(&stub.body)?;
-    stream.flush()
+
+    #[test]
+    fn a_stub_answers_once_with_its_status_headers_and_body() {
+        let server = StubServer::start(vec![Stub::get("/a?x=1")
+            .status(201)
+            .header("x-stub", "yes")
+            .json(serde_json::json!({"ok": true}))]);
+        let answer = reqwest::blocking::get(server.url("/a?x=1").as_str()).unwrap();
+        assert_eq!(answer.status().as_u16(), 201);
+        assert_eq!(answer.headers()["x-stub"], "yes");
+        assert_eq!(answer.headers()["content-type"], "application/json");
+        assert_eq!(answer.text().unwrap(), r#"{"ok":true}"#);
+        // Used up: the same request again matches nothing.
+        assert_eq!(get(&server.url("/a?x=1")), 418);
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0].path, "/a");
+        assert_eq!(requests[0].query.as_deref(), Some("x=1"));
+        // Checked here, without a panic to catch: the unmatched second request is reported.
+        let err =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.finish())).unwrap_err();
+        let message = err.downcast_ref::<String>().unwrap();
+        assert!(
+            message.contains("requests no stub matched: [\"GET /a?x=1\"]"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn requests_are_recorded_with_lower_cased_header_names_and_their_body() {
+        let server = StubServer::start(vec![Stub::post("/p")]);
+        reqwest::blocking::Client::new()
+            .post(server.url("/p").as_str())
+            .header("X-Custom", "Value")
+            .body("payload")
+            .send()
+            .unwrap();
+        let requests = server.finish();
+        assert_eq!(requests[0].method, "POST");
+        assert_eq!(requests[0].header("x-custom"), Some("Value"));
+        assert!(requests[0].headers.iter().any(|(n, _)| n == "x-custom"));
+        assert_eq!(requests[0].body, b"payload");
+    }
+
+    #[test]
+    fn dropping_the_server_checks_that_every_stub_was_used() {
+        let unused = std::panic::catch_unwind(|| {
+            let _server = StubServer::start(vec![Stub::get("/never")]);
+        })
+        .unwrap_err();
+        let message = unused.downcast_ref::<String>().unwrap();
+        assert!(
+            message.contains("stubs never used: [\"GET /never\"]"),
+            "{message}"
+        );
+
+        let unmatched = std::panic::catch_unwind(|| {
+            let server = StubServer::start(Vec::new());
+            assert_eq!(get(&server.url("/stray")), 418);
+        })
+        .unwrap_err();
+        let message = unmatched.downcast_ref::<String>().unwrap();
+        assert!(message.contains("GET /stray"), "{message}");
+    }
+
+    #[test]
+    fn a_test_already_failing_gets_its_own_panic_not_the_servers() {
+        let failed = std::panic::catch_unwind(|| {
+            let _server = StubServer::start(vec![Stub::get("/never")]);
+            panic!("the test's own failure");
+        })
+        .unwrap_err();
+        assert_eq!(
+            failed.downcast_ref::<&str>(),
+            Some(&"the test's own failure")
+        );
+    }
 }

@@ -12,19 +12,11 @@ use crate::support::{stdout_json, TestEnv};
 
 /// Asks the runner, as Alice, for the OAuth URL of a host.
 pub(crate) fn auth_url(env: &TestEnv, host: &str) -> String {
-    let client = reqwest::blocking::Client::new();
-    let answer: serde_json::Value = client
-        .post(format!(
-            "{}/gitpod.v1.RunnerService/CheckAuthenticationForHost",
-            env.sandbox.gitpod_url()
-        ))
-        .bearer_auth(seed::ALICE_API_KEY)
-        .header("connect-protocol-version", "1")
-        .json(&serde_json::json!({ "runnerId": seed::RUNNER_READY_ID, "host": host }))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let answer = env.gitpod_rpc(
+        seed::ALICE_API_KEY,
+        "gitpod.v1.RunnerService/CheckAuthenticationForHost",
+        serde_json::json!({ "runnerId": seed::RUNNER_READY_ID, "host": host }),
+    );
     answer["supportsOauth2"]["authUrl"]
         .as_str()
         .expect("the seeded integration offers OAuth")

@@ -219,20 +219,7 @@ fn an_empty_pat_on_stdin_is_a_usage_error_before_any_check() {
 #[test]
 fn azure_devops_server_pats_are_checked_against_the_collection() {
     let env = TestEnv::new();
-    env.cmd()
-        .args([
-            "login",
-            "pat",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            seed::ADO_SERVER_HOST,
-            "--org",
-            "DefaultCollection",
-            "--with-token",
-        ])
-        .write_stdin(seed::PAT_VALID)
-        .assert()
+    env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
         .success();
     let ado: Vec<_> = env
         .requests()

@@ -1,18 +1,32 @@
-//! One integration-test binary: the real `ado-scm` against the sandbox.
+//! One integration-test binary: the real `ado-scm` against the sandbox (hermetic: needs only
+//! Rust). The real components (terminal, keyring, OpenID provider, Chromium, libsodium) are the
+//! other binary, `tests/real`.
 
 mod apply;
 mod docs;
 mod doctor;
 mod faults;
+mod fuzz_parsers;
+mod graph_client;
 mod help;
 mod hostile;
 mod login_oauth;
 mod login_pat;
+mod logout_gitpod;
+mod oauth_client;
 mod real_services;
+mod redirects;
+mod saved_defaults;
+mod seal_keys;
+mod secrets_never_leak;
 mod setup;
+mod setup_secret;
 mod speed;
 mod status_logout;
 mod steps;
-mod support;
+mod tokens_kept;
 mod usage;
 mod version;
+
+/// The shared harness (`tests/support`), under the name every module uses.
+use ado_scm_test_support as support;

@@ -69,7 +69,7 @@ pub(crate) fn setup_for_org(
     cmd
 }
 
-fn run_ok(mut cmd: assert_cmd::Command) -> (Value, String) {
+pub(crate) fn run_ok(mut cmd: assert_cmd::Command) -> (Value, String) {
     let out = cmd.output().unwrap();
     assert_eq!(
         out.status.code(),
@@ -109,7 +109,7 @@ pub(crate) fn apps_named(env: &TestEnv, name: &str) -> Vec<Value> {
         .collect()
 }
 
-fn fresh_app(env: &TestEnv) -> Value {
+pub(crate) fn fresh_app(env: &TestEnv) -> Value {
     let apps = apps_named(env, "Ona runner fresh-runner (Azure DevOps)");
     assert_eq!(apps.len(), 1, "one app: {apps:#?}");
     apps[0].clone()
@@ -137,7 +137,7 @@ fn scope_ids(app: &Value, resource: &str) -> Vec<String> {
         .collect()
 }
 
-fn password_names(app: &Value) -> Vec<(String, String)> {
+pub(crate) fn password_names(app: &Value) -> Vec<(String, String)> {
     app["passwordCredentials"]
         .as_array()
         .unwrap()
@@ -151,7 +151,7 @@ fn password_names(app: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn our_secret_name() -> String {
+pub(crate) fn our_secret_name() -> String {
     format!("ado-scm {}", seed::RUNNER_FRESH_ID)
 }
 

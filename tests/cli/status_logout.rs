@@ -115,16 +115,7 @@ fn status_table_for_people() {
 fn logout_gitpod_forgets_the_stored_token() {
     let env = TestEnv::new();
     // --gitpod-token-stdin stores the token once the Gitpod API has accepted it.
-    env.bare_cmd()
-        .args([
-            "--gitpod-token-stdin",
-            "status",
-            "--runner",
-            seed::RUNNER_READY_ID,
-        ])
-        .write_stdin(format!("{}\n", seed::ALICE_API_KEY))
-        .assert()
-        .code(3);
+    env.store_gitpod_token(seed::ALICE_API_KEY);
     let creds = env.config_dir().join("credentials.toml");
     assert!(std::fs::read_to_string(&creds)
         .unwrap()
@@ -156,16 +147,7 @@ fn logout_gitpod_forgets_the_stored_token() {
 #[test]
 fn the_environment_token_wins_and_the_stored_one_is_never_overwritten() {
     let env = TestEnv::new();
-    env.bare_cmd()
-        .args([
-            "--gitpod-token-stdin",
-            "status",
-            "--runner",
-            seed::RUNNER_READY_ID,
-        ])
-        .write_stdin(seed::BOB_API_KEY)
-        .assert()
-        .code(3);
+    env.store_gitpod_token(seed::BOB_API_KEY);
     let creds = env.config_dir().join("credentials.toml");
     let stored = std::fs::read(&creds).unwrap();
     env.sandbox.clear_requests();

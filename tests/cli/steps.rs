@@ -257,62 +257,6 @@ fn secret_seal_refuses_bad_keys_empty_secrets_and_unregistered_runners() {
     }
 }
 
-/// libsodium itself (PyNaCl's `SealedBox`) opens what `secret seal` prints. Part of the
-/// real-component suite: runs when PyNaCl is installed (Debian `python3-nacl`), and fails
-/// instead of skipping when `ADO_SCM_REAL_LIBSODIUM=1`.
-#[test]
-fn libsodium_opens_what_secret_seal_prints() {
-    let python = "/usr/bin/python3";
-    let has_nacl = std::process::Command::new(python)
-        .args(["-c", "import nacl.public"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_nacl {
-        assert!(
-            std::env::var_os("ADO_SCM_REAL_LIBSODIUM").is_none(),
-            "PyNaCl is missing: install python3-nacl"
-        );
-        eprintln!("skipped: PyNaCl (python3-nacl) is not installed");
-        return;
-    }
-    let env = TestEnv::new();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/check-sealed-box.py");
-    let keys: Value = serde_json::from_slice(
-        &std::process::Command::new(python)
-            .args([script, "keygen"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let (code, sealed, stderr) = seal(
-        &env,
-        &["--public-key", keys["public_key"].as_str().unwrap()],
-        "hunter2 with spaces\n",
-    );
-    assert_eq!(code, Some(0), "{stderr}");
-    let mut open = std::process::Command::new(python)
-        .args([
-            script,
-            "open",
-            "--private-key",
-            keys["private_key"].as_str().unwrap(),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    open.stdin
-        .take()
-        .unwrap()
-        .write_all(sealed.as_bytes())
-        .unwrap();
-    let out = open.wait_with_output().unwrap();
-    assert!(out.status.success());
-    assert_eq!(text(&out.stdout), "hunter2 with spaces");
-}
-
 // ---- test --------------------------------------------------------------------------------------
 
 fn test_cmd(env: &TestEnv, args: &[&str]) -> assert_cmd::Command {

@@ -1,8 +1,11 @@
 //! Bad input: one clear line, exit 2, and no request that changes anything.
 
+use std::process::Output;
+
 use ado_scm_sandbox::seed;
 use predicates::prelude::*;
 use predicates::str::contains;
+use snapbox::str;
 
 use crate::support::{stdout_json, text, TestEnv, LOGIN_PAT_ARGS};
 
@@ -263,4 +266,178 @@ fn with_json_the_first_stderr_line_of_a_failure_is_the_error() {
         "{stderr}"
     );
     assert_eq!(stdout_json(&out)["error"]["kind"], "auth");
+}
+
+// ---- exact wording ------------------------------------------------------------------------------
+// The error line is what a person reads and a script may match: these hold it exactly, with the
+// exit code. Each runs with `--json`, which makes the error the first stderr line (progress lines
+// follow it); the line is the same without `--json`. `SNAPSHOTS=overwrite cargo test --test cli
+// usage::exact` rewrites the expected text after a deliberate change of wording.
+
+/// The exit code, the first stderr line of `out` and its `hint:` line (how to fix it), compared
+/// with `expected` exactly, the volatile parts redacted: the sandbox's URLs (their ports change
+/// every run) and the test's HOME.
+fn assert_exit_and_first_line(env: &TestEnv, out: &Output, expected: impl snapbox::IntoData) {
+    let mut redactions = snapbox::Redactions::new();
+    for (placeholder, value) in [
+        ("[GITPOD_URL]", env.sandbox.gitpod_url()),
+        ("[ADO_URL]", env.sandbox.ado_url()),
+        ("[AUTHORITY_URL]", env.sandbox.authority_url()),
+        ("[GRAPH_URL]", env.sandbox.graph_url()),
+        ("[HOME]", env.home.path().display().to_string()),
+    ] {
+        redactions.insert(placeholder, value).unwrap();
+    }
+    let stderr = text(&out.stderr);
+    let mut actual = format!(
+        "exit {}\n{}\n",
+        out.status.code().map_or("none".into(), |c| c.to_string()),
+        stderr.lines().next().unwrap_or_default()
+    );
+    if let Some(hint) = stderr.lines().find(|l| l.starts_with("hint: ")) {
+        actual.push_str(hint);
+        actual.push('\n');
+    }
+    snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        .redact_with(redactions)
+        .eq(actual, expected);
+}
+
+/// `cmd` with `--json`, `stdin` on its standard input.
+fn run(mut cmd: assert_cmd::Command, stdin: &str) -> Output {
+    cmd.arg("--json").write_stdin(stdin).output().unwrap()
+}
+
+#[test]
+fn exact_error_lines() {
+    let env = TestEnv::new();
+    let both = ["--runner", seed::RUNNER_READY_ID, "--host", "dev.azure.com"];
+    let cases: Vec<(&str, Vec<&str>, &str, snapbox::data::Inline)> = vec![
+        (
+            "login pat without a runner in a script",
+            vec!["login", "pat", "--with-token"],
+            seed::PAT_VALID,
+            str![[r#"
+exit 2
+error: the runner is required when not running interactively
+hint: pass --runner ID|NAME (or set ADO_SCM_RUNNER)
+
+"#]],
+        ),
+        (
+            "login pat without --with-token in a script",
+            [&["login", "pat"][..], &both].concat(),
+            "",
+            str![[r#"
+exit 2
+error: the PAT is required when not running interactively
+hint: pass --with-token and the PAT on stdin
+
+"#]],
+        ),
+        (
+            "login without a method when both are offered",
+            [&["login"][..], &both].concat(),
+            "",
+            str![[r#"
+exit 2
+error: this integration offers both a PAT and OAuth: say which
+hint: run `ado-scm login pat` or `ado-scm login oauth`
+
+"#]],
+        ),
+        (
+            "a Gitpod URL that is not https",
+            vec!["status", "--gitpod-url", "http://gitpod.example.com/api"],
+            "",
+            str![[r#"
+exit 2
+error: --gitpod-url: `http://gitpod.example.com/api` uses http on a non-loopback host
+hint: use https:// (http:// is only allowed on 127.0.0.1, [::1] and localhost)
+
+"#]],
+        ),
+        (
+            "an unknown runner",
+            vec!["status", "--runner", "01900000-0000-7000-8000-00000000dead"],
+            "",
+            str![[r#"
+exit 2
+error: runner `01900000-0000-7000-8000-00000000dead` not found in your Gitpod organization
+hint: `ado-scm status --all` lists the runners you can use
+
+"#]],
+        ),
+        (
+            "a rejected PAT",
+            [&LOGIN_PAT_ARGS[..], &["--with-token"]].concat(),
+            seed::PAT_EXPIRED,
+            str![[r#"
+exit 3
+error: Azure DevOps rejected the PAT for organization `acme`
+hint: check that the PAT was made in organization `acme` itself (a PAT for "All accessible organizations" no longer works), has not expired or been revoked, and was copied whole
+
+"#]],
+        ),
+        (
+            "a runner without an Azure DevOps integration",
+            vec![
+                "login",
+                "pat",
+                "--runner",
+                seed::RUNNER_FRESH_ID,
+                "--with-token",
+            ],
+            seed::PAT_VALID,
+            str![[r#"
+exit 4
+error: runner fresh-runner has no Azure DevOps integration
+hint: an admin connects it with `ado-scm setup`
+
+"#]],
+        ),
+    ];
+    for (case, args, stdin, expected) in cases {
+        eprintln!("case: {case}");
+        let mut cmd = env.cmd();
+        cmd.args(args);
+        assert_exit_and_first_line(&env, &run(cmd, stdin), expected);
+    }
+}
+
+#[test]
+fn exact_a_rejected_gitpod_token() {
+    let env = TestEnv::new();
+    let mut cmd = env.cmd();
+    cmd.env("GITPOD_API_KEY", "not-a-key").args(["status"]);
+    assert_exit_and_first_line(
+        &env,
+        &run(cmd, ""),
+        str![[r#"
+exit 3
+error: the Gitpod API rejected the token: invalid or expired access token
+hint: set GITPOD_API_KEY or run again to enter a new token
+
+"#]],
+    );
+}
+
+#[test]
+fn exact_a_corrupt_config() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    std::fs::write(env.config_path(), "runner = \"a\"\nhost = = \"x\"\n").unwrap();
+    let mut cmd = env.cmd();
+    cmd.args(["status"]);
+    assert_exit_and_first_line(
+        &env,
+        &run(cmd, ""),
+        str![[r#"
+exit 1
+error: config file [HOME]/config/ado-scm/config.toml is not valid TOML at line 2, column 8: invalid string/u{a}expected `"`, `'`
+hint: fix or remove it
+
+"#]],
+    );
 }

@@ -1,19 +1,11 @@
 //! `apply` and `doctor --fix` in a real terminal (a pseudo-terminal driven by rexpect): the whole
 //! plan first, one question, then the changes with a line per runner; a re-run asks nothing.
-//! Part of the real-component suite: runs when `ADO_SCM_REAL_TERMINAL=1` (scripts/e2e sets it),
-//! skipped otherwise.
-
-#[path = "cli/support.rs"]
-#[allow(dead_code)]
-mod support;
-
-#[path = "common/pty.rs"]
-mod pty;
 
 use ado_scm_sandbox::{seed, Breakage};
-use pty::{enabled, exit_code};
 use rexpect::session::{spawn_command, PtySession};
-use support::TestEnv;
+
+use super::pty::exit_code;
+use crate::support::TestEnv;
 
 const TIMEOUT_MS: u64 = 30_000;
 
@@ -24,10 +16,8 @@ fn spawn(env: &TestEnv, token: &str, args: &[&str]) -> PtySession {
 }
 
 #[test]
+#[ignore = "drives a real terminal (a pseudo-terminal); run scripts/e2e"]
 fn apply_at_a_terminal_shows_the_whole_plan_then_asks_once() {
-    if !enabled() {
-        return;
-    }
     let env = TestEnv::new();
     let ids = env.sandbox.add_ready_runners(3, false);
     let token = env.admin_graph_token();
@@ -80,10 +70,8 @@ fn apply_at_a_terminal_shows_the_whole_plan_then_asks_once() {
 }
 
 #[test]
+#[ignore = "drives a real terminal (a pseudo-terminal); run scripts/e2e"]
 fn doctor_fix_at_a_terminal_shows_the_repairs_and_asks() {
-    if !enabled() {
-        return;
-    }
     let env = TestEnv::new();
     let token = env.admin_graph_token();
     let setup = env

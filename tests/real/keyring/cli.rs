@@ -1,25 +1,15 @@
-//! `ado-scm --store keyring` against a real Secret Service (gnome-keyring on a private D-Bus
-//! session). Real-component suite: runs when `ADO_SCM_REAL_KEYRING=1` (scripts/e2e runs it under
-//! scripts/with-secret-service), skipped otherwise.
-
-#[path = "cli/support.rs"]
-#[allow(dead_code)]
-mod support;
+//! `ado-scm --store keyring` against a real Secret Service: the Gitpod token asked for in a real
+//! terminal is stored where `secret-tool` finds it, a second process reads it, `logout --gitpod`
+//! removes it.
 
 use std::ffi::OsString;
 use std::process::Command;
 
 use ado_scm_sandbox::seed;
 use rexpect::session::spawn_command;
-use support::{TestEnv, LOGIN_PAT_ARGS};
 
-fn enabled() -> bool {
-    if std::env::var_os("ADO_SCM_REAL_KEYRING").is_some() {
-        return true;
-    }
-    eprintln!("skipped: run under scripts/with-secret-service with ADO_SCM_REAL_KEYRING=1");
-    false
-}
+use crate::components::require_secret_service;
+use crate::support::{TestEnv, LOGIN_PAT_ARGS};
 
 fn secret_tool_lookup(account: &str) -> Option<String> {
     let out = Command::new("secret-tool")
@@ -53,10 +43,9 @@ fn session_bus() -> impl Iterator<Item = (&'static str, OsString)> {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring); run scripts/e2e"]
 fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_it() {
-    if !enabled() {
-        return;
-    }
+    require_secret_service();
     let env = TestEnv::new();
     let account = format!("gitpod-token:{}", env.sandbox.gitpod_url());
     clear(&account);
@@ -105,10 +94,9 @@ fn login_pat_stores_the_gitpod_token_in_the_keyring_and_a_second_process_reads_i
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring); run scripts/e2e"]
 fn gitpod_token_from_stdin_is_stored_in_the_keyring() {
-    if !enabled() {
-        return;
-    }
+    require_secret_service();
     let env = TestEnv::new();
     let account = format!("gitpod-token:{}", env.sandbox.gitpod_url());
     clear(&account);

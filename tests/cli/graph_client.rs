@@ -1,10 +1,6 @@
 //! `GraphClient` against the sandbox's Microsoft Graph stand-in, with a delegated admin token
 //! from the sandbox's Entra stand-in (the Graph tools' public client, PKCE), as `setup` gets one.
 
-#[path = "cli/support.rs"]
-#[allow(dead_code)]
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +17,8 @@ use ado_scm::error::{ErrorKind, Result};
 use ado_scm::http::{Http, HttpPolicy};
 use ado_scm::secret::Secret;
 use ado_scm_sandbox::Sandbox;
+
+use crate::support;
 
 fn http() -> Http {
     let clock = Arc::new(SystemClock {

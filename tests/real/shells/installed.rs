@@ -1,40 +1,32 @@
 //! The installed Debian package's completions, loaded by each shell on its own: no `source`, no
 //! fpath of ours, only what a fresh user's shell does at start-up.
 //!
-//! Runs when `ADO_SCM_INSTALLED_PACKAGE=1`: scripts/deb-check sets it after `dpkg -i` of the
-//! package built by `cargo deb` (and removes the package afterwards). Otherwise each test says
-//! that it skipped and passes. The shells are driven as in tests/shell_completions.rs.
-
-#[path = "common/shells.rs"]
-mod shells;
+//! scripts/deb-check runs these (`shells::installed::`, `--include-ignored`) after `dpkg -i` of
+//! the package built by `cargo deb`, and removes the package afterwards. The shells are driven as
+//! in `committed.rs`.
 
 use std::path::Path;
 
-use shells::{assert_completes, clean_command, fish_init, installed, posix_rc, spawn};
 use tempfile::TempDir;
 
-const ENABLE: &str = "ADO_SCM_INSTALLED_PACKAGE";
+use super::harness::{assert_completes, clean_command, fish_init, installed, posix_rc, spawn};
+use crate::components::require;
 
-fn enabled() -> bool {
-    if std::env::var(ENABLE).as_deref() == Ok("1") {
-        assert!(
-            Path::new("/usr/bin/ado-scm").is_file(),
-            "{ENABLE}=1 but the package is not installed (/usr/bin/ado-scm is missing)"
-        );
-        return true;
-    }
-    eprintln!("SKIPPED: the installed package's completions need {ENABLE}=1 and the .deb installed: run scripts/deb-check");
-    false
+/// The package `scripts/deb-check` built and installed with `dpkg -i`; the test fails without it.
+fn require_installed_package() {
+    require(
+        Path::new("/usr/bin/ado-scm").is_file(),
+        "the installed Debian package (/usr/bin/ado-scm)",
+        "run scripts/deb-check, which builds it with cargo deb, installs it, runs these tests and \
+         removes it",
+    );
 }
 
 #[test]
+#[ignore = "needs the installed Debian package and real shells; run scripts/deb-check"]
 fn a_fresh_bash_completes_from_the_installed_file() {
-    if !enabled() {
-        return;
-    }
-    let Some(bash) = installed("bash") else {
-        return;
-    };
+    require_installed_package();
+    let bash = installed("bash");
     // A new user's home, as adduser makes it: Debian's /etc/skel/.bashrc turns on
     // bash-completion, which loads /usr/share/bash-completion/completions/ado-scm on first Tab.
     let home = TempDir::new().unwrap();
@@ -54,13 +46,10 @@ fn a_fresh_bash_completes_from_the_installed_file() {
 }
 
 #[test]
+#[ignore = "needs the installed Debian package and real shells; run scripts/deb-check"]
 fn a_fresh_zsh_completes_from_the_installed_file() {
-    if !enabled() {
-        return;
-    }
-    let Some(zsh) = installed("zsh") else {
-        return;
-    };
+    require_installed_package();
+    let zsh = installed("zsh");
     // The .zshrc of anyone with completion on (zsh-newuser-install writes the same): compinit
     // finds _ado-scm on zsh's default fpath (/usr/share/zsh/vendor-completions); no fpath of ours.
     let home = TempDir::new().unwrap();
@@ -75,13 +64,10 @@ fn a_fresh_zsh_completes_from_the_installed_file() {
 }
 
 #[test]
+#[ignore = "needs the installed Debian package and real shells; run scripts/deb-check"]
 fn a_fresh_fish_completes_from_the_installed_file() {
-    if !enabled() {
-        return;
-    }
-    let Some(fish) = installed("fish") else {
-        return;
-    };
+    require_installed_package();
+    let fish = installed("fish");
     // fish loads /usr/share/fish/vendor_completions.d/ado-scm.fish when it first completes
     // `ado-scm`.
     let home = TempDir::new().unwrap();

@@ -1,15 +1,10 @@
-//! The keyring store against a real Secret Service (gnome-keyring), not a mock.
-//!
-//! Part of the real-component suite: these tests do nothing unless `ADO_SCM_REAL_KEYRING=1`
-//! (also under `CI=true`: the e2e script sets the variable when it has started a keyring).
-//! Run them with
+//! The keyring store against a real Secret Service (gnome-keyring), not a mock. `scripts/e2e`
+//! runs these inside `scripts/with-secret-service`, which starts a private D-Bus session with an
+//! unlocked gnome-keyring in throw-away directories:
 //!
 //! ```text
-//! ADO_SCM_REAL_KEYRING=1 scripts/with-secret-service cargo test --test keyring_real
+//! scripts/with-secret-service cargo test --test real keyring:: -- --include-ignored
 //! ```
-//!
-//! which starts a private D-Bus session with an unlocked gnome-keyring in throw-away
-//! directories. With the variable set, a missing Secret Service or `secret-tool` is a failure.
 //!
 //! What is checked: ado-scm's items carry the attributes other tools look for
 //! (`service=ado-scm`, `username=<account>`, plus keyring's `target=default` and
@@ -25,23 +20,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ado_scm::secret::Secret;
 use ado_scm::store::{KeyringStore, SecretKey, SecretStore, KEYRING_SERVICE};
 
-const ENABLE: &str = "ADO_SCM_REAL_KEYRING";
-/// Set in the re-executed child: which test it is serving and what it should find.
+use crate::components::require_secret_service;
+
+/// Set in a re-executed test ([`run_child`]): what the child should find.
 const CHILD_URL: &str = "ADO_SCM_KEYRING_CHILD_URL";
 const CHILD_EXPECT: &str = "ADO_SCM_KEYRING_CHILD_EXPECT";
+const CHILD_NO_BUS: &str = "ADO_SCM_KEYRING_CHILD_NO_BUS";
 const CHILD_MARKER: &str = "keyring-child-ran";
-
-fn enabled() -> bool {
-    if std::env::var(ENABLE).as_deref() == Ok("1") {
-        return true;
-    }
-    eprintln!(
-        "SKIPPED: real Secret Service tests need {ENABLE}=1 and a running Secret Service; \
-         run `{ENABLE}=1 scripts/with-secret-service cargo test --test keyring_real` \
-         (apt-get install -y --no-install-recommends gnome-keyring libsecret-tools dbus-x11)"
-    );
-    false
-}
 
 /// A key no earlier run can have left behind.
 fn unique_key(test: &str) -> SecretKey {
@@ -132,11 +117,21 @@ fn items(account: &str) -> Vec<BTreeMap<String, String>> {
     items
 }
 
-/// Runs one test of this binary in a new process with `env` added, and checks that it passed and
-/// that its body ran (it printed [`CHILD_MARKER`]).
-fn run_child(test: &str, env: &[(&str, &str)]) {
+/// Runs the test `name` of this module again, in a new process with `env` added, and checks that
+/// it passed and that its child part ran (it printed [`CHILD_MARKER`]). The test finds `env` set
+/// and plays the child instead of the parent.
+fn run_child(name: &str, env: &[(&str, &str)]) {
+    // The test's path in this binary: this module's path without the crate's name.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let test = format!("{module}::{name}");
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", test, "--nocapture", "--test-threads=1"]);
+    cmd.args([
+        "--exact",
+        &test,
+        "--include-ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -154,10 +149,9 @@ fn run_child(test: &str, env: &[(&str, &str)]) {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring); run scripts/e2e"]
 fn stored_items_are_what_secret_tool_sees_and_delete_removes_them() {
-    if !enabled() {
-        return;
-    }
+    require_secret_service();
     let store = store();
     let key = unique_key("round-trip");
     let account = key.account();
@@ -194,10 +188,9 @@ fn stored_items_are_what_secret_tool_sees_and_delete_removes_them() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring); run scripts/e2e"]
 fn graph_refresh_token_accounts_work_too() {
-    if !enabled() {
-        return;
-    }
+    require_secret_service();
     let store = store();
     let key = SecretKey::GraphRefreshToken {
         tenant: format!("tenant-{}.onmicrosoft.com", std::process::id()),
@@ -209,10 +202,9 @@ fn graph_refresh_token_accounts_work_too() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring); run scripts/e2e"]
 fn we_read_what_another_program_stored() {
-    if !enabled() {
-        return;
-    }
+    require_secret_service();
     let store = store();
     let key = unique_key("from-secret-tool");
     let account = key.account();
@@ -241,10 +233,16 @@ fn we_read_what_another_program_stored() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service (gnome-keyring); run scripts/e2e"]
 fn a_second_process_reads_it_back() {
-    if !enabled() {
+    if let (Ok(url), Ok(expect)) = (std::env::var(CHILD_URL), std::env::var(CHILD_EXPECT)) {
+        // The child, started by the parent below.
+        let key = SecretKey::GitpodToken { gitpod_url: url };
+        assert_eq!(store().get(&key).unwrap(), Some(Secret::new(expect)));
+        println!("{CHILD_MARKER}");
         return;
     }
+    require_secret_service();
     let store = store();
     let key = unique_key("second-process");
     let SecretKey::GitpodToken { gitpod_url } = &key else {
@@ -253,46 +251,30 @@ fn a_second_process_reads_it_back() {
     store.set(&key, &Secret::new("across processes")).unwrap();
 
     run_child(
-        "child_reads_back",
+        "a_second_process_reads_it_back",
         &[(CHILD_URL, gitpod_url), (CHILD_EXPECT, "across processes")],
     );
     assert!(store.delete(&key).unwrap());
 }
 
-/// The child half of `a_second_process_reads_it_back`; does nothing on its own.
+/// Needs no Secret Service (it checks what happens without one), but belongs with the others.
 #[test]
-fn child_reads_back() {
-    let (Ok(url), Ok(expect)) = (std::env::var(CHILD_URL), std::env::var(CHILD_EXPECT)) else {
-        return;
-    };
-    let key = SecretKey::GitpodToken { gitpod_url: url };
-    assert_eq!(store().get(&key).unwrap(), Some(Secret::new(expect)));
-    println!("{CHILD_MARKER}");
-}
-
-#[test]
+#[ignore = "part of the Secret Service suite; run scripts/e2e"]
 fn without_a_session_bus_the_error_says_there_is_no_keyring() {
-    if !enabled() {
+    if std::env::var(CHILD_NO_BUS).as_deref() != Ok("1") {
+        run_child(
+            "without_a_session_bus_the_error_says_there_is_no_keyring",
+            &[
+                (
+                    "DBUS_SESSION_BUS_ADDRESS",
+                    "unix:path=/nonexistent/ado-scm-bus",
+                ),
+                (CHILD_NO_BUS, "1"),
+            ],
+        );
         return;
     }
-    run_child(
-        "child_without_bus",
-        &[
-            (
-                "DBUS_SESSION_BUS_ADDRESS",
-                "unix:path=/nonexistent/ado-scm-bus",
-            ),
-            ("ADO_SCM_KEYRING_CHILD_NO_BUS", "1"),
-        ],
-    );
-}
-
-/// The child half of the test above; does nothing on its own.
-#[test]
-fn child_without_bus() {
-    if std::env::var("ADO_SCM_KEYRING_CHILD_NO_BUS").as_deref() != Ok("1") {
-        return;
-    }
+    // The child, on a bus that is not there.
     let key = unique_key("no-bus");
     let err = store().set(&key, &Secret::new("never stored")).unwrap_err();
     assert_eq!(err.exit_code(), 1);

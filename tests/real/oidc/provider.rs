@@ -1,10 +1,12 @@
-//! The certified OpenID provider of the real-component OIDC suites (`oauth_real`, `oidc_real`):
-//! the JSON line `tests/oidc/provider.mjs` prints, read from `ADO_SCM_OIDC_PROVIDER`
-//! (`scripts/e2e` starts the provider and sets it), and the Chromium driver `tests/oidc/browser.mjs`.
+//! The certified OpenID provider of the OIDC tests (`login`, `client`): the JSON line
+//! `tests/oidc/provider.mjs` prints, read from `ADO_SCM_OIDC_PROVIDER` (`scripts/e2e` starts the
+//! provider and sets it), and the Chromium driver `tests/oidc/browser.mjs`.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+use crate::components::require;
 
 /// The provider's JSON line, as `provider.mjs` prints it.
 pub struct Provider {
@@ -17,14 +19,15 @@ pub struct Provider {
     pub confidential_client_secret: String,
 }
 
-/// The provider, or `None` (after a notice naming `test`) when `ADO_SCM_OIDC_PROVIDER` is not set.
-pub fn provider(test: &str) -> Option<Provider> {
-    let Ok(line) = std::env::var("ADO_SCM_OIDC_PROVIDER") else {
-        eprintln!(
-            "SKIPPED {test}: ADO_SCM_OIDC_PROVIDER is not set (scripts/e2e starts the OpenID provider and sets it)"
-        );
-        return None;
-    };
+/// The provider; the test fails when `ADO_SCM_OIDC_PROVIDER` is not set (no provider started).
+pub fn provider() -> Provider {
+    let line = std::env::var("ADO_SCM_OIDC_PROVIDER").unwrap_or_default();
+    require(
+        !line.is_empty(),
+        "the OpenID provider (ADO_SCM_OIDC_PROVIDER, the JSON line tests/oidc/provider.mjs prints)",
+        "run scripts/e2e, which starts tests/oidc/provider.mjs and sets it \
+         (scripts/install-real-components installs its node_modules)",
+    );
     let doc: Value = serde_json::from_str(line.trim())
         .unwrap_or_else(|e| panic!("ADO_SCM_OIDC_PROVIDER is not the provider's JSON line: {e}"));
     let field = |name: &str| {
@@ -33,7 +36,7 @@ pub fn provider(test: &str) -> Option<Provider> {
             .unwrap_or_else(|| panic!("ADO_SCM_OIDC_PROVIDER has no {name}"))
             .to_string()
     };
-    Some(Provider {
+    Provider {
         issuer: field("issuer"),
         authority: field("authority"),
         tenant: field("tenant"),
@@ -41,7 +44,7 @@ pub fn provider(test: &str) -> Option<Provider> {
         public_client_id: field("public_client_id"),
         confidential_client_id: field("confidential_client_id"),
         confidential_client_secret: field("confidential_client_secret"),
-    })
+    }
 }
 
 /// The Chromium driver (`tests/oidc/browser.mjs`), run as `$BROWSER` or by hand.

@@ -23,12 +23,8 @@
 //! Everything else (discovery, JWKS, authorize, device authorization, the confidential client's
 //! token requests) talks to the provider directly.
 //!
-//! Runs only when `ADO_SCM_OIDC_PROVIDER` holds the provider's JSON line (`scripts/e2e` starts it,
-//! with `OIDC_DEVICE_INTERVAL=1` to keep the device flow short); otherwise each test prints a
-//! notice and passes. Run with `--test-threads=1` (one Chromium at a time).
-
-#[path = "common/oidc_provider.rs"]
-mod oidc_provider;
+//! `ADO_SCM_OIDC_PROVIDER` holds the provider's JSON line (`scripts/e2e` starts it, with
+//! `OIDC_DEVICE_INTERVAL=1` to keep the device flow short).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -57,7 +53,8 @@ use serde_json::Value;
 use sha2::Digest as _;
 use url::Url;
 
-use oidc_provider::{browser_script, Provider};
+use super::provider::{self as oidc_provider, browser_script, Provider};
+use crate::components::require_chromium;
 
 const GRAPH_APP_RW: &str = "https://graph.microsoft.com/Application.ReadWrite.All";
 
@@ -65,10 +62,10 @@ const GRAPH_APP_RW: &str = "https://graph.microsoft.com/Application.ReadWrite.Al
 // The provider
 
 /// The provider ([`oidc_provider::provider`]); from here on everything ado-scm logs is captured.
-fn provider(test: &str) -> Option<Provider> {
-    let provider = oidc_provider::provider(test)?;
+fn provider() -> Provider {
+    let provider = oidc_provider::provider();
     logs();
-    Some(provider)
+    provider
 }
 
 /// ado-scm's HTTP client on the wall clock, as the binary builds it.
@@ -429,11 +426,9 @@ fn userinfo(p: &Provider, access_token: &Secret) -> Result<Value, u16> {
 // 1. Discovery
 
 #[test]
+#[ignore = "needs the OpenID provider (tests/oidc); run scripts/e2e"]
 fn discovery_from_every_issuer_form_finds_the_entra_shaped_endpoints() {
-    let Some(p) = provider("discovery_from_every_issuer_form_finds_the_entra_shaped_endpoints")
-    else {
-        return;
-    };
+    let p = provider();
     let http = http();
     let authority = Url::parse(&p.authority).unwrap();
     let base = format!("{}/{}", p.authority, p.tenant);
@@ -572,12 +567,10 @@ fn browser_run(
 }
 
 #[test]
+#[ignore = "needs the OpenID provider (tests/oidc) and Chromium; run scripts/e2e"]
 fn browser_sign_in_with_chromium_then_refresh_rotates_and_the_old_refresh_token_is_refused() {
-    let Some(p) = provider(
-        "browser_sign_in_with_chromium_then_refresh_rotates_and_the_old_refresh_token_is_refused",
-    ) else {
-        return;
-    };
+    let p = provider();
+    require_chromium();
     let http = http();
     let tap = Tap::start(token_endpoint(&p));
     let client = public_client(&p, &http, &tap);
@@ -797,12 +790,10 @@ fn browser_sign_in_with_chromium_then_refresh_rotates_and_the_old_refresh_token_
 }
 
 #[test]
+#[ignore = "needs the OpenID provider (tests/oidc) and Chromium; run scripts/e2e"]
 fn consent_cancelled_in_chromium_ends_the_browser_sign_in_with_access_denied() {
-    let Some(p) =
-        provider("consent_cancelled_in_chromium_ends_the_browser_sign_in_with_access_denied")
-    else {
-        return;
-    };
+    let p = provider();
+    require_chromium();
     let http = http();
     let tap = Tap::start(token_endpoint(&p));
     let client = public_client(&p, &http, &tap);
@@ -951,11 +942,10 @@ fn device_sign_in(p: &Provider, http: &Http, tap: &Tap, driver: &Driver) -> Devi
 }
 
 #[test]
+#[ignore = "needs the OpenID provider (tests/oidc) and Chromium; run scripts/e2e"]
 fn device_code_sign_in_completed_by_chromium_on_the_verification_page() {
-    let Some(p) = provider("device_code_sign_in_completed_by_chromium_on_the_verification_page")
-    else {
-        return;
-    };
+    let p = provider();
+    require_chromium();
     let http = http();
     let tap = Tap::start(token_endpoint(&p));
     let login = "device.user@contoso.example";
@@ -1051,11 +1041,10 @@ fn device_code_sign_in_completed_by_chromium_on_the_verification_page() {
 }
 
 #[test]
+#[ignore = "needs the OpenID provider (tests/oidc) and Chromium; run scripts/e2e"]
 fn device_code_declined_on_the_verification_page_is_a_sign_in_error() {
-    let Some(p) = provider("device_code_declined_on_the_verification_page_is_a_sign_in_error")
-    else {
-        return;
-    };
+    let p = provider();
+    require_chromium();
     let http = http();
     let tap = Tap::start(token_endpoint(&p));
     let driver = Driver::new(&[("BROWSER_DRIVER_ACTION", "deny")]);
@@ -1093,10 +1082,9 @@ fn device_code_declined_on_the_verification_page_is_a_sign_in_error() {
 // 4. Client credentials
 
 #[test]
+#[ignore = "needs the OpenID provider (tests/oidc); run scripts/e2e"]
 fn client_credentials_with_the_right_secret_and_a_wrong_one() {
-    let Some(p) = provider("client_credentials_with_the_right_secret_and_a_wrong_one") else {
-        return;
-    };
+    let p = provider();
     let http = http();
     let found = discovered(&p, &http);
     let secret = Secret::new(p.confidential_client_secret.clone());

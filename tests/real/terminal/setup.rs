@@ -1,20 +1,14 @@
 //! `ado-scm setup` in a real terminal (a pseudo-terminal driven by rexpect): the wizard from the
 //! first prompt to the summary, with a selection, a real browser sign-in (a `BROWSER` that
 //! follows the sandbox's redirects), the hidden client secret, and Ctrl-C at a prompt leaving
-//! nothing half-done. Part of the real-component suite: runs when `ADO_SCM_REAL_TERMINAL=1`
-//! (scripts/e2e sets it), skipped otherwise.
-
-#[path = "cli/support.rs"]
-#[allow(dead_code)]
-mod support;
-
-#[path = "common/pty.rs"]
-mod pty;
+//! nothing half-done.
 
 use ado_scm_sandbox::{hash_secret, seed};
-use pty::{enabled, exit_code};
 use rexpect::session::{spawn_command, PtySession};
-use support::TestEnv;
+
+use super::pty::exit_code;
+use crate::components::require_curl;
+use crate::support::TestEnv;
 
 const TIMEOUT_MS: u64 = 30_000;
 const DOWN: &str = "\x1b[B";
@@ -42,10 +36,9 @@ fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
 }
 
 #[test]
+#[ignore = "drives a real terminal (a pseudo-terminal), curl as the browser; run scripts/e2e"]
 fn the_wizard_from_the_first_prompt_to_the_summary() {
-    if !enabled() {
-        return;
-    }
+    require_curl();
     let env = TestEnv::new();
     let mut term = spawn(&env, &["setup"]);
     // The runner: three seeded ones; the second is the fresh one.
@@ -102,10 +95,8 @@ fn the_wizard_from_the_first_prompt_to_the_summary() {
 }
 
 #[test]
+#[ignore = "drives a real terminal (a pseudo-terminal); run scripts/e2e"]
 fn the_client_secret_is_asked_hidden() {
-    if !enabled() {
-        return;
-    }
     let env = TestEnv::new();
     let mut term = spawn(
         &env,
@@ -150,10 +141,9 @@ fn the_client_secret_is_asked_hidden() {
 }
 
 #[test]
+#[ignore = "drives a real terminal (a pseudo-terminal), curl as the browser; run scripts/e2e"]
 fn ctrl_c_at_a_prompt_leaves_nothing_half_done() {
-    if !enabled() {
-        return;
-    }
+    require_curl();
     let env = TestEnv::new();
     // At the first question.
     let mut term = spawn(&env, &["setup"]);

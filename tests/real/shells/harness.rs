@@ -1,5 +1,5 @@
 //! Driving real shells in a pseudo-terminal to see what their completion does: what the shell
-//! completion suites (`shell_completions`, `installed_package`) share.
+//! completion tests (`committed`, `installed`) share.
 //!
 //! Each test defines `ado-scm` in the shell as a function that prints its arguments between
 //! `ARGS<` and `>`, types a line, presses Tab, then Enter: the printed arguments are the line
@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rexpect::session::{spawn_command, PtySession};
+
+use crate::components::require;
 
 const TIMEOUT_MS: u64 = 15_000;
 
@@ -21,27 +23,19 @@ pub const CASES: [(&str, &str); 2] = [
     ("ado-scm setup --ru", "setup --runner"),
 ];
 
-/// Where `program` is on PATH, or `None` after saying loudly that the test does not run. Under
-/// `CI=true`, where every shell must be installed, a missing one fails the test.
-pub fn installed(program: &str) -> Option<PathBuf> {
+/// Where `program` is on PATH; the test fails, naming what to install, when it is not there.
+pub fn installed(program: &str) -> PathBuf {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join(program))
             .find(|path| path.is_file())
     });
-    if found.is_none() {
-        let hint = format!(
-            "{program} is not installed: run scripts/install-real-components \
-             (or apt-get install -y {program})"
-        );
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{hint}");
-        }
-        eprintln!("************************************************************");
-        eprintln!("SKIPPED shell completion test: {hint}");
-        eprintln!("************************************************************");
-    }
-    found
+    require(
+        found.is_some(),
+        program,
+        &format!("run scripts/install-real-components (or apt-get install -y {program})"),
+    );
+    found.expect("required")
 }
 
 /// A shell command with nothing inherited from the developer's environment: a private HOME

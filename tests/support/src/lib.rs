@@ -1,5 +1,10 @@
-//! The harness every CLI test uses: a fresh sandbox, a private HOME, and the real `ado-scm`
-//! binary pointed at the sandbox with nothing inherited from the developer's environment.
+//! The harness both integration-test binaries (`tests/cli`, `tests/real`) use: a fresh sandbox,
+//! a private HOME, and the real `ado-scm` binary pointed at the sandbox with nothing inherited
+//! from the developer's environment.
+//!
+//! A crate of its own, so that the two binaries share it without including each other's files.
+
+pub mod local_server;
 
 use std::path::{Path, PathBuf};
 
@@ -87,6 +92,12 @@ pub struct TestEnv {
     pub home: TempDir,
 }
 
+impl Default for TestEnv {
+    fn default() -> Self {
+        TestEnv::new()
+    }
+}
+
 impl TestEnv {
     /// A fresh sandbox. With `ADO_SCM_TEST_REALISM=1` (the second pass of `scripts/test`) its
     /// timing realism is on ([`Realism::typical`]): new objects propagate slowly, reads lag
@@ -128,7 +139,7 @@ impl TestEnv {
     /// The binary as a plain `std::process::Command` (for a pseudo-terminal or a child the
     /// test talks to while it runs), with Alice's API key and the same clean environment.
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ado-scm"));
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ado-scm"));
         cmd.env_clear()
             .envs(self.base_env())
             .env("TERM", "xterm-256color")
@@ -156,6 +167,32 @@ impl TestEnv {
         ];
         env.extend(self.sandbox.env());
         env
+    }
+
+    /// `login pat` as Alice on the ready runner for `host`, the PAT checked against `org` (an
+    /// organization, or a Server collection), the valid PAT on stdin.
+    pub fn login_pat_for(&self, host: &str, org: &str) -> assert_cmd::assert::Assert {
+        self.cmd()
+            .args(["login", "pat", "--runner", seed::RUNNER_READY_ID])
+            .args(["--host", host, "--org", org, "--with-token"])
+            .write_stdin(seed::PAT_VALID)
+            .assert()
+    }
+
+    /// Stores `api_key` as the Gitpod token the way a person does once: `--gitpod-token-stdin`
+    /// with no token in the environment (the file store keeps it once the Gitpod API accepted
+    /// it; `status` itself exits 3, nobody being signed in).
+    pub fn store_gitpod_token(&self, api_key: &str) {
+        self.bare_cmd()
+            .args([
+                "--gitpod-token-stdin",
+                "status",
+                "--runner",
+                seed::RUNNER_READY_ID,
+            ])
+            .write_stdin(format!("{api_key}\n"))
+            .assert()
+            .code(3);
     }
 
     /// [`admin_graph_token`] from this sandbox.
@@ -232,6 +269,40 @@ impl TestEnv {
         self.sandbox.state()
     }
 
+    /// One call of the Gitpod API as the user of `api_key`, the way any other client of the API
+    /// makes it (Connect over HTTP with JSON), e.g. to give a user a token ado-scm must leave
+    /// alone; `method` is `service/Method` (`gitpod.v1.RunnerService/GetRunner`). Panics unless
+    /// the API answers 200; returns its JSON.
+    pub fn gitpod_rpc(&self, api_key: &str, method: &str, body: Value) -> Value {
+        gitpod_rpc(&self.sandbox.gitpod_url(), api_key, method, body)
+    }
+
+    /// A host authentication token that the user of `api_key` (`user_id`) hands to the ready
+    /// runner through the API, as the Gitpod UI would; its id.
+    pub fn give_host_token(
+        &self,
+        api_key: &str,
+        user_id: &str,
+        host: &str,
+        source: &str,
+    ) -> String {
+        let created = self.gitpod_rpc(
+            api_key,
+            "gitpod.v1.RunnerConfigurationService/CreateHostAuthenticationToken",
+            serde_json::json!({
+                "runnerId": seed::RUNNER_READY_ID,
+                "host": host,
+                "token": format!("a-token-for-{host}-of-{user_id}"),
+                "source": source,
+                "subject": {"id": user_id, "principal": "PRINCIPAL_USER"},
+            }),
+        );
+        created["token"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token id in {created}"))
+            .to_string()
+    }
+
     /// The SCM integrations the Gitpod stand-in holds for a runner.
     pub fn integrations_of(&self, runner_id: &str) -> Vec<Value> {
         self.state()["gitpod"]["integrations"]
@@ -263,6 +334,21 @@ impl TestEnv {
 /// The run with the sandbox's timing realism on (`ADO_SCM_TEST_REALISM=1`).
 pub fn realism_pass() -> bool {
     std::env::var_os("ADO_SCM_TEST_REALISM").is_some_and(|v| v == "1")
+}
+
+/// [`TestEnv::gitpod_rpc`] on the Gitpod API at `gitpod_url`.
+pub fn gitpod_rpc(gitpod_url: &str, api_key: &str, method: &str, body: Value) -> Value {
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{gitpod_url}/{method}"))
+        .bearer_auth(api_key)
+        .header("connect-protocol-version", "1")
+        .json(&body)
+        .send()
+        .unwrap_or_else(|e| panic!("{method}: {e}"));
+    let status = answer.status().as_u16();
+    let text = answer.text().unwrap();
+    assert_eq!(status, 200, "{method}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method}: {e}: {text}"))
 }
 
 /// Runs a command that prints one JSON document: (exit code, the document, stderr).

@@ -1,0 +1,114 @@
+//! The client secret `setup` makes, as the tenant holds it: its lifetime is the one asked for
+//! (checked against the test's own clock, not against what ado-scm sent), and `--rotate-secret`
+//! removes exactly the secret ado-scm made for this runner before, not every secret whose name
+//! merely looks like one of ours.
+
+use ado_scm_sandbox::seed;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+
+use crate::setup::{fresh_app, graph, our_secret_name, password_names, run_ok, setup};
+use crate::support::TestEnv;
+
+/// The end date of the app's secret named `name`, as the tenant holds it.
+fn end_of(app: &Value, name: &str) -> DateTime<Utc> {
+    let secrets = app["passwordCredentials"].as_array().unwrap();
+    let ours: Vec<_> = secrets
+        .iter()
+        .filter(|p| p["displayName"] == name)
+        .collect();
+    assert_eq!(ours.len(), 1, "{secrets:#?}");
+    DateTime::parse_from_rfc3339(ours[0]["endDateTime"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// `end` lies `days` days after a moment between `before` and `after` (the run), give or take
+/// the second the tenant rounds to.
+fn assert_lifetime(end: DateTime<Utc>, days: i64, before: DateTime<Utc>, after: DateTime<Utc>) {
+    let earliest = before + Duration::days(days) - Duration::seconds(1);
+    let latest = after + Duration::days(days) + Duration::seconds(1);
+    assert!(
+        earliest <= end && end <= latest,
+        "the secret ends {end}, not {days} days after the run ({before} … {after})"
+    );
+}
+
+#[test]
+fn a_new_secret_lives_as_many_days_as_asked() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    let before = Utc::now();
+    let (doc, _) = run_ok(setup(&env, &token, &["--secret-expiry-days", "30"]));
+    let after = Utc::now();
+    let end = end_of(&fresh_app(&env), &our_secret_name());
+    assert_lifetime(end, 30, before, after);
+    // The summary reports that expiry, not another.
+    let reported =
+        DateTime::parse_from_rfc3339(doc["oauth"]["secret_expires_at"].as_str().unwrap()).unwrap();
+    assert!(
+        (reported.with_timezone(&Utc) - end).num_seconds().abs() <= 1,
+        "{doc}"
+    );
+
+    // A rotated secret too.
+    let before = Utc::now();
+    run_ok(setup(
+        &env,
+        &token,
+        &["--rotate-secret", "--secret-expiry-days", "45"],
+    ));
+    let after = Utc::now();
+    let end = end_of(&fresh_app(&env), &our_secret_name());
+    assert_lifetime(end, 45, before, after);
+}
+
+#[test]
+fn rotate_secret_removes_only_the_secret_named_for_this_runner() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    run_ok(setup(&env, &token, &[]));
+    let app = fresh_app(&env);
+    let object_id = app["id"].as_str().unwrap().to_string();
+    let (old_key, _) = password_names(&app)[0].clone();
+    // Secrets whose names start like ours: another runner's, a look-alike, and an admin's own.
+    let look_alikes = [
+        format!("ado-scm {}", seed::RUNNER_READY_ID),
+        "ado-scm-foo".to_string(),
+        "admin's".to_string(),
+    ];
+    for name in &look_alikes {
+        graph(
+            &env,
+            &token,
+            reqwest::Method::POST,
+            &format!("applications/{object_id}/addPassword"),
+            Some(json!({"passwordCredential": {"displayName": name}})),
+        );
+    }
+    let before: Vec<(String, String)> = password_names(&fresh_app(&env));
+    env.sandbox.clear_requests();
+
+    let (doc, _) = run_ok(setup(&env, &token, &["--rotate-secret"]));
+    assert_eq!(doc["oauth"]["secret"], "rotated");
+
+    // Exactly one removal, of the old secret of ours; every look-alike is still there, as it was.
+    let removes: Vec<_> = env
+        .mutating_requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/removePassword"))
+        .collect();
+    assert_eq!(removes.len(), 1, "{removes:#?}");
+    assert_eq!(removes[0].body.as_ref().unwrap()["keyId"], old_key);
+    let after = password_names(&fresh_app(&env));
+    for kept in before.iter().filter(|(key, _)| *key != old_key) {
+        assert!(after.contains(kept), "{kept:?} was removed: {after:#?}");
+    }
+    let ours: Vec<_> = after
+        .iter()
+        .filter(|(_, name)| *name == our_secret_name())
+        .collect();
+    assert_eq!(ours.len(), 1, "{after:#?}");
+    assert_ne!(ours[0].0, old_key, "a new secret of ours");
+    assert_eq!(after.len(), look_alikes.len() + 1, "{after:#?}");
+}
