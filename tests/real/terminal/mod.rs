@@ -1,6 +1,8 @@
 //! The interactive commands in a real terminal: a pseudo-terminal driven by rexpect, as a person
-//! at a keyboard would drive them (selections, hidden input, Ctrl-C).
+//! at a keyboard would drive them (selections, hidden input, Ctrl-C, the go-ahead of `apply` and
+//! `doctor --fix`).
 
+mod fleet;
 mod login;
 mod pty;
 mod setup;
