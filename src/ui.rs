@@ -10,10 +10,10 @@
 //! reach the terminal (see `printable.rs`).
 
 pub mod browser;
+pub mod lines;
 pub mod printable;
 pub mod progress;
 pub mod prompt;
-#[cfg(test)]
 pub(crate) mod screen;
 pub mod terminal;
 

@@ -386,7 +386,7 @@ impl RunnerRef {
 }
 
 /// The one runner called `name` (exactly; else the one whose name matches ignoring case).
-fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
+pub(crate) fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
     let exact: Vec<&Runner> = runners
         .iter()
         .filter(|runner| runner.name == name)

@@ -9,8 +9,8 @@
 //! `interaction` answers the flow while it runs (the Graph sign-in, the go-ahead);
 //! `summary` is what the admin reads at the end.
 
-mod flags;
-mod interaction;
+pub(crate) mod flags;
+pub(crate) mod interaction;
 mod plan;
 mod summary;
 

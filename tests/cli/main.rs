@@ -2,7 +2,9 @@
 //! Rust). The real components (terminal, keyring, OpenID provider, Chromium, libsodium) are the
 //! other binary, `tests/real`.
 
+mod apply;
 mod docs;
+mod doctor;
 mod faults;
 mod fuzz_parsers;
 mod graph_client;

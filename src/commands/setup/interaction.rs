@@ -12,6 +12,15 @@ use crate::flows::graph_signin::{
 use crate::flows::setup::Interaction;
 use crate::secret::Secret;
 
+/// The Graph sign-in of a command without setup's sign-in flags: the browser on a random
+/// port, the Microsoft Graph Command Line Tools client.
+pub(crate) fn sign_in_options_for(interactive: bool) -> GraphSignIn {
+    GraphSignIn {
+        interactive,
+        ..GraphSignIn::default()
+    }
+}
+
 /// The Graph sign-in `--graph-client-id`, `--grant-admin-consent`, `--device-code` and
 /// `--port` ask for.
 pub(super) fn sign_in_options(
@@ -35,7 +44,7 @@ pub(super) fn sign_in_options(
 /// What the flow asks of the person: the Graph sign-in and the go-ahead. The secret store,
 /// where the admin's Graph sign-in is kept, is opened only by a sign-in, so a run that needs
 /// none (PAT only, Server, a given Graph token) does not touch it.
-pub(super) struct Answers<'a> {
+pub(crate) struct Answers<'a> {
     pub deps: &'a Deps,
     /// `--no-browser` not given.
     pub open_browser: bool,

@@ -144,7 +144,7 @@ fn server_target(ctx: &Context, checked: &Checked) -> Result<Target> {
                 .deps
                 .prompter
                 .input("Azure DevOps Server host (e.g. ado.example.com)", None)?;
-            server_host(&typed)?.host
+            server_host(&typed, "--host", "--server")?.host
         }
         None => {
             return Err(Error::missing(

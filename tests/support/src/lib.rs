@@ -253,6 +253,18 @@ impl TestEnv {
             .collect()
     }
 
+    /// Asserts that no request that could change anything was sent.
+    pub fn assert_nothing_sent_that_changes(&self) {
+        let sent = self.mutating_requests();
+        assert!(sent.is_empty(), "{sent:#?}");
+    }
+
+    /// Asserts that no changing request was carried out ([`TestEnv::effective_writes`]).
+    pub fn assert_nothing_changed(&self) {
+        let done = self.effective_writes();
+        assert!(done.is_empty(), "{done:#?}");
+    }
+
     pub fn state(&self) -> Value {
         self.sandbox.state()
     }
@@ -337,6 +349,13 @@ pub fn gitpod_rpc(gitpod_url: &str, api_key: &str, method: &str, body: Value) ->
     let text = answer.text().unwrap();
     assert_eq!(status, 200, "{method}: {text}");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method}: {e}: {text}"))
+}
+
+/// Runs a command that prints one JSON document: (exit code, the document, stderr).
+pub fn run_json(mut cmd: Command) -> (i32, Value, String) {
+    let out = cmd.output().unwrap();
+    let code = out.status.code().expect("an exit code");
+    (code, stdout_json(&out), text(&out.stderr))
 }
 
 pub fn stdout_json(output: &std::process::Output) -> Value {
