@@ -52,6 +52,7 @@ pub fn for_tenants(
         given,
         sign_in: sign_in_options_for(interactive),
         yes: false,
+        declined: false,
     };
     for discovery in tenants {
         if found.contains_key(&discovery.tenant_id) {

@@ -34,6 +34,9 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<()> {
 
     // 1. Runner; then the rest of the answers.
     let runner = ctx.pick_runner(args.target.runner.as_deref())?;
+    // The Gitpod API took the token: keep it now (when it came from stdin or the prompt),
+    // whatever happens later in the run.
+    ctx.remember_gitpod_token()?;
     let plan = plan::build(ctx, &args, &checked, runner, given.client_secret)?;
 
     let (deps, settings) = (&ctx.deps, &ctx.settings);
@@ -55,9 +58,23 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<()> {
         given: given.graph_token,
         sign_in: sign_in_options(&args, &checked.graph_client_id, deps.ui.interactive()),
         yes: args.yes,
+        declined: false,
     };
-    let report = setup::run(&plan, &services, &mut answers)?;
-    ctx.remember_gitpod_token()?;
+    let report = match setup::run(&plan, &services, &mut answers) {
+        Ok(report) => report,
+        Err(_) if answers.declined => {
+            ctx.deps.ui.json(&serde_json::json!({
+                "runner_id": plan.runner.runner_id,
+                "declined": true,
+                "changed": false,
+            }));
+            ctx.deps
+                .ui
+                .result("Nothing changed: you declined the changes.");
+            return Ok(());
+        }
+        Err(err) => return Err(err),
+    };
 
     ctx.deps
         .ui

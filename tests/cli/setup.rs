@@ -821,6 +821,32 @@ fn a_runner_that_never_registered_is_explained() {
 }
 
 #[test]
+fn a_gitpod_token_the_api_accepted_is_kept_though_setup_then_fails() {
+    let env = TestEnv::new();
+    let out = env
+        .bare_cmd()
+        .args(["--gitpod-token-stdin", "setup", "--non-interactive"])
+        .args([
+            "--runner",
+            seed::RUNNER_UNREGISTERED_ID,
+            "--org",
+            seed::ADO_ORG,
+        ])
+        .write_stdin(format!("{}\n", seed::ALICE_API_KEY))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    // The next run, with no token given, asks the Gitpod API with the stored one.
+    let out = env
+        .bare_cmd()
+        .args(["status", "--runner", seed::RUNNER_READY_ID, "--json"])
+        .output()
+        .unwrap();
+    let doc = stdout_json(&out);
+    assert_eq!(doc["gitpod"]["token_source"], "store", "{doc}");
+}
+
+#[test]
 fn an_organization_not_connected_to_entra_says_where_to_connect_it() {
     let env = TestEnv::new();
     let token = env.admin_graph_token();

@@ -51,6 +51,9 @@ pub(crate) struct Answers<'a> {
     pub given: Option<Secret>,
     pub sign_in: GraphSignIn,
     pub yes: bool,
+    /// The admin answered no to the go-ahead: the run ends with nothing changed, and that is
+    /// not a failure (exit 0; Ctrl-C is the one that exits 130).
+    pub declined: bool,
 }
 
 impl Answers<'_> {
@@ -164,7 +167,12 @@ impl Interaction for Answers<'_> {
         } else {
             "Make these changes, deleting those sign-ins?"
         };
-        self.deps.prompter.confirm(question, destructive.is_empty())
+        let go = self
+            .deps
+            .prompter
+            .confirm(question, destructive.is_empty())?;
+        self.declined = !go;
+        Ok(go)
     }
 }
 
@@ -186,6 +194,7 @@ mod tests {
             given: given.map(Secret::new),
             sign_in: GraphSignIn::default(),
             yes,
+            declined: false,
         }
     }
 

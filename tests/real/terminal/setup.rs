@@ -166,3 +166,24 @@ fn ctrl_c_at_a_prompt_leaves_nothing_half_done() {
     assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
     assert!(!env.config_path().exists(), "nothing saved on Ctrl-C");
 }
+
+#[test]
+#[ignore = "drives a real terminal (a pseudo-terminal), curl as the browser; run scripts/e2e"]
+fn declining_the_changes_is_exit_0_with_nothing_changed() {
+    require_curl();
+    let env = TestEnv::new();
+    let mut term = spawn(&env, &SETUP_FRESH_RUNNER);
+    term.exp_string("Make these changes?").unwrap();
+    term.send_line("n").unwrap();
+    term.flush().unwrap();
+    term.exp_string("Nothing changed: you declined the changes.")
+        .unwrap();
+    term.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut term), 0);
+    assert!(
+        env.mutating_requests().is_empty(),
+        "{:#?}",
+        env.mutating_requests()
+    );
+    assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
+}
