@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::{SecretKey, SecretStore};
+use crate::ui::prompt::{ask_again, Try};
+use crate::urls::org_from_paste;
 
 pub use crate::clients::gitpod::is_azure_devops;
 
@@ -318,6 +320,22 @@ impl Context {
                     .expect("index from the list"))
             }
         }
+    }
+
+    /// The Azure DevOps organization, asked until an answer names one: its name, or a pasted
+    /// address of it (`https://dev.azure.com/acme/` → `acme`); a wrong answer is asked again
+    /// with the reason.
+    pub fn ask_organization(&self) -> Result<String> {
+        ask_again(&self.deps.ui, || {
+            let typed = self
+                .deps
+                .prompter
+                .input("Azure DevOps organization (dev.azure.com/ORG)", None)?;
+            Ok(match org_from_paste(&typed) {
+                Ok(org) => Try::Take(org),
+                Err(why) => Try::Again(why),
+            })
+        })
     }
 
     /// Saves non-secret defaults for the next run; a failure here is only a warning, since

@@ -8,15 +8,16 @@ use zeroize::Zeroize;
 
 use super::context::{unknown_runner, Context, RunnerRef};
 use crate::cli::{LoginArgs, LoginCommon, LoginMethod};
-use crate::clients::ado::{AdoClient, AdoTarget};
+use crate::clients::ado::{AdoClient, AdoTarget, PatIdentity};
 use crate::clients::gitpod::{input_error, HostAuthCheck, ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::flows::login::{
     callers_tokens, hand_over_pat, oauth_tokens_before, wait_for_oauth, Known, LoginTarget,
 };
 use crate::secret::Secret;
 use crate::stdin::StdinUser;
 use crate::ui::browser::WebUrl;
+use crate::ui::prompt::{ask_again, Try};
 use crate::urls::{redact_url, validate_collection, validate_org, AdoHost, ADO_SERVICES_HOST};
 
 /// How often the runner is asked whether the OAuth consent has completed.
@@ -469,17 +470,21 @@ fn login_pat(
         open_browser(ctx, page);
     }
 
+    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
     let (pat, known) = match ahead {
         Some(Ahead { pat, known }) => (pat, Some(known)),
         None if from_stdin => (clean_pat(ctx.deps.stdin.read("PAT")?)?, None),
         None => {
-            let typed = ctx.deps.prompter.password("Paste the PAT (hidden)")?;
-            (clean_pat(typed.expose().to_string())?, None)
+            let (pat, accepted) = typed_pat(ctx, &ado, ado_target)?;
+            let known = Known {
+                pat_check: Some(Ok(accepted)),
+                ..Known::default()
+            };
+            (pat, Some(known))
         }
     };
 
     let gitpod = ctx.gitpod()?;
-    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
     let outcome = hand_over_pat(&gitpod, &ado, &ctx.deps.ui, target, ado_target, &pat, known)?;
     ctx.deps
         .ui
@@ -622,6 +627,34 @@ fn login_oauth(
     Ok(())
 }
 
+/// The PAT typed at the prompt and Azure DevOps' word on it: one it rejects (or that lacks the
+/// Code scope, or is not a PAT at all) is asked for again, with the reason, a few times.
+fn typed_pat(
+    ctx: &Context,
+    ado: &AdoClient<'_>,
+    ado_target: &AdoTarget,
+) -> Result<(Secret, PatIdentity)> {
+    ask_again(&ctx.deps.ui, || {
+        let typed = ctx.deps.prompter.password("Paste the PAT (hidden)")?;
+        let pat = match clean_pat(typed.expose().to_string()) {
+            Ok(pat) => pat,
+            Err(why) => return Ok(Try::Again(why)),
+        };
+        let checked = ctx
+            .deps
+            .ui
+            .waiting("Checking the PAT with Azure DevOps", || {
+                ado.check_pat(ado_target, &pat)
+            });
+        match checked {
+            Ok(accepted) => Ok(Try::Take((pat, accepted))),
+            // Rejected, or without the Code scope: another PAT may do.
+            Err(why) if why.kind == ErrorKind::Auth => Ok(Try::Again(why)),
+            Err(err) => Err(err),
+        }
+    })
+}
+
 fn open_browser(ctx: &Context, url: &str) {
     if ctx.settings.no_browser {
         return;
@@ -678,13 +711,7 @@ fn ado_target(
     let org = match (host.org, from_flags) {
         (Some(org), _) => org,
         (None, Some(org)) => validate_org(&org)?,
-        (None, None) if ctx.interactive() => {
-            let typed = ctx
-                .deps
-                .prompter
-                .input("Azure DevOps organization (dev.azure.com/ORG)", None)?;
-            validate_org(&typed)?
-        }
+        (None, None) if ctx.interactive() => ctx.ask_organization()?,
         (None, None) => {
             return Err(Error::missing(
                 "the Azure DevOps organization",
@@ -1066,6 +1093,70 @@ mod tests {
         );
         assert_eq!(created["token"], "pat-1");
         assert_eq!(created["runnerId"], RUNNER_1);
+    }
+
+    /// Azure DevOps rejecting a PAT: both questions of the check answered 401.
+    fn pat_rejected() -> Vec<Stub> {
+        vec![
+            Stub::get("/acme/_apis/connectionData?api-version=7.1-preview").status(401),
+            Stub::get("/acme/_apis/git/repositories?api-version=7.1").status(401),
+        ]
+    }
+
+    #[test]
+    fn a_pat_azure_devops_rejects_is_asked_for_again_with_the_reason() {
+        let mut stubs = pat_rejected();
+        stubs.extend(pat_accepted());
+        let server = StubServer::start(stubs);
+        let prompter = ScriptedPrompter::new()
+            .expect_password("Paste the PAT (hidden)", "pat-typo")
+            .expect_password("Paste the PAT (hidden)", "pat-1");
+        let (harness, _) = TestRun::new(true)
+            .prompter(prompter)
+            .start(&server, &["login"]);
+        execute(&harness.ctx, pat_options(false)).unwrap();
+        let screen = harness.screen.text();
+        assert!(
+            screen.contains("✗ Azure DevOps rejected the PAT"),
+            "the reason is shown: {screen}"
+        );
+        assert!(screen.contains(": try again\n"), "{screen}");
+        drop(harness);
+        let requests = server.finish();
+        let created = sent(
+            &requests,
+            "RunnerConfigurationService/CreateHostAuthenticationToken",
+        );
+        assert_eq!(
+            created["token"], "pat-1",
+            "only the accepted PAT is handed over"
+        );
+    }
+
+    #[test]
+    fn a_pat_rejected_three_times_ends_the_run_with_nothing_handed_over() {
+        let stubs: Vec<Stub> = (0..3).flat_map(|_| pat_rejected()).collect();
+        let server = StubServer::start(stubs);
+        let prompter = ScriptedPrompter::new()
+            .expect_password("Paste the PAT (hidden)", "pat-a")
+            .expect_password("Paste the PAT (hidden)", "pat-b")
+            .expect_password("Paste the PAT (hidden)", "pat-c");
+        let (harness, _) = TestRun::new(true)
+            .prompter(prompter)
+            .start(&server, &["login"]);
+        let err = execute(&harness.ctx, pat_options(false)).unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        assert!(
+            err.message.starts_with("Azure DevOps rejected the PAT"),
+            "{}",
+            err.message
+        );
+        assert_eq!(harness.screen.text().matches(": try again").count(), 2);
+        drop(harness);
+        assert!(server
+            .finish()
+            .iter()
+            .all(|request| !request.path.starts_with("/gitpod.v1.")));
     }
 
     #[test]

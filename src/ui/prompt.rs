@@ -13,7 +13,7 @@ use crate::secret::Secret;
 use std::sync::Arc;
 
 use crate::ui::progress::Progress;
-use crate::ui::{printable, terminal};
+use crate::ui::{printable, terminal, Ui};
 
 /// Questions asked of a person. The real one is dialoguer on the terminal ([`TerminalPrompter`]);
 /// a run that may not ask gets [`NoPrompter`]; tests script the answers by prompt text.
@@ -158,5 +158,39 @@ impl Prompter for AskWithoutSpinner {
     fn confirm(&self, prompt: &str, default: bool) -> Result<bool> {
         self.progress
             .without_spinner(|| self.inner.confirm(prompt, default))
+    }
+}
+
+/// What one try at a question came to: an answer to take, or a wrong one (why it is wrong) to
+/// show before asking again.
+pub enum Try<T> {
+    Take(T),
+    Again(Error),
+}
+
+/// How often a question whose answers are refused is asked before the last reason ends the
+/// run: enough for a typo or a paste of the wrong thing, not a loop a script could hang in.
+pub const TRIES: usize = 3;
+
+/// Asks again, with the reason, instead of ending the run and losing every earlier answer:
+/// `attempt` asks once and checks the answer; a [`Try::Again`] is shown (its message and hint)
+/// and the question asked anew, [`TRIES`] times in all, after which that reason is the error.
+/// An error of `attempt` itself (Ctrl-C, a service down) ends at once.
+pub fn ask_again<T>(ui: &Ui, mut attempt: impl FnMut() -> Result<Try<T>>) -> Result<T> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt()? {
+            Try::Take(answer) => return Ok(answer),
+            Try::Again(why) if tries >= TRIES => return Err(why),
+            Try::Again(why) => {
+                let hint = why
+                    .hint
+                    .as_deref()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                ui.bad(format!("{}{hint}: try again", why.message));
+            }
+        }
     }
 }
