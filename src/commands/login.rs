@@ -674,11 +674,21 @@ fn ado_target(
     integration: &ScmIntegration,
 ) -> Result<AdoTarget> {
     let host = AdoHost::parse(&integration.host)?;
-    let from_flags = common
-        .org
-        .clone()
-        .or_else(|| ctx.settings.config.org.clone());
-    if integration.scm_id == SCM_AZURE_DEVOPS_SERVER {
+    let server = integration.scm_id == SCM_AZURE_DEVOPS_SERVER;
+    // The flag, else the last run's (shown to a person, who may give another), else asked.
+    let saved = match ctx.settings.config.org.clone() {
+        Some(org) if host.org.is_none() => {
+            let what = if server {
+                "Collection"
+            } else {
+                "Azure DevOps organization"
+            };
+            ctx.keep_saved(what, &org)?.then_some(org)
+        }
+        _ => None,
+    };
+    let from_flags = common.org.clone().or(saved);
+    if server {
         let collection = match from_flags {
             Some(c) => validate_collection(&c)?,
             None if ctx.interactive() => {
@@ -981,10 +991,66 @@ mod tests {
                         } if timeout == Duration::from_secs(300)
                     ));
                 }),
+                prompter: ScriptedPrompter::new()
+                    .expect_confirm("Runner: first (from your last run) — use it?", true)
+                    .expect_confirm(
+                        "Azure DevOps host: dev.azure.com/acme (from your last run) — use it?",
+                        true,
+                    ),
                 ..Case::new(
-                    "interactive, config names runner and host: nothing asked",
+                    "interactive, config names runner and host: shown, and taken when confirmed",
                     true,
                     &["login", "oauth"],
+                )
+            },
+            Case {
+                config: Config {
+                    runner: Some(RUNNER_1.into()),
+                    host: Some("dev.azure.com/acme".into()),
+                    org: Some("acme".into()),
+                    ..Config::default()
+                },
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_runners(vec![
+                        runner(RUNNER_1, "first"),
+                        json!({"runnerId": RUNNER_2, "name": "second",
+                               "status": {"phase": "RUNNER_PHASE_ACTIVE", "publicKey": KEY}}),
+                    ]),
+                    list_integrations(vec![
+                        integration(RUNNER_2, "dev.azure.com/acme"),
+                        integration(RUNNER_2, "dev.azure.com"),
+                    ]),
+                    host_check(true, false, false),
+                ],
+                prompter: ScriptedPrompter::new()
+                    .expect_confirm("Runner: first (from your last run) — use it?", false)
+                    .expect_select("Runner", "second")
+                    .expect_confirm(
+                        "Azure DevOps host: dev.azure.com/acme (from your last run) — use it?",
+                        false,
+                    )
+                    .expect_select("Azure DevOps host", "dev.azure.com (")
+                    .expect_confirm(
+                        "Azure DevOps organization: acme (from your last run) — use it?",
+                        false,
+                    )
+                    .expect_input(
+                        "Azure DevOps organization (dev.azure.com/ORG)",
+                        "https://dev.azure.com/other/",
+                    ),
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(options.target.runner_id, RUNNER_2);
+                    assert_eq!(options.target.host, "dev.azure.com");
+                    let SignInWith::Pat { ado_target, .. } = &options.method else {
+                        panic!("a PAT sign-in: {options:?}")
+                    };
+                    assert_eq!(*ado_target, AdoTarget::Services { org: "other".into() });
+                }),
+                ..Case::new(
+                    "interactive, the last run's runner, host and organization declined: asked",
+                    true,
+                    &["login", "pat"],
                 )
             },
             Case {
@@ -1023,6 +1089,8 @@ mod tests {
     }
 
     const ACME: &str = "dev.azure.com/acme";
+    /// A runner's public key (any 32 bytes, base64).
+    const KEY: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
     const PAT_PAGE: &str = "https://dev.azure.com/acme/_usersSettings/tokens";
 
     fn target() -> LoginTarget {

@@ -210,10 +210,9 @@ fn services_target(ctx: &Context, checked: &Checked, oauth_on: bool) -> Result<T
     let tenant_named = checked.tenant.is_some() || checked.issuer.is_some();
     if org.is_none() && oauth_on {
         if let Some(saved) = ctx.settings.config.org.clone() {
-            if validate_org(&saved).is_ok() {
-                ctx.deps.ui.info(format!(
-                    "Azure DevOps organization: {saved} (from the config file)"
-                ));
+            if validate_org(&saved).is_ok()
+                && ctx.keep_saved("Azure DevOps organization", &saved)?
+            {
                 org = Some(saved);
             }
         }

@@ -99,3 +99,21 @@ fn a_hostile_pat_page_is_not_opened_and_the_built_one_is() {
     assert_eq!(browser.wait_opened(), vec![BUILT.to_string()]);
     assert_eq!(env.host_tokens().len(), 1);
 }
+
+#[test]
+#[ignore = "drives a real terminal (a pseudo-terminal); run scripts/e2e"]
+fn the_last_runs_runner_is_shown_and_can_be_changed() {
+    let env = TestEnv::new();
+    // A first sign-in saves its runner, host and organization.
+    env.login_pat_for("dev.azure.com", seed::ADO_ORG).success();
+    let mut term = spawn(&env, &["login", "pat"]);
+    term.exp_string("Runner: acme-runner (from your last run)")
+        .unwrap();
+    // No: the picker comes, as without a saved runner.
+    term.send("n").unwrap();
+    term.flush().unwrap();
+    term.exp_string("fresh-runner").unwrap();
+    term.send_control('c').unwrap();
+    term.flush().unwrap();
+    assert_eq!(exit_code(&mut term), 130);
+}
