@@ -126,6 +126,12 @@ impl Ui {
         self.err_line(&format!("{label} {}", printable(text.as_ref())));
     }
 
+    /// A line the person must act on while the command runs (a code to enter elsewhere): on
+    /// stderr at once, even with `-q` and while other lines are held back for `--json`.
+    pub fn at_once(&self, text: impl AsRef<str>) {
+        self.write_err(&printable(text.as_ref()));
+    }
+
     /// The error, first on stderr, then whatever human text was held back.
     pub fn error(&self, text: impl AsRef<str>) {
         let label = if self.mode.color {

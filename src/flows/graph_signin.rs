@@ -148,11 +148,13 @@ impl SignInUi for TerminalSignInUi<'_> {
     }
 
     fn device_code(&mut self, prompt: &DeviceCodePrompt) {
-        self.ui.info(format!(
+        // Needed now, on a terminal or not (a script or CI log may be where the admin reads
+        // it), whatever else is held back.
+        self.ui.at_once(format!(
             "To sign in, open {} and enter the code {}",
             prompt.verification_uri, prompt.user_code
         ));
-        self.ui.info(format!(
+        self.ui.at_once(format!(
             "The code expires at {}. Waiting for the sign-in to finish…",
             prompt.expires_at.format("%H:%M:%S UTC")
         ));

@@ -22,7 +22,8 @@ pub(crate) fn sign_in_options_for(interactive: bool) -> GraphSignIn {
 }
 
 /// The Graph sign-in `--graph-client-id`, `--grant-admin-consent`, `--device-code` and
-/// `--port` ask for.
+/// `--port` ask for. A device-code sign-in needs no terminal (the code and the URL are printed,
+/// the admin enters them on any device), so with `--device-code` a script may sign in too.
 pub(super) fn sign_in_options(
     args: &SetupArgs,
     graph_client_id: &str,
@@ -36,7 +37,7 @@ pub(super) fn sign_in_options(
         } else {
             SignInMethod::Browser { port: args.port }
         },
-        interactive,
+        interactive: interactive || args.device_code,
         ..GraphSignIn::default()
     }
 }
@@ -119,9 +120,10 @@ impl Interaction for Answers<'_> {
             );
             return Ok(Some(token.clone()));
         }
-        let interactive = self.deps.ui.interactive();
+        // A person at a terminal, or a device code a person can enter elsewhere.
+        let interactive = self.deps.ui.interactive() || self.sign_in.interactive;
         if optional {
-            if interactive {
+            if self.deps.ui.interactive() {
                 let sign_in = self.deps.prompter.confirm(
                     "Sign in to Microsoft Graph to check the app registration (redirect URI, ID \
                      tokens, permissions)?",
@@ -130,7 +132,7 @@ impl Interaction for Answers<'_> {
                 if !sign_in {
                     return Ok(None);
                 }
-            } else {
+            } else if !interactive {
                 // A remembered sign-in only: this run may not ask for one.
                 return match self.sign_in(discovery, false) {
                     Ok(token) => Ok(Some(token)),
