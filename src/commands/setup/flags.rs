@@ -192,7 +192,11 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -
 }
 
 fn guid_flag(raw: &str, flag: &str, what: &str) -> Result<String> {
-    let value = raw.trim().to_ascii_lowercase();
+    // As pasted from the Entra admin center, PowerShell (`{…}`) or a quoted string.
+    let value = raw
+        .trim()
+        .trim_matches(|c| matches!(c, '{' | '}' | '"' | '\''))
+        .to_ascii_lowercase();
     if issuer::is_guid(&value) {
         Ok(value)
     } else {
@@ -278,6 +282,16 @@ mod tests {
             )
             .unwrap(),
             "5eed0000-0000-4000-8000-00000000c11e"
+        );
+        assert_eq!(
+            guid_flag(
+                "{5EED0000-0000-4000-8000-00000000C11E}",
+                "--client-id",
+                "client ID"
+            )
+            .unwrap(),
+            "5eed0000-0000-4000-8000-00000000c11e",
+            "pasted with braces"
         );
         let err = guid_flag("my-app", "--client-id", "client ID").unwrap_err();
         assert_eq!(err.exit_code(), 2);
