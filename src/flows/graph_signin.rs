@@ -525,6 +525,21 @@ mod tests {
         );
     }
 
+    /// The error of a sign-in with nothing stored that must fail before any token request.
+    fn failed_sign_in(options: &GraphSignIn, ui: &mut RecordingUi) -> Error {
+        let server = entra(|_| panic!("no token request expected"));
+        let (http, _clock) = test_http();
+        graph_token(
+            &http,
+            &server.discovery(),
+            &MemoryStore::new(),
+            None,
+            options,
+            ui,
+        )
+        .unwrap_err()
+    }
+
     /// The browser of a person who declines consent: Entra redirects back with the error.
     fn declining_browser(url: &Url) {
         let param = |name: &str| {
@@ -549,8 +564,6 @@ mod tests {
 
     #[test]
     fn a_declined_consent_says_what_to_do() {
-        let server = entra(|_| panic!("no token request after a refusal"));
-        let (http, _clock) = test_http();
         let mut ui = RecordingUi {
             play: Some(Box::new(declining_browser)),
             ..RecordingUi::default()
@@ -559,15 +572,7 @@ mod tests {
             consent: true,
             ..GraphSignIn::default()
         };
-        let err = graph_token(
-            &http,
-            &server.discovery(),
-            &MemoryStore::new(),
-            None,
-            &options,
-            &mut ui,
-        )
-        .unwrap_err();
+        let err = failed_sign_in(&options, &mut ui);
         assert_eq!(err.exit_code(), 3);
         assert!(err.message.contains("AADSTS65004"), "{}", err.message);
         let hint = err.hint.unwrap();
@@ -592,21 +597,11 @@ mod tests {
 
     #[test]
     fn non_interactive_without_a_token_names_the_flags() {
-        let server = entra(|_| panic!("no request expected"));
-        let (http, _clock) = test_http();
         let options = GraphSignIn {
             interactive: false,
             ..GraphSignIn::default()
         };
-        let err = graph_token(
-            &http,
-            &server.discovery(),
-            &MemoryStore::new(),
-            None,
-            &options,
-            &mut RecordingUi::default(),
-        )
-        .unwrap_err();
+        let err = failed_sign_in(&options, &mut RecordingUi::default());
         assert_eq!(err.exit_code(), 2);
         assert!(err.hint.unwrap().contains("--graph-token-stdin"));
     }

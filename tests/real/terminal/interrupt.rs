@@ -3,8 +3,6 @@
 //! invisible until `stty sane`. Each case runs ado-scm from bash in one pseudo-terminal and
 //! reads the terminal's settings back with `stty -a` once ado-scm is gone.
 
-use ado_scm_sandbox::seed;
-
 use super::pty::{exit_and_echo, plain, spawn_in_shell};
 use crate::support::{self, TestEnv};
 
@@ -81,16 +79,7 @@ fn ctrl_c_at_the_client_secret_prompt_gives_the_terminal_back() {
     ctrl_c_at(
         "setup's client secret",
         &env,
-        &[
-            "setup",
-            "--runner",
-            seed::RUNNER_FRESH_ID,
-            "--org",
-            seed::ADO_ORG,
-            "--client-id",
-            seed::SEEDED_APP_CLIENT_ID,
-            "--pat",
-        ],
+        &super::setup::SETUP_WITH_CLIENT_ID,
         |_| {},
         "Client secret of the app",
     );
