@@ -182,6 +182,14 @@ impl Context {
     /// a script must name it, even when there is only one, so that it keeps meaning the same
     /// runner.
     pub fn pick_runner(&self, flag: Option<&str>) -> Result<Runner> {
+        let runner = self.choose_runner(flag)?;
+        // The Gitpod API has taken the token: a typed one is kept now, whatever comes next
+        // (another question, a failed step, Ctrl-C).
+        self.remember_gitpod_token()?;
+        Ok(runner)
+    }
+
+    fn choose_runner(&self, flag: Option<&str>) -> Result<Runner> {
         if let Some(raw) = flag {
             return self.get_runner(raw);
         }

@@ -33,10 +33,8 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<()> {
     let given = plan::secrets_given(ctx, &args, &checked)?;
 
     // 1. Runner; then the rest of the answers.
+    // The Gitpod token typed or given on stdin is kept from here on, whatever happens later.
     let runner = ctx.pick_runner(args.target.runner.as_deref())?;
-    // The Gitpod API took the token: keep it now (when it came from stdin or the prompt),
-    // whatever happens later in the run.
-    ctx.remember_gitpod_token()?;
     let plan = plan::build(ctx, &args, &checked, runner, given.client_secret)?;
 
     let (deps, settings) = (&ctx.deps, &ctx.settings);

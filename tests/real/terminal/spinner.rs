@@ -23,7 +23,7 @@ fn has_spinner_frame(bytes_as_chars: &str) -> bool {
 
 #[test]
 #[ignore = "drives a real terminal (a pseudo-terminal); run scripts/e2e"]
-fn no_spinner_runs_while_the_gitpod_token_is_asked() {
+fn no_spinner_runs_while_the_gitpod_token_is_asked_and_the_token_is_kept() {
     let env = TestEnv::new();
     let mut cmd = env.std_cmd();
     cmd.env_remove("GITPOD_API_KEY")
@@ -47,6 +47,17 @@ fn no_spinner_runs_while_the_gitpod_token_is_asked() {
         "a spinner ran while the prompt waited: {meanwhile:?}"
     );
     assert!(!env.gitpod_calls("GetRunner").is_empty());
+    // The Gitpod API took the token: it is kept, though the run ends here (Ctrl-C).
+    term.send_control('c').unwrap();
+    term.flush().unwrap();
+    assert_eq!(super::pty::exit_code(&mut term), 130);
+    let out = env
+        .bare_cmd()
+        .args(["status", "--runner", seed::RUNNER_READY_ID, "--json"])
+        .output()
+        .unwrap();
+    let doc = crate::support::stdout_json(&out);
+    assert_eq!(doc["gitpod"]["token_source"], "store", "{doc}");
 }
 
 /// A Gitpod API that moved: every request to `/old/…` is answered, after `delay`, with a 307 to
