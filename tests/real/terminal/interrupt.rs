@@ -92,3 +92,24 @@ fn ctrl_c_at_a_choice_gives_the_cursor_back() {
     let env = TestEnv::new();
     ctrl_c_at("the runner", &env, &["login", "pat"], |_| {}, "Runner");
 }
+
+#[test]
+#[ignore = "drives a real terminal (a pseudo-terminal) and bash; run scripts/e2e"]
+fn ctrl_c_with_json_also_prints_the_error_document() {
+    let env = TestEnv::new();
+    let mut cmd = env.std_cmd();
+    cmd.arg("--json").args(support::LOGIN_PAT_ARGS);
+    let mut term = super::pty::spawn_in_shell(&cmd, TIMEOUT_MS);
+    term.exp_string("Paste the PAT").unwrap();
+    term.send_control('c').unwrap();
+    term.flush().unwrap();
+    let (said, code, echo) = exit_and_echo(&mut term);
+    assert_eq!(code, 130);
+    assert!(echo, "the terminal was left with echo off");
+    assert!(
+        said.contains(
+            r#"{"error":{"exit_code":130,"kind":"interrupted","message":"interrupted"}}"#
+        ),
+        "{said:?}"
+    );
+}
