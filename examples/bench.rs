@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ado_scm_sandbox::{longest_chain, seed, Sandbox};
-use serde_json::Value;
 
 /// One command of one scenario, run against a sandbox.
 struct Measure {
@@ -125,7 +124,7 @@ impl Scenario {
             "--org",
             seed::ADO_ORG,
         ];
-        let token = graph_token(&sandbox);
+        let token = ado_scm_test_support::admin_graph_token(&sandbox);
         let mut file = None;
         match self {
             Scenario::SetupAgain => run(&setup, None, Some(&token))?,
@@ -189,45 +188,4 @@ impl Scenario {
             wall,
         })
     }
-}
-
-/// The admin's Graph token, the way a script gets one: device code, approved on the sandbox's
-/// sign-in page.
-fn graph_token(sandbox: &Sandbox) -> String {
-    let client = reqwest::blocking::Client::new();
-    let authority = format!(
-        "{}/{}/oauth2/v2.0",
-        sandbox.authority_url(),
-        seed::TENANT_ID
-    );
-    let scope = "https://graph.microsoft.com/Application.ReadWrite.All offline_access";
-    let device: Value = client
-        .post(format!("{authority}/devicecode"))
-        .form(&[("client_id", seed::GRAPH_CLI_CLIENT_ID), ("scope", scope)])
-        .send()
-        .and_then(|r| r.json())
-        .expect("a device code");
-    let code = device["user_code"].as_str().unwrap_or_default();
-    client
-        .get(format!("{}/devicelogin", sandbox.authority_url()))
-        .query(&[("user_code", code)])
-        .send()
-        .expect("the sign-in page");
-    let token: Value = client
-        .post(format!("{authority}/token"))
-        .form(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ("client_id", seed::GRAPH_CLI_CLIENT_ID),
-            (
-                "device_code",
-                device["device_code"].as_str().unwrap_or_default(),
-            ),
-        ])
-        .send()
-        .and_then(|r| r.json())
-        .expect("a token");
-    token["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }

@@ -486,11 +486,24 @@ fn login_pat(
 
     let gitpod = ctx.gitpod()?;
     let outcome = hand_over_pat(&gitpod, &ado, &ctx.deps.ui, target, ado_target, &pat, known)?;
+    signed_in(ctx, target, &outcome, "your PAT", org_to_save);
+    Ok(())
+}
+
+/// A sign-in done: its document (`--json`), its line, and the runner, host (and organization)
+/// saved as the next run's defaults.
+fn signed_in(
+    ctx: &Context,
+    target: &LoginTarget,
+    outcome: &impl serde::Serialize,
+    with: &str,
+    org_to_save: Option<String>,
+) {
     ctx.deps
         .ui
-        .json(&serde_json::to_value(&outcome).unwrap_or_default());
+        .json(&serde_json::to_value(outcome).unwrap_or_default());
     ctx.deps.ui.result(format!(
-        "Signed in: runner {} reaches {} with your PAT.",
+        "Signed in: runner {} reaches {} with {with}.",
         target.runner_name, target.host
     ));
     ctx.save_defaults(|config| {
@@ -500,7 +513,6 @@ fn login_pat(
             config.org = org_to_save;
         }
     });
-    Ok(())
 }
 
 /// What to make on the PAT page. The page takes no parameters to fill these in.
@@ -613,17 +625,7 @@ fn login_oauth(
         timeout,
         OAUTH_POLL_INTERVAL,
     )?;
-    ctx.deps
-        .ui
-        .json(&serde_json::to_value(&outcome).unwrap_or_default());
-    ctx.deps.ui.result(format!(
-        "Signed in: runner {} reaches {} with your Entra ID account.",
-        target.runner_name, target.host
-    ));
-    ctx.save_defaults(|config| {
-        config.runner = Some(target.runner_id.clone());
-        config.host = Some(target.host.clone());
-    });
+    signed_in(ctx, target, &outcome, "your Entra ID account", None);
     Ok(())
 }
 
