@@ -30,6 +30,26 @@ pub const LOGIN_PAT_ARGS: [&str; 8] = [
     seed::ADO_ORG,
 ];
 
+/// `login oauth` for the seeded ready runner on dev.azure.com (the caller adds `--timeout`,
+/// `--json`, …).
+pub const LOGIN_OAUTH_ARGS: [&str; 6] = [
+    "login",
+    "oauth",
+    "--runner",
+    seed::RUNNER_READY_ID,
+    "--host",
+    "dev.azure.com",
+];
+
+/// Starts `cmd` as a child the test watches while it runs: no stdin, both outputs piped.
+pub fn spawn_piped(cmd: &mut std::process::Command) -> std::process::Child {
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ado-scm")
+}
+
 /// The delegated Graph permissions an admin signs in with to manage app registrations.
 const ADMIN_SCOPE: &str = "https://graph.microsoft.com/Application.ReadWrite.All \
      https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All offline_access openid profile";
