@@ -202,19 +202,30 @@ pub(crate) mod tests {
         assert_eq!(field(&f, "client_secret"), None);
     }
 
-    #[test]
-    fn an_id_token_with_another_nonce_is_refused() {
-        let server = entra(|_| (200, token_answer(Some((CLIENT, Some("someone-elses"))), "")));
+    /// A browser sign-in whose token endpoint answers with `answer`, expected to fail.
+    fn refused_sign_in(
+        answer: impl Fn(&[(String, String)]) -> (u16, serde_json::Value) + Send + Sync + 'static,
+        code: &str,
+    ) -> crate::error::Error {
+        let server = entra(answer);
         let (http, _clock) = test_http();
         let client = PublicClient::new(CLIENT, server.discovery());
-        let err = sign_in_browser(
+        sign_in_browser(
             &http,
             &client,
             LoopbackListener::bind(None).unwrap(),
             &BrowserOptions::new(scopes()),
-            &mut browser(Seen::default(), "c".into()),
+            &mut browser(Seen::default(), code.into()),
         )
-        .unwrap_err();
+        .unwrap_err()
+    }
+
+    #[test]
+    fn an_id_token_with_another_nonce_is_refused() {
+        let err = refused_sign_in(
+            |_| (200, token_answer(Some((CLIENT, Some("someone-elses"))), "")),
+            "c",
+        );
         assert_eq!(err.exit_code(), 3);
         assert!(
             err.message.contains("nonce does not match"),
@@ -225,17 +236,10 @@ pub(crate) mod tests {
 
     #[test]
     fn a_rejected_code_names_the_aadsts_code() {
-        let server = entra(|_| (400, entra_error("invalid_grant", 54005)));
-        let (http, _clock) = test_http();
-        let client = PublicClient::new(CLIENT, server.discovery());
-        let err = sign_in_browser(
-            &http,
-            &client,
-            LoopbackListener::bind(None).unwrap(),
-            &BrowserOptions::new(scopes()),
-            &mut browser(Seen::default(), format!("{MARKER}-code")),
-        )
-        .unwrap_err();
+        let err = refused_sign_in(
+            |_| (400, entra_error("invalid_grant", 54005)),
+            &format!("{MARKER}-code"),
+        );
         assert_eq!(err.exit_code(), 3);
         let text = format!("{err}\n{err:?}");
         assert!(text.contains("already redeemed (AADSTS54005)"), "{text}");

@@ -443,15 +443,10 @@ mod tests {
             play: Some(Box::new(browser(seen.clone(), "code-1".into()))),
             ..RecordingUi::default()
         };
-        let first = graph_token(
-            &http,
-            &discovery,
-            &store,
-            None,
-            &GraphSignIn::default(),
-            &mut ui,
-        )
-        .unwrap();
+        let sign_in = |ui: &mut RecordingUi| {
+            graph_token(&http, &discovery, &store, None, &GraphSignIn::default(), ui).unwrap()
+        };
+        let first = sign_in(&mut ui);
         assert_eq!(first.source, GraphTokenSource::SignedIn);
         assert_eq!(ui.opened.len(), 1);
         assert_eq!(seen.param("scope").unwrap(), graph_scopes(false).join(" "));
@@ -461,15 +456,7 @@ mod tests {
             "refresh-1"
         );
 
-        let second = graph_token(
-            &http,
-            &discovery,
-            &store,
-            None,
-            &GraphSignIn::default(),
-            &mut ui,
-        )
-        .unwrap();
+        let second = sign_in(&mut ui);
         assert_eq!(second.source, GraphTokenSource::Stored);
         assert_eq!(ui.opened.len(), 1, "no second sign-in");
         assert_eq!(
