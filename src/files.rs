@@ -234,6 +234,16 @@ pub fn unsafe_dir(dir: &Path) -> Option<String> {
 /// old file or the new one, never a mix. The caller holds the lock. Something at `path` that is
 /// not a regular file is never replaced.
 pub fn write_private(path: &Path, contents: &[u8], what: &str) -> Result<()> {
+    write_private_with(path, what, &mut |file| file.write_all(contents))
+}
+
+/// [`write_private`], the bytes written into the temporary file by `fill`: a test's `fill` sees
+/// the temporary file as it is while the secrets go in (its mode above all).
+fn write_private_with(
+    path: &Path,
+    what: &str,
+    fill: &mut dyn FnMut(&mut File) -> std::io::Result<()>,
+) -> Result<()> {
     match existing(path)? {
         Existing::Missing | Existing::Regular => {}
         Existing::NullDevice => return Err(not_a_file(what, path, "the null device")),
@@ -260,7 +270,7 @@ pub fn write_private(path: &Path, contents: &[u8], what: &str) -> Result<()> {
             .set_permissions(fs::Permissions::from_mode(0o600))
             .map_err(|e| fail(&e))?;
     }
-    temp.write_all(contents).map_err(|e| fail(&e))?;
+    fill(temp.as_file_mut()).map_err(|e| fail(&e))?;
     temp.flush().map_err(|e| fail(&e))?;
     temp.as_file().sync_all().map_err(|e| fail(&e))?;
     temp.persist(path).map_err(|e| fail(&e.error))?;
@@ -365,6 +375,62 @@ pub(crate) mod tests {
                 .file_type()
                 .is_char_device());
         }
+    }
+
+    /// The mode of the file at `path`, read through the path as any other user's program would.
+    fn mode_of(path: &Path) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        format!(
+            "{:04o}",
+            fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+        )
+    }
+
+    /// Every file in `dir` but `skip`.
+    fn files_in(dir: &Path, skip: &[&Path]) -> Vec<std::path::PathBuf> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !skip.contains(&p.as_path()))
+            .collect()
+    }
+
+    #[test]
+    fn the_temporary_file_is_private_before_the_first_byte_goes_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("credentials.toml");
+        // An older file (mode 0600) is being replaced, as on every save after the first.
+        write_private(&target, b"old = 1\n", "credentials file").unwrap();
+        assert_eq!(mode_of(&target), "0600");
+        let mut seen = Vec::new();
+        write_private_with(&target, "credentials file", &mut |file| {
+            // The temporary file, found the way another local user would find it: in the
+            // directory, beside the file it replaces.
+            let temps = files_in(dir.path(), &[&target]);
+            assert_eq!(temps.len(), 1, "{temps:?}");
+            let temp = &temps[0];
+            assert!(temp
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".ado-scm-"));
+            // Its mode before each piece of the secret goes in, and once it is all there.
+            for piece in [&b"token = \""[..], b"s3cret", b"\"\n"] {
+                seen.push(mode_of(temp));
+                file.write_all(piece)?;
+                file.flush()?;
+            }
+            seen.push(mode_of(temp));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, ["0600"; 4], "the temporary file's mode while written");
+        assert_eq!(mode_of(&target), "0600");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "token = \"s3cret\"\n");
+        assert!(
+            files_in(dir.path(), &[&target]).is_empty(),
+            "no temporary file is left"
+        );
     }
 
     #[test]
