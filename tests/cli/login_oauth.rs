@@ -213,6 +213,9 @@ fn signed_in_through_entra_already_says_so_and_opens_nothing() {
         "--host",
         "dev.azure.com",
         "--json",
+        // Were it to wait for a consent after all, it would give up (exit 3) soon.
+        "--timeout",
+        "5",
     ]);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(0));
