@@ -354,6 +354,21 @@ pub(crate) mod tests {
             existing(Path::new("/dev/zero")).unwrap(),
             Existing::Other("a character device")
         );
+        // A path that cannot be looked at is an error, not "missing": below a regular file.
+        let below = file.join("config.toml");
+        let err = existing(&below).unwrap_err();
+        assert_eq!(err.message, format!("cannot look at {}", below.display()));
+    }
+
+    #[test]
+    fn a_bare_file_name_lives_in_the_current_directory() {
+        assert_eq!(parent_dir(Path::new("config.toml")), Path::new("."));
+        assert_eq!(parent_dir(Path::new("/")), Path::new("."));
+        assert_eq!(parent_dir(Path::new("a/config.toml")), Path::new("a"));
+        assert_eq!(
+            lock_path(Path::new("config.toml")),
+            Path::new("./config.toml.lock")
+        );
     }
 
     #[test]

@@ -66,3 +66,30 @@ fn a_rejected_pat_leaves_the_saved_defaults_as_they_were() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(config_file(&env), Some(before));
 }
+
+#[test]
+fn unknown_keys_in_the_config_file_are_named_under_v_and_only_they() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let said = |config: &str| {
+        std::fs::write(env.config_path(), config).unwrap();
+        let out = env.cmd().args(["-v", "status"]).output().unwrap();
+        text(&out.stderr)
+            .lines()
+            .filter(|l| l.contains("unknown keys"))
+            .map(|l| l.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    let known = format!(
+        "runner = \"{}\"\nhost = \"dev.azure.com\"\n",
+        seed::RUNNER_READY_ID
+    );
+    assert_eq!(
+        said(&format!("{known}colour = \"red\"\n")),
+        [format!(
+            "WARN config file {} has unknown keys, ignored: colour",
+            env.config_path().display()
+        )]
+    );
+    assert_eq!(said(&known), Vec::<String>::new());
+}
