@@ -204,28 +204,37 @@ pub fn create_private_dir(dir: &Path, what: &str) -> Result<()> {
 pub fn unsafe_dir(dir: &Path) -> Option<String> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
-        let meta = fs::metadata(dir).ok()?;
-        let mode = meta.mode() & 0o7777;
-        if mode & 0o022 != 0 {
-            return Some(format!(
-                "{} can be written by other users (mode {:04o})",
-                dir.display(),
-                mode
-            ));
-        }
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
-        if meta.uid() != me && meta.uid() != 0 {
-            return Some(format!(
-                "{} belongs to another user (uid {})",
-                dir.display(),
-                meta.uid()
-            ));
-        }
+        unsafe_dir_for(dir, me)
     }
     #[cfg(not(unix))]
-    let _ = dir;
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// [`unsafe_dir`] for the user `me` (tests look through another user's eyes).
+#[cfg(unix)]
+fn unsafe_dir_for(dir: &Path, me: u32) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(dir).ok()?;
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "{} can be written by other users (mode {:04o})",
+            dir.display(),
+            mode
+        ));
+    }
+    if meta.uid() != me && meta.uid() != 0 {
+        return Some(format!(
+            "{} belongs to another user (uid {})",
+            dir.display(),
+            meta.uid()
+        ));
+    }
     None
 }
 
@@ -527,5 +536,31 @@ pub(crate) mod tests {
             Some("/tmp can be written by other users (mode 1777)".into())
         );
         assert_eq!(unsafe_dir(&dir.path().join("missing")), None);
+    }
+
+    #[test]
+    fn directories_of_other_users_are_named_root_excepted() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let mut owner = fs::metadata(dir.path()).unwrap().uid();
+        if owner == 0 {
+            // Root's directories are trusted: as root, give it to an ordinary user.
+            std::os::unix::fs::chown(dir.path(), Some(4242), None).unwrap();
+            owner = 4242;
+        }
+        let someone_else = owner + 1;
+        // Its owner's own directory; root's (/, mode 0755) for anyone.
+        assert_eq!(unsafe_dir_for(dir.path(), owner), None);
+        assert_eq!(fs::metadata("/").unwrap().uid(), 0);
+        assert_eq!(unsafe_dir_for(Path::new("/"), someone_else), None);
+        // Seen by another user, the directory is not theirs.
+        assert_eq!(
+            unsafe_dir_for(dir.path(), someone_else),
+            Some(format!(
+                "{} belongs to another user (uid {owner})",
+                dir.path().display()
+            ))
+        );
     }
 }
