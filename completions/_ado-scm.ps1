@@ -48,6 +48,9 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             [CompletionResult]::new('issuer', 'issuer', [CompletionResultType]::ParameterValue, 'Check an Entra issuer URL (normalise, discover, compare tenants)')
             [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Seal a secret to a runner''s public key')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Re-validate a saved integration (Entra credentials, runner validation)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check every Azure DevOps integration (runner, issuer, app, secret expiry); --fix repairs')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the runners'' Azure DevOps integrations match a TOML file')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print the runners'' Azure DevOps integrations as a file `apply` accepts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -395,6 +398,93 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'ado-scm;doctor' {
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Only this runner''s integrations, by ID (a UUID) or name [default: every runner]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Only the integrations for this host (dev.azure.com, dev.azure.com/ORG or a Server host)')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Azure DevOps organization whose tenant the issuer must match, for hosts that name none [default: from config]')
+            [CompletionResult]::new('--warn-days', '--warn-days', [CompletionResultType]::ParameterName, 'Warn when a client secret expires within this many days (0–3650)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')
+            [CompletionResult]::new('--gitpod-url', '--gitpod-url', [CompletionResultType]::ParameterName, 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]')
+            [CompletionResult]::new('--authority-url', '--authority-url', [CompletionResultType]::ParameterName, 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]')
+            [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Microsoft Graph base URL [default: https://graph.microsoft.com]')
+            [CompletionResult]::new('--ado-url', '--ado-url', [CompletionResultType]::ParameterName, 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system''s and the bundled web roots]')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Repair what setup can (drift, service principal, secret rotation, issuer form), after showing the plan and asking; then check again')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Accept the confirmation of --fix')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Accept the confirmation of --fix')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Count warnings as failures (exit 4)')
+            [CompletionResult]::new('--graph-token-stdin', '--graph-token-stdin', [CompletionResultType]::ParameterName, 'Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) to check the app registrations [default: the remembered sign-in; interactive: asked]')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Print URLs instead of opening a browser')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: only errors and the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output: only errors and the result')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Plain output without colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('--gitpod-token-stdin', '--gitpod-token-stdin', [CompletionResultType]::ParameterName, 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ado-scm;apply' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The TOML file: [defaults] and [[integration]] entries (see `ado-scm export`)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The TOML file: [defaults] and [[integration]] entries (see `ado-scm export`)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Runners set up at once (1–32)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')
+            [CompletionResult]::new('--gitpod-url', '--gitpod-url', [CompletionResultType]::ParameterName, 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]')
+            [CompletionResult]::new('--authority-url', '--authority-url', [CompletionResultType]::ParameterName, 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]')
+            [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Microsoft Graph base URL [default: https://graph.microsoft.com]')
+            [CompletionResult]::new('--ado-url', '--ado-url', [CompletionResultType]::ParameterName, 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system''s and the bundled web roots]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and every request it would send; change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Accept the confirmations (the plan, and with --prune the removals)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Accept the confirmations (the plan, and with --prune the removals)')
+            [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Also remove the Azure DevOps integrations of the file''s runners that the file does not name (asked separately)')
+            [CompletionResult]::new('--graph-token-stdin', '--graph-token-stdin', [CompletionResultType]::ParameterName, 'Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) instead of signing in [default: the remembered sign-in; interactive: sign in]')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Print URLs instead of opening a browser')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: only errors and the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output: only errors and the result')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Plain output without colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('--gitpod-token-stdin', '--gitpod-token-stdin', [CompletionResultType]::ParameterName, 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ado-scm;export' {
+            [CompletionResult]::new('--runner', '--runner', [CompletionResultType]::ParameterName, 'Only this runner''s integrations, by ID (a UUID) or name [default: every runner]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')
+            [CompletionResult]::new('--gitpod-url', '--gitpod-url', [CompletionResultType]::ParameterName, 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]')
+            [CompletionResult]::new('--authority-url', '--authority-url', [CompletionResultType]::ParameterName, 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]')
+            [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Microsoft Graph base URL [default: https://graph.microsoft.com]')
+            [CompletionResult]::new('--ado-url', '--ado-url', [CompletionResultType]::ParameterName, 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system''s and the bundled web roots]')
+            [CompletionResult]::new('--non-interactive', '--non-interactive', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Print URLs instead of opening a browser')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: only errors and the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output: only errors and the result')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Plain output without colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('--gitpod-token-stdin', '--gitpod-token-stdin', [CompletionResultType]::ParameterName, 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'ado-scm;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)')
@@ -426,6 +516,9 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             [CompletionResult]::new('issuer', 'issuer', [CompletionResultType]::ParameterValue, 'Check an Entra issuer URL (normalise, discover, compare tenants)')
             [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Seal a secret to a runner''s public key')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Re-validate a saved integration (Entra credentials, runner validation)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check every Azure DevOps integration (runner, issuer, app, secret expiry); --fix repairs')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the runners'' Azure DevOps integrations match a TOML file')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print the runners'' Azure DevOps integrations as a file `apply` accepts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -465,6 +558,15 @@ Register-ArgumentCompleter -Native -CommandName 'ado-scm' -ScriptBlock {
             break
         }
         'ado-scm;help;test' {
+            break
+        }
+        'ado-scm;help;doctor' {
+            break
+        }
+        'ado-scm;help;apply' {
+            break
+        }
+        'ado-scm;help;export' {
             break
         }
         'ado-scm;help;completions' {

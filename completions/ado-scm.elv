@@ -45,6 +45,9 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand issuer 'Check an Entra issuer URL (normalise, discover, compare tenants)'
             cand secret 'Seal a secret to a runner''s public key'
             cand test 'Re-validate a saved integration (Entra credentials, runner validation)'
+            cand doctor 'Check every Azure DevOps integration (runner, issuer, app, secret expiry); --fix repairs'
+            cand apply 'Make the runners'' Azure DevOps integrations match a TOML file'
+            cand export 'Print the runners'' Azure DevOps integrations as a file `apply` accepts'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -370,6 +373,90 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ado-scm;doctor'= {
+            cand --runner 'Only this runner''s integrations, by ID (a UUID) or name [default: every runner]'
+            cand --host 'Only the integrations for this host (dev.azure.com, dev.azure.com/ORG or a Server host)'
+            cand --org 'Azure DevOps organization whose tenant the issuer must match, for hosts that name none [default: from config]'
+            cand --warn-days 'Warn when a client secret expires within this many days (0–3650)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
+            cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
+            cand --gitpod-url 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]'
+            cand --authority-url 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]'
+            cand --graph-url 'Microsoft Graph base URL [default: https://graph.microsoft.com]'
+            cand --ado-url 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]'
+            cand --ca-cert 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system''s and the bundled web roots]'
+            cand --fix 'Repair what setup can (drift, service principal, secret rotation, issuer form), after showing the plan and asking; then check again'
+            cand -y 'Accept the confirmation of --fix'
+            cand --yes 'Accept the confirmation of --fix'
+            cand --strict 'Count warnings as failures (exit 4)'
+            cand --graph-token-stdin 'Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) to check the app registrations [default: the remembered sign-in; interactive: asked]'
+            cand --non-interactive 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
+            cand --json 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
+            cand --no-browser 'Print URLs instead of opening a browser'
+            cand -v 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+            cand --verbose 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+            cand -q 'Less output: only errors and the result'
+            cand --quiet 'Less output: only errors and the result'
+            cand --no-color 'Plain output without colours (also when NO_COLOR is set)'
+            cand --gitpod-token-stdin 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ado-scm;apply'= {
+            cand -f 'The TOML file: [defaults] and [[integration]] entries (see `ado-scm export`)'
+            cand --file 'The TOML file: [defaults] and [[integration]] entries (see `ado-scm export`)'
+            cand --concurrency 'Runners set up at once (1–32)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
+            cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
+            cand --gitpod-url 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]'
+            cand --authority-url 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]'
+            cand --graph-url 'Microsoft Graph base URL [default: https://graph.microsoft.com]'
+            cand --ado-url 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]'
+            cand --ca-cert 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system''s and the bundled web roots]'
+            cand --dry-run 'Show the plan and every request it would send; change nothing'
+            cand -y 'Accept the confirmations (the plan, and with --prune the removals)'
+            cand --yes 'Accept the confirmations (the plan, and with --prune the removals)'
+            cand --prune 'Also remove the Azure DevOps integrations of the file''s runners that the file does not name (asked separately)'
+            cand --graph-token-stdin 'Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) instead of signing in [default: the remembered sign-in; interactive: sign in]'
+            cand --non-interactive 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
+            cand --json 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
+            cand --no-browser 'Print URLs instead of opening a browser'
+            cand -v 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+            cand --verbose 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+            cand -q 'Less output: only errors and the result'
+            cand --quiet 'Less output: only errors and the result'
+            cand --no-color 'Plain output without colours (also when NO_COLOR is set)'
+            cand --gitpod-token-stdin 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ado-scm;export'= {
+            cand --runner 'Only this runner''s integrations, by ID (a UUID) or name [default: every runner]'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
+            cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
+            cand --gitpod-url 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]'
+            cand --authority-url 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]'
+            cand --graph-url 'Microsoft Graph base URL [default: https://graph.microsoft.com]'
+            cand --ado-url 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]'
+            cand --ca-cert 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system''s and the bundled web roots]'
+            cand --non-interactive 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
+            cand --json 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
+            cand --no-browser 'Print URLs instead of opening a browser'
+            cand -v 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+            cand --verbose 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+            cand -q 'Less output: only errors and the result'
+            cand --quiet 'Less output: only errors and the result'
+            cand --no-color 'Plain output without colours (also when NO_COLOR is set)'
+            cand --gitpod-token-stdin 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ado-scm;completions'= {
             cand --config 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]'
             cand --store 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)'
@@ -400,6 +487,9 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
             cand issuer 'Check an Entra issuer URL (normalise, discover, compare tenants)'
             cand secret 'Seal a secret to a runner''s public key'
             cand test 'Re-validate a saved integration (Entra credentials, runner validation)'
+            cand doctor 'Check every Azure DevOps integration (runner, issuer, app, secret expiry); --fix repairs'
+            cand apply 'Make the runners'' Azure DevOps integrations match a TOML file'
+            cand export 'Print the runners'' Azure DevOps integrations as a file `apply` accepts'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -428,6 +518,12 @@ set edit:completion:arg-completer[ado-scm] = {|@words|
         &'ado-scm;help;secret;seal'= {
         }
         &'ado-scm;help;test'= {
+        }
+        &'ado-scm;help;doctor'= {
+        }
+        &'ado-scm;help;apply'= {
+        }
+        &'ado-scm;help;export'= {
         }
         &'ado-scm;help;completions'= {
         }

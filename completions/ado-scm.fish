@@ -48,6 +48,9 @@ complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "logout" -d 'Remove 
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "issuer" -d 'Check an Entra issuer URL (normalise, discover, compare tenants)'
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "secret" -d 'Seal a secret to a runner\'s public key'
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "test" -d 'Re-validate a saved integration (Entra credentials, runner validation)'
+complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "doctor" -d 'Check every Azure DevOps integration (runner, issuer, app, secret expiry); --fix repairs'
+complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "apply" -d 'Make the runners\' Azure DevOps integrations match a TOML file'
+complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "export" -d 'Print the runners\' Azure DevOps integrations as a file `apply` accepts'
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c ado-scm -n "__fish_ado_scm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand setup" -l runner -d 'The runner, by ID (a UUID) or name [default: from config; interactive: pick]' -r
@@ -296,6 +299,72 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l no-color -d 'Pl
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -l gitpod-token-stdin -d 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand test" -s V -l version -d 'Print version'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l runner -d 'Only this runner\'s integrations, by ID (a UUID) or name [default: every runner]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l host -d 'Only the integrations for this host (dev.azure.com, dev.azure.com/ORG or a Server host)' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l org -d 'Azure DevOps organization whose tenant the issuer must match, for hosts that name none [default: from config]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l warn-days -d 'Warn when a client secret expires within this many days (0–3650)' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
+file\t'credentials.toml beside the config file, mode 0600'"
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l gitpod-url -d 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l fix -d 'Repair what setup can (drift, service principal, secret rotation, issuer form), after showing the plan and asking; then check again'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -s y -l yes -d 'Accept the confirmation of --fix'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l strict -d 'Count warnings as failures (exit 4)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l graph-token-stdin -d 'Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) to check the app registrations [default: the remembered sign-in; interactive: asked]'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l no-browser -d 'Print URLs instead of opening a browser'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -s v -l verbose -d 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -s q -l quiet -d 'Less output: only errors and the result'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l no-color -d 'Plain output without colours (also when NO_COLOR is set)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -l gitpod-token-stdin -d 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -s f -l file -d 'The TOML file: [defaults] and [[integration]] entries (see `ado-scm export`)' -r -F
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l concurrency -d 'Runners set up at once (1–32)' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
+file\t'credentials.toml beside the config file, mode 0600'"
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l gitpod-url -d 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l dry-run -d 'Show the plan and every request it would send; change nothing'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -s y -l yes -d 'Accept the confirmations (the plan, and with --prune the removals)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l prune -d 'Also remove the Azure DevOps integrations of the file\'s runners that the file does not name (asked separately)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l graph-token-stdin -d 'Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) instead of signing in [default: the remembered sign-in; interactive: sign in]'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l no-browser -d 'Print URLs instead of opening a browser'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -s v -l verbose -d 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -s q -l quiet -d 'Less output: only errors and the result'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l no-color -d 'Plain output without colours (also when NO_COLOR is set)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -l gitpod-token-stdin -d 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l runner -d 'Only this runner\'s integrations, by ID (a UUID) or name [default: every runner]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
+file\t'credentials.toml beside the config file, mode 0600'"
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l gitpod-url -d 'Gitpod (Ona) management API base URL [default: https://app.gitpod.io/api]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l authority-url -d 'Microsoft Entra ID login host [default: https://login.microsoftonline.com]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l graph-url -d 'Microsoft Graph base URL [default: https://graph.microsoft.com]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l ado-url -d 'Replaces the scheme and host of Azure DevOps URLs (organization and collection paths are kept) [default: https://{host}]' -r
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l ca-cert -d 'Also trust the certificate authorities in this PEM file (an Azure DevOps Server or proxy behind an internal CA) [default: the system\'s and the bundled web roots]' -r -F
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l non-interactive -d 'Never prompt; a missing value is an error naming the flag to pass. Implied when stdin or stderr is not a terminal'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l json -d 'Print exactly one JSON document on stdout (also on failure); human text goes to stderr'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l no-browser -d 'Print URLs instead of opening a browser'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -s v -l verbose -d 'More output; -v logs every HTTP request (method, URL, status, time) with secrets redacted'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -s q -l quiet -d 'Less output: only errors and the result'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l no-color -d 'Plain output without colours (also when NO_COLOR is set)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -l gitpod-token-stdin -d 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand export" -s V -l version -d 'Print version'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/ado-scm/config.toml]' -r -F
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l store -d 'Where secrets are kept: the OS keyring, or credentials.toml beside the config (mode 0600)' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
 file\t'credentials.toml beside the config file, mode 0600'"
@@ -313,15 +382,18 @@ complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l no-color
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -l gitpod-token-stdin -d 'Read the Gitpod API token from stdin instead of GITPOD_API_KEY / the store / a prompt'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "setup" -d 'Admin wizard: connect a runner to Azure DevOps (Entra app, secret, test, integration)'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "login" -d 'Developer sign-in: let the runner reach your Azure DevOps repositories'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "status" -d 'Show, per runner and host, how you are authenticated'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "logout" -d 'Remove your own host authentication tokens'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "issuer" -d 'Check an Entra issuer URL (normalise, discover, compare tenants)'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "secret" -d 'Seal a secret to a runner\'s public key'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "test" -d 'Re-validate a saved integration (Entra credentials, runner validation)'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "completions" -d 'Print shell completions'
-complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "setup" -d 'Admin wizard: connect a runner to Azure DevOps (Entra app, secret, test, integration)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "login" -d 'Developer sign-in: let the runner reach your Azure DevOps repositories'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "status" -d 'Show, per runner and host, how you are authenticated'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "logout" -d 'Remove your own host authentication tokens'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "issuer" -d 'Check an Entra issuer URL (normalise, discover, compare tenants)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "secret" -d 'Seal a secret to a runner\'s public key'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "test" -d 'Re-validate a saved integration (Entra credentials, runner validation)'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "doctor" -d 'Check every Azure DevOps integration (runner, issuer, app, secret expiry); --fix repairs'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "apply" -d 'Make the runners\' Azure DevOps integrations match a TOML file'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "export" -d 'Print the runners\' Azure DevOps integrations as a file `apply` accepts'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "completions" -d 'Print shell completions'
+complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and not __fish_seen_subcommand_from setup login status logout issuer secret test doctor apply export completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and __fish_seen_subcommand_from login" -f -a "pat" -d 'Hand the runner a personal access token (checked against Azure DevOps first)'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and __fish_seen_subcommand_from login" -f -a "oauth" -d 'Authorize the runner in the browser with Entra ID OAuth'
 complete -c ado-scm -n "__fish_ado_scm_using_subcommand help; and __fish_seen_subcommand_from issuer" -f -a "check" -d 'Normalise an issuer URL, fetch its discovery document, check the tenant'

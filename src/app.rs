@@ -19,7 +19,7 @@ use crate::settings::{Settings, Terminals};
 use crate::stdin::Stdin;
 use crate::store::{credentials_path, FileStore, KeyringStore, SecretStore};
 use crate::ui::browser::{Browser, NoBrowser, SystemBrowser};
-use crate::ui::printable::{one_line, printable, PrintableWriter};
+use crate::ui::printable::{one_line, printable};
 use crate::ui::prompt::{NoPrompter, Prompter, TerminalPrompter};
 use crate::ui::{Ui, UiMode};
 
@@ -76,6 +76,8 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
         }
     };
     let ui = Ui::new(settings.mode, stdout, stderr);
+    init_logging(cli.global.verbose, cli.global.quiet, &env, ui.log_writer());
+    interrupt.report_as_json(cli.global.json);
     for warning in &settings.warnings {
         ui.warn(warning);
     }
@@ -124,6 +126,7 @@ fn real_deps(
     } else {
         Box::new(NoPrompter)
     };
+    let prompter = ui.prompter(prompter);
     let browser: Box<dyn Browser> = if settings.no_browser {
         Box::new(NoBrowser)
     } else {
@@ -143,16 +146,20 @@ fn real_deps(
     })
 }
 
-/// The store `--store` names; `--store file` is announced (a plain file) on `ui`.
+/// The store `--store` names; `--store file` is announced (a plain file) on `ui`, unless `-q`.
 fn open_store(kind: StoreKind, config_path: &std::path::Path, ui: &Ui) -> Box<dyn SecretStore> {
     match kind {
         StoreKind::Keyring => Box::new(KeyringStore::new(Duration::from_secs(5))),
         StoreKind::File => {
             let path = credentials_path(config_path);
-            ui.warn(format!(
-                "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
-                path.display()
-            ));
+            // Chosen explicitly, so a reminder (once: the store opens once per run), which -q
+            // silences; an unsafe place for the file (below) is warned about all the same.
+            if !ui.mode.quiet {
+                ui.warn(format!(
+                    "secrets are kept in a plain file, {} (mode 0600), as --store file asks",
+                    path.display()
+                ));
+            }
             let store = FileStore::new(path);
             if let Some(warning) = store.permission_warning() {
                 ui.warn(warning);
@@ -215,6 +222,7 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
                 } else {
                     message
                 })
+                .with_hint(usage_hint(&rendered))
                 .to_json();
                 let _ = writeln!(stdout, "{doc}");
             }
@@ -223,7 +231,34 @@ fn usage_error(err: clap::Error, json: bool, io: Io) -> i32 {
     }
 }
 
-fn init_logging(verbose: u8, quiet: bool, env: &Env) {
+/// The hint of a usage error's JSON document, from clap's text: its tips ("a similar
+/// subcommand exists: 'pat'"), else where to read how the command is used.
+fn usage_hint(rendered: &str) -> String {
+    let tips: Vec<&str> = rendered
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("tip: "))
+        .collect();
+    if !tips.is_empty() {
+        return tips.join("; ");
+    }
+    // "Usage: ado-scm setup --client-id <ID> …": the command is the words before the first
+    // option or argument.
+    let command: Vec<&str> = rendered
+        .lines()
+        .find_map(|line| line.strip_prefix("Usage: "))
+        .unwrap_or("ado-scm")
+        .split_whitespace()
+        .take_while(|word| !word.starts_with(['-', '<', '[']))
+        .collect();
+    let command = if command.is_empty() {
+        "ado-scm".to_string()
+    } else {
+        command.join(" ")
+    };
+    format!("see `{command} --help`")
+}
+
+fn init_logging(verbose: u8, quiet: bool, env: &Env, writer: crate::ui::LogWriter) {
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::{Layer, SubscriberExt};
     use tracing_subscriber::util::SubscriberInitExt;
@@ -236,7 +271,7 @@ fn init_logging(verbose: u8, quiet: bool, env: &Env) {
         (None, _, _) => Targets::new().with_target("ado_scm", tracing::Level::DEBUG),
     };
     let output = tracing_subscriber::fmt::layer()
-        .with_writer(|| PrintableWriter(std::io::stderr()))
+        .with_writer(move || writer.clone())
         .with_target(false)
         .without_time()
         .with_ansi(false);
@@ -273,9 +308,36 @@ mod tests {
             doc["error"]["message"],
             "the following required arguments were not provided: --client-id <ID>"
         );
+        assert_eq!(doc["error"]["hint"], "see `ado-scm setup --help`");
         assert!(stderr
             .text()
             .starts_with("error: the following required arguments were not provided:\n"));
+    }
+
+    #[test]
+    fn a_usage_error_in_json_carries_clap_s_tip_as_its_hint() {
+        let stdout = Screen::default();
+        let io = Io {
+            interrupt: Interrupt::default(),
+            stdin: Box::new(std::io::empty()),
+            stdout: Box::new(stdout.clone()),
+            stderr: Box::new(Screen::default()),
+            terminals: Terminals {
+                stdin: false,
+                stdout: false,
+                stderr: false,
+            },
+        };
+        let args = ["ado-scm", "--json", "login", "pta"];
+        assert_eq!(
+            run(args.map(OsString::from).to_vec(), Env::default(), io),
+            2
+        );
+        let doc: serde_json::Value = serde_json::from_str(&stdout.text()).unwrap();
+        assert_eq!(
+            doc["error"]["hint"], "a similar subcommand exists: 'pat'",
+            "{doc}"
+        );
     }
 
     #[test]

@@ -131,6 +131,34 @@ pub enum Command {
     /// Re-validate a saved integration (Entra credentials, runner validation)
     #[command(after_help = examples::TEST)]
     Test(TargetArgs),
+    /// Check every Azure DevOps integration (runner, issuer, app, secret expiry); --fix repairs
+    ///
+    /// One row per check, per integration: the runner (phase, public key, schema), the issuer
+    /// (discovery, the organization's tenant), the app registration through Microsoft Graph
+    /// (redirect URI, ID tokens, the four permissions, single tenant, service principal,
+    /// consent), the expiry of the client secret ado-scm made for the runner, the runner's
+    /// validation of the saved configuration, and your own sign-in. Each is ok, warn, fail or
+    /// skipped (with why). Exit 0 when nothing fails (--strict: nor warns), 4 otherwise.
+    #[command(after_help = examples::DOCTOR)]
+    Doctor(DoctorArgs),
+    /// Make the runners' Azure DevOps integrations match a TOML file
+    ///
+    /// The file has [[integration]] entries and optional [defaults] (any key of an entry):
+    /// runner (ID or name), host, org, tenant, issuer_url, server, virtual_directory, oauth,
+    /// pat, app_name or client_id (runners may share one app: a redirect URI and a secret
+    /// each), secret_expiry_days, rotate_before_days (rotate a secret that ends sooner),
+    /// grant_admin_consent. The whole file is checked before any request: a bad key, value,
+    /// runner or a repeated runner and host is exit 2 naming the file, line and column. Each
+    /// entry runs setup's own steps, several runners at once; a failing entry stops no other
+    /// (exit 4), and a re-run converges.
+    #[command(after_help = examples::APPLY)]
+    Apply(ApplyArgs),
+    /// Print the runners' Azure DevOps integrations as a file `apply` accepts
+    ///
+    /// Applied as it is, the file changes nothing. It holds no secret: the runners keep theirs
+    /// while they validate.
+    #[command(after_help = examples::EXPORT)]
+    Export(ExportArgs),
     /// Print shell completions
     #[command(after_help = examples::COMPLETIONS)]
     Completions(CompletionsArgs),
@@ -239,14 +267,14 @@ pub struct SetupArgs {
     pub virtual_directory: Option<String>,
 
     /// Enable Entra ID OAuth (default on Services)
-    #[arg(long, overrides_with = "no_oauth")]
+    #[arg(long, conflicts_with = "no_oauth")]
     pub oauth: bool,
     /// Disable Entra ID OAuth
     #[arg(long)]
     pub no_oauth: bool,
 
     /// Enable personal access tokens (default on)
-    #[arg(long, overrides_with = "no_pat")]
+    #[arg(long, conflicts_with = "no_pat")]
     pub pat: bool,
     /// Disable personal access tokens
     #[arg(long)]
@@ -310,6 +338,80 @@ pub struct SetupArgs {
     /// Accept every confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Only this runner's integrations, by ID (a UUID) or name [default: every runner]
+    #[arg(long, value_name = "ID|NAME")]
+    pub runner: Option<String>,
+
+    /// Only the integrations for this host (dev.azure.com, dev.azure.com/ORG or a Server host)
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// Azure DevOps organization whose tenant the issuer must match, for hosts that name none
+    /// [default: from config]
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+
+    /// Warn when a client secret expires within this many days (0–3650)
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub warn_days: u32,
+
+    /// Repair what setup can (drift, service principal, secret rotation, issuer form), after
+    /// showing the plan and asking; then check again
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Accept the confirmation of --fix
+    #[arg(long, short = 'y', requires = "fix")]
+    pub yes: bool,
+
+    /// Count warnings as failures (exit 4)
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) to check the app
+    /// registrations [default: the remembered sign-in; interactive: asked]
+    #[arg(long)]
+    pub graph_token_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The TOML file: [defaults] and [[integration]] entries (see `ado-scm export`)
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Show the plan and every request it would send; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Accept the confirmations (the plan, and with --prune the removals)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Also remove the Azure DevOps integrations of the file's runners that the file does not
+    /// name (asked separately)
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Runners set up at once (1–32)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub concurrency: u32,
+
+    /// Read a Microsoft Graph access token from stdin (or ADO_SCM_GRAPH_TOKEN) instead of
+    /// signing in [default: the remembered sign-in; interactive: sign in]
+    #[arg(long)]
+    pub graph_token_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only this runner's integrations, by ID (a UUID) or name [default: every runner]
+    #[arg(long, value_name = "ID|NAME")]
+    pub runner: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -449,6 +551,29 @@ Examples:
 Examples:
   # Re-check a saved integration: Entra credentials, then the runner's validation
   ado-scm test --runner \"$RUNNER\" --host dev.azure.com";
+
+    pub const DOCTOR: &str = "\
+Examples:
+  # Check every integration you can see; repair what setup can
+  ado-scm doctor
+  ado-scm doctor --fix
+
+  # From cron: alert two weeks before a client secret expires (exit 4 on a warning)
+  ado-scm doctor --non-interactive --json --strict --warn-days 14 > doctor.json";
+
+    pub const APPLY: &str = "\
+Examples:
+  # The plan for a fleet of runners and every request; changes nothing
+  ado-scm apply -f runners.toml --dry-run
+
+  # Apply it, six runners at once, removing integrations the file no longer names
+  ado-scm apply -f runners.toml --concurrency 6 --prune --yes";
+
+    pub const EXPORT: &str = "\
+Examples:
+  # Today's integrations as a file, to keep in git and apply later
+  ado-scm export > runners.toml
+  ado-scm apply -f runners.toml --dry-run";
 
     pub const COMPLETIONS: &str = "\
 Examples:

@@ -1,8 +1,12 @@
 //! One module per command: each turns flags and prompts into the values a flow needs, runs
 //! it, and prints the result.
 
+pub mod apply;
 pub mod completions;
 pub mod context;
+pub mod doctor;
+pub mod export;
+pub mod graph_tokens;
 pub mod issuer;
 pub mod login;
 pub mod logout;
@@ -31,5 +35,8 @@ pub fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Issuer(command) => issuer::run(ctx, command),
         Command::Secret(command) => secret::run(ctx, command),
         Command::Test(args) => test::run(ctx, args),
+        Command::Doctor(args) => doctor::run(ctx, args),
+        Command::Apply(args) => apply::run(ctx, args),
+        Command::Export(args) => export::run(ctx, args),
     }
 }

@@ -24,12 +24,14 @@
 //! service may echo what it was sent): the answer's body is scrubbed of the request's secrets,
 //! in every form they travelled in, before anyone reads it.
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use chrono::{DateTime, Utc};
 use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Method;
@@ -296,6 +298,30 @@ pub struct Http {
     client: Client,
     clock: Arc<dyn Clock>,
     policy: HttpPolicy,
+    /// Shared by every clone: the pauses services asked for.
+    gate: RateGate,
+}
+
+/// When a service answers 429, it asks the caller to wait: every request of this run to that
+/// service waits out the same pause, so that the requests a batch sends at once (`apply`'s
+/// runners) back off together instead of each finding the limit with a 429 of its own.
+#[derive(Clone, Default)]
+struct RateGate(Arc<Mutex<HashMap<&'static str, DateTime<Utc>>>>);
+
+impl RateGate {
+    /// `service` asked for quiet until `until`.
+    fn hold(&self, service: &'static str, until: DateTime<Utc>) {
+        let mut held = self.0.lock().expect("rate gate lock");
+        let entry = held.entry(service).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    /// How long a request to `service` must still wait at `now`.
+    fn pause(&self, service: &'static str, now: DateTime<Utc>) -> Option<Duration> {
+        let held = self.0.lock().expect("rate gate lock");
+        let until = *held.get(service)?;
+        (until > now).then(|| (until - now).to_std().unwrap_or_default())
+    }
 }
 
 impl Http {
@@ -317,6 +343,7 @@ impl Http {
             client,
             clock,
             policy,
+            gate: RateGate::default(),
         })
     }
 
@@ -337,6 +364,16 @@ impl Http {
                 .policy
                 .timeout
                 .min(remaining.max(Duration::from_secs(1)));
+            if let Some(pause) = self.gate.pause(request.service, self.clock.now()) {
+                if self.clock.now() + chrono_duration(pause) < deadline {
+                    tracing::info!(
+                        "{}: waiting {} ms, as the service asked another request",
+                        request.service,
+                        pause.as_millis()
+                    );
+                    self.clock.sleep(pause);
+                }
+            }
             let begun = Instant::now();
             let outcome = self.send_once(request, timeout);
             let elapsed = begun.elapsed().as_millis();
@@ -352,13 +389,18 @@ impl Http {
                     );
                     let status = response.status;
                     let retryable = status == 429 || (request.idempotent && status >= 500);
-                    if !retryable || attempt >= attempts {
-                        return Ok(response);
-                    }
                     let asked = request
                         .retry_hint
                         .and_then(|hint| hint(&response))
                         .or_else(|| response.asked_wait(self.clock.now()));
+                    if status == 429 {
+                        let wait = self.backoff(attempt, asked);
+                        self.gate
+                            .hold(request.service, self.clock.now() + chrono_duration(wait));
+                    }
+                    if !retryable || attempt >= attempts {
+                        return Ok(response);
+                    }
                     (true, asked, None)
                 }
                 Err(failure) => {
@@ -576,5 +618,51 @@ fn describe(err: &reqwest::Error) -> String {
         kind.to_string()
     } else {
         format!("{kind}: {detail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::test_server::{Stub, StubServer};
+    use crate::clock::FakeClock;
+
+    #[test]
+    fn a_pause_one_request_was_asked_for_holds_the_services_other_requests() {
+        let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
+        let clock = Arc::new(FakeClock::new(start));
+        let policy = HttpPolicy {
+            max_attempts: 1,
+            ..HttpPolicy::default()
+        };
+        let http = Http::new(clock.clone(), policy).unwrap();
+        let server = StubServer::start(vec![
+            Stub::get("/a").status(429).header("retry-after", "3"),
+            Stub::get("/b"),
+            Stub::get("/c"),
+        ]);
+        let get = |path: &str, service: &'static str| {
+            let url = server.url(path);
+            http.send(&Request::new(service, Method::GET, url)).unwrap()
+        };
+        assert_eq!(get("/a", "Gitpod API").status, 429);
+        assert!(clock.sleeps().is_empty(), "one attempt only: no retry");
+        // Another service is not held; the same one waits out the pause first.
+        get("/c", "Microsoft Graph");
+        assert!(clock.sleeps().is_empty());
+        get("/b", "Gitpod API");
+        assert_eq!(clock.sleeps(), vec![Duration::from_secs(3)]);
+        server.finish();
+    }
+
+    #[test]
+    fn the_longest_pause_asked_holds() {
+        let gate = RateGate::default();
+        let now: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
+        gate.hold("s", now + chrono::Duration::seconds(5));
+        gate.hold("s", now + chrono::Duration::seconds(2));
+        assert_eq!(gate.pause("s", now), Some(Duration::from_secs(5)));
+        assert_eq!(gate.pause("s", now + chrono::Duration::seconds(5)), None);
+        assert_eq!(gate.pause("other", now), None);
     }
 }

@@ -1,23 +1,29 @@
 //! What the person at the terminal sees: human text on stderr, the result on stdout, spinners
 //! on network waits, prompts, the browser.
 //!
+//! The Ui knows whether a spinner is on screen (`progress.rs`), so everything else that shows up
+//! on stderr goes through it: its own lines and the `-v` log are printed above the spinner, and
+//! a prompt ([`Ui::prompter`]) asks with no spinner running.
+//!
 //! Every text a caller hands to [`Ui`] may hold a service's words, so each one is passed through
 //! [`printable`] here, before the UI adds its own marks and colours: control characters never
 //! reach the terminal (see `printable.rs`).
 
 pub mod browser;
+pub mod lines;
 pub mod printable;
 pub mod progress;
 pub mod prompt;
-#[cfg(test)]
 pub(crate) mod screen;
+pub mod terminal;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub use printable::printable;
-use progress::Spinner;
+use progress::Progress;
+use prompt::{AskWithoutSpinner, Prompter};
 
 /// How output is shaped, decided once from flags, environment and terminals.
 #[derive(Debug, Clone, Copy, Default)]
@@ -41,6 +47,8 @@ pub struct Ui {
     /// With `--json` in a script, human lines wait here so that on failure the first stderr
     /// line is the error; they follow it (or, on success, come out at the end).
     deferred: Option<Mutex<Vec<String>>>,
+    /// The spinner, shared with the prompter and the log writer this Ui hands out.
+    progress: Arc<Progress>,
 }
 
 impl Ui {
@@ -51,6 +59,27 @@ impl Ui {
             err: Mutex::new(err),
             json_written: AtomicBool::new(false),
             deferred: (mode.json && !mode.interactive).then(|| Mutex::new(Vec::new())),
+            progress: Arc::new(Progress::on_stderr()),
+        }
+    }
+
+    /// A Ui whose spinners draw nowhere, for unit tests that check when one would be drawn.
+    #[cfg(test)]
+    pub(crate) fn with_hidden_spinner(mut self) -> Self {
+        self.progress = Arc::new(Progress::hidden());
+        self
+    }
+
+    /// `prompter`, asking with no spinner on screen: the only way prompts reach the person
+    /// (`Deps` is built with it).
+    pub fn prompter(&self, prompter: Box<dyn Prompter>) -> Box<dyn Prompter> {
+        Box::new(AskWithoutSpinner::new(prompter, self.progress.clone()))
+    }
+
+    /// Where the `-v` log writes: stderr, above the spinner, control characters escaped.
+    pub fn log_writer(&self) -> LogWriter {
+        LogWriter {
+            progress: self.progress.clone(),
         }
     }
 
@@ -95,6 +124,12 @@ impl Ui {
             "warning:"
         };
         self.err_line(&format!("{label} {}", printable(text.as_ref())));
+    }
+
+    /// A line the person must act on while the command runs (a code to enter elsewhere): on
+    /// stderr at once, even with `-q` and while other lines are held back for `--json`.
+    pub fn at_once(&self, text: impl AsRef<str>) {
+        self.write_err(&printable(text.as_ref()));
     }
 
     /// The error, first on stderr, then whatever human text was held back.
@@ -144,9 +179,27 @@ impl Ui {
     }
 
     /// Runs `call` behind a spinner saying what is waited for; the spinner is gone when it
-    /// returns, whatever it returns.
+    /// returns, whatever it returns. Without a terminal to draw on (or with `--json`), the
+    /// message is printed once instead; nothing with `-q`.
     pub fn waiting<T>(&self, message: impl Into<String>, call: impl FnOnce() -> T) -> T {
-        let _spinner = Spinner::start(self, message.into());
+        let message = message.into();
+        if self.mode.quiet {
+            return call();
+        }
+        if !self.mode.stderr_tty || self.mode.json {
+            self.info(format!("{message}…"));
+            return call();
+        }
+        struct Waiting<'a>(&'a Progress, u64);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.finish(self.1);
+            }
+        }
+        let _waiting = Waiting(
+            &self.progress,
+            self.progress.start(printable(&message).into_owned()),
+        );
         call()
     }
 
@@ -168,8 +221,87 @@ impl Ui {
     }
 
     fn write_err(&self, text: &str) {
-        let mut err = self.err.lock().expect("stderr lock");
-        let _ = writeln!(err, "{text}");
-        let _ = err.flush();
+        self.progress.above(|| {
+            let mut err = self.err.lock().expect("stderr lock");
+            let _ = writeln!(err, "{text}");
+            let _ = err.flush();
+        });
+    }
+}
+
+/// The `-v` log's stderr (see [`Ui::log_writer`]); one clone per log line.
+#[derive(Clone)]
+pub struct LogWriter {
+    progress: Arc<Progress>,
+}
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The log formatter hands over one whole line per call.
+        self.progress
+            .above(|| printable::PrintableWriter(std::io::stderr()).write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Result;
+    use crate::secret::Secret;
+    use screen::Screen;
+
+    /// Answers yes, noting whether a spinner was on screen when asked.
+    struct Spy {
+        progress: Arc<Progress>,
+        spinner_while_asked: Mutex<Vec<bool>>,
+    }
+
+    impl Prompter for Arc<Spy> {
+        fn select(&self, _: &str, _: &[String], _: usize) -> Result<usize> {
+            unreachable!()
+        }
+        fn input(&self, _: &str, _: Option<&str>) -> Result<String> {
+            unreachable!()
+        }
+        fn password(&self, _: &str) -> Result<Secret> {
+            unreachable!()
+        }
+        fn confirm(&self, _: &str, _: bool) -> Result<bool> {
+            let drawn = self.progress.drawn();
+            self.spinner_while_asked.lock().unwrap().push(drawn);
+            Ok(true)
+        }
+    }
+
+    #[test]
+    fn a_prompt_asked_during_a_wait_has_no_spinner_beside_it() {
+        let mode = UiMode {
+            interactive: true,
+            stderr_tty: true,
+            ..UiMode::default()
+        };
+        let ui = Ui::new(
+            mode,
+            Box::new(Screen::default()),
+            Box::new(Screen::default()),
+        )
+        .with_hidden_spinner();
+        let spy = Arc::new(Spy {
+            progress: ui.progress.clone(),
+            spinner_while_asked: Mutex::default(),
+        });
+        let prompter = ui.prompter(Box::new(spy.clone()));
+        let during = ui.waiting("Listing runners", || {
+            let before = ui.progress.drawn();
+            prompter.confirm("Use it?", true).unwrap();
+            (before, ui.progress.drawn())
+        });
+        assert_eq!(during, (true, true), "the wait's spinner, before and after");
+        assert_eq!(*spy.spinner_while_asked.lock().unwrap(), vec![false]);
+        assert!(!ui.progress.drawn(), "gone once the wait is over");
     }
 }

@@ -225,6 +225,49 @@ pub fn validate_org(raw: &str) -> Result<String> {
     }
 }
 
+/// The organization in what a person pastes at the organization prompt: its name (`acme`), or
+/// an address of it or of anything in it (`https://dev.azure.com/acme/`,
+/// `dev.azure.com/acme/project/_git/repo`, `https://acme.visualstudio.com/`).
+pub fn org_from_paste(raw: &str) -> Result<String> {
+    let text = raw.trim();
+    let refused = || {
+        Error::usage(format!(
+            "`{}` is not an Azure DevOps organization",
+            redact_input(text)
+        ))
+        .with_hint("give its name, e.g. acme, or its address, e.g. https://dev.azure.com/acme")
+    };
+    if text.is_empty() {
+        return Err(Error::usage("no organization given").with_hint(
+            "give its name, e.g. acme, or its address, e.g. https://dev.azure.com/acme",
+        ));
+    }
+    let name = if text.contains('/') || text.contains('.') {
+        let with_scheme = if text.contains("://") {
+            text.to_string()
+        } else {
+            format!("https://{text}")
+        };
+        let url = Url::parse(&with_scheme).map_err(|_| refused())?;
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let first = url
+            .path_segments()
+            .and_then(|mut segments| segments.next())
+            .unwrap_or_default()
+            .to_string();
+        if host == ADO_SERVICES_HOST {
+            first
+        } else if let Some(org) = host.strip_suffix(".visualstudio.com") {
+            org.to_string()
+        } else {
+            return Err(refused());
+        }
+    } else {
+        text.to_string()
+    };
+    validate_org(&name).map_err(|_| refused())
+}
+
 /// A Server collection path such as `DefaultCollection` or `tfs/DefaultCollection`.
 pub fn validate_collection(raw: &str) -> Result<String> {
     let path = raw.trim().trim_matches('/');
@@ -250,6 +293,35 @@ pub fn validate_collection(raw: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_organization_is_found_in_what_people_paste() {
+        for pasted in [
+            "acme",
+            " acme ",
+            "https://dev.azure.com/acme/",
+            "https://dev.azure.com/acme",
+            "dev.azure.com/acme",
+            "https://dev.azure.com/acme/Project%20X/_git/repo?path=/",
+            "https://acme.visualstudio.com/",
+            "acme.visualstudio.com",
+        ] {
+            assert_eq!(org_from_paste(pasted).unwrap(), "acme", "{pasted}");
+        }
+        assert_eq!(
+            org_from_paste("  ").unwrap_err().message,
+            "no organization given"
+        );
+        for wrong in [
+            "https://dev.azure.com/",
+            "https://github.com/acme",
+            "acme corp",
+        ] {
+            let err = org_from_paste(wrong).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{wrong}");
+            assert!(err.message.ends_with("is not an Azure DevOps organization"));
+        }
+    }
 
     #[test]
     fn scheme_rule() {

@@ -20,6 +20,7 @@
 //! | `DELETE /_sandbox/faults` | clears them |
 //! | `POST /_sandbox/latency` | `{"ms":N}` added to every request |
 //! | `POST /_sandbox/realism` | the real services' timing ([`Realism`], camelCase): `{"gitpodReadLag":2,…}` |
+//! | `POST /_sandbox/break` | breaks what `ado-scm doctor` checks ([`Breakage`], camelCase): `{"ageSecret": {"keyId": "…", "days": 5}}` |
 //! | `POST /_sandbox/reset` | back to the seeded data, log and faults cleared |
 
 pub mod ado;
@@ -36,6 +37,6 @@ pub use world::directory;
 
 pub use server::Sandbox;
 pub use world::{
-    hash_secret, longest_chain, Fault, FaultHit, FaultKind, LoggedRequest, Realism, ServiceUrls,
-    SharedWorld, World,
+    hash_secret, longest_chain, Breakage, Fault, FaultHit, FaultKind, LoggedRequest, Realism,
+    ServiceUrls, SharedWorld, World,
 };

@@ -9,17 +9,20 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
 use crate::record::{record, Recorder, ResetConnection};
-use crate::world::{lock, Fault, LoggedRequest, Realism, ServiceUrls, SharedWorld, World};
+use crate::world::{
+    lock, Breakage, Fault, LoggedRequest, Realism, ServiceUrls, SharedWorld, World,
+};
 
 /// The order of ports in [`Sandbox::start_on`] and of the services everywhere.
 pub const SERVICES: [&str; 4] = ["gitpod", "entra", "graph", "ado"];
@@ -167,6 +170,13 @@ impl Sandbox {
         self.with_world(|w| w.gitpod.add_ready_runners(n, with_integration))
     }
 
+    /// Breaks what `ado-scm doctor` checks: ages a client secret, mistypes a redirect URI,
+    /// removes a permission, gives a runner a new key pair; `false` when what the [`Breakage`]
+    /// names does not exist.
+    pub fn apply_breakage(&self, breakage: Breakage) -> bool {
+        self.with_world(|w| w.apply_breakage(breakage))
+    }
+
     /// Back to the seeded data; clears the log, the faults, the latency and the realism.
     pub fn reset(&self) {
         self.with_world(|w| w.reset());
@@ -251,6 +261,7 @@ fn control_router(world: SharedWorld) -> Router {
         .route("/_sandbox/latency", post(control_latency))
         .route("/_sandbox/realism", post(control_realism))
         .route("/_sandbox/reset", post(control_reset))
+        .route("/_sandbox/break", post(control_break))
         .with_state(world)
 }
 
@@ -262,22 +273,18 @@ async fn control_requests(State(world): State<SharedWorld>) -> Json<Value> {
     Json(json!(lock(&world).log))
 }
 
+type Refusal = (StatusCode, String);
+type Control = Result<Json<Value>, Refusal>;
+
+/// A control body as `T`: 400 with serde's words when it is not one.
+fn parse<T: DeserializeOwned>(body: Value, what: &str) -> Result<T, Refusal> {
+    serde_json::from_value(body).map_err(|e| (StatusCode::BAD_REQUEST, format!("{what}: {e}")))
+}
+
 /// Body: one fault or a list, e.g. `{"service":"gitpod","path_contains":"ListRunners","kind":{"status":503},"times":2}`.
-async fn control_add_faults(
-    State(world): State<SharedWorld>,
-    Json(body): Json<Value>,
-) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
-    let faults: Vec<Fault> = if body.is_array() {
-        serde_json::from_value(body)
-    } else {
-        serde_json::from_value(body).map(|f| vec![f])
-    }
-    .map_err(|e| {
-        (
-            axum::http::StatusCode::BAD_REQUEST,
-            format!("invalid fault: {e}"),
-        )
-    })?;
+async fn control_add_faults(State(world): State<SharedWorld>, Json(body): Json<Value>) -> Control {
+    let list = if body.is_array() { body } else { json!([body]) };
+    let faults: Vec<Fault> = parse(list, "invalid fault")?;
     let mut world = lock(&world);
     world.faults.extend(faults);
     Ok(Json(json!({"faults": world.faults})))
@@ -289,31 +296,30 @@ async fn control_clear_faults(State(world): State<SharedWorld>) -> Json<Value> {
 }
 
 /// Body: `{"ms": 250}`.
-async fn control_latency(
-    State(world): State<SharedWorld>,
-    Json(body): Json<Value>,
-) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
-    let ms = body["ms"].as_u64().ok_or((
-        axum::http::StatusCode::BAD_REQUEST,
-        "expected {\"ms\": <milliseconds>}".to_string(),
-    ))?;
+async fn control_latency(State(world): State<SharedWorld>, Json(body): Json<Value>) -> Control {
+    let what = "expected {\"ms\": <milliseconds>}";
+    let ms: u64 = parse(body["ms"].clone(), what)?;
     lock(&world).latency_ms = ms;
     Ok(Json(json!({"latencyMs": ms})))
 }
 
 /// Body: a [`Realism`] in camelCase, e.g. `{"gitpodReadLag": 2}`; absent fields are 0.
-async fn control_realism(
-    State(world): State<SharedWorld>,
-    Json(body): Json<Value>,
-) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
-    let realism: Realism = serde_json::from_value(body).map_err(|e| {
-        (
-            axum::http::StatusCode::BAD_REQUEST,
-            format!("invalid realism: {e}"),
-        )
-    })?;
+async fn control_realism(State(world): State<SharedWorld>, Json(body): Json<Value>) -> Control {
+    let realism: Realism = parse(body, "invalid realism")?;
     lock(&world).realism = realism.clone();
     Ok(Json(json!({"realism": realism})))
+}
+
+/// Body: a [`Breakage`], e.g. `{"rotateRunnerKey": {"runnerId": "…"}}`; 404 when what it names
+/// does not exist.
+async fn control_break(State(world): State<SharedWorld>, Json(body): Json<Value>) -> Control {
+    let breakage: Breakage = parse(body, "invalid breakage")?;
+    let missing = (
+        StatusCode::NOT_FOUND,
+        "no such secret, app or runner".to_string(),
+    );
+    let done = lock(&world).apply_breakage(breakage);
+    done.then(|| Json(json!({"broken": true}))).ok_or(missing)
 }
 
 async fn control_reset(State(world): State<SharedWorld>) -> Json<Value> {

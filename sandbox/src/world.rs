@@ -16,7 +16,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-pub use faults::{Fault, FaultHit, FaultKind, Realism};
+pub use faults::{Breakage, Fault, FaultHit, FaultKind, Realism};
 pub use log::{
     hash_secret, is_secret_field, longest_chain, redact_authorization, redact_form, redact_json,
     redact_query, LoggedRequest,

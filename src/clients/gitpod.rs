@@ -240,12 +240,21 @@ impl<'a> GitpodClient<'a> {
     /// the token is gone either way, and a retry after a first attempt that did delete it (but
     /// whose answer was lost) can only answer `not_found`.
     pub fn delete_host_authentication_token(&self, id: &str) -> Result<()> {
-        match self.send(
+        self.delete_by_id(
             "RunnerConfigurationService/DeleteHostAuthenticationToken",
-            json!({ "id": id }),
-            true,
-            None,
-        ) {
+            id,
+        )
+    }
+
+    /// Deletes an SCM integration, and with it every developer's sign-in for its host on the
+    /// runner (`apply --prune`). Retried like a read; `not_found` counts as done, as above.
+    pub fn delete_scm_integration(&self, id: &str) -> Result<()> {
+        self.delete_by_id("RunnerConfigurationService/DeleteSCMIntegration", id)
+    }
+
+    /// A delete method that takes only the object's `id`.
+    fn delete_by_id(&self, method: &str, id: &str) -> Result<()> {
+        match self.send(method, json!({ "id": id }), true, None) {
             Ok(_) => Ok(()),
             Err(err) if err.code() == Some("not_found") => Ok(()),
             Err(err) => Err(err),

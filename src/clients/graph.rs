@@ -773,6 +773,16 @@ pub fn fallback_scope_id(resource_app_id: &str, value: &str) -> Option<&'static 
         .map(|(_, _, id)| *id)
 }
 
+/// The name (`vso.code`) of a well-known delegated scope, by its id (see
+/// [`FALLBACK_SCOPE_IDS`]); an id it does not know, as it is.
+pub fn scope_value(id: &str) -> String {
+    FALLBACK_SCOPE_IDS
+        .iter()
+        .find(|(_, _, known)| known.eq_ignore_ascii_case(id))
+        .map(|(_, value, _)| value.to_string())
+        .unwrap_or_else(|| id.to_string())
+}
+
 /// `(value, id)` of each delegated scope of the resource, in the order asked: from the service
 /// principal's `oauth2PermissionScopes`, else the fallback constants. A scope that is disabled
 /// or unknown is a check failure.

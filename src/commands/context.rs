@@ -11,10 +11,12 @@ use crate::clients::gitpod::{GitpodClient, Runner, ScmIntegration};
 use crate::config;
 use crate::deps::Deps;
 use crate::env::EnvVars;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::{SecretKey, SecretStore};
+use crate::ui::prompt::{ask_again, Try};
+use crate::urls::org_from_paste;
 
 pub use crate::clients::gitpod::is_azure_devops;
 
@@ -50,6 +52,9 @@ impl TokenOrigin {
         }
     }
 }
+
+/// How the runner picker marks a runner without a public key.
+const NO_KEY: &str = "no key yet";
 
 /// The environment variables that hold a Gitpod API token, the first set one winning: the
 /// newest Gitpod SDK reads `ONA_API_KEY` before `GITPOD_API_KEY`.
@@ -177,11 +182,33 @@ impl Context {
     /// a script must name it, even when there is only one, so that it keeps meaning the same
     /// runner.
     pub fn pick_runner(&self, flag: Option<&str>) -> Result<Runner> {
-        let wanted = flag
-            .map(str::to_string)
-            .or_else(|| self.settings.config.runner.clone());
-        if let Some(raw) = wanted {
-            return self.get_runner(&raw);
+        let runner = self.choose_runner(flag)?;
+        // The Gitpod API has taken the token: a typed one is kept now, whatever comes next
+        // (another question, a failed step, Ctrl-C).
+        self.remember_gitpod_token()?;
+        Ok(runner)
+    }
+
+    fn choose_runner(&self, flag: Option<&str>) -> Result<Runner> {
+        if let Some(raw) = flag {
+            return self.get_runner(raw);
+        }
+        if let Some(saved) = self.settings.config.runner.clone() {
+            if !self.interactive() {
+                return self.get_runner(&saved);
+            }
+            // Shown, and can be changed: an interactive run never uses it silently.
+            match self.get_runner(&saved) {
+                Ok(runner) => {
+                    if self.keep_saved("Runner", &runner.name)? {
+                        return Ok(runner);
+                    }
+                }
+                Err(err) if err.kind == ErrorKind::Usage => self.deps.ui.warn(format!(
+                    "the runner of your last run ({saved}) is not in your organization any more"
+                )),
+                Err(err) => return Err(err),
+            }
         }
         if !self.interactive() {
             return Err(Error::missing(
@@ -204,17 +231,20 @@ impl Context {
                 Ok(runner)
             }
             _ => {
-                let items: Vec<String> = runners
+                let unusable = runners
                     .iter()
-                    .map(|runner| {
-                        format!(
-                            "{} ({}, {})",
-                            runner.name,
-                            runner.runner_id,
-                            runner.status.phase_name()
-                        )
-                    })
-                    .collect();
+                    .filter(|runner| runner.status.public_key.is_none())
+                    .count();
+                if unusable > 0 {
+                    // Said before the question, so that nobody picks one and learns why only
+                    // after every other answer.
+                    self.deps.ui.info(format!(
+                        "{unusable} of these runners ({NO_KEY}) cannot be set up yet: a runner \
+                         registers its key when it first connects; start it and wait until \
+                         Gitpod shows it online under Settings → Runners."
+                    ));
+                }
+                let items = runner_items(&runners);
                 let index = self.deps.prompter.select("Runner", &items, 0)?;
                 Ok(runners.into_iter().nth(index).expect("index from the list"))
             }
@@ -295,7 +325,10 @@ impl Context {
                 .iter()
                 .find(|integration| integration.host.eq_ignore_ascii_case(saved))
             {
-                return Ok(found.clone());
+                // With one integration there is nothing else to choose.
+                if integrations.len() == 1 || self.keep_saved("Azure DevOps host", &found.host)? {
+                    return Ok(found.clone());
+                }
             }
         }
         match integrations.len() {
@@ -320,6 +353,35 @@ impl Context {
         }
     }
 
+    /// Whether to use `value`, the `what` of the last run (the config file): a script does; a
+    /// person is shown it and may choose again ("Runner: acme-eu (from your last run) — use
+    /// it?").
+    pub fn keep_saved(&self, what: &str, value: &str) -> Result<bool> {
+        if !self.interactive() {
+            return Ok(true);
+        }
+        self.deps.prompter.confirm(
+            &format!("{what}: {value} (from your last run) — use it?"),
+            true,
+        )
+    }
+
+    /// The Azure DevOps organization, asked until an answer names one: its name, or a pasted
+    /// address of it (`https://dev.azure.com/acme/` → `acme`); a wrong answer is asked again
+    /// with the reason.
+    pub fn ask_organization(&self) -> Result<String> {
+        ask_again(&self.deps.ui, || {
+            let typed = self
+                .deps
+                .prompter
+                .input("Azure DevOps organization (dev.azure.com/ORG)", None)?;
+            Ok(match org_from_paste(&typed) {
+                Ok(org) => Try::Take(org),
+                Err(why) => Try::Again(why),
+            })
+        })
+    }
+
     /// Saves non-secret defaults for the next run; a failure here is only a warning, since
     /// the work itself is done.
     pub fn save_defaults(&self, change: impl FnOnce(&mut config::Config)) {
@@ -329,6 +391,25 @@ impl Context {
                 .warn(format!("could not save defaults: {}", err.message));
         }
     }
+}
+
+/// The runner picker's items: name, id, phase, and the mark of a runner without a key.
+fn runner_items(runners: &[Runner]) -> Vec<String> {
+    runners
+        .iter()
+        .map(|runner| {
+            let no_key = match runner.status.public_key {
+                None => format!(" — {NO_KEY}"),
+                Some(_) => String::new(),
+            };
+            format!(
+                "{} ({}, {}){no_key}",
+                runner.name,
+                runner.runner_id,
+                runner.status.phase_name()
+            )
+        })
+        .collect()
 }
 
 /// GetRunner's `not_found` for an id the user gave is the user's mistake (exit 2).
@@ -386,7 +467,7 @@ impl RunnerRef {
 }
 
 /// The one runner called `name` (exactly; else the one whose name matches ignoring case).
-fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
+pub(crate) fn runner_named(runners: Vec<Runner>, name: &str) -> Result<Runner> {
     let exact: Vec<&Runner> = runners
         .iter()
         .filter(|runner| runner.name == name)
@@ -471,6 +552,46 @@ mod tests {
         for request in server.finish() {
             assert_eq!(request.header("authorization"), Some("Bearer typed-token"));
         }
+    }
+
+    #[test]
+    fn the_runner_picker_marks_runners_without_a_key_and_says_why() {
+        let key = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+        let server = StubServer::start(vec![list_runners(vec![
+            runner(RUNNER_1, "first"),
+            serde_json::json!({"runnerId": RUNNER_2, "name": "second",
+                   "status": {"phase": "RUNNER_PHASE_ACTIVE", "publicKey": key}}),
+        ])]);
+        // The item offered for `first` carries the mark; `second` does not.
+        let prompter = ScriptedPrompter::new().expect_select("Runner", "first (");
+        let (harness, _) = TestRun::new(true)
+            .prompter(prompter)
+            .start(&server, &["setup"]);
+        let picked = harness.ctx.pick_runner(None).unwrap();
+        assert_eq!(picked.runner_id, RUNNER_1);
+        let screen = harness.screen.text();
+        assert!(
+            screen.contains(
+                "1 of these runners (no key yet) cannot be set up yet: a runner registers its \
+                 key when it first connects"
+            ),
+            "{screen}"
+        );
+        drop(harness);
+        server.finish();
+        let items = runner_items(&[
+            serde_json::from_value(runner(RUNNER_1, "first")).unwrap(),
+            serde_json::from_value(serde_json::json!({"runnerId": RUNNER_2, "name": "second",
+                "status": {"phase": "RUNNER_PHASE_ACTIVE", "publicKey": key}}))
+            .unwrap(),
+        ]);
+        assert_eq!(
+            items,
+            vec![
+                format!("first ({RUNNER_1}, active) — no key yet"),
+                format!("second ({RUNNER_2}, active)"),
+            ]
+        );
     }
 
     #[test]

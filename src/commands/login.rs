@@ -8,15 +8,17 @@ use zeroize::Zeroize;
 
 use super::context::{unknown_runner, Context, RunnerRef};
 use crate::cli::{LoginArgs, LoginCommon, LoginMethod};
-use crate::clients::ado::{AdoClient, AdoTarget};
+use crate::clients::ado::{AdoClient, AdoTarget, PatIdentity};
 use crate::clients::gitpod::{input_error, HostAuthCheck, ScmIntegration, SCM_AZURE_DEVOPS_SERVER};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::flows::login::{
     callers_tokens, hand_over_pat, oauth_tokens_before, wait_for_oauth, Known, LoginTarget,
 };
 use crate::secret::Secret;
 use crate::stdin::StdinUser;
-use crate::urls::{validate_collection, validate_org, AdoHost};
+use crate::ui::browser::WebUrl;
+use crate::ui::prompt::{ask_again, Try};
+use crate::urls::{redact_url, validate_collection, validate_org, AdoHost, ADO_SERVICES_HOST};
 
 /// How often the runner is asked whether the OAuth consent has completed.
 const OAUTH_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -246,6 +248,34 @@ fn validate_org_or_collection(raw: &str) -> Result<()> {
     }
 }
 
+/// The runner's PAT page (`createUrl`), if it gave one: a web page on the integration's host or
+/// on dev.azure.com, or why it is not used. The runner's word is not trusted with the browser:
+/// anything else (another site, a local file, a script, a browser flag) is replaced by the page
+/// ado-scm builds.
+fn runners_pat_page(create_url: &str, integration_host: &str) -> Option<Result<WebUrl, String>> {
+    if create_url.is_empty() {
+        return None;
+    }
+    let checked = WebUrl::parse(create_url).and_then(|page| {
+        let url = page.url();
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let at = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        };
+        let integration = AdoHost::parse(integration_host).ok().map(|h| h.host);
+        if at == ADO_SERVICES_HOST || integration.as_deref() == Some(at.as_str()) {
+            Ok(page)
+        } else {
+            Err(format!(
+                "`{}` is on {at}, not on {integration_host} or {ADO_SERVICES_HOST}",
+                redact_url(url)
+            ))
+        }
+    });
+    Some(checked)
+}
+
 /// The PAT options for the integration `resolved` found: it must take PATs; the organization
 /// or collection the PAT is checked against is asked when nothing names it.
 fn pat_options(
@@ -269,11 +299,17 @@ fn pat_options(
         ));
     }
     let ado_target = ado_target(ctx, common, &integration)?;
-    let page = Some(pat_support.create_url)
-        .filter(|url| !url.is_empty())
-        .unwrap_or_else(|| {
-            AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone()).pat_page_url(&ado_target)
-        });
+    let built = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
+    let page = match runners_pat_page(&pat_support.create_url, &integration.host) {
+        Some(Ok(page)) => page.as_str().to_string(),
+        None => built.pat_page_url(&ado_target),
+        Some(Err(why)) => {
+            ctx.deps.ui.warn(format!(
+                "the runner's PAT page {why}: showing the one ado-scm builds instead"
+            ));
+            built.pat_page_url(&ado_target)
+        }
+    };
     let org_to_save = match &ado_target {
         AdoTarget::Services { org } => Some(org.clone()),
         AdoTarget::Server { .. } => common.org.clone(),
@@ -434,23 +470,40 @@ fn login_pat(
         open_browser(ctx, page);
     }
 
+    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
     let (pat, known) = match ahead {
         Some(Ahead { pat, known }) => (pat, Some(known)),
         None if from_stdin => (clean_pat(ctx.deps.stdin.read("PAT")?)?, None),
         None => {
-            let typed = ctx.deps.prompter.password("Paste the PAT (hidden)")?;
-            (clean_pat(typed.expose().to_string())?, None)
+            let (pat, accepted) = typed_pat(ctx, &ado, ado_target)?;
+            let known = Known {
+                pat_check: Some(Ok(accepted)),
+                ..Known::default()
+            };
+            (pat, Some(known))
         }
     };
 
     let gitpod = ctx.gitpod()?;
-    let ado = AdoClient::new(&ctx.deps.http, ctx.settings.ado_url.clone());
     let outcome = hand_over_pat(&gitpod, &ado, &ctx.deps.ui, target, ado_target, &pat, known)?;
+    signed_in(ctx, target, &outcome, "your PAT", org_to_save);
+    Ok(())
+}
+
+/// A sign-in done: its document (`--json`), its line, and the runner, host (and organization)
+/// saved as the next run's defaults.
+fn signed_in(
+    ctx: &Context,
+    target: &LoginTarget,
+    outcome: &impl serde::Serialize,
+    with: &str,
+    org_to_save: Option<String>,
+) {
     ctx.deps
         .ui
-        .json(&serde_json::to_value(&outcome).unwrap_or_default());
+        .json(&serde_json::to_value(outcome).unwrap_or_default());
     ctx.deps.ui.result(format!(
-        "Signed in: runner {} reaches {} with your PAT.",
+        "Signed in: runner {} reaches {} with {with}.",
         target.runner_name, target.host
     ));
     ctx.save_defaults(|config| {
@@ -460,7 +513,6 @@ fn login_pat(
             config.org = org_to_save;
         }
     });
-    Ok(())
 }
 
 /// What to make on the PAT page. The page takes no parameters to fill these in.
@@ -502,10 +554,16 @@ fn oauth_options(resolved: Resolved, timeout: Duration) -> Result<LoginOptions> 
         ))
         .with_hint("use `ado-scm login pat`"));
     };
-    let auth_url = Url::parse(&oauth.auth_url).map_err(|err| {
-        Error::service("the runner sent an OAuth URL that is not a URL").caused_by(err)
-    })?;
-    crate::urls::check_scheme(&auth_url, "the runner's OAuth URL")?;
+    // The runner's consent page goes to the browser: a web page, or nothing at all.
+    let auth_url = WebUrl::parse(&oauth.auth_url)
+        .map_err(|why| {
+            Error::service(format!(
+                "the runner's OAuth sign-in page {why}: ado-scm does not open it"
+            ))
+            .with_hint("ask an admin to check the runner; `ado-scm login pat` works meanwhile")
+        })?
+        .url()
+        .clone();
     Ok(LoginOptions {
         target,
         ahead: None,
@@ -567,25 +625,44 @@ fn login_oauth(
         timeout,
         OAUTH_POLL_INTERVAL,
     )?;
-    ctx.deps
-        .ui
-        .json(&serde_json::to_value(&outcome).unwrap_or_default());
-    ctx.deps.ui.result(format!(
-        "Signed in: runner {} reaches {} with your Entra ID account.",
-        target.runner_name, target.host
-    ));
-    ctx.save_defaults(|config| {
-        config.runner = Some(target.runner_id.clone());
-        config.host = Some(target.host.clone());
-    });
+    signed_in(ctx, target, &outcome, "your Entra ID account", None);
     Ok(())
+}
+
+/// The PAT typed at the prompt and Azure DevOps' word on it: one it rejects (or that lacks the
+/// Code scope, or is not a PAT at all) is asked for again, with the reason, a few times.
+fn typed_pat(
+    ctx: &Context,
+    ado: &AdoClient<'_>,
+    ado_target: &AdoTarget,
+) -> Result<(Secret, PatIdentity)> {
+    ask_again(&ctx.deps.ui, || {
+        let typed = ctx.deps.prompter.password("Paste the PAT (hidden)")?;
+        let pat = match clean_pat(typed.expose().to_string()) {
+            Ok(pat) => pat,
+            Err(why) => return Ok(Try::Again(why)),
+        };
+        let checked = ctx
+            .deps
+            .ui
+            .waiting("Checking the PAT with Azure DevOps", || {
+                ado.check_pat(ado_target, &pat)
+            });
+        match checked {
+            Ok(accepted) => Ok(Try::Take((pat, accepted))),
+            // Rejected, or without the Code scope: another PAT may do.
+            Err(why) if why.kind == ErrorKind::Auth => Ok(Try::Again(why)),
+            Err(err) => Err(err),
+        }
+    })
 }
 
 fn open_browser(ctx: &Context, url: &str) {
     if ctx.settings.no_browser {
         return;
     }
-    if let Err(why) = ctx.deps.browser.open(url) {
+    let page = WebUrl::parse(url);
+    if let Err(why) = page.and_then(|page| ctx.deps.browser.open(&page)) {
         ctx.deps.ui.warn(format!(
             "could not open a browser ({why}); open the URL above yourself"
         ));
@@ -599,11 +676,21 @@ fn ado_target(
     integration: &ScmIntegration,
 ) -> Result<AdoTarget> {
     let host = AdoHost::parse(&integration.host)?;
-    let from_flags = common
-        .org
-        .clone()
-        .or_else(|| ctx.settings.config.org.clone());
-    if integration.scm_id == SCM_AZURE_DEVOPS_SERVER {
+    let server = integration.scm_id == SCM_AZURE_DEVOPS_SERVER;
+    // The flag, else the last run's (shown to a person, who may give another), else asked.
+    let saved = match ctx.settings.config.org.clone() {
+        Some(org) if host.org.is_none() => {
+            let what = if server {
+                "Collection"
+            } else {
+                "Azure DevOps organization"
+            };
+            ctx.keep_saved(what, &org)?.then_some(org)
+        }
+        _ => None,
+    };
+    let from_flags = common.org.clone().or(saved);
+    if server {
         let collection = match from_flags {
             Some(c) => validate_collection(&c)?,
             None if ctx.interactive() => {
@@ -636,13 +723,7 @@ fn ado_target(
     let org = match (host.org, from_flags) {
         (Some(org), _) => org,
         (None, Some(org)) => validate_org(&org)?,
-        (None, None) if ctx.interactive() => {
-            let typed = ctx
-                .deps
-                .prompter
-                .input("Azure DevOps organization (dev.azure.com/ORG)", None)?;
-            validate_org(&typed)?
-        }
+        (None, None) if ctx.interactive() => ctx.ask_organization()?,
         (None, None) => {
             return Err(Error::missing(
                 "the Azure DevOps organization",
@@ -912,10 +993,66 @@ mod tests {
                         } if timeout == Duration::from_secs(300)
                     ));
                 }),
+                prompter: ScriptedPrompter::new()
+                    .expect_confirm("Runner: first (from your last run) — use it?", true)
+                    .expect_confirm(
+                        "Azure DevOps host: dev.azure.com/acme (from your last run) — use it?",
+                        true,
+                    ),
                 ..Case::new(
-                    "interactive, config names runner and host: nothing asked",
+                    "interactive, config names runner and host: shown, and taken when confirmed",
                     true,
                     &["login", "oauth"],
+                )
+            },
+            Case {
+                config: Config {
+                    runner: Some(RUNNER_1.into()),
+                    host: Some("dev.azure.com/acme".into()),
+                    org: Some("acme".into()),
+                    ..Config::default()
+                },
+                stubs: vec![
+                    get_runner(runner(RUNNER_1, "first")),
+                    list_runners(vec![
+                        runner(RUNNER_1, "first"),
+                        json!({"runnerId": RUNNER_2, "name": "second",
+                               "status": {"phase": "RUNNER_PHASE_ACTIVE", "publicKey": KEY}}),
+                    ]),
+                    list_integrations(vec![
+                        integration(RUNNER_2, "dev.azure.com/acme"),
+                        integration(RUNNER_2, "dev.azure.com"),
+                    ]),
+                    host_check(true, false, false),
+                ],
+                prompter: ScriptedPrompter::new()
+                    .expect_confirm("Runner: first (from your last run) — use it?", false)
+                    .expect_select("Runner", "second")
+                    .expect_confirm(
+                        "Azure DevOps host: dev.azure.com/acme (from your last run) — use it?",
+                        false,
+                    )
+                    .expect_select("Azure DevOps host", "dev.azure.com (")
+                    .expect_confirm(
+                        "Azure DevOps organization: acme (from your last run) — use it?",
+                        false,
+                    )
+                    .expect_input(
+                        "Azure DevOps organization (dev.azure.com/ORG)",
+                        "https://dev.azure.com/other/",
+                    ),
+                expect: Expect::Resolved(|options| {
+                    assert_eq!(options.target.runner_id, RUNNER_2);
+                    assert_eq!(options.target.host, "dev.azure.com");
+                    let SignInWith::Pat { ado_target, .. } = &options.method else {
+                        panic!("a PAT sign-in: {options:?}")
+                    };
+                    assert_eq!(*ado_target, AdoTarget::Services { org: "other".into() });
+                }),
+                ..Case::new(
+                    "interactive, the last run's runner, host and organization declined: asked",
+                    true,
+                    &["login", "pat"],
                 )
             },
             Case {
@@ -954,6 +1091,8 @@ mod tests {
     }
 
     const ACME: &str = "dev.azure.com/acme";
+    /// A runner's public key (any 32 bytes, base64).
+    const KEY: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
     const PAT_PAGE: &str = "https://dev.azure.com/acme/_usersSettings/tokens";
 
     fn target() -> LoginTarget {
@@ -1024,6 +1163,70 @@ mod tests {
         );
         assert_eq!(created["token"], "pat-1");
         assert_eq!(created["runnerId"], RUNNER_1);
+    }
+
+    /// Azure DevOps rejecting a PAT: both questions of the check answered 401.
+    fn pat_rejected() -> Vec<Stub> {
+        vec![
+            Stub::get("/acme/_apis/connectionData?api-version=7.1-preview").status(401),
+            Stub::get("/acme/_apis/git/repositories?api-version=7.1").status(401),
+        ]
+    }
+
+    #[test]
+    fn a_pat_azure_devops_rejects_is_asked_for_again_with_the_reason() {
+        let mut stubs = pat_rejected();
+        stubs.extend(pat_accepted());
+        let server = StubServer::start(stubs);
+        let prompter = ScriptedPrompter::new()
+            .expect_password("Paste the PAT (hidden)", "pat-typo")
+            .expect_password("Paste the PAT (hidden)", "pat-1");
+        let (harness, _) = TestRun::new(true)
+            .prompter(prompter)
+            .start(&server, &["login"]);
+        execute(&harness.ctx, pat_options(false)).unwrap();
+        let screen = harness.screen.text();
+        assert!(
+            screen.contains("✗ Azure DevOps rejected the PAT"),
+            "the reason is shown: {screen}"
+        );
+        assert!(screen.contains(": try again\n"), "{screen}");
+        drop(harness);
+        let requests = server.finish();
+        let created = sent(
+            &requests,
+            "RunnerConfigurationService/CreateHostAuthenticationToken",
+        );
+        assert_eq!(
+            created["token"], "pat-1",
+            "only the accepted PAT is handed over"
+        );
+    }
+
+    #[test]
+    fn a_pat_rejected_three_times_ends_the_run_with_nothing_handed_over() {
+        let stubs: Vec<Stub> = (0..3).flat_map(|_| pat_rejected()).collect();
+        let server = StubServer::start(stubs);
+        let prompter = ScriptedPrompter::new()
+            .expect_password("Paste the PAT (hidden)", "pat-a")
+            .expect_password("Paste the PAT (hidden)", "pat-b")
+            .expect_password("Paste the PAT (hidden)", "pat-c");
+        let (harness, _) = TestRun::new(true)
+            .prompter(prompter)
+            .start(&server, &["login"]);
+        let err = execute(&harness.ctx, pat_options(false)).unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        assert!(
+            err.message.starts_with("Azure DevOps rejected the PAT"),
+            "{}",
+            err.message
+        );
+        assert_eq!(harness.screen.text().matches(": try again").count(), 2);
+        drop(harness);
+        assert!(server
+            .finish()
+            .iter()
+            .all(|request| !request.path.starts_with("/gitpod.v1.")));
     }
 
     #[test]
@@ -1098,6 +1301,113 @@ mod tests {
             .contains("\n  https://runner.example.com/auth/oauth2/start\n"));
         drop(harness);
         server.finish();
+    }
+
+    /// What a hostile runner might give as its PAT page or its consent page.
+    const HOSTILE_PAGES: [&str; 8] = [
+        "--renderer-cmd-prefix=sh -c 'touch /tmp/owned'",
+        "file:///etc/passwd",
+        "javascript:alert(document.cookie)",
+        r"C:\Windows\System32\calc.exe",
+        "https://evil.example/acme/_usersSettings/tokens",
+        "http://dev.azure.com/acme/_usersSettings/tokens",
+        "https://dev.azure.com@evil.example/acme/_usersSettings/tokens",
+        " https://dev.azure.com/acme/_usersSettings/tokens",
+    ];
+
+    /// CheckAuthenticationForHost offering a PAT with `create_url` as its page.
+    fn host_check_with_pat_page(create_url: &str) -> Stub {
+        gitpod(
+            "RunnerService/CheckAuthenticationForHost",
+            json!({"authenticated": false, "scmId": "azuredevops_entra",
+                   "supportsPat": {"createUrl": create_url}}),
+        )
+    }
+
+    #[test]
+    fn a_pat_page_from_the_runner_off_azure_devops_is_replaced_and_said() {
+        for hostile in HOSTILE_PAGES {
+            let mut stubs = vec![
+                get_runner(runner(RUNNER_1, "first")),
+                list_integrations(vec![acme()]),
+                host_check_with_pat_page(hostile),
+            ];
+            stubs.extend(pat_accepted());
+            let server = StubServer::start(stubs);
+            let prompter =
+                ScriptedPrompter::new().expect_password("Paste the PAT (hidden)", "pat-1");
+            let (harness, resolved) = TestRun::new(true)
+                .prompter(prompter)
+                .resolve::<LoginOptions>(&server, &["login", "pat", "--runner", RUNNER_1]);
+            execute(&harness.ctx, resolved.expect(hostile)).expect(hostile);
+            assert_eq!(harness.browser.opened(), vec![PAT_PAGE], "{hostile}");
+            let screen = harness.screen.text();
+            assert!(
+                screen.contains("warning: the runner's PAT page `")
+                    && screen.contains(": showing the one ado-scm builds instead\n")
+                    && screen.contains(&format!("  page:         {PAT_PAGE}\n")),
+                "{hostile}: {screen}"
+            );
+            drop(harness);
+            server.finish();
+        }
+    }
+
+    #[test]
+    fn a_pat_page_on_the_integrations_host_or_dev_azure_com_is_used() {
+        for (host, page) in [
+            (
+                "dev.azure.com/acme",
+                "https://dev.azure.com/acme/_usersSettings/tokens",
+            ),
+            (
+                "ado.example.com:8443",
+                "https://ado.example.com:8443/tfs/_usersSettings/tokens",
+            ),
+        ] {
+            assert_eq!(
+                runners_pat_page(page, host).map(|p| p.map(|p| p.as_str().to_string())),
+                Some(Ok(page.to_string()))
+            );
+        }
+        assert_eq!(runners_pat_page("", ACME), None);
+        let elsewhere = runners_pat_page("https://ado.example.com/tfs/", ACME);
+        assert_eq!(
+            elsewhere.unwrap().unwrap_err(),
+            "`https://ado.example.com/tfs/` is on ado.example.com, not on dev.azure.com/acme \
+             or dev.azure.com"
+        );
+    }
+
+    #[test]
+    fn a_consent_page_from_the_runner_that_is_not_a_web_page_is_refused() {
+        for hostile in HOSTILE_PAGES
+            .iter()
+            .filter(|page| !page.contains("evil.example/acme/_user"))
+        {
+            let server = StubServer::start(vec![
+                get_runner(runner(RUNNER_1, "first")),
+                list_integrations(vec![acme()]),
+                gitpod(
+                    "RunnerService/CheckAuthenticationForHost",
+                    json!({"authenticated": false, "scmId": "azuredevops_entra",
+                           "supportsOauth2": {"authUrl": hostile}}),
+                ),
+            ]);
+            let (harness, resolved) = TestRun::new(true)
+                .resolve::<LoginOptions>(&server, &["login", "oauth", "--runner", RUNNER_1]);
+            let err = resolved.expect_err(hostile);
+            assert_eq!(err.exit_code(), 1, "{hostile}");
+            assert!(
+                err.message.starts_with("the runner's OAuth sign-in page `")
+                    && err.message.ends_with(": ado-scm does not open it"),
+                "{hostile}: {}",
+                err.message
+            );
+            assert_eq!(harness.browser.opened(), Vec::<String>::new());
+            drop(harness);
+            server.finish();
+        }
     }
 
     #[test]

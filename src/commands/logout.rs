@@ -14,8 +14,27 @@ use crate::urls::AdoHost;
 struct Removed {
     id: String,
     runner_id: String,
+    /// Empty when the organization no longer lists the runner.
+    runner_name: String,
     host: String,
     source: &'static str,
+}
+
+impl Removed {
+    /// "Removed your PAT for dev.azure.com/acme on runner acme-eu (0190…)."
+    fn sentence(&self) -> String {
+        let what = match self.source {
+            "pat" => "PAT",
+            "oauth" => "OAuth (Entra ID) sign-in",
+            _ => "token",
+        };
+        let runner = if self.runner_name.is_empty() {
+            self.runner_id.clone()
+        } else {
+            format!("{} ({})", self.runner_name, self.runner_id)
+        };
+        format!("Removed your {what} for {} on runner {runner}.", self.host)
+    }
 }
 
 /// Whose tokens `logout` removes: the caller's, for Azure DevOps hosts, narrowed by these.
@@ -85,10 +104,7 @@ pub fn execute(ctx: &Context, options: &LogoutOptions) -> Result<()> {
             .result("No host authentication tokens of yours to remove.");
     }
     for token in &removed {
-        ctx.deps.ui.result(format!(
-            "Removed your {} token for {} on runner {}.",
-            token.source, token.host, token.runner_id
-        ));
+        ctx.deps.ui.result(token.sentence());
     }
     if forgot_gitpod {
         ctx.deps.ui.result("Forgot the stored Gitpod API token.");
@@ -110,15 +126,28 @@ fn remove_tokens(ctx: &Context, options: &LogoutOptions) -> Result<Vec<Removed>>
         ids.dedup();
         ids
     };
-    let ado_hosts: Vec<(String, String)> = if runner_ids.is_empty() {
-        Vec::new()
+    // The integrations tell which hosts are Azure DevOps ones; the runners' names are for the
+    // sentences. Asked at once.
+    let (integrations, runners) = if runner_ids.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
-        gitpod
-            .list_scm_integrations(&runner_ids)?
-            .into_iter()
-            .filter(|integration| is_azure_devops(&integration.scm_id))
-            .map(|integration| (integration.runner_id, integration.host.to_ascii_lowercase()))
-            .collect()
+        let (integrations, runners) = crate::parallel::join(
+            || gitpod.list_scm_integrations(&runner_ids),
+            || gitpod.list_runners(),
+        );
+        (integrations?, runners?)
+    };
+    let ado_hosts: Vec<(String, String)> = integrations
+        .into_iter()
+        .filter(|integration| is_azure_devops(&integration.scm_id))
+        .map(|integration| (integration.runner_id, integration.host.to_ascii_lowercase()))
+        .collect();
+    let runner_name = |id: &str| {
+        runners
+            .iter()
+            .find(|runner| runner.runner_id == id)
+            .map(|runner| runner.name.clone())
+            .unwrap_or_default()
     };
     let mut removed = Vec::new();
     for token in tokens {
@@ -143,6 +172,7 @@ fn remove_tokens(ctx: &Context, options: &LogoutOptions) -> Result<Vec<Removed>>
                     TokenSource::Oauth => "oauth",
                     _ => "unknown",
                 },
+                runner_name: runner_name(&token.runner_id),
                 id: token.id,
                 runner_id: token.runner_id,
                 host: token.host,
@@ -230,6 +260,7 @@ mod tests {
                 someone_elses,
             ]),
             list_integrations(vec![integration(RUNNER_1, "dev.azure.com/acme")]),
+            two_runners(),
             gitpod(
                 "RunnerConfigurationService/DeleteHostAuthenticationToken",
                 json!({}),
@@ -244,7 +275,7 @@ mod tests {
         execute(&harness.ctx, &options).unwrap();
         assert_eq!(
             harness.stdout.text(),
-            format!("Removed your pat token for dev.azure.com/acme on runner {RUNNER_1}.\n")
+            format!("Removed your PAT for dev.azure.com/acme on runner first ({RUNNER_1}).\n")
         );
         drop(harness);
         let requests = server.finish();

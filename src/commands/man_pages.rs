@@ -51,7 +51,7 @@ const ENVIRONMENT: [(&str, &str); 6] = [
     ),
 ];
 
-/// Variables only `setup` reads.
+/// Variables only `setup` reads (the Graph token also `doctor` and `apply`).
 const SETUP_ENVIRONMENT: [(&str, &str); 2] = [
     (
         "ADO_SCM_CLIENT_SECRET",
@@ -159,7 +159,7 @@ fn examples(roff: &mut Roff, cmd: &clap::Command) {
 }
 
 /// The command's own environment variables (those of its flags), then the ones every command
-/// reads, then `setup`'s.
+/// reads, then `setup`'s (and the Graph token of `doctor` and `apply`).
 fn environment(roff: &mut Roff, cmd: &clap::Command, name: &str) {
     let mut entries: Vec<(String, String)> = Vec::new();
     for arg in cmd.get_arguments().filter(|arg| !arg.is_hide_set()) {
@@ -171,10 +171,11 @@ fn environment(roff: &mut Roff, cmd: &clap::Command, name: &str) {
             format!("Same as --{long}."),
         ));
     }
-    let extra = if name == "ado-scm-setup" {
-        &SETUP_ENVIRONMENT[..]
-    } else {
-        &[]
+    let extra = match name {
+        "ado-scm-setup" => &SETUP_ENVIRONMENT[..],
+        // The Graph token, which doctor and apply read as setup does.
+        "ado-scm-doctor" | "ado-scm-apply" => &SETUP_ENVIRONMENT[1..],
+        _ => &[],
     };
     for (var, meaning) in ENVIRONMENT.iter().chain(extra) {
         entries.push((var.to_string(), meaning.to_string()));

@@ -9,8 +9,8 @@
 //! `interaction` answers the flow while it runs (the Graph sign-in, the go-ahead);
 //! `summary` is what the admin reads at the end.
 
-mod flags;
-mod interaction;
+pub(crate) mod flags;
+pub(crate) mod interaction;
 mod plan;
 mod summary;
 
@@ -33,6 +33,7 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<()> {
     let given = plan::secrets_given(ctx, &args, &checked)?;
 
     // 1. Runner; then the rest of the answers.
+    // The Gitpod token typed or given on stdin is kept from here on, whatever happens later.
     let runner = ctx.pick_runner(args.target.runner.as_deref())?;
     let plan = plan::build(ctx, &args, &checked, runner, given.client_secret)?;
 
@@ -55,9 +56,23 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<()> {
         given: given.graph_token,
         sign_in: sign_in_options(&args, &checked.graph_client_id, deps.ui.interactive()),
         yes: args.yes,
+        declined: false,
     };
-    let report = setup::run(&plan, &services, &mut answers)?;
-    ctx.remember_gitpod_token()?;
+    let report = match setup::run(&plan, &services, &mut answers) {
+        Ok(report) => report,
+        Err(_) if answers.declined => {
+            ctx.deps.ui.json(&serde_json::json!({
+                "runner_id": plan.runner.runner_id,
+                "declined": true,
+                "changed": false,
+            }));
+            ctx.deps
+                .ui
+                .result("Nothing changed: you declined the changes.");
+            return Ok(());
+        }
+        Err(err) => return Err(err),
+    };
 
     ctx.deps
         .ui

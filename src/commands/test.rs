@@ -16,9 +16,9 @@ use serde_json::json;
 
 use super::context::Context;
 use crate::cli::TargetArgs;
-use crate::clients::entra::issuer;
-use crate::clients::gitpod::{Runner, ScmIntegration, ValidateIntegration};
+use crate::clients::gitpod::{Runner, ScmIntegration};
 use crate::error::{Error, Result};
+use crate::flows::saved::{self, SavedValidation};
 use crate::flows::setup::{check, Check};
 
 /// The integration `test` re-checks.
@@ -60,83 +60,32 @@ pub fn execute(ctx: &Context, options: &TestOptions) -> Result<()> {
         Err(err) => checks.push(check("runner public key", false, err.message)),
     }
     if let Some(oauth) = &integration.oauth {
-        checks.push(match oauth.issuer_url.as_deref() {
-            None => check(
+        let discovered = ctx
+            .deps
+            .ui
+            .waiting("Reading the issuer's OpenID configuration", || {
+                saved::issuer_discovery(&ctx.deps.http, &ctx.settings.authority_url, integration)
+            });
+        let url = oauth.issuer_url.as_deref().unwrap_or_default();
+        checks.push(match discovered {
+            Some(Ok(discovery)) => check(
                 "issuer discovery",
-                false,
-                "the integration has OAuth but no issuer URL",
+                true,
+                format!("{url} (tenant {})", discovery.tenant_id),
             ),
-            Some(url) => {
-                let found = issuer::parse_issuer(url, Some(&ctx.settings.authority_url)).and_then(
-                    |parsed| {
-                        ctx.deps
-                            .ui
-                            .waiting("Reading the issuer's OpenID configuration", || {
-                                issuer::discover(&ctx.deps.http, &parsed)
-                            })
-                    },
-                );
-                match found {
-                    Ok(discovery) => check(
-                        "issuer discovery",
-                        true,
-                        format!("{url} (tenant {})", discovery.tenant_id),
-                    ),
-                    Err(err) => check("issuer discovery", false, err.message),
-                }
-            }
+            Some(Err(err)) => check("issuer discovery", false, err.message),
+            None => unreachable!("the integration has OAuth"),
         });
     }
-    let sealed = integration
-        .oauth
-        .as_ref()
-        .map(|oauth| oauth.encrypted_client_secret.clone())
-        .filter(|sealed| !sealed.is_empty());
-    if integration.oauth.is_some() && sealed.is_none() {
-        // A client id without its secret is not a configuration the runner can check.
-        checks.push(check(
-            "runner validation",
-            false,
-            "the integration has OAuth but the runner returned no sealed client secret",
-        ));
-        return report(ctx, runner, integration, checks);
-    }
-    let request = ValidateIntegration {
-        id: Some(integration.id.clone()),
-        scm_id: integration.scm_id.clone(),
-        host: integration.host.clone(),
-        oauth_client_id: integration
-            .oauth
-            .as_ref()
-            .map(|oauth| oauth.client_id.clone()),
-        oauth_encrypted_client_secret: sealed,
-        oauth_plaintext_client_secret: None,
-        pat: integration.pat,
-        issuer_url: integration
-            .oauth
-            .as_ref()
-            .and_then(|oauth| oauth.issuer_url.clone()),
-        virtual_directory: integration.virtual_directory.clone(),
-    };
-    let result = ctx.deps.ui.waiting(
+    let validation = ctx.deps.ui.waiting(
         "Asking the runner to validate the saved integration",
-        || {
-            ctx.gitpod()?
-                .validate_runner_configuration(&runner.runner_id, &request)
-        },
+        || saved::validate(&ctx.gitpod()?, integration, None),
     )?;
-    ctx.remember_gitpod_token()?;
-    let detail = if result.valid {
-        if integration.oauth.is_some() {
-            "the runner opened the saved secret and Entra ID accepted it (client credentials)"
-                .to_string()
-        } else {
-            "the runner accepts the saved configuration".to_string()
-        }
-    } else {
-        result.reasons()
-    };
-    checks.push(check("runner validation", result.valid, detail));
+    if !matches!(validation, SavedValidation::NoSealedSecret) {
+        ctx.remember_gitpod_token()?;
+    }
+    let (ok, detail) = validation.verdict(integration.oauth.is_some());
+    checks.push(check("runner validation", ok, detail));
     report(ctx, runner, integration, checks)
 }
 

@@ -121,10 +121,11 @@ impl TestRun {
         let (http, clock) = http();
         let browser = RecordingBrowser::default();
         let store = MemoryStore::new();
+        let prompter = ui.prompter(Box::new(self.prompter));
         let deps = Deps {
             env,
             ui,
-            prompter: Box::new(self.prompter),
+            prompter,
             browser: Box::new(browser.clone()),
             clock,
             http,

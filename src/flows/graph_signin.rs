@@ -137,7 +137,8 @@ impl SignInUi for TerminalSignInUi<'_> {
             .info("Sign in to Microsoft in your browser. If it does not open, open this link:");
         self.ui.info(format!("  {url}"));
         if self.open_browser {
-            if let Err(err) = self.browser.open(url.as_str()) {
+            let page = crate::ui::browser::WebUrl::new(url.clone());
+            if let Err(err) = page.and_then(|page| self.browser.open(&page)) {
                 self.ui.warn(format!(
                     "could not open a browser ({err}); open the link above"
                 ));
@@ -147,11 +148,13 @@ impl SignInUi for TerminalSignInUi<'_> {
     }
 
     fn device_code(&mut self, prompt: &DeviceCodePrompt) {
-        self.ui.info(format!(
+        // Needed now, on a terminal or not (a script or CI log may be where the admin reads
+        // it), whatever else is held back.
+        self.ui.at_once(format!(
             "To sign in, open {} and enter the code {}",
             prompt.verification_uri, prompt.user_code
         ));
-        self.ui.info(format!(
+        self.ui.at_once(format!(
             "The code expires at {}. Waiting for the sign-in to finish…",
             prompt.expires_at.format("%H:%M:%S UTC")
         ));
@@ -250,7 +253,8 @@ pub fn graph_token(
             };
             sign_in_browser(http, &client, listener, &browser_options, &mut |url| {
                 ui.open_url(url)
-            })?
+            })
+            .map_err(|err| when_consent_declined(err, options))?
         }
         SignInMethod::DeviceCode => {
             let device_options = DeviceOptions {
@@ -259,7 +263,8 @@ pub fn graph_token(
             };
             sign_in_device(http, &client, &device_options, &mut |prompt| {
                 ui.device_code(prompt)
-            })?
+            })
+            .map_err(|err| when_consent_declined(err, options))?
         }
     };
     save(store, &key, &tokens, ui);
@@ -267,6 +272,41 @@ pub fn graph_token(
         tokens,
         source: GraphTokenSource::SignedIn,
     })
+}
+
+/// A sign-in that ended because consent was declined (by the admin, or because the tenant
+/// lets only administrators consent) gets a hint that says what to do instead of "sign in
+/// again", which alone would end the same way.
+fn when_consent_declined(err: Error, options: &GraphSignIn) -> Error {
+    // AADSTS65004: declined; 65001: no consent given; 90094/90095: an administrator must
+    // approve. Without a number: the OAuth codes a refusal comes with.
+    let declined = matches!(err.aadsts(), Some(65004 | 65001 | 90094 | 90095))
+        || (err.aadsts().is_none()
+            && matches!(
+                err.code(),
+                Some("access_denied" | "consent_required" | "authorization_declined")
+            ));
+    if !declined {
+        return err;
+    }
+    let permissions = if options.consent {
+        "Application.ReadWrite.All and DelegatedPermissionGrant.ReadWrite.All"
+    } else {
+        "Application.ReadWrite.All"
+    };
+    let app = if options.client_id == GRAPH_CLI_CLIENT_ID {
+        format!("Microsoft Graph Command Line Tools ({GRAPH_CLI_CLIENT_ID})")
+    } else {
+        format!("the app {}", options.client_id)
+    };
+    err.with_hint(format!(
+        "setup signs you in to Microsoft Graph with {app} to manage the app registration, which \
+         needs your consent to {permissions}: run setup again and accept; if only an \
+         administrator may consent in your tenant, ask one to grant it (Entra admin center → \
+         Enterprise applications → that app → Permissions), or pass a Graph token \
+         (--graph-token-stdin), or use an app registration you manage (--client-id with \
+         --client-secret-stdin)"
+    ))
 }
 
 /// Stores the (rotated) refresh token; a failure is a warning.
@@ -485,23 +525,83 @@ mod tests {
         );
     }
 
-    #[test]
-    fn non_interactive_without_a_token_names_the_flags() {
-        let server = entra(|_| panic!("no request expected"));
+    /// The error of a sign-in with nothing stored that must fail before any token request.
+    fn failed_sign_in(options: &GraphSignIn, ui: &mut RecordingUi) -> Error {
+        let server = entra(|_| panic!("no token request expected"));
         let (http, _clock) = test_http();
-        let options = GraphSignIn {
-            interactive: false,
-            ..GraphSignIn::default()
-        };
-        let err = graph_token(
+        graph_token(
             &http,
             &server.discovery(),
             &MemoryStore::new(),
             None,
-            &options,
-            &mut RecordingUi::default(),
+            options,
+            ui,
         )
-        .unwrap_err();
+        .unwrap_err()
+    }
+
+    /// The browser of a person who declines consent: Entra redirects back with the error.
+    fn declining_browser(url: &Url) {
+        let param = |name: &str| {
+            url.query_pairs()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.into_owned())
+                .unwrap()
+        };
+        let state = param("state");
+        let port = Url::parse(&param("redirect_uri")).unwrap().port().unwrap();
+        std::thread::spawn(move || {
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            crate::oauth::loopback::tests::get(
+                addr,
+                &format!(
+                    "/?error=access_denied&error_description=AADSTS65004%3A+User+declined+\
+                     to+consent+to+access+the+app.&state={state}"
+                ),
+            )
+        });
+    }
+
+    #[test]
+    fn a_declined_consent_says_what_to_do() {
+        let mut ui = RecordingUi {
+            play: Some(Box::new(declining_browser)),
+            ..RecordingUi::default()
+        };
+        let options = GraphSignIn {
+            consent: true,
+            ..GraphSignIn::default()
+        };
+        let err = failed_sign_in(&options, &mut ui);
+        assert_eq!(err.exit_code(), 3);
+        assert!(err.message.contains("AADSTS65004"), "{}", err.message);
+        let hint = err.hint.unwrap();
+        for says in [
+            "needs your consent to Application.ReadWrite.All and \
+             DelegatedPermissionGrant.ReadWrite.All",
+            "run setup again and accept",
+            "Microsoft Graph Command Line Tools (14d82eec-204b-4c2f-b7e8-296a70dab67e)",
+            "--graph-token-stdin",
+            "--client-id with --client-secret-stdin",
+        ] {
+            assert!(hint.contains(says), "{says}: {hint}");
+        }
+    }
+
+    #[test]
+    fn other_sign_in_failures_keep_their_own_hint() {
+        let expired = Error::auth("sign-in failed").with_hint("sign in again");
+        let kept = when_consent_declined(expired, &GraphSignIn::default());
+        assert_eq!(kept.hint.as_deref(), Some("sign in again"));
+    }
+
+    #[test]
+    fn non_interactive_without_a_token_names_the_flags() {
+        let options = GraphSignIn {
+            interactive: false,
+            ..GraphSignIn::default()
+        };
+        let err = failed_sign_in(&options, &mut RecordingUi::default());
         assert_eq!(err.exit_code(), 2);
         assert!(err.hint.unwrap().contains("--graph-token-stdin"));
     }

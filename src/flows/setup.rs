@@ -73,7 +73,9 @@ use runner::RunnerChecked;
 use secret::{MintedSecret, SecretFacts, SecretPlan};
 use tenant::IssuerChoice;
 
+pub use app_registration::required_permissions;
 pub use plan::{default_app_name, OauthPlan, SetupPlan, Target, SCM_SERVER, SCM_SERVICES};
+pub use secret::secret_display_name;
 pub use summary::{
     check, date, methods, Check, IntegrationOutcome, OauthSummary, SecretOutcome, SetupReport,
     Summary,
@@ -267,14 +269,9 @@ pub fn run(
         checks,
         dry_run: false,
     };
-    Ok(SetupReport::new(
-        summary,
-        plan,
-        oauth.as_ref(),
-        app_name,
-        removed,
-        changes,
-    ))
+    let mut report = SetupReport::new(summary, plan, oauth.as_ref(), app_name, removed, changes);
+    report.integration_fields = change.fields();
+    Ok(report)
 }
 
 /// What phase 1 found for OAuth, and what phase 2 would change.

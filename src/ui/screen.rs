@@ -1,4 +1,5 @@
-//! What a unit test reads back of the UI: a stream that keeps everything written to it.
+//! A stream that keeps everything written to it: what a unit test reads back of the UI, and
+//! the screen of each of `apply`'s runs (`flows/fleet.rs`), told apart from the terminal.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -4,7 +4,7 @@
 use crate::support::{text, TestEnv};
 
 /// Every command that has a help page of its own.
-const COMMANDS: [&[&str]; 12] = [
+const COMMANDS: [&[&str]; 15] = [
     &[],
     &["setup"],
     &["login"],
@@ -16,6 +16,9 @@ const COMMANDS: [&[&str]; 12] = [
     &["issuer", "check"],
     &["secret", "seal"],
     &["test"],
+    &["doctor"],
+    &["apply"],
+    &["export"],
     &["completions"],
 ];
 

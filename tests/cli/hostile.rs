@@ -77,29 +77,17 @@ fn the_browser_inherits_no_secret_from_the_environment() {
     let dump = env.home.path().join("browser-env.txt");
     let browser = dumping_browser(env.home.path(), &dump);
     // ONA_API_KEY (Alice's, the one used) wins over GITPOD_API_KEY; neither may reach a child.
-    let mut child = env
-        .std_cmd()
-        .env_remove("ADO_SCM_NO_BROWSER")
-        .env("BROWSER", &browser)
-        .env("ONA_API_KEY", seed::ALICE_API_KEY)
-        .env("GITPOD_API_KEY", format!("{MARKER}-gitpod"))
-        .env("ADO_SCM_GRAPH_TOKEN", format!("{MARKER}-graph"))
-        .env("ADO_SCM_CLIENT_SECRET", format!("{MARKER}-client-secret"))
-        .args([
-            "login",
-            "oauth",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--timeout",
-            "60",
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::support::spawn_piped(
+        env.std_cmd()
+            .env_remove("ADO_SCM_NO_BROWSER")
+            .env("BROWSER", &browser)
+            .env("ONA_API_KEY", seed::ALICE_API_KEY)
+            .env("GITPOD_API_KEY", format!("{MARKER}-gitpod"))
+            .env("ADO_SCM_GRAPH_TOKEN", format!("{MARKER}-graph"))
+            .env("ADO_SCM_CLIENT_SECRET", format!("{MARKER}-client-secret"))
+            .args(crate::support::LOGIN_OAUTH_ARGS)
+            .args(["--timeout", "60"]),
+    );
     // The browser opens (and dumps its environment) while ado-scm waits for the consent.
     let started = Instant::now();
     while !dump.exists() {

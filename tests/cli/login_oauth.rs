@@ -2,13 +2,12 @@
 //! the test itself following the runner's `authUrl` (the Entra stand-in approves the seeded
 //! user); the real-component suite does the same with Chromium.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use ado_scm_sandbox::seed;
 use predicates::str::contains;
 
-use crate::support::{stdout_json, TestEnv};
+use crate::support::{spawn_piped, stdout_json, TestEnv, LOGIN_OAUTH_ARGS};
 
 /// Asks the runner, as Alice, for the OAuth URL of a host.
 pub(crate) fn auth_url(env: &TestEnv, host: &str) -> String {
@@ -26,24 +25,12 @@ pub(crate) fn auth_url(env: &TestEnv, host: &str) -> String {
 #[test]
 fn login_oauth_waits_until_the_runner_reports_the_consent() {
     let env = TestEnv::new();
-    let mut child = env
-        .std_cmd()
-        .args([
-            "login",
-            "oauth",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--timeout",
-            "60",
-            "--json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        spawn_piped(
+            env.std_cmd()
+                .args(LOGIN_OAUTH_ARGS)
+                .args(["--timeout", "60", "--json"]),
+        );
 
     // The person in the browser, once ado-scm waits (it has read the tokens the runner holds,
     // then printed the URL): runner → Entra (approves) → the runner's callback.
@@ -146,24 +133,12 @@ fn a_pat_in_place_is_not_taken_for_the_entra_sign_in() {
         .write_stdin(seed::PAT_VALID);
     pat.assert().success();
     env.sandbox.clear_requests();
-    let mut child = env
-        .std_cmd()
-        .args([
-            "login",
-            "oauth",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--timeout",
-            "60",
-            "--json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        spawn_piped(
+            env.std_cmd()
+                .args(LOGIN_OAUTH_ARGS)
+                .args(["--timeout", "60", "--json"]),
+        );
     // Authenticated already (the PAT), but no consent yet: it keeps waiting.
     let started = Instant::now();
     while env.gitpod_calls("ListHostAuthenticationTokens").len() < 5 {
@@ -205,18 +180,10 @@ fn signed_in_through_entra_already_says_so_and_opens_nothing() {
     let page = reqwest::blocking::get(auth_url(&env, "dev.azure.com")).unwrap();
     assert!(page.status().is_success());
     let mut cmd = env.cmd();
-    cmd.args([
-        "login",
-        "oauth",
-        "--runner",
-        seed::RUNNER_READY_ID,
-        "--host",
-        "dev.azure.com",
-        "--json",
+    cmd.args(LOGIN_OAUTH_ARGS)
+        .arg("--json")
         // Were it to wait for a consent after all, it would give up (exit 3) soon.
-        "--timeout",
-        "5",
-    ]);
+        .args(["--timeout", "5"]);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let doc = stdout_json(&out);

@@ -2,12 +2,15 @@
 //! Rust). The real components (terminal, keyring, OpenID provider, Chromium, libsodium) are the
 //! other binary, `tests/real`.
 
+mod apply;
 mod docs;
+mod doctor;
 mod faults;
 mod fuzz_parsers;
 mod graph_client;
 mod help;
 mod hostile;
+mod hostile_runner;
 mod login_oauth;
 mod login_pat;
 mod logout_gitpod;

@@ -821,6 +821,73 @@ fn a_runner_that_never_registered_is_explained() {
 }
 
 #[test]
+fn device_code_signs_the_admin_in_without_a_terminal() {
+    use std::io::{BufRead, BufReader};
+    let env = TestEnv::new();
+    let mut child = env
+        .std_cmd()
+        .args(["setup", "--non-interactive", "--device-code", "--json"])
+        .args(["--runner", seed::RUNNER_FRESH_ID, "--org", seed::ADO_ORG])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The code and where to enter it come at once, though --json holds other lines back.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let (url, code) = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no device code shown"
+        );
+        if let Some(rest) = line.trim().strip_prefix("To sign in, open ") {
+            let (url, code) = rest
+                .split_once(" and enter the code ")
+                .expect("URL and code");
+            break (url.to_string(), code.to_string());
+        }
+    };
+    // The admin enters the code on the sign-in page (the sandbox's approves it).
+    let page = reqwest::blocking::get(format!("{url}?user_code={code}")).unwrap();
+    assert!(page.status().is_success(), "{}", page.status());
+    let out = child.wait_with_output().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{rest}");
+    let doc = stdout_json(&out);
+    assert_eq!(doc["integration"], "created", "{doc}");
+    assert_eq!(env.integrations_of(seed::RUNNER_FRESH_ID).len(), 1);
+}
+
+#[test]
+fn a_gitpod_token_the_api_accepted_is_kept_though_setup_then_fails() {
+    let env = TestEnv::new();
+    let out = env
+        .bare_cmd()
+        .args(["--gitpod-token-stdin", "setup", "--non-interactive"])
+        .args([
+            "--runner",
+            seed::RUNNER_UNREGISTERED_ID,
+            "--org",
+            seed::ADO_ORG,
+        ])
+        .write_stdin(format!("{}\n", seed::ALICE_API_KEY))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    // The next run, with no token given, asks the Gitpod API with the stored one.
+    let out = env
+        .bare_cmd()
+        .args(["status", "--runner", seed::RUNNER_READY_ID, "--json"])
+        .output()
+        .unwrap();
+    let doc = stdout_json(&out);
+    assert_eq!(doc["gitpod"]["token_source"], "store", "{doc}");
+}
+
+#[test]
 fn an_organization_not_connected_to_entra_says_where_to_connect_it() {
     let env = TestEnv::new();
     let token = env.admin_graph_token();
@@ -1019,6 +1086,14 @@ fn flags_that_cannot_work_are_refused_with_one_line() {
                 "/a b",
             ],
             "is not a path like /tfs",
+        ),
+        (
+            vec!["--oauth", "--no-oauth"],
+            "error: the argument '--oauth' cannot be used with '--no-oauth'\n",
+        ),
+        (
+            vec!["--no-pat", "--pat"],
+            "error: the argument '--no-pat' cannot be used with '--pat'\n",
         ),
         (
             vec!["--device-code", "--port", "8400"],

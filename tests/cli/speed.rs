@@ -100,3 +100,33 @@ fn login_pat_with_token_takes_at_most_3_round_trips() {
     );
     assert_eq!(env.host_tokens().len(), 1);
 }
+
+/// Ten runners set up four at a time take about as many sequential round trips as three
+/// setups, not ten.
+#[test]
+fn apply_of_ten_runners_takes_the_round_trips_of_about_three_setups() {
+    let env = TestEnv::new();
+    env.sandbox.add_ready_runners(10, false);
+    let token = env.admin_graph_token();
+    let file = env.home.path().join("ten.toml");
+    let entries: String = (3..=12)
+        .map(|n| {
+            format!(
+                "[[integration]]\nrunner = \"runner-{n:03}\"\nhost = \"dev.azure.com/acme\"\n\n"
+            )
+        })
+        .collect();
+    std::fs::write(&file, entries).unwrap();
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", &token)
+        .args(["apply", "--non-interactive", "-f"])
+        .arg(&file);
+    let chain = chain_of(&env, cmd);
+    eprintln!("apply of ten runners: {chain} round trips");
+    // A new setup takes at most 7 (above), three of them 21; apply's own reads come ahead
+    // (runners, integrations, the organization's tenant, discovery: 4).
+    assert!(
+        chain <= 3 * 7 + 4,
+        "apply of ten runners took {chain} sequential round trips"
+    );
+}

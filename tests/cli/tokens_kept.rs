@@ -279,8 +279,9 @@ fn logout_says_which_kind_of_token_it_removed() {
     let said = text(&out.stdout);
     assert!(
         said.contains(&format!(
-            "Removed your pat token for {} on runner {}.",
+            "Removed your PAT for {} on runner {} ({}).",
             seed::ADO_SERVER_HOST,
+            seed::RUNNER_READY_NAME,
             seed::RUNNER_READY_ID
         )),
         "{said}"

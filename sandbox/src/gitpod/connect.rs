@@ -497,12 +497,17 @@ pub fn parse<T: DeserializeOwned>(request: Value) -> Result<T, ConnectError> {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Pagination {
-    #[serde(default)]
     pub page_size: Option<i64>,
-    #[serde(default)]
     pub token: Option<String>,
+}
+
+/// The request of the methods that take only an object's `id`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct IdRequest {
+    pub id: String,
 }
 
 const DEFAULT_PAGE_SIZE: usize = 25;

@@ -49,11 +49,10 @@ fn runner_scope() -> String {
     format!("openid offline_access {ADO_RESOURCE_APP_ID}/vso.code_write")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct StartQuery {
-    #[serde(default)]
     host: String,
-    #[serde(default)]
     user: String,
 }
 
@@ -181,15 +180,12 @@ pub async fn start(
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CallbackQuery {
-    #[serde(default)]
     code: String,
-    #[serde(default)]
     state: String,
-    #[serde(default)]
     error: Option<String>,
-    #[serde(default)]
     error_description: Option<String>,
 }
 

@@ -37,10 +37,9 @@ pub fn runner_json(runner: &Runner) -> Value {
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct ListRunnersRequest {
-    #[serde(default)]
     pagination: Option<Pagination>,
 }
 
@@ -51,10 +50,9 @@ pub fn list(world: &mut World, _caller: &Caller, request: Value) -> RpcResult {
     Ok(json!({"runners": runners, "pagination": pagination}))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 pub(super) struct RunnerIdRequest {
-    #[serde(default)]
     pub runner_id: String,
 }
 

@@ -6,7 +6,9 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::connect::{page, parse, Caller, Code, ConnectError, Pagination, RpcResult, Violations};
+use super::connect::{
+    page, parse, Caller, Code, ConnectError, IdRequest, Pagination, RpcResult, Violations,
+};
 use super::runners::find_runner;
 use super::{
     host_covers, normalize_host, Integration, OAuthConfig, SCM_ENTRA, SCM_SERVER, SOURCE_OAUTH,
@@ -19,28 +21,18 @@ const KNOWN_SCMS: &[&str] = &["github", "gitlab", "bitbucket", SCM_ENTRA, SCM_SE
 /// The integration fields a request may carry. Every one is optional so Update can tell "not
 /// sent" (keep) from "sent empty" (remove).
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 struct Fields {
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     runner_id: Option<String>,
-    #[serde(default)]
     scm_id: Option<String>,
-    #[serde(default)]
     host: Option<String>,
-    #[serde(default)]
     oauth_client_id: Option<String>,
-    #[serde(default)]
     oauth_plaintext_client_secret: Option<String>,
     /// proto `bytes`: base64 of the sealed box. Only Validate takes it.
-    #[serde(default)]
     oauth_encrypted_client_secret: Option<String>,
-    #[serde(default)]
     pat: Option<bool>,
-    #[serde(default)]
     issuer_url: Option<String>,
-    #[serde(default)]
     virtual_directory: Option<String>,
 }
 
@@ -233,12 +225,10 @@ fn decode_bytes(b64: &str) -> Result<Vec<u8>, ConnectError> {
         })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct ValidateRequest {
-    #[serde(default)]
     runner_id: String,
-    #[serde(default)]
     scm_integration: Option<Fields>,
 }
 
@@ -506,18 +496,15 @@ pub fn integration_json(i: &Integration) -> Value {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 struct ListFilter {
-    #[serde(default)]
     runner_ids: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct ListRequest {
-    #[serde(default)]
     filter: Option<ListFilter>,
-    #[serde(default)]
     pagination: Option<Pagination>,
 }
 
@@ -541,12 +528,6 @@ pub fn list(world: &mut World, _caller: &Caller, request: Value) -> RpcResult {
         .collect();
     let (integrations, pagination) = page(&all, req.pagination.as_ref())?;
     Ok(json!({"integrations": integrations, "pagination": pagination}))
-}
-
-#[derive(Deserialize)]
-struct IdRequest {
-    #[serde(default)]
-    id: String,
 }
 
 /// `id` of Get, Update and DeleteSCMIntegration: `string.uuid` in the published protos.

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::connect::{page, parse, Caller, ConnectError, Pagination, RpcResult, Violations};
+use super::connect::{
+    page, parse, Caller, ConnectError, IdRequest, Pagination, RpcResult, Violations,
+};
 use super::runners::{find_runner, runner};
 use super::{
     host_covers, normalize_host, HostToken, Integration, Subject, PRINCIPAL_USER, SCM_ENTRA,
@@ -39,12 +41,10 @@ pub fn usable(
         && token.expires_at.is_none_or(|at| at > now)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct CheckRequest {
-    #[serde(default)]
     runner_id: String,
-    #[serde(default)]
     host: String,
 }
 
@@ -116,35 +116,24 @@ fn supports_pat(integration: &Integration, host: &str) -> Value {
     pat
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct SubjectRequest {
-    #[serde(default)]
     id: String,
-    #[serde(default)]
     principal: Option<Value>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct CreateRequest {
-    #[serde(default)]
     runner_id: String,
-    #[serde(default)]
     host: String,
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     source: Option<Value>,
-    #[serde(default)]
     expires_at: Option<String>,
-    #[serde(default)]
     refresh_token: Option<String>,
-    #[serde(default)]
     integration_id: Option<String>,
-    #[serde(default)]
     scopes: Vec<String>,
-    #[serde(default)]
     subject: Option<SubjectRequest>,
 }
 
@@ -300,20 +289,16 @@ pub fn token_json(t: &HostToken) -> Value {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 struct ListFilter {
-    #[serde(default)]
     runner_id: Option<String>,
-    #[serde(default)]
     subject_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct ListRequest {
-    #[serde(default)]
     filter: Option<ListFilter>,
-    #[serde(default)]
     pagination: Option<Pagination>,
 }
 
@@ -340,12 +325,6 @@ pub fn list(world: &mut World, caller: &Caller, request: Value) -> RpcResult {
         .collect();
     let (tokens, pagination) = page(&all, req.pagination.as_ref())?;
     Ok(json!({"tokens": tokens, "pagination": pagination}))
-}
-
-#[derive(Deserialize)]
-struct IdRequest {
-    #[serde(default)]
-    id: String,
 }
 
 /// DeleteHostAuthenticationToken; `id` is a UUID in the published proto.

@@ -1,6 +1,14 @@
-//! How the sandbox misbehaves on purpose: injected faults, and the real services' timing.
+//! How the sandbox misbehaves on purpose: injected faults, the real services' timing, and the
+//! breakages a tenant or a runner drifts into after setup (a client secret near its end or past
+//! it, a redirect URI mistyped in the portal, a permission removed, a runner reinstalled with a
+//! new key pair).
 
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
+
+use super::directory::iso;
+use super::gitpod::Runner;
+use super::World;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Fault {
@@ -136,6 +144,61 @@ impl Realism {
             entra_unknown_new_app: 2,
             secret_replication_failures: 2,
             gitpod_read_lag: 2,
+        }
+    }
+}
+
+/// What goes wrong in a tenant or on a runner after setup, for `ado-scm doctor` to find. JSON
+/// (`POST /_sandbox/break`): `{"ageSecret": {"keyId": "…", "days": -1}}`, `{"breakRedirectUri":
+/// {"app": CLIENT_ID, "uri": "…"}}`, `{"removePermission": {"app": CLIENT_ID, "scope": SCOPE_ID}}`,
+/// `{"rotateRunnerKey": {"runnerId": "…"}}`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Breakage {
+    /// The client secret `key_id` ends `days` from now (0 or less: it has ended).
+    AgeSecret { key_id: String, days: i64 },
+    /// The redirect URI `uri` of the app (its client id) becomes a mistyped one (`…-typo`), as
+    /// someone editing it in the portal might leave it.
+    BreakRedirectUri { app: String, uri: String },
+    /// The app (its client id) loses the delegated permission `scope` (its id).
+    RemovePermission { app: String, scope: String },
+    /// The runner gets a new key pair: what was sealed to the old key no longer opens.
+    RotateRunnerKey { runner_id: String },
+}
+
+impl World {
+    /// Applies `breakage`; `false` when what it names does not exist.
+    pub fn apply_breakage(&mut self, breakage: Breakage) -> bool {
+        let now = self.now();
+        let apps = &mut self.directory.applications;
+        let find = |id: &str| apps.iter().position(|a| a.app_id.eq_ignore_ascii_case(id));
+        match breakage {
+            Breakage::AgeSecret { key_id, days } => (apps.iter_mut())
+                .flat_map(|a| &mut a.password_credentials)
+                .find(|c| c.key_id == key_id)
+                .map(|c| c.end_date_time = iso(now + Duration::days(days)))
+                .is_some(),
+            Breakage::BreakRedirectUri { app, uri } => find(&app)
+                .and_then(|i| apps[i].web.redirect_uris.iter_mut().find(|u| **u == uri))
+                .map(|u| u.push_str("-typo"))
+                .is_some(),
+            Breakage::RemovePermission { app, scope } => find(&app).is_some_and(|i| {
+                let access = &mut apps[i].required_resource_access;
+                let found =
+                    (access.iter()).any(|r| r.resource_access.iter().any(|a| a.id == scope));
+                access
+                    .iter_mut()
+                    .for_each(|r| r.resource_access.retain(|a| a.id != scope));
+                found
+            }),
+            Breakage::RotateRunnerKey { runner_id } => (self.gitpod.runners.iter_mut())
+                .find(|r| r.runner_id == runner_id && r.public_key.is_some())
+                .map(Runner::new_key)
+                .is_some(),
         }
     }
 }

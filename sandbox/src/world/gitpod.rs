@@ -209,6 +209,13 @@ impl Runner {
         }
     }
 
+    /// A fresh key pair, as the runner makes when it registers (or is reinstalled).
+    pub fn new_key(&mut self) {
+        let key = SecretKey::generate(&mut rand_core::OsRng);
+        self.public_key = Some(key.public_key().to_bytes());
+        self.secret_key = Some(key);
+    }
+
     /// Seals `plaintext` to this runner's key, as the Gitpod server does on Create/Update.
     pub fn seal(&self, plaintext: &str) -> Option<String> {
         let public = crypto_box::PublicKey::from(self.public_key?);
@@ -344,12 +351,10 @@ impl State {
         for _ in 0..n {
             let index = self.runners.len();
             let id = format!("01900000-0000-7000-8000-{:012x}", 0x0001_0000 + index);
-            let key = SecretKey::generate(&mut rand_core::OsRng);
             let mut runner = Runner::seeded(&id, &format!("runner-{index:03}"), None);
             runner.phase = PHASE_ACTIVE.into();
             runner.version = Some("20250701.42".into());
-            runner.public_key = Some(key.public_key().to_bytes());
-            runner.secret_key = Some(key);
+            runner.new_key();
             self.runners.push(runner);
             if with_integration {
                 self.integrations.push(Integration {

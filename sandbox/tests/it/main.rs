@@ -3,6 +3,7 @@
 
 mod ado;
 mod binary;
+mod breakage;
 mod control;
 mod gitpod;
 mod host_tokens;

@@ -115,16 +115,7 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -
         None => GRAPH_CLI_CLIENT_ID.to_string(),
     };
     let app_name = match &args.app_name {
-        Some(raw) => {
-            let name = raw.trim();
-            if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
-                return Err(Error::usage(format!(
-                    "--app-name: `{raw}` is not a usable display name"
-                ))
-                .with_hint("give 1 to 120 printable characters"));
-            }
-            Some(name.to_string())
-        }
+        Some(raw) => Some(display_name(raw, "--app-name")?),
         None => None,
     };
     let tenant = match &args.tenant {
@@ -155,7 +146,7 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -
     }
 
     let host = match &args.target.host {
-        Some(raw) if args.server => Some(server_host(raw)?),
+        Some(raw) if args.server => Some(server_host(raw, "--host", "--server")?),
         Some(raw) => {
             let host = AdoHost::parse(raw)?;
             if !host.is_services() {
@@ -182,7 +173,7 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -
         }
     }
     let virtual_directory = match &args.virtual_directory {
-        Some(raw) => virtual_directory(raw)?,
+        Some(raw) => virtual_directory(raw, "--virtual-directory")?,
         None => DEFAULT_VIRTUAL_DIRECTORY.to_string(),
     };
     Ok(Checked {
@@ -201,7 +192,11 @@ pub(super) fn check_args(args: &SetupArgs, settings: &Settings, stdin: &Stdin) -
 }
 
 fn guid_flag(raw: &str, flag: &str, what: &str) -> Result<String> {
-    let value = raw.trim().to_ascii_lowercase();
+    // As pasted from the Entra admin center, PowerShell (`{…}`) or a quoted string.
+    let value = raw
+        .trim()
+        .trim_matches(|c| matches!(c, '{' | '}' | '"' | '\''))
+        .to_ascii_lowercase();
     if issuer::is_guid(&value) {
         Ok(value)
     } else {
@@ -214,20 +209,34 @@ fn guid_flag(raw: &str, flag: &str, what: &str) -> Result<String> {
     }
 }
 
-/// A Server host: a host name (and port), not dev.azure.com, no path.
-pub(super) fn server_host(raw: &str) -> Result<AdoHost> {
+/// An app registration's display name: 1 to 120 printable characters (`what` names the flag or
+/// key it came from).
+pub(crate) fn display_name(raw: &str, what: &str) -> Result<String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
+        return Err(
+            Error::usage(format!("{what}: `{raw}` is not a usable display name"))
+                .with_hint("give 1 to 120 printable characters"),
+        );
+    }
+    Ok(name.to_string())
+}
+
+/// A Server host: a host name (and port), not dev.azure.com, no path. `host` and `server` name
+/// the flags (or keys) it came with.
+pub(crate) fn server_host(raw: &str, host_flag: &str, server_flag: &str) -> Result<AdoHost> {
     let host = AdoHost::parse(raw)?;
     if host.is_services() || host.host.ends_with(".visualstudio.com") {
         return Err(Error::usage(format!(
-            "--host {raw} is Azure DevOps Services, not a Server"
+            "{host_flag} {raw} is Azure DevOps Services, not a Server"
         ))
-        .with_hint("leave out --server for dev.azure.com"));
+        .with_hint(format!("leave out {server_flag} for dev.azure.com")));
     }
     Ok(host)
 }
 
-/// `/tfs`, `tfs/` → `/tfs`; one or more plain path segments.
-fn virtual_directory(raw: &str) -> Result<String> {
+/// `/tfs`, `tfs/` → `/tfs`; one or more plain path segments (`what` names the flag or key).
+pub(crate) fn virtual_directory(raw: &str, what: &str) -> Result<String> {
     let trimmed = raw.trim().trim_matches('/');
     let ok = !trimmed.is_empty()
         && trimmed.split('/').all(|seg| {
@@ -241,10 +250,10 @@ fn virtual_directory(raw: &str) -> Result<String> {
     if ok {
         Ok(format!("/{trimmed}"))
     } else {
-        Err(Error::usage(format!(
-            "--virtual-directory: `{raw}` is not a path like /tfs"
-        ))
-        .with_hint("give the path the server's collections live under, e.g. /tfs"))
+        Err(
+            Error::usage(format!("{what}: `{raw}` is not a path like /tfs"))
+                .with_hint("give the path the server's collections live under, e.g. /tfs"),
+        )
     }
 }
 
@@ -254,11 +263,12 @@ mod tests {
 
     #[test]
     fn virtual_directories_are_normalised() {
-        assert_eq!(virtual_directory("/tfs").unwrap(), "/tfs");
-        assert_eq!(virtual_directory("tfs/").unwrap(), "/tfs");
-        assert_eq!(virtual_directory("/a/b").unwrap(), "/a/b");
+        let vdir = |raw| virtual_directory(raw, "--virtual-directory");
+        assert_eq!(vdir("/tfs").unwrap(), "/tfs");
+        assert_eq!(vdir("tfs/").unwrap(), "/tfs");
+        assert_eq!(vdir("/a/b").unwrap(), "/a/b");
         for bad in ["", "/", "/a b", "/../x", "C:\\tfs"] {
-            assert_eq!(virtual_directory(bad).unwrap_err().exit_code(), 2, "{bad}");
+            assert_eq!(vdir(bad).unwrap_err().exit_code(), 2, "{bad}");
         }
     }
 
@@ -272,6 +282,16 @@ mod tests {
             )
             .unwrap(),
             "5eed0000-0000-4000-8000-00000000c11e"
+        );
+        assert_eq!(
+            guid_flag(
+                "{5EED0000-0000-4000-8000-00000000C11E}",
+                "--client-id",
+                "client ID"
+            )
+            .unwrap(),
+            "5eed0000-0000-4000-8000-00000000c11e",
+            "pasted with braces"
         );
         let err = guid_flag("my-app", "--client-id", "client ID").unwrap_err();
         assert_eq!(err.exit_code(), 2);

@@ -12,8 +12,18 @@ use crate::flows::graph_signin::{
 use crate::flows::setup::Interaction;
 use crate::secret::Secret;
 
+/// The Graph sign-in of a command without setup's sign-in flags: the browser on a random
+/// port, the Microsoft Graph Command Line Tools client.
+pub(crate) fn sign_in_options_for(interactive: bool) -> GraphSignIn {
+    GraphSignIn {
+        interactive,
+        ..GraphSignIn::default()
+    }
+}
+
 /// The Graph sign-in `--graph-client-id`, `--grant-admin-consent`, `--device-code` and
-/// `--port` ask for.
+/// `--port` ask for. A device-code sign-in needs no terminal (the code and the URL are printed,
+/// the admin enters them on any device), so with `--device-code` a script may sign in too.
 pub(super) fn sign_in_options(
     args: &SetupArgs,
     graph_client_id: &str,
@@ -27,7 +37,7 @@ pub(super) fn sign_in_options(
         } else {
             SignInMethod::Browser { port: args.port }
         },
-        interactive,
+        interactive: interactive || args.device_code,
         ..GraphSignIn::default()
     }
 }
@@ -35,13 +45,16 @@ pub(super) fn sign_in_options(
 /// What the flow asks of the person: the Graph sign-in and the go-ahead. The secret store,
 /// where the admin's Graph sign-in is kept, is opened only by a sign-in, so a run that needs
 /// none (PAT only, Server, a given Graph token) does not touch it.
-pub(super) struct Answers<'a> {
+pub(crate) struct Answers<'a> {
     pub deps: &'a Deps,
     /// `--no-browser` not given.
     pub open_browser: bool,
     pub given: Option<Secret>,
     pub sign_in: GraphSignIn,
     pub yes: bool,
+    /// The admin answered no to the go-ahead: the run ends with nothing changed, and that is
+    /// not a failure (exit 0; Ctrl-C is the one that exits 130).
+    pub declined: bool,
 }
 
 impl Answers<'_> {
@@ -107,9 +120,10 @@ impl Interaction for Answers<'_> {
             );
             return Ok(Some(token.clone()));
         }
-        let interactive = self.deps.ui.interactive();
+        // A person at a terminal, or a device code a person can enter elsewhere.
+        let interactive = self.deps.ui.interactive() || self.sign_in.interactive;
         if optional {
-            if interactive {
+            if self.deps.ui.interactive() {
                 let sign_in = self.deps.prompter.confirm(
                     "Sign in to Microsoft Graph to check the app registration (redirect URI, ID \
                      tokens, permissions)?",
@@ -118,7 +132,7 @@ impl Interaction for Answers<'_> {
                 if !sign_in {
                     return Ok(None);
                 }
-            } else {
+            } else if !interactive {
                 // A remembered sign-in only: this run may not ask for one.
                 return match self.sign_in(discovery, false) {
                     Ok(token) => Ok(Some(token)),
@@ -155,7 +169,12 @@ impl Interaction for Answers<'_> {
         } else {
             "Make these changes, deleting those sign-ins?"
         };
-        self.deps.prompter.confirm(question, destructive.is_empty())
+        let go = self
+            .deps
+            .prompter
+            .confirm(question, destructive.is_empty())?;
+        self.declined = !go;
+        Ok(go)
     }
 }
 
@@ -177,6 +196,7 @@ mod tests {
             given: given.map(Secret::new),
             sign_in: GraphSignIn::default(),
             yes,
+            declined: false,
         }
     }
 

@@ -8,9 +8,10 @@ use crate::clients::gitpod::Runner;
 use crate::error::{Error, Result};
 use crate::flows::setup::{default_app_name, OauthPlan, SetupPlan, Target};
 use crate::secret::Secret;
+use crate::ui::prompt::{ask_again, Try};
 use crate::urls::{validate_org, AdoHost, ADO_SERVICES_HOST};
 
-use super::flags::{server_host, Checked};
+use super::flags::{server_host, virtual_directory, Checked};
 use super::{Context, DEFAULT_SECRET_EXPIRY_DAYS};
 use crate::env::EnvVars;
 
@@ -66,7 +67,7 @@ pub(super) fn build(
     let server = choose_server(ctx, args, checked)?;
     let (oauth_on, pat_on) = choose_methods(ctx, args, checked, server)?;
     let target = if server {
-        server_target(ctx, checked)?
+        server_target(ctx, args, checked)?
     } else {
         services_target(ctx, checked, oauth_on)?
     };
@@ -136,15 +137,30 @@ fn choose_methods(
     })
 }
 
-fn server_target(ctx: &Context, checked: &Checked) -> Result<Target> {
+fn server_target(ctx: &Context, args: &SetupArgs, checked: &Checked) -> Result<Target> {
+    let mut virtual_directory = checked.virtual_directory.clone();
     let host = match &checked.host {
         Some(h) => h.host.clone(),
         None if ctx.interactive() => {
-            let typed = ctx
-                .deps
-                .prompter
-                .input("Azure DevOps Server host (e.g. ado.example.com)", None)?;
-            server_host(&typed)?.host
+            let (host, pasted_directory) = ask_again(&ctx.deps.ui, || {
+                let typed = ctx.deps.prompter.input(
+                    "Azure DevOps Server host or address (e.g. ado.example.com)",
+                    None,
+                )?;
+                Ok(match server_from_paste(&typed) {
+                    Ok(found) => Try::Take(found),
+                    Err(why) => Try::Again(why),
+                })
+            })?;
+            // An address with its virtual directory (https://ado.example.com/tfs/Coll): the
+            // directory is taken from it unless --virtual-directory named one.
+            if let (Some(pasted), None) = (pasted_directory, &args.virtual_directory) {
+                ctx.deps
+                    .ui
+                    .info(format!("Virtual directory: {pasted} (from the address)"));
+                virtual_directory = pasted;
+            }
+            host.host
         }
         None => {
             return Err(Error::missing(
@@ -155,8 +171,32 @@ fn server_target(ctx: &Context, checked: &Checked) -> Result<Target> {
     };
     Ok(Target::Server {
         host,
-        virtual_directory: checked.virtual_directory.clone(),
+        virtual_directory,
     })
+}
+
+/// A Server host from what a person pastes: `ado.example.com[:port]`, or an address with a
+/// path (`https://ado.example.com/tfs/DefaultCollection`), whose first segment is the virtual
+/// directory (the collection after it is the developers' to name at `ado-scm login`).
+fn server_from_paste(raw: &str) -> Result<(AdoHost, Option<String>)> {
+    let text = raw.trim();
+    let without_scheme = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .unwrap_or(text);
+    let (host, path) = without_scheme
+        .split_once('/')
+        .unwrap_or((without_scheme, ""));
+    let host = server_host(host, "the host", "Azure DevOps Server")?;
+    let directory = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .find(|segment| !segment.is_empty())
+        .map(|segment| virtual_directory(segment, "the address's virtual directory"))
+        .transpose()?;
+    Ok((host, directory))
 }
 
 /// dev.azure.com (or `--host`), and for OAuth the organization whose tenant is checked: the
@@ -170,21 +210,16 @@ fn services_target(ctx: &Context, checked: &Checked, oauth_on: bool) -> Result<T
     let tenant_named = checked.tenant.is_some() || checked.issuer.is_some();
     if org.is_none() && oauth_on {
         if let Some(saved) = ctx.settings.config.org.clone() {
-            if validate_org(&saved).is_ok() {
-                ctx.deps.ui.info(format!(
-                    "Azure DevOps organization: {saved} (from the config file)"
-                ));
+            if validate_org(&saved).is_ok()
+                && ctx.keep_saved("Azure DevOps organization", &saved)?
+            {
                 org = Some(saved);
             }
         }
     }
     if org.is_none() && oauth_on && !tenant_named {
         if ctx.interactive() {
-            let typed = ctx
-                .deps
-                .prompter
-                .input("Azure DevOps organization (dev.azure.com/ORG)", None)?;
-            org = Some(validate_org(&typed)?);
+            org = Some(ctx.ask_organization()?);
         } else {
             return Err(Error::missing(
                 "the Azure DevOps organization (to find its Entra ID tenant)",
@@ -241,4 +276,99 @@ fn oauth_plan(
         rotate_secret: args.rotate_secret,
         grant_admin_consent: args.grant_admin_consent,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Command;
+    use crate::clients::test_server::StubServer;
+    use crate::commands::test_support::*;
+    use crate::ui::prompt::scripted::ScriptedPrompter;
+
+    /// The plan the wizard builds for `args` (after `setup`) with `prompter`'s answers, and what
+    /// it showed.
+    fn plan_with(prompter: ScriptedPrompter, args: &[&str]) -> (Result<SetupPlan>, String) {
+        let server = StubServer::start(Vec::new());
+        let argv: Vec<&str> = ["setup", "--runner", RUNNER_1]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        let (harness, command) = TestRun::new(true).prompter(prompter).start(&server, &argv);
+        let Command::Setup(setup) = command else {
+            panic!("not setup")
+        };
+        let ctx = &harness.ctx;
+        let checked =
+            super::super::flags::check_args(&setup, &ctx.settings, &ctx.deps.stdin).expect("flags");
+        let runner = serde_json::from_value(runner(RUNNER_1, "first")).unwrap();
+        let plan = build(ctx, &setup, &checked, runner, None);
+        let screen = harness.screen.text();
+        drop(harness);
+        server.finish();
+        (plan, screen)
+    }
+
+    #[test]
+    fn an_organization_pasted_as_an_address_is_taken_and_a_wrong_one_asked_again() {
+        let prompter = ScriptedPrompter::new()
+            .expect_input(
+                "Azure DevOps organization (dev.azure.com/ORG)",
+                "github.com/acme",
+            )
+            .expect_input(
+                "Azure DevOps organization (dev.azure.com/ORG)",
+                "https://dev.azure.com/acme/",
+            );
+        let (plan, screen) = plan_with(prompter, &["--oauth", "--no-pat"]);
+        assert_eq!(
+            plan.unwrap().target,
+            Target::Services {
+                host: "dev.azure.com".into(),
+                org: Some("acme".into())
+            }
+        );
+        assert!(
+            screen.contains(
+                "✗ `github.com/acme` is not an Azure DevOps organization (give its name, e.g. \
+                 acme, or its address, e.g. https://dev.azure.com/acme): try again\n"
+            ),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn a_server_address_with_its_virtual_directory_is_split() {
+        let prompter = ScriptedPrompter::new().expect_input(
+            "Azure DevOps Server host or address (e.g. ado.example.com)",
+            "https://ado.example.com:8443/tfs/DefaultCollection/",
+        );
+        let (plan, screen) = plan_with(prompter, &["--server"]);
+        assert_eq!(
+            plan.unwrap().target,
+            Target::Server {
+                host: "ado.example.com:8443".into(),
+                virtual_directory: "/tfs".into()
+            }
+        );
+        assert!(
+            screen.contains("Virtual directory: /tfs (from the address)"),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn three_wrong_answers_end_the_run_with_the_last_reason() {
+        let question = "Azure DevOps organization (dev.azure.com/ORG)";
+        let prompter = ScriptedPrompter::new()
+            .expect_input(question, "a b")
+            .expect_input(question, "https://github.com/x")
+            .expect_input(question, "");
+        let (plan, _) = plan_with(prompter, &["--oauth", "--no-pat"]);
+        let err = plan.unwrap_err();
+        assert_eq!(
+            (err.exit_code(), err.message.as_str()),
+            (2, "no organization given")
+        );
+    }
 }

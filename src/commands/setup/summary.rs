@@ -159,8 +159,8 @@ pub(super) fn summary_text(
     ));
     if plan.oauth.is_some() && checked.client_id.is_none() {
         out.push(
-            "  (with ADO_SCM_GRAPH_TOKEN set, or after one interactive run, whose Microsoft sign-in \
-             ado-scm remembers)"
+            "  (with ADO_SCM_GRAPH_TOKEN set, or --device-code to sign in from the script, or after \
+             one run that signed in, whose Microsoft sign-in ado-scm remembers)"
                 .to_string(),
         );
     }

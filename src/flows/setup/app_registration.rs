@@ -334,6 +334,18 @@ fn required_access(
     ])
 }
 
+/// The four delegated permissions the runner's app needs (`openid`, `offline_access`,
+/// `vso.code`, `vso.code_write`), their ids resolved from the tenant's service principals (read
+/// at once; the documented constants when a tenant does not list one): what `ado-scm doctor`
+/// checks an app against.
+pub fn required_permissions(graph: &GraphClient<'_>) -> Result<Vec<RequiredResourceAccess>> {
+    let (graph_sp, ado_sp) = crate::parallel::join(
+        || graph.service_principal_by_app_id(GRAPH_APP_ID),
+        || graph.service_principal_by_app_id(AZURE_DEVOPS_APP_ID),
+    );
+    required_access(graph_sp?.as_ref(), ado_sp?.as_ref())
+}
+
 /// The same four permissions with the documented ids, for when Graph cannot be asked.
 #[cfg(test)]
 pub(super) fn fallback_required_access() -> Vec<RequiredResourceAccess> {
@@ -371,14 +383,6 @@ fn access(resource: &str, ids: &[(String, String)]) -> RequiredResourceAccess {
             .map(|(_, id)| ResourceAccess::scope(id))
             .collect(),
     }
-}
-
-fn scope_name(id: &str) -> String {
-    graph::FALLBACK_SCOPE_IDS
-        .iter()
-        .find(|(_, _, known)| known.eq_ignore_ascii_case(id))
-        .map(|(_, value, _)| value.to_string())
-        .unwrap_or_else(|| id.to_string())
 }
 
 /// Finds the app: `--client-id`; `--app-name`; the app of the saved integration; the default
@@ -474,7 +478,10 @@ fn drift(
                 .any(|a| a.id.eq_ignore_ascii_case(&scope.id) && a.type_ == "Scope");
             if !have {
                 access[index].resource_access.push(scope.clone());
-                repairs.push(format!("add the permission {}", scope_name(&scope.id)));
+                repairs.push(format!(
+                    "add the permission {}",
+                    graph::scope_value(&scope.id)
+                ));
                 changed = true;
             }
         }

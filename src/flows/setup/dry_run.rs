@@ -183,7 +183,9 @@ pub(super) fn report(
         checks,
         dry_run: true,
     };
-    SetupReport::new(summary, plan, oauth, app_name, Vec::new(), dry.count)
+    let mut report = SetupReport::new(summary, plan, oauth, app_name, Vec::new(), dry.count);
+    report.integration_fields = change.fields();
+    report
 }
 
 /// The app registration (create or repair), its service principal, consent, a new secret;

@@ -25,8 +25,8 @@ use super::tenant::IssuerChoice;
 use super::{OauthLook, OauthPlan, SetupPlan, SetupServices};
 
 /// The display name of the client secrets ado-scm creates: how `--rotate-secret` recognises
-/// the ones it may remove.
-pub(super) fn secret_display_name(runner_id: &str) -> String {
+/// the ones it may remove (and `ado-scm doctor` the one whose expiry it checks).
+pub fn secret_display_name(runner_id: &str) -> String {
     format!("ado-scm {runner_id}")
 }
 

@@ -108,6 +108,8 @@ pub struct SetupReport {
     pub removed_secrets: Vec<String>,
     /// How many changing requests were (or in a dry run would be) sent.
     pub changes: usize,
+    /// The integration's fields an update changed (or in a dry run would change), in words.
+    pub integration_fields: Vec<String>,
 }
 
 impl SetupReport {
@@ -134,6 +136,7 @@ impl SetupReport {
             consent_granted: oauth.is_some_and(OauthLook::consent_wanted),
             removed_secrets,
             changes,
+            integration_fields: Vec::new(),
         }
     }
 }

@@ -29,8 +29,8 @@ pub(super) fn org_tenant(
     let ui = services.ui;
     let (Some(org), Some(found)) = (plan.target.org(), found) else {
         ui.warn(
-            "no Azure DevOps organization given (--org): the tenant cannot be compared with \
-             the organization's",
+            "no Azure DevOps organization given (--org, or `org` in an apply file): the \
+             tenant cannot be compared with the organization's",
         );
         return Ok(None);
     };

@@ -11,7 +11,7 @@
 
 use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use ado_scm_sandbox::{hash_secret, seed, Sandbox};
@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::provider::{browser_script, provider, Provider};
 use crate::components::require_chromium;
-use crate::support::gitpod_rpc;
+use crate::support::{self, gitpod_rpc};
 
 /// A sandbox whose runner's `dev.azure.com` integration uses the provider: changed by Alice
 /// through the Gitpod API, as an admin would (client id, plaintext secret sealed by the server,
@@ -91,22 +91,10 @@ fn login_oauth(sandbox: &Sandbox, timeout_secs: u64, driver_env: &[(&str, &str)]
         .env("BROWSER_DRIVER_TIMEOUT_MS", "60000")
         .envs(sandbox.env())
         .envs(driver_env.iter().copied())
-        .args([
-            "login",
-            "oauth",
-            "--runner",
-            seed::RUNNER_READY_ID,
-            "--host",
-            "dev.azure.com",
-            "--timeout",
-            &timeout_secs.to_string(),
-            "--json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .args(support::LOGIN_OAUTH_ARGS)
+        .args(["--timeout", &timeout_secs.to_string(), "--json"]);
     let started = Instant::now();
-    let mut child = command.spawn().expect("start ado-scm");
+    let mut child = support::spawn_piped(&mut command);
     // Read both pipes on threads so a chatty child never blocks on a full pipe.
     let mut out_pipe = child.stdout.take().unwrap();
     let mut err_pipe = child.stderr.take().unwrap();

@@ -25,6 +25,29 @@ const SETUP_FRESH_RUNNER: [&str; 7] = [
     "--pat",
 ];
 
+/// `setup` of the fresh runner with an app registration the admin names: its client secret is
+/// asked (hidden).
+pub(super) const SETUP_WITH_CLIENT_ID: [&str; 8] = [
+    "setup",
+    "--runner",
+    seed::RUNNER_FRESH_ID,
+    "--org",
+    seed::ADO_ORG,
+    "--client-id",
+    seed::SEEDED_APP_CLIENT_ID,
+    "--pat",
+];
+
+/// Nothing was sent that changes anything, and the fresh runner has no integration.
+fn assert_nothing_changed(env: &TestEnv) {
+    assert!(
+        env.mutating_requests().is_empty(),
+        "{:#?}",
+        env.mutating_requests()
+    );
+    assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
+}
+
 /// The binary in a pseudo-terminal. The browser is `curl`, which follows the sandbox's
 /// authorize redirect back to ado-scm's loopback listener, as a browser would.
 fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
@@ -98,19 +121,7 @@ fn the_wizard_from_the_first_prompt_to_the_summary() {
 #[ignore = "drives a real terminal (a pseudo-terminal); run scripts/e2e"]
 fn the_client_secret_is_asked_hidden() {
     let env = TestEnv::new();
-    let mut term = spawn(
-        &env,
-        &[
-            "setup",
-            "--runner",
-            seed::RUNNER_FRESH_ID,
-            "--org",
-            seed::ADO_ORG,
-            "--client-id",
-            seed::SEEDED_APP_CLIENT_ID,
-            "--pat",
-        ],
-    );
+    let mut term = spawn(&env, &SETUP_WITH_CLIENT_ID);
     term.exp_string("Client secret of the app").unwrap();
     term.send_line(seed::SEEDED_APP_SECRET).unwrap();
     term.flush().unwrap();
@@ -158,11 +169,22 @@ fn ctrl_c_at_a_prompt_leaves_nothing_half_done() {
     term.send_control('c').unwrap();
     term.flush().unwrap();
     assert_eq!(exit_code(&mut term), 130);
-    assert!(
-        env.mutating_requests().is_empty(),
-        "{:#?}",
-        env.mutating_requests()
-    );
-    assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
+    assert_nothing_changed(&env);
     assert!(!env.config_path().exists(), "nothing saved on Ctrl-C");
+}
+
+#[test]
+#[ignore = "drives a real terminal (a pseudo-terminal), curl as the browser; run scripts/e2e"]
+fn declining_the_changes_is_exit_0_with_nothing_changed() {
+    require_curl();
+    let env = TestEnv::new();
+    let mut term = spawn(&env, &SETUP_FRESH_RUNNER);
+    term.exp_string("Make these changes?").unwrap();
+    term.send_line("n").unwrap();
+    term.flush().unwrap();
+    term.exp_string("Nothing changed: you declined the changes.")
+        .unwrap();
+    term.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut term), 0);
+    assert_nothing_changed(&env);
 }

@@ -30,6 +30,26 @@ pub const LOGIN_PAT_ARGS: [&str; 8] = [
     seed::ADO_ORG,
 ];
 
+/// `login oauth` for the seeded ready runner on dev.azure.com (the caller adds `--timeout`,
+/// `--json`, …).
+pub const LOGIN_OAUTH_ARGS: [&str; 6] = [
+    "login",
+    "oauth",
+    "--runner",
+    seed::RUNNER_READY_ID,
+    "--host",
+    "dev.azure.com",
+];
+
+/// Starts `cmd` as a child the test watches while it runs: no stdin, both outputs piped.
+pub fn spawn_piped(cmd: &mut std::process::Command) -> std::process::Child {
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ado-scm")
+}
+
 /// The delegated Graph permissions an admin signs in with to manage app registrations.
 const ADMIN_SCOPE: &str = "https://graph.microsoft.com/Application.ReadWrite.All \
      https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All offline_access openid profile";
@@ -253,6 +273,18 @@ impl TestEnv {
             .collect()
     }
 
+    /// Asserts that no request that could change anything was sent.
+    pub fn assert_nothing_sent_that_changes(&self) {
+        let sent = self.mutating_requests();
+        assert!(sent.is_empty(), "{sent:#?}");
+    }
+
+    /// Asserts that no changing request was carried out ([`TestEnv::effective_writes`]).
+    pub fn assert_nothing_changed(&self) {
+        let done = self.effective_writes();
+        assert!(done.is_empty(), "{done:#?}");
+    }
+
     pub fn state(&self) -> Value {
         self.sandbox.state()
     }
@@ -339,6 +371,13 @@ pub fn gitpod_rpc(gitpod_url: &str, api_key: &str, method: &str, body: Value) ->
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method}: {e}: {text}"))
 }
 
+/// Runs a command that prints one JSON document: (exit code, the document, stderr).
+pub fn run_json(mut cmd: Command) -> (i32, Value, String) {
+    let out = cmd.output().unwrap();
+    let code = out.status.code().expect("an exit code");
+    (code, stdout_json(&out), text(&out.stderr))
+}
+
 pub fn stdout_json(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
         panic!(
@@ -367,4 +406,86 @@ pub fn all_file_text(dir: &Path) -> String {
         }
     }
     out
+}
+
+/// The sandbox's Gitpod API behind a stand-in runner that changes one answer: the JSON of
+/// CheckAuthenticationForHost goes through `alter` (a hostile runner's PAT or consent page).
+/// Everything else is the sandbox's own answer. Pass [`HostileRunner::gitpod_url`] as
+/// `--gitpod-url`.
+pub struct HostileRunner {
+    server: local_server::LocalServer,
+}
+
+impl HostileRunner {
+    pub fn start(env: &TestEnv, alter: impl Fn(&mut Value) + Send + Sync + 'static) -> Self {
+        use local_server::{Answer, LocalServer};
+        let sandbox = env.sandbox.gitpod_url();
+        let root = sandbox.strip_suffix("/api").unwrap_or(&sandbox).to_string();
+        let server = LocalServer::start(move |request| {
+            let mut answer = Answer::forwarded(&root, request);
+            if request.target.ends_with("/CheckAuthenticationForHost") && answer.status == 200 {
+                let mut body: Value = serde_json::from_slice(&answer.body).expect("JSON");
+                alter(&mut body);
+                answer.body = body.to_string().into_bytes();
+            }
+            answer
+        });
+        HostileRunner { server }
+    }
+
+    /// The Gitpod API's base URL through the stand-in.
+    pub fn gitpod_url(&self) -> String {
+        format!("{}/api", self.server.url())
+    }
+}
+
+/// A `BROWSER` (a script in `dir`) that notes each argument it is given, one per line, in
+/// [`RecordingBrowser::opened`]: what ado-scm handed to the browser.
+pub struct RecordingBrowser {
+    pub command: PathBuf,
+    log: PathBuf,
+}
+
+impl RecordingBrowser {
+    pub fn new(dir: &Path) -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let command = dir.join("recording-browser");
+        let log = dir.join("browser-opened.txt");
+        std::fs::write(
+            &command,
+            format!(
+                "#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\n' \"$arg\" >> '{}'; done\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&command, std::fs::Permissions::from_mode(0o755)).unwrap();
+        RecordingBrowser { command, log }
+    }
+
+    /// What the browser was given, once it has been started at least once (ado-scm does not
+    /// wait for the browser it starts); fails after 10 s.
+    pub fn wait_opened(&self) -> Vec<String> {
+        let start = std::time::Instant::now();
+        loop {
+            let opened = self.opened();
+            if !opened.is_empty() {
+                return opened;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "the browser was never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Every argument the browser was given so far.
+    pub fn opened(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
 }

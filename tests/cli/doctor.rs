@@ -1,0 +1,369 @@
+//! `ado-scm doctor` against the sandbox: each breakage the sandbox can make (an aged or expired
+//! secret, a mistyped redirect URI, a removed permission, a runner's new key, a missing service
+//! principal) is reported, and `doctor --fix` repairs it through setup's flow, asserted on the
+//! sandbox's state; the cron use (`--json`, `--strict`, no Graph sign-in) and the refusals.
+
+use ado_scm_sandbox::{seed, Breakage};
+use serde_json::{json, Value};
+
+use crate::setup::{apps_named, callback, setup};
+use crate::support::{run_json, stdout_json, text, TestEnv};
+
+const APP: &str = "Ona runner fresh-runner (Azure DevOps)";
+const VSO_CODE: &str = "b325850d-aa53-41ed-b77a-c5036b2f39fa";
+
+/// The fresh runner set up by `setup`, healthy; answers the admin's Graph token.
+fn set_up() -> (TestEnv, String) {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    let out = setup(&env, &token, &[]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (env, token)
+}
+
+/// `doctor --non-interactive --json` for the fresh runner, with the Graph token, plus `extra`.
+fn doctor(env: &TestEnv, token: &str, extra: &[&str]) -> (i32, Value, String) {
+    let mut cmd = env.cmd();
+    cmd.env("ADO_SCM_GRAPH_TOKEN", token)
+        .args(["doctor", "--non-interactive", "--json"])
+        .args(["--runner", seed::RUNNER_FRESH_ID, "--org", seed::ADO_ORG])
+        .args(extra);
+    run_json(cmd)
+}
+
+/// The row `name` of the only integration in a doctor document.
+fn row(doc: &Value, name: &str) -> Value {
+    let checks = doc["integrations"][0]["checks"].as_array().unwrap();
+    checks
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no row {name}: {doc:#}"))
+        .clone()
+}
+
+fn app(env: &TestEnv) -> Value {
+    let apps = apps_named(env, APP);
+    assert_eq!(apps.len(), 1, "{apps:#?}");
+    apps[0].clone()
+}
+
+/// The secrets named for the fresh runner: (key id, end).
+fn our_secrets(env: &TestEnv) -> Vec<(String, String)> {
+    let name = format!("ado-scm {}", seed::RUNNER_FRESH_ID);
+    app(env)["passwordCredentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["displayName"] == name)
+        .map(|p| {
+            (
+                p["keyId"].as_str().unwrap().to_string(),
+                p["endDateTime"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn saved_secret_hash(env: &TestEnv) -> Value {
+    env.integrations_of(seed::RUNNER_FRESH_ID)[0]["oauth"]["clientSecretHash"].clone()
+}
+
+/// `doctor --fix --yes`, which must end with every row ok.
+fn fix(env: &TestEnv, token: &str) -> Value {
+    let (code, doc, stderr) = doctor(env, token, &["--fix", "--yes"]);
+    assert_eq!(code, 0, "{doc:#}\n{stderr}");
+    assert_eq!(doc["ok"], true);
+    for check in doc["integrations"][0]["checks"].as_array().unwrap() {
+        assert!(
+            check["status"] == "ok",
+            "still not ok after --fix: {check}\n{stderr}"
+        );
+    }
+    doc
+}
+
+#[test]
+fn a_healthy_integration_passes_every_check_and_the_json_is_the_contracts() {
+    let (env, token) = set_up();
+    env.sandbox.clear_requests();
+    let (code, doc, _) = doctor(&env, &token, &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["ok"], true);
+    let integration = &doc["integrations"][0];
+    assert_eq!(integration["runner_id"], seed::RUNNER_FRESH_ID);
+    assert_eq!(integration["runner_name"], seed::RUNNER_FRESH_NAME);
+    assert_eq!(integration["host"], "dev.azure.com");
+    assert_eq!(integration["scm_id"], "azuredevops_entra");
+    for check in integration["checks"].as_array().unwrap() {
+        let keys: Vec<&String> = check.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["detail", "fix", "name", "status"], "{check}");
+        assert_eq!(check["status"], "ok", "{check}");
+        assert_eq!(check["fix"], Value::Null);
+    }
+    assert_eq!(
+        row(&doc, "redirect URI")["detail"],
+        callback(&env, seed::RUNNER_FRESH_ID)
+    );
+    assert!(row(&doc, "issuer tenant")["detail"]
+        .as_str()
+        .unwrap()
+        .contains(seed::TENANT_ID));
+    // Reads only; the runner validated its own saved sealed secret.
+    env.assert_nothing_sent_that_changes();
+    let validate = env.gitpod_calls("ValidateRunnerConfiguration");
+    let sealed = env.integrations_of(seed::RUNNER_FRESH_ID)[0]["oauth"]["encryptedClientSecret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        validate[0].body.as_ref().unwrap()["scmIntegration"]["oauthEncryptedClientSecret"],
+        ado_scm_sandbox::hash_secret(&sealed)
+    );
+}
+
+#[test]
+fn a_secret_near_its_end_warns_strict_fails_and_fix_rotates_it() {
+    let (env, token) = set_up();
+    let (old_key, _) = our_secrets(&env)[0].clone();
+    let old_hash = saved_secret_hash(&env);
+    assert!(env.sandbox.apply_breakage(Breakage::AgeSecret {
+        key_id: old_key.clone(),
+        days: 10
+    }));
+
+    let (code, doc, _) = doctor(&env, &token, &[]);
+    assert_eq!(code, 0, "a warning alone passes: {doc:#}");
+    assert_eq!(doc["ok"], true);
+    let secret = row(&doc, "client secret");
+    assert_eq!(secret["status"], "warn");
+    assert!(
+        secret["detail"].as_str().unwrap().contains("in 9 days")
+            || secret["detail"].as_str().unwrap().contains("in 10 days"),
+        "{secret}"
+    );
+    assert!(secret["fix"].as_str().unwrap().contains("doctor --fix"));
+    let (code, doc, stderr) = doctor(&env, &token, &["--strict"]);
+    assert_eq!((code, &doc["ok"]), (4, &json!(false)), "{stderr}");
+    assert!(stderr.starts_with("error: doctor:"), "{stderr}");
+    let (code, doc, _) = doctor(&env, &token, &["--warn-days", "5"]);
+    assert_eq!(row(&doc, "client secret")["status"], "ok");
+    assert_eq!(code, 0);
+
+    env.sandbox.clear_requests();
+    fix(&env, &token);
+    let secrets = our_secrets(&env);
+    assert_eq!(secrets.len(), 1, "the old one removed: {secrets:#?}");
+    assert_ne!(secrets[0].0, old_key, "a new secret");
+    assert_ne!(
+        saved_secret_hash(&env),
+        old_hash,
+        "the integration holds it"
+    );
+    assert!(env.gitpod_calls("UpdateSCMIntegration").len() == 1);
+}
+
+#[test]
+fn an_expired_secret_fails_and_fix_rotates_it() {
+    let (env, token) = set_up();
+    let (old_key, _) = our_secrets(&env)[0].clone();
+    assert!(env.sandbox.apply_breakage(Breakage::AgeSecret {
+        key_id: old_key.clone(),
+        days: -1
+    }));
+    let (code, doc, stderr) = doctor(&env, &token, &[]);
+    assert_eq!(code, 4, "{stderr}");
+    assert_eq!(doc["ok"], false);
+    assert_eq!(row(&doc, "client secret")["status"], "fail");
+    let validation = row(&doc, "runner validation");
+    assert_eq!(validation["status"], "fail");
+    assert!(
+        validation["detail"].as_str().unwrap().contains("7000222"),
+        "{validation}"
+    );
+
+    fix(&env, &token);
+    let secrets = our_secrets(&env);
+    assert_eq!(secrets.len(), 1, "{secrets:#?}");
+    assert_ne!(secrets[0].0, old_key);
+}
+
+#[test]
+fn a_mistyped_redirect_uri_is_reported_and_fix_adds_the_callback_back() {
+    let (env, token) = set_up();
+    let client_id = app(&env)["appId"].as_str().unwrap().to_string();
+    let callback = callback(&env, seed::RUNNER_FRESH_ID);
+    let keys_before = our_secrets(&env);
+    assert!(env.sandbox.apply_breakage(Breakage::BreakRedirectUri {
+        app: client_id,
+        uri: callback.clone()
+    }));
+    let (code, doc, _) = doctor(&env, &token, &[]);
+    assert_eq!(code, 4);
+    let redirect = row(&doc, "redirect URI");
+    assert_eq!(redirect["status"], "fail");
+    assert!(
+        redirect["detail"].as_str().unwrap().contains("-typo"),
+        "{redirect}"
+    );
+
+    fix(&env, &token);
+    let uris = app(&env)["web"]["redirectUris"].clone();
+    assert_eq!(
+        uris,
+        json!([format!("{callback}-typo"), callback]),
+        "kept the other one"
+    );
+    assert_eq!(
+        our_secrets(&env),
+        keys_before,
+        "no new secret for a drift repair"
+    );
+}
+
+#[test]
+fn a_removed_permission_is_reported_and_fix_adds_it_back() {
+    let (env, token) = set_up();
+    let client_id = app(&env)["appId"].as_str().unwrap().to_string();
+    assert!(env.sandbox.apply_breakage(Breakage::RemovePermission {
+        app: client_id,
+        scope: VSO_CODE.into()
+    }));
+    let (code, doc, _) = doctor(&env, &token, &[]);
+    assert_eq!(code, 4);
+    assert_eq!(row(&doc, "permissions")["detail"], "missing: vso.code");
+
+    fix(&env, &token);
+    assert!(app(&env)["requiredResourceAccess"]
+        .to_string()
+        .contains(VSO_CODE));
+}
+
+#[test]
+fn a_runner_with_a_new_key_fails_validation_and_fix_seals_a_new_secret_to_it() {
+    let (env, token) = set_up();
+    let (before_code, before, _) = doctor(&env, &token, &[]);
+    assert_eq!(before_code, 0);
+    let (old_key, _) = our_secrets(&env)[0].clone();
+    assert!(env.sandbox.apply_breakage(Breakage::RotateRunnerKey {
+        runner_id: seed::RUNNER_FRESH_ID.into()
+    }));
+    let (code, doc, _) = doctor(&env, &token, &[]);
+    assert_eq!(code, 4);
+    assert_ne!(
+        row(&doc, "runner public key")["detail"],
+        row(&before, "runner public key")["detail"],
+        "the new key's fingerprint"
+    );
+    let validation = row(&doc, "runner validation");
+    assert_eq!(validation["status"], "fail");
+    assert!(
+        validation["detail"].as_str().unwrap().contains("decrypt"),
+        "{validation}"
+    );
+
+    fix(&env, &token);
+    assert_ne!(our_secrets(&env)[0].0, old_key);
+    // The runner opens what is saved now with its new key.
+    let integration_id = env.integrations_of(seed::RUNNER_FRESH_ID)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let opened = env
+        .sandbox
+        .with_world(|w| w.gitpod.open_client_secret(&integration_id));
+    assert!(opened.is_some(), "sealed to the runner's new key");
+}
+
+#[test]
+fn a_missing_service_principal_is_reported_and_fix_creates_it() {
+    let (env, token) = set_up();
+    let client_id = app(&env)["appId"].as_str().unwrap().to_string();
+    env.sandbox.with_world(|w| {
+        w.directory
+            .service_principals
+            .retain(|sp| sp.app_id != client_id)
+    });
+    let (code, doc, _) = doctor(&env, &token, &[]);
+    assert_eq!(code, 4);
+    assert_eq!(row(&doc, "service principal")["status"], "fail");
+    fix(&env, &token);
+    let sps = env.state()["directory"]["servicePrincipals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|sp| sp["appId"] == client_id)
+        .count();
+    assert_eq!(sps, 1);
+}
+
+#[test]
+fn from_cron_without_a_graph_sign_in_the_app_checks_say_how_to_give_one() {
+    let (env, _) = set_up();
+    let out = env
+        .cmd()
+        .args([
+            "doctor",
+            "--non-interactive",
+            "--json",
+            "--runner",
+            seed::RUNNER_FRESH_NAME,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc = stdout_json(&out);
+    let app = row(&doc, "app registration");
+    assert_eq!(app["status"], "skipped");
+    assert!(
+        app["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ADO_SCM_GRAPH_TOKEN"),
+        "{app}"
+    );
+    assert_eq!(row(&doc, "client secret")["status"], "skipped");
+    assert_eq!(row(&doc, "runner validation")["status"], "ok");
+    // No --org and a host without one: the organization setup remembered is compared with.
+    assert_eq!(
+        row(&doc, "issuer tenant")["detail"],
+        format!(
+            "organization acme is connected to tenant {}",
+            seed::TENANT_ID
+        )
+    );
+}
+
+#[test]
+fn fix_in_a_script_needs_yes_and_changes_nothing_without_it() {
+    let (env, token) = set_up();
+    let (old_key, _) = our_secrets(&env)[0].clone();
+    env.sandbox.apply_breakage(Breakage::AgeSecret {
+        key_id: old_key,
+        days: -3,
+    });
+    env.sandbox.clear_requests();
+    let (code, _, stderr) = doctor(&env, &token, &["--fix"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.starts_with("error: doctor --fix changes"),
+        "{stderr}"
+    );
+    env.assert_nothing_sent_that_changes();
+}
+
+#[test]
+fn an_unknown_runner_or_a_host_with_nothing_to_check_is_said() {
+    let (env, token) = set_up();
+    let (code, _, stderr) = doctor(&env, &token, &["--host", "dev.azure.com/nowhere"]);
+    assert_eq!(code, 4);
+    assert!(
+        stderr.starts_with("error: no Azure DevOps integration found"),
+        "{stderr}"
+    );
+    let out = env
+        .cmd()
+        .args(["doctor", "--non-interactive", "--runner", "no-such-runner"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
