@@ -62,8 +62,6 @@ pub fn run(args: Vec<OsString>, env: Env, io: Io) -> i32 {
         terminals,
         interrupt,
     } = io;
-    // Before the settings: reading the config file may log (its unknown keys, under -v).
-    init_logging(cli.global.verbose, cli.global.quiet, &env);
     let settings = match Settings::resolve(&cli.global, &env, terminals) {
         Ok(settings) => settings,
         Err(err) => {
