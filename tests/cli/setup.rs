@@ -1255,3 +1255,34 @@ fn ctrl_c_while_a_new_secret_propagates_takes_the_secret_back() {
     assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
     assert!(text(&out.stderr).contains("Removed the new client secret"));
 }
+
+#[test]
+fn the_runners_other_integrations_are_neither_taken_for_its_own_nor_changed() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    // Made through the API before setup runs: GitLab, and Azure DevOps on another host.
+    for (scm, host) in [
+        ("gitlab", "gitlab.com"),
+        ("azuredevops_entra", "acme.visualstudio.com"),
+    ] {
+        env.gitpod_rpc(
+            seed::ALICE_API_KEY,
+            "gitpod.v1.RunnerConfigurationService/CreateSCMIntegration",
+            json!({"runnerId": seed::RUNNER_FRESH_ID, "scmId": scm, "host": host, "pat": true}),
+        );
+    }
+    let others = env.integrations_of(seed::RUNNER_FRESH_ID);
+    assert_eq!(others.len(), 2);
+    let (doc, stderr) = run_ok(setup(&env, &token, &[]));
+    assert_eq!(doc["integration"], "created", "{doc:#}");
+    assert!(
+        stderr.contains("The runner has no azuredevops_entra integration for dev.azure.com yet"),
+        "{stderr}"
+    );
+    let now = env.integrations_of(seed::RUNNER_FRESH_ID);
+    assert_eq!(now.len(), 3, "{now:#?}");
+    for other in &others {
+        assert!(now.contains(other), "{other:#} was changed: {now:#?}");
+    }
+    assert!(env.gitpod_calls("UpdateSCMIntegration").is_empty());
+}
