@@ -69,7 +69,16 @@ fn assert_one_of_each(env: &TestEnv, doc: &Value) {
         .cloned()
         .collect();
     assert_eq!(sps.len(), 1, "{sps:#?}");
-    assert_eq!(env.integrations_of(seed::RUNNER_FRESH_ID).len(), 1);
+    let integrations = env.integrations_of(seed::RUNNER_FRESH_ID);
+    assert_eq!(integrations.len(), 1);
+    // The issuer form of a clean run: a refusal while something replicates is no reason to
+    // try the other form.
+    let issuer = format!(
+        "{}/{}/oauth2/v2.0",
+        env.sandbox.authority_url(),
+        seed::TENANT_ID
+    );
+    assert_eq!(integrations[0]["issuerUrl"], issuer);
 }
 
 #[test]
