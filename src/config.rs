@@ -503,6 +503,41 @@ mod tests {
         assert_eq!(load(&real).unwrap().org.as_deref(), Some("contoso"));
     }
 
+    #[test]
+    fn a_corrupt_file_is_named_by_the_path_given_through_a_linked_directory() {
+        // Only a link to the file itself is resolved (to write through it); a path through a
+        // linked directory is the person's own words, and errors repeat them.
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::create_dir_all(&real).unwrap();
+        fs::write(real.join("config.toml"), "host = = 3\n").unwrap();
+        let linked = dir.path().join("linked");
+        std::os::unix::fs::symlink(&real, &linked).unwrap();
+        let path = linked.join("config.toml");
+        let err = update(&path, |c| c.runner = Some("r1".into())).unwrap_err();
+        assert!(
+            err.message
+                .starts_with(&format!("config file {} is not valid TOML", path.display())),
+            "{}",
+            err.message
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_config_file_that_cannot_be_read_is_an_error_naming_it() {
+        // A regular file whose read fails whoever reads it (root included, who reads a 0000
+        // file): the process's own memory, read from address 0.
+        let path = Path::new("/proc/self/mem");
+        assert_eq!(files::existing(path).unwrap(), Existing::Regular);
+        let err = load(path).unwrap_err();
+        assert_eq!(err.message, "cannot read config file /proc/self/mem");
+        assert_eq!(
+            err.hint.as_deref(),
+            Some("check its permissions, or pass --config PATH")
+        );
+    }
+
     /// Appends `tag` to the comma-separated list in `runner`: a lost update loses a tag.
     fn append(path: &Path, tag: String) {
         update(path, |c| {
@@ -600,6 +635,9 @@ mod tests {
         assert_eq!(line_column("ab\ncd", 0), (1, 1));
         assert_eq!(line_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_column("é = x", 3), (1, 3));
+        // An offset inside a character counts from the character's start.
+        assert_eq!(line_column("é = x", 1), (1, 1));
+        assert_eq!(line_column("a\n€b", 4), (2, 1));
         assert_eq!(line_column("ab", 99), (1, 3));
     }
 

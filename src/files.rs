@@ -204,28 +204,37 @@ pub fn create_private_dir(dir: &Path, what: &str) -> Result<()> {
 pub fn unsafe_dir(dir: &Path) -> Option<String> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
-        let meta = fs::metadata(dir).ok()?;
-        let mode = meta.mode() & 0o7777;
-        if mode & 0o022 != 0 {
-            return Some(format!(
-                "{} can be written by other users (mode {:04o})",
-                dir.display(),
-                mode
-            ));
-        }
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
-        if meta.uid() != me && meta.uid() != 0 {
-            return Some(format!(
-                "{} belongs to another user (uid {})",
-                dir.display(),
-                meta.uid()
-            ));
-        }
+        unsafe_dir_for(dir, me)
     }
     #[cfg(not(unix))]
-    let _ = dir;
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// [`unsafe_dir`] for the user `me` (tests look through another user's eyes).
+#[cfg(unix)]
+fn unsafe_dir_for(dir: &Path, me: u32) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(dir).ok()?;
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "{} can be written by other users (mode {:04o})",
+            dir.display(),
+            mode
+        ));
+    }
+    if meta.uid() != me && meta.uid() != 0 {
+        return Some(format!(
+            "{} belongs to another user (uid {})",
+            dir.display(),
+            meta.uid()
+        ));
+    }
     None
 }
 
@@ -234,6 +243,16 @@ pub fn unsafe_dir(dir: &Path) -> Option<String> {
 /// old file or the new one, never a mix. The caller holds the lock. Something at `path` that is
 /// not a regular file is never replaced.
 pub fn write_private(path: &Path, contents: &[u8], what: &str) -> Result<()> {
+    write_private_with(path, what, &mut |file| file.write_all(contents))
+}
+
+/// [`write_private`], the bytes written into the temporary file by `fill`: a test's `fill` sees
+/// the temporary file as it is while the secrets go in (its mode above all).
+fn write_private_with(
+    path: &Path,
+    what: &str,
+    fill: &mut dyn FnMut(&mut File) -> std::io::Result<()>,
+) -> Result<()> {
     match existing(path)? {
         Existing::Missing | Existing::Regular => {}
         Existing::NullDevice => return Err(not_a_file(what, path, "the null device")),
@@ -260,7 +279,7 @@ pub fn write_private(path: &Path, contents: &[u8], what: &str) -> Result<()> {
             .set_permissions(fs::Permissions::from_mode(0o600))
             .map_err(|e| fail(&e))?;
     }
-    temp.write_all(contents).map_err(|e| fail(&e))?;
+    fill(temp.as_file_mut()).map_err(|e| fail(&e))?;
     temp.flush().map_err(|e| fail(&e))?;
     temp.as_file().sync_all().map_err(|e| fail(&e))?;
     temp.persist(path).map_err(|e| fail(&e.error))?;
@@ -274,7 +293,9 @@ pub fn write_private(path: &Path, contents: &[u8], what: &str) -> Result<()> {
     Ok(())
 }
 
-#[cfg(all(test, unix))]
+// `cfg(test)` on its own, which cargo-mutants recognises: test helpers are not mutated.
+#[cfg(test)]
+#[cfg(unix)]
 pub(crate) mod tests {
     use super::*;
     use crate::clock::FakeClock;
@@ -344,6 +365,21 @@ pub(crate) mod tests {
             existing(Path::new("/dev/zero")).unwrap(),
             Existing::Other("a character device")
         );
+        // A path that cannot be looked at is an error, not "missing": below a regular file.
+        let below = file.join("config.toml");
+        let err = existing(&below).unwrap_err();
+        assert_eq!(err.message, format!("cannot look at {}", below.display()));
+    }
+
+    #[test]
+    fn a_bare_file_name_lives_in_the_current_directory() {
+        assert_eq!(parent_dir(Path::new("config.toml")), Path::new("."));
+        assert_eq!(parent_dir(Path::new("/")), Path::new("."));
+        assert_eq!(parent_dir(Path::new("a/config.toml")), Path::new("a"));
+        assert_eq!(
+            lock_path(Path::new("config.toml")),
+            Path::new("./config.toml.lock")
+        );
     }
 
     #[test]
@@ -365,6 +401,62 @@ pub(crate) mod tests {
                 .file_type()
                 .is_char_device());
         }
+    }
+
+    /// The mode of the file at `path`, read through the path as any other user's program would.
+    fn mode_of(path: &Path) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        format!(
+            "{:04o}",
+            fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+        )
+    }
+
+    /// Every file in `dir` but `skip`.
+    fn files_in(dir: &Path, skip: &[&Path]) -> Vec<std::path::PathBuf> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !skip.contains(&p.as_path()))
+            .collect()
+    }
+
+    #[test]
+    fn the_temporary_file_is_private_before_the_first_byte_goes_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("credentials.toml");
+        // An older file (mode 0600) is being replaced, as on every save after the first.
+        write_private(&target, b"old = 1\n", "credentials file").unwrap();
+        assert_eq!(mode_of(&target), "0600");
+        let mut seen = Vec::new();
+        write_private_with(&target, "credentials file", &mut |file| {
+            // The temporary file, found the way another local user would find it: in the
+            // directory, beside the file it replaces.
+            let temps = files_in(dir.path(), &[&target]);
+            assert_eq!(temps.len(), 1, "{temps:?}");
+            let temp = &temps[0];
+            assert!(temp
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".ado-scm-"));
+            // Its mode before each piece of the secret goes in, and once it is all there.
+            for piece in [&b"token = \""[..], b"s3cret", b"\"\n"] {
+                seen.push(mode_of(temp));
+                file.write_all(piece)?;
+                file.flush()?;
+            }
+            seen.push(mode_of(temp));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, ["0600"; 4], "the temporary file's mode while written");
+        assert_eq!(mode_of(&target), "0600");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "token = \"s3cret\"\n");
+        assert!(
+            files_in(dir.path(), &[&target]).is_empty(),
+            "no temporary file is left"
+        );
     }
 
     #[test]
@@ -446,5 +538,31 @@ pub(crate) mod tests {
             Some("/tmp can be written by other users (mode 1777)".into())
         );
         assert_eq!(unsafe_dir(&dir.path().join("missing")), None);
+    }
+
+    #[test]
+    fn directories_of_other_users_are_named_root_excepted() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let mut owner = fs::metadata(dir.path()).unwrap().uid();
+        if owner == 0 {
+            // Root's directories are trusted: as root, give it to an ordinary user.
+            std::os::unix::fs::chown(dir.path(), Some(4242), None).unwrap();
+            owner = 4242;
+        }
+        let someone_else = owner + 1;
+        // Its owner's own directory; root's (/, mode 0755) for anyone.
+        assert_eq!(unsafe_dir_for(dir.path(), owner), None);
+        assert_eq!(fs::metadata("/").unwrap().uid(), 0);
+        assert_eq!(unsafe_dir_for(Path::new("/"), someone_else), None);
+        // Seen by another user, the directory is not theirs.
+        assert_eq!(
+            unsafe_dir_for(dir.path(), someone_else),
+            Some(format!(
+                "{} belongs to another user (uid {owner})",
+                dir.path().display()
+            ))
+        );
     }
 }

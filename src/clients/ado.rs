@@ -539,6 +539,25 @@ mod tests {
     }
 
     #[test]
+    fn a_throttled_check_is_asked_again_after_the_wait_azure_devops_names() {
+        // Azure DevOps' rate limits answer 429 with `Retry-After` in seconds.
+        let server = StubServer::start(vec![
+            connection_data()
+                .status(429)
+                .header("retry-after", "12")
+                .json(json!({"message": "TF400733: request blocked"})),
+            connection_data().json(user()),
+            repositories().json(json!({"count": 0, "value": []})),
+        ]);
+        let (http, clock) = fake_http();
+        let ado = AdoClient::new(&http, Some(server.base()));
+        let identity = ado.check_pat(&acme(), &Secret::new(PAT)).unwrap();
+        assert_eq!(identity.display_name, "Ada Lovelace");
+        assert_eq!(clock.sleeps(), [std::time::Duration::from_secs(12)]);
+        assert_eq!(server.finish().len(), 3);
+    }
+
+    #[test]
     fn server_uses_its_collection_and_older_api_versions() {
         let server = StubServer::start(vec![
             Stub::get("/tfs/DefaultCollection/_apis/connectionData").json(user()),

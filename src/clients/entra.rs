@@ -1154,6 +1154,32 @@ mod tests {
     }
 
     #[test]
+    fn a_throttled_token_request_is_sent_again_at_the_time_entra_names() {
+        // Entra's throttling: 429 with `Retry-After`, here as an HTTP date (the fake clock
+        // starts at 2025-01-01T00:00:00Z: nine seconds later).
+        let path = "/t1/oauth2/v2.0/token";
+        let server = StubServer::start(vec![
+            Stub::post(path)
+                .status(429)
+                .header("retry-after", "Wed, 01 Jan 2025 00:00:09 GMT")
+                .json(entra_error("temporarily_unavailable", 50196)),
+            Stub::post(path).json(serde_json::json!({"expires_in": 60, "access_token": "a"})),
+        ]);
+        let (http, clock) = http();
+        let tokens = client_credentials(
+            &http,
+            &server.url(path),
+            "client-1",
+            &Secret::new(MARKER),
+            ADO_DEFAULT_SCOPE,
+        )
+        .unwrap();
+        assert_eq!(tokens.access_token.expose(), "a");
+        assert_eq!(clock.sleeps(), [Duration::from_secs(9)]);
+        assert_eq!(server.finish().len(), 2);
+    }
+
+    #[test]
     fn client_credentials_errors_carry_the_ids_and_never_the_secret() {
         let server = StubServer::start(vec![Stub::post("/t1/oauth2/v2.0/token")
             .status(401)

@@ -398,6 +398,44 @@ mod tests {
     }
 
     #[test]
+    fn an_oauth_token_renewed_by_the_consent_is_the_new_sign_in_an_unchanged_one_is_not() {
+        let at = |id: &str, expires: &str| -> HostToken {
+            let mut token = token(id, "HOST_AUTHENTICATION_TOKEN_SOURCE_OAUTH");
+            token["expiresAt"] = serde_json::json!(expires);
+            serde_json::from_value(token).unwrap()
+        };
+        let watch = OauthWatch {
+            me: me(),
+            before: vec![at("t1", "2025-01-01T10:00:00Z")],
+            authenticated: true,
+        };
+        let found = |tokens: &[HostToken]| {
+            watch
+                .new_token(tokens, "dev.azure.com")
+                .map(|t| (t.id.clone(), t.expires_at))
+        };
+        assert_eq!(found(&[at("t1", "2025-01-01T10:00:00Z")]), None);
+        let renewed = at("t1", "2025-01-02T10:00:00Z");
+        assert_eq!(
+            found(std::slice::from_ref(&renewed)),
+            Some(("t1".into(), renewed.expires_at))
+        );
+        let other = at("t2", "2025-01-01T10:00:00Z");
+        assert_eq!(
+            found(std::slice::from_ref(&other)),
+            Some(("t2".into(), other.expires_at))
+        );
+        // Not authenticated before: any OAuth token of mine is the sign-in.
+        let first = OauthWatch {
+            authenticated: false,
+            ..watch
+        };
+        assert!(first
+            .new_token(&[at("t1", "2025-01-01T10:00:00Z")], "dev.azure.com")
+            .is_some());
+    }
+
+    #[test]
     fn oauth_wait_gives_up_at_the_timeout_with_exit_3() {
         // 10 s timeout, 2 s interval: looks at 0, 2, 4, 6, 8, 10, then give up. The OAuth
         // token that was there before the consent does not count.

@@ -180,7 +180,10 @@ fn signed_in_through_entra_already_says_so_and_opens_nothing() {
     let page = reqwest::blocking::get(auth_url(&env, "dev.azure.com")).unwrap();
     assert!(page.status().is_success());
     let mut cmd = env.cmd();
-    cmd.args(LOGIN_OAUTH_ARGS).arg("--json");
+    cmd.args(LOGIN_OAUTH_ARGS)
+        .arg("--json")
+        // Were it to wait for a consent after all, it would give up (exit 3) soon.
+        .args(["--timeout", "5"]);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let doc = stdout_json(&out);

@@ -16,6 +16,7 @@ mod login_pat;
 mod logout_gitpod;
 mod oauth_client;
 mod real_services;
+mod realism;
 mod redirects;
 mod saved_defaults;
 mod seal_keys;

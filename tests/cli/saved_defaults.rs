@@ -66,3 +66,38 @@ fn a_rejected_pat_leaves_the_saved_defaults_as_they_were() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(config_file(&env), Some(before));
 }
+
+#[test]
+fn unknown_keys_in_the_config_file_are_named_under_v_when_it_is_saved_and_only_they() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let said = |config: &str| {
+        std::fs::write(env.config_path(), config).unwrap();
+        let out = env
+            .cmd()
+            .arg("-v")
+            .args(LOGIN_PAT_ARGS)
+            .arg("--with-token")
+            .write_stdin(format!("{}\n", seed::PAT_VALID))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stderr)
+            .lines()
+            .filter(|l| l.contains("unknown keys"))
+            .map(|l| l.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    let known = format!("runner = \"{}\"\n", seed::RUNNER_READY_ID);
+    assert_eq!(
+        said(&format!("{known}colour = \"red\"\n")),
+        [format!(
+            "WARN config file {} has unknown keys, ignored: colour",
+            env.config_path().display()
+        )]
+    );
+    // Kept, as the file is saved with the new defaults.
+    let saved = std::fs::read_to_string(env.config_path()).unwrap();
+    assert!(saved.contains("colour = \"red\""), "{saved}");
+    assert_eq!(said(&known), Vec::<String>::new());
+}

@@ -2,7 +2,7 @@
 //! re-run does (nothing), drift repair, rotation, Server, dry run, and every failure an admin
 //! can cause, asserted on the sandbox's state and request log.
 
-use ado_scm_sandbox::{hash_secret, seed, Realism};
+use ado_scm_sandbox::{hash_secret, seed, Fault, FaultKind, Realism};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -601,6 +601,17 @@ fn server_is_pat_only_with_its_virtual_directory_and_no_microsoft_at_all() {
             .all(|r| r.service == "gitpod" || r.path.starts_with("/_sandbox")),
         "Server needs no Entra, Graph or Azure DevOps call"
     );
+    // The runner checked the configuration before it was created.
+    let log = env.requests();
+    let at = |method: &str| log.iter().position(|r| r.path.ends_with(method));
+    let validated = at("/ValidateRunnerConfiguration").expect("the runner was asked");
+    let sent = &log[validated].body.as_ref().unwrap()["scmIntegration"];
+    assert_eq!(
+        (&sent["scmId"], &sent["pat"], &sent["virtualDirectory"]),
+        (&json!("azuredevops_server"), &json!(true), &json!("/tfs")),
+        "{sent:#}"
+    );
+    assert!(validated < at("/CreateSCMIntegration").unwrap());
     // Re-run: unchanged.
     env.sandbox.clear_requests();
     let (again, _) = run_ok({
@@ -1254,4 +1265,118 @@ fn ctrl_c_while_a_new_secret_propagates_takes_the_secret_back() {
     );
     assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
     assert!(text(&out.stderr).contains("Removed the new client secret"));
+}
+
+#[test]
+fn the_runners_other_integrations_are_neither_taken_for_its_own_nor_changed() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    // Made through the API before setup runs: GitLab, and Azure DevOps on another host.
+    for (scm, host) in [
+        ("gitlab", "gitlab.com"),
+        ("azuredevops_entra", "acme.visualstudio.com"),
+    ] {
+        env.gitpod_rpc(
+            seed::ALICE_API_KEY,
+            "gitpod.v1.RunnerConfigurationService/CreateSCMIntegration",
+            json!({"runnerId": seed::RUNNER_FRESH_ID, "scmId": scm, "host": host, "pat": true}),
+        );
+    }
+    let others = env.integrations_of(seed::RUNNER_FRESH_ID);
+    assert_eq!(others.len(), 2);
+    env.sandbox.clear_requests();
+    // And the create fails before the runner made anything (a 503): the read-back that follows
+    // must not take one of those for the one it looks for.
+    env.sandbox.inject(Fault::new(
+        Some("gitpod"),
+        "CreateSCMIntegration",
+        FaultKind::Status(503),
+        1,
+    ));
+    let (doc, stderr) = run_ok(setup(&env, &token, &[]));
+    assert_eq!(doc["integration"], "created", "{doc:#}");
+    assert!(
+        stderr.contains("The runner has no azuredevops_entra integration for dev.azure.com yet"),
+        "{stderr}"
+    );
+    let now = env.integrations_of(seed::RUNNER_FRESH_ID);
+    assert_eq!(now.len(), 3, "{now:#?}");
+    for other in &others {
+        assert!(now.contains(other), "{other:#} was changed: {now:#?}");
+    }
+    assert!(env.gitpod_calls("UpdateSCMIntegration").is_empty());
+    let creates = env.gitpod_calls("CreateSCMIntegration");
+    assert_eq!(
+        creates.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(503), Some(200)]
+    );
+}
+
+#[test]
+fn a_create_the_runner_refuses_is_not_sent_again_nor_looked_for() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    env.sandbox.inject(Fault::new(
+        Some("gitpod"),
+        "CreateSCMIntegration",
+        FaultKind::Status(400),
+        1,
+    ));
+    let out = setup(&env, &token, &[]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = env.requests();
+    let create = log
+        .iter()
+        .position(|r| r.path.ends_with("/CreateSCMIntegration"))
+        .unwrap();
+    let after: Vec<_> = log[create + 1..]
+        .iter()
+        .filter(|r| r.service == "gitpod")
+        .map(|r| r.path.rsplit('/').next().unwrap().to_string())
+        .collect();
+    assert!(
+        !after
+            .iter()
+            .any(|m| m == "CreateSCMIntegration" || m == "ListSCMIntegrations"),
+        "{after:?}"
+    );
+    assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
+}
+
+#[test]
+fn a_runner_that_cannot_open_the_sealed_secret_stops_setup_and_the_new_secret_goes() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    // The runner lost the private half of the key the API still shows (reinstalled without
+    // registering again): what ado-scm seals to it, it cannot open.
+    env.sandbox.with_world(|w| {
+        let runner = w
+            .gitpod
+            .runners
+            .iter_mut()
+            .find(|r| r.runner_id == seed::RUNNER_FRESH_ID)
+            .unwrap();
+        let shown = runner.public_key;
+        runner.new_key();
+        runner.public_key = shown;
+    });
+    let out = setup(&env, &token, &[]).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("cannot decrypt client secret"), "{stderr}");
+    // Not an issuer the runner refused: the other form of the issuer is never tried.
+    assert!(!stderr.contains("rejected the issuer URL"), "{stderr}");
+    let issuers: std::collections::BTreeSet<String> = env
+        .gitpod_calls("ValidateRunnerConfiguration")
+        .iter()
+        .map(|r| r.body.as_ref().unwrap()["scmIntegration"]["issuerUrl"].to_string())
+        .collect();
+    assert_eq!(issuers.len(), 1, "{issuers:?}");
+    // Nothing depends on the new secret: it is removed, and no integration was made.
+    assert!(env.integrations_of(seed::RUNNER_FRESH_ID).is_empty());
+    assert!(
+        password_names(&fresh_app(&env)).is_empty(),
+        "{:#}",
+        fresh_app(&env)
+    );
 }

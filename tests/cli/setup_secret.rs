@@ -1,7 +1,7 @@
 //! The client secret `setup` makes, as the tenant holds it: its lifetime is the one asked for
 //! (checked against the test's own clock, not against what ado-scm sent), and `--rotate-secret`
 //! removes exactly the secret ado-scm made for this runner before, not every secret whose name
-//! merely looks like one of ours.
+//! merely looks like one of ours; a saved secret the runner no longer accepts is replaced.
 
 use ado_scm_sandbox::seed;
 use chrono::{DateTime, Duration, Utc};
@@ -111,4 +111,67 @@ fn rotate_secret_removes_only_the_secret_named_for_this_runner() {
     assert_eq!(ours.len(), 1, "{after:#?}");
     assert_ne!(ours[0].0, old_key, "a new secret of ours");
     assert_eq!(after.len(), look_alikes.len() + 1, "{after:#?}");
+}
+
+/// The hash of the app's secret named `name` (what the sandbox keeps of a secret's text).
+fn hash_of(app: &Value, name: &str) -> Value {
+    let secrets = app["passwordCredentials"].as_array().unwrap();
+    let ours: Vec<_> = secrets
+        .iter()
+        .filter(|p| p["displayName"] == name)
+        .collect();
+    assert_eq!(ours.len(), 1, "{secrets:#?}");
+    ours[0]["secretHash"].clone()
+}
+
+#[test]
+fn a_saved_secret_the_runner_calls_invalid_is_replaced_by_a_new_one() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    run_ok(setup(&env, &token, &[]));
+    let app = fresh_app(&env);
+    let object_id = app["id"].as_str().unwrap().to_string();
+    let (old_key, _) = password_names(&app)[0].clone();
+    let old_hash = hash_of(&app, &our_secret_name());
+    let saved = |env: &TestEnv| env.integrations_of(seed::RUNNER_FRESH_ID)[0].clone();
+    assert_eq!(saved(&env)["oauth"]["clientSecretHash"], old_hash);
+    // An admin removes the secret in the Entra admin center, behind ado-scm's back: the
+    // runner's sealed copy of it no longer signs in.
+    graph(
+        &env,
+        &token,
+        reqwest::Method::POST,
+        &format!("applications/{object_id}/removePassword"),
+        Some(json!({"keyId": old_key})),
+    );
+    env.sandbox.clear_requests();
+
+    let (doc, stderr) = run_ok(setup(&env, &token, &[]));
+    assert!(
+        stderr.contains("the saved configuration does not validate"),
+        "{stderr}"
+    );
+    assert_eq!(doc["oauth"]["secret"], "rotated", "{doc:#}");
+    assert_eq!(doc["integration"], "updated", "{doc:#}");
+    // A new secret of ours in the tenant, and the integration holds it, not the invalid one.
+    let adds: Vec<_> = env
+        .mutating_requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/addPassword"))
+        .collect();
+    assert_eq!(adds.len(), 1, "{adds:#?}");
+    let app = fresh_app(&env);
+    let new_hash = hash_of(&app, &our_secret_name());
+    assert_ne!(new_hash, old_hash);
+    assert_eq!(saved(&env)["oauth"]["clientSecretHash"], new_hash);
+    assert!(
+        password_names(&app).iter().all(|(key, _)| *key != old_key),
+        "{app:#}"
+    );
+
+    // The runner accepts what it holds now: the next run keeps it and changes nothing.
+    env.sandbox.clear_requests();
+    let (again, _) = run_ok(setup(&env, &token, &[]));
+    assert_eq!(again["oauth"]["secret"], "reused", "{again:#}");
+    assert_eq!(saved(&env)["oauth"]["clientSecretHash"], new_hash);
 }

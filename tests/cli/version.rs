@@ -20,10 +20,16 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
 #[test]
 fn version_names_the_commit_of_this_checkout() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let want = match git(root, &["rev-parse", "--short=12", "HEAD"]) {
+    // Only the top of a work tree names its commit: a copy of the sources placed inside some
+    // other checkout (as a mutation-testing scratch tree may be) is not that checkout.
+    let top = git(root, &["rev-parse", "--show-toplevel"])
+        .and_then(|top| Path::new(&top).canonicalize().ok())
+        .filter(|top| Some(top) == root.canonicalize().ok().as_ref());
+    let commit = top.and_then(|_| git(root, &["rev-parse", "--short=12", "HEAD"]));
+    let want = match commit {
         Some(commit) => format!("ado-scm {} (commit {commit})\n", env!("CARGO_PKG_VERSION")),
         None => {
-            eprintln!("no git checkout here: expecting the package version alone");
+            eprintln!("not the top of a git checkout: expecting the package version alone");
             format!("ado-scm {}\n", env!("CARGO_PKG_VERSION"))
         }
     };
