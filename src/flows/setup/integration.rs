@@ -351,16 +351,15 @@ fn create_once(services: &SetupServices<'_>, write: &ScmIntegrationWrite) -> Res
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use url::Url;
 
     use super::*;
-    use crate::clients::entra::issuer::{Discovery, Issuer, IssuerForm};
     use crate::clients::gitpod::ScmOauth;
     use crate::clients::test_server::{Stub, StubServer};
     use crate::flows::setup::secret::{prove_secret, Proof, SecretFacts};
-    use crate::flows::setup::test_support::{plan, services, Stubbed, TENANT};
+    use crate::flows::setup::test_support::{
+        plan, runner_taking_the_other_issuer_form, services, SecretFixture, Stubbed, VALIDATE,
+    };
     use crate::flows::setup::{Target, SCM_SERVER, SCM_SERVICES};
-    use crate::seal::RunnerPublicKey;
 
     fn saved(oauth: bool, pat: bool) -> ScmIntegration {
         ScmIntegration {
@@ -488,34 +487,19 @@ mod tests {
     /// setup retries with the other form, says so, and saves the one that validated.
     #[test]
     fn a_rejected_issuer_is_retried_in_the_other_form() {
-        let validate = "/gitpod.v1.RunnerConfigurationService/ValidateRunnerConfiguration";
-        let server = StubServer::start(vec![
-            Stub::post(&format!("/{TENANT}/oauth2/v2.0/token"))
-                .json(json!({"access_token": "t", "token_type": "Bearer", "expires_in": 3599})),
-            Stub::post(validate).json(json!({"scmIntegration": {
-                "oauthError": "issuer URL does not match the token issuer"}})),
-            Stub::post(validate).json(json!({"scmIntegration": {"valid": true}})),
-        ]);
+        let validate = VALIDATE;
+        let server = StubServer::start(runner_taking_the_other_issuer_form());
         let mut stub = Stubbed::new(&server);
-        stub.authority = Url::parse(stub.base.as_str().trim_end_matches('/')).unwrap();
+        let fixture = SecretFixture::new(&server, &mut stub);
         let (gitpod, ado) = stub.clients();
         let setup_services = stub.services(&gitpod, &ado);
-        let issuer = Issuer::for_tenant(&stub.authority, TENANT, IssuerForm::OAuth2V2).unwrap();
-        let discovery = Discovery {
-            issuer: issuer.oidc_form(),
-            tenant_id: TENANT.into(),
-            authorization_endpoint: server.url(&format!("{TENANT}/oauth2/v2.0/authorize")),
-            token_endpoint: server.url(&format!("{TENANT}/oauth2/v2.0/token")),
-            device_authorization_endpoint: None,
-            jwks_uri: server.url(&format!("{TENANT}/discovery/v2.0/keys")),
-        };
-        let secret_key = crypto_box::SecretKey::generate(&mut rand_core::OsRng);
-        let key =
-            RunnerPublicKey::from_key_bytes(secret_key.public_key().as_bytes(), "test").unwrap();
-        let choice = IssuerChoice {
-            saved: issuer.url(),
-            issuer: issuer.clone(),
-        };
+        let SecretFixture {
+            issuer,
+            choice,
+            discovery,
+            runner_key: secret_key,
+            key,
+        } = fixture;
         let mut checks = Vec::new();
         let p = plan(services(), true, true);
         let facts = SecretFacts {

@@ -637,8 +637,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::clients::gitpod::ScmOauth;
     use crate::clients::test_server::{Stub, StubServer};
-    use crate::flows::setup::test_support::Stubbed;
+    use crate::flows::setup::test_support::{
+        plan, runner_taking_the_other_issuer_form, services, SecretFixture, Stubbed, VALIDATE,
+    };
 
     fn minted<'s, 'a>(
         services: &'s SetupServices<'a>,
@@ -691,5 +694,97 @@ mod tests {
             .screen
             .text()
             .contains("Removed the new client secret key-new again"));
+    }
+
+    /// The admin's secret, proven with a runner that takes only the other issuer form: the
+    /// integration is to be saved with the form the runner accepted.
+    #[test]
+    fn a_given_secret_keeps_the_issuer_form_the_runner_accepted() {
+        let server = StubServer::start(runner_taking_the_other_issuer_form());
+        let mut stub = Stubbed::new(&server);
+        let fixture = SecretFixture::new(&server, &mut stub);
+        let (gitpod, ado) = stub.clients();
+        let setup_services = stub.services(&gitpod, &ado);
+        let mut p = plan(services(), false, true);
+        let oauth = p.oauth.as_mut().unwrap();
+        oauth.client_id = Some("client".into());
+        oauth.client_secret = Some(Secret::new("the-secret"));
+        let facts = SecretFacts {
+            plan: &p,
+            discovery: &fixture.discovery,
+            issuer: &fixture.choice,
+            key: &fixture.key,
+            existing: None,
+        };
+        let found = look(
+            &setup_services,
+            &facts,
+            p.oauth.as_ref().unwrap(),
+            &AppPlan::Unchecked("client".into()),
+            None,
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert!(matches!(found.plan, SecretPlan::Given(_)));
+        assert_eq!(fixture.choice.saved, fixture.issuer.oauth2_form());
+        assert_eq!(found.validated_issuer, Some(fixture.issuer.oidc_form()));
+        server.finish();
+    }
+
+    /// The runner's answer asked ahead counts only for the client id and issuer it was asked
+    /// with: asked about another issuer, the runner is asked again about this one.
+    #[test]
+    fn a_validation_asked_for_another_issuer_is_asked_again() {
+        let server = StubServer::start(vec![Stub::post(VALIDATE).json(json!({
+            "scmIntegration": {"oauthError": "invalid client secret"}}))]);
+        let mut stub = Stubbed::new(&server);
+        let fixture = SecretFixture::new(&server, &mut stub);
+        let (gitpod, ado) = stub.clients();
+        let setup_services = stub.services(&gitpod, &ado);
+        let p = plan(services(), false, true);
+        let saved = ScmIntegration {
+            id: "i1".into(),
+            runner_id: "r1".into(),
+            scm_id: crate::flows::setup::SCM_SERVICES.into(),
+            host: "dev.azure.com".into(),
+            oauth: Some(ScmOauth {
+                client_id: "client".into(),
+                encrypted_client_secret: "c2VhbGVk".into(),
+                issuer_url: Some(fixture.issuer.oidc_form()),
+            }),
+            pat: false,
+            virtual_directory: None,
+        };
+        let facts = SecretFacts {
+            plan: &p,
+            discovery: &fixture.discovery,
+            issuer: &fixture.choice,
+            key: &fixture.key,
+            existing: Some(&saved),
+        };
+        let asked_elsewhere = SavedValidation {
+            client_id: "client".into(),
+            issuer: fixture.issuer.oidc_form(),
+            result: Ok(ValidationResult {
+                valid: true,
+                ..ValidationResult::default()
+            }),
+        };
+        let found = look(
+            &setup_services,
+            &facts,
+            p.oauth.as_ref().unwrap(),
+            &AppPlan::Unchecked("client".into()),
+            Some(asked_elsewhere),
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert!(matches!(found.plan, SecretPlan::Mint { replaces: true }));
+        let asked = server.finish();
+        assert_eq!(asked.len(), 1);
+        assert_eq!(
+            asked[0].json()["scmIntegration"]["issuerUrl"],
+            fixture.choice.saved
+        );
     }
 }

@@ -4,15 +4,18 @@
 use url::Url;
 
 use crate::clients::ado::AdoClient;
+use crate::clients::entra::issuer::{Discovery, Issuer, IssuerForm};
 use crate::clients::gitpod::{GitpodClient, Runner, RunnerStatus};
 use crate::clients::graph::{self, Application, RequiredResourceAccess};
-use crate::clients::test_server::{http, StubServer};
+use crate::clients::test_server::{http, Stub, StubServer};
 use crate::http::Http;
+use crate::seal::RunnerPublicKey;
 use crate::secret::Secret;
 use crate::ui::screen::Screen;
 use crate::ui::{Ui, UiMode};
 
 use super::app_registration::fallback_required_access;
+use super::tenant::IssuerChoice;
 use super::{OauthPlan, SetupPlan, SetupServices, Target};
 
 pub(super) const CALLBACK: &str = "https://runner.example.com/auth/oauth2/callback";
@@ -133,4 +136,60 @@ impl Stubbed {
             graph_url: &self.base,
         }
     }
+}
+
+/// What the secret step reads besides the plan: the tenant's issuer at the stub server (the
+/// guide's form saved), its discovery document, and a runner key pair (`runner_key` opens
+/// what was sealed to `key`).
+pub(super) struct SecretFixture {
+    pub issuer: Issuer,
+    pub choice: IssuerChoice,
+    pub discovery: Discovery,
+    pub runner_key: crypto_box::SecretKey,
+    pub key: RunnerPublicKey,
+}
+
+impl SecretFixture {
+    /// The stub's authority becomes the issuer's (Entra's paths on the stub server).
+    pub(super) fn new(server: &StubServer, stub: &mut Stubbed) -> Self {
+        stub.authority = Url::parse(stub.base.as_str().trim_end_matches('/')).unwrap();
+        let issuer = Issuer::for_tenant(&stub.authority, TENANT, IssuerForm::OAuth2V2).unwrap();
+        let discovery = Discovery {
+            issuer: issuer.oidc_form(),
+            tenant_id: TENANT.into(),
+            authorization_endpoint: server.url(&format!("{TENANT}/oauth2/v2.0/authorize")),
+            token_endpoint: server.url(&format!("{TENANT}/oauth2/v2.0/token")),
+            device_authorization_endpoint: None,
+            jwks_uri: server.url(&format!("{TENANT}/discovery/v2.0/keys")),
+        };
+        let runner_key = crypto_box::SecretKey::generate(&mut rand_core::OsRng);
+        let key =
+            RunnerPublicKey::from_key_bytes(runner_key.public_key().as_bytes(), "test").unwrap();
+        SecretFixture {
+            choice: IssuerChoice {
+                saved: issuer.url(),
+                issuer: issuer.clone(),
+            },
+            issuer,
+            discovery,
+            runner_key,
+            key,
+        }
+    }
+}
+
+pub(super) const VALIDATE: &str =
+    "/gitpod.v1.RunnerConfigurationService/ValidateRunnerConfiguration";
+
+/// Entra issues a token for the client; the runner (one that takes only the other issuer form)
+/// rejects the issuer URL it is first sent, then accepts.
+pub(super) fn runner_taking_the_other_issuer_form() -> Vec<Stub> {
+    vec![
+        Stub::post(&format!("/{TENANT}/oauth2/v2.0/token")).json(
+            serde_json::json!({"access_token": "t", "token_type": "Bearer", "expires_in": 3599}),
+        ),
+        Stub::post(VALIDATE).json(serde_json::json!({"scmIntegration": {
+            "oauthError": "issuer URL does not match the token issuer"}})),
+        Stub::post(VALIDATE).json(serde_json::json!({"scmIntegration": {"valid": true}})),
+    ]
 }
