@@ -1,14 +1,16 @@
 //! The client secret `setup` makes, as the tenant holds it: its lifetime is the one asked for
 //! (checked against the test's own clock, not against what ado-scm sent), and `--rotate-secret`
 //! removes exactly the secret ado-scm made for this runner before, not every secret whose name
-//! merely looks like one of ours; a saved secret the runner no longer accepts is replaced.
+//! merely looks like one of ours; a saved secret the runner no longer accepts is replaced. A
+//! lost or refused answer to adding or removing a secret leaves exactly the secrets it should,
+//! and the expiry reported is the one of the secret the runner holds.
 
-use ado_scm_sandbox::seed;
+use ado_scm_sandbox::{seed, Fault, FaultKind, LoggedRequest};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use crate::setup::{fresh_app, graph, our_secret_name, password_names, run_ok, setup};
-use crate::support::TestEnv;
+use crate::support::{run_json, TestEnv};
 
 /// The end date of the app's secret named `name`, as the tenant holds it.
 fn end_of(app: &Value, name: &str) -> DateTime<Utc> {
@@ -174,4 +176,196 @@ fn a_saved_secret_the_runner_calls_invalid_is_replaced_by_a_new_one() {
     let (again, _) = run_ok(setup(&env, &token, &[]));
     assert_eq!(again["oauth"]["secret"], "reused", "{again:#}");
     assert_eq!(saved(&env)["oauth"]["clientSecretHash"], new_hash);
+}
+
+/// The secret and integration writes of the log, in order: `addPassword`, `removePassword KEY`,
+/// `UpdateSCMIntegration`.
+fn secret_steps(requests: &[LoggedRequest]) -> Vec<String> {
+    requests
+        .iter()
+        .filter_map(|r| {
+            let last = r.path.rsplit('/').next().unwrap_or_default();
+            match last {
+                "addPassword" | "UpdateSCMIntegration" => Some(last.to_string()),
+                "removePassword" => Some(format!(
+                    "removePassword {}",
+                    r.body.as_ref().unwrap()["keyId"].as_str().unwrap()
+                )),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The keys of the fresh app's secrets named for this runner.
+fn our_keys(env: &TestEnv) -> Vec<String> {
+    password_names(&fresh_app(env))
+        .into_iter()
+        .filter(|(_, name)| *name == our_secret_name())
+        .map(|(key, _)| key)
+        .collect()
+}
+
+#[test]
+fn add_password_lost_or_refused_leaves_no_stray_and_the_old_secret_until_the_runner_holds_the_new()
+{
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    run_ok(setup(&env, &token, &[]));
+    let old_key = our_keys(&env)[0].clone();
+
+    // The secret is made but its answer is lost: the one made unseen is removed before one
+    // more is asked for, and the old secret goes only once the integration holds the new one.
+    env.sandbox.clear_requests();
+    env.sandbox.inject(
+        Fault::new(
+            Some("graph"),
+            "/addPassword",
+            FaultKind::StatusAfter(503),
+            1,
+        )
+        .method("POST"),
+    );
+    let (doc, _) = run_ok(setup(&env, &token, &["--rotate-secret"]));
+    assert_eq!(doc["oauth"]["secret"], "rotated", "{doc:#}");
+    let ours = our_keys(&env);
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    let new_key = ours[0].clone();
+    assert_ne!(new_key, old_key);
+    let steps = secret_steps(&env.requests());
+    assert_eq!(steps.len(), 5, "{steps:#?}");
+    assert_eq!(steps[0], "addPassword");
+    let stray = steps[1]
+        .strip_prefix("removePassword ")
+        .expect("the stray removed");
+    assert!(stray != old_key && stray != new_key, "{steps:#?}");
+    assert_eq!(
+        steps[2..],
+        [
+            "addPassword".to_string(),
+            "UpdateSCMIntegration".to_string(),
+            format!("removePassword {old_key}"),
+        ],
+        "{steps:#?}"
+    );
+
+    // Refused outright (no secret made): nothing is read back or asked again, nothing changes.
+    env.sandbox.clear_requests();
+    env.sandbox.inject(
+        Fault::new(Some("graph"), "/addPassword", FaultKind::Status(403), 1).method("POST"),
+    );
+    let (code, _, stderr) = run_json(setup(&env, &token, &["--rotate-secret"]));
+    assert_ne!(code, 0, "{stderr}");
+    assert_eq!(secret_steps(&env.requests()), ["addPassword"], "{stderr}");
+    assert_eq!(our_keys(&env), [new_key]);
+}
+
+#[test]
+fn remove_password_lost_missing_or_refused_removes_the_old_secret_exactly_once_or_says_so() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    run_ok(setup(&env, &token, &[]));
+    let rotate = |fault: FaultKind| {
+        let old_key = our_keys(&env)[0].clone();
+        env.sandbox.clear_requests();
+        env.sandbox
+            .inject(Fault::new(Some("graph"), "/removePassword", fault, 1).method("POST"));
+        let (code, _, stderr) = run_json(setup(&env, &token, &["--rotate-secret"]));
+        let removals: Vec<String> = secret_steps(&env.requests())
+            .into_iter()
+            .filter(|s| s.starts_with("removePassword"))
+            .collect();
+        (code, stderr, old_key, removals)
+    };
+
+    // The removal happened but its answer was lost: the app read back shows it gone, it is
+    // not asked again.
+    let (code, stderr, old_key, removals) = rotate(FaultKind::StatusAfter(503));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(removals, [format!("removePassword {old_key}")]);
+    assert!(!password_names(&fresh_app(&env))
+        .iter()
+        .any(|(k, _)| *k == old_key));
+
+    // A 404 while the secret is still there (Graph's replicas): read back, removed again.
+    let (code, stderr, old_key, removals) = rotate(FaultKind::Status(404));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(removals, vec![format!("removePassword {old_key}"); 2]);
+    assert!(!password_names(&fresh_app(&env))
+        .iter()
+        .any(|(k, _)| *k == old_key));
+
+    // Refused: not asked again; the run fails and the old secret is still on the app.
+    let (code, stderr, old_key, removals) = rotate(FaultKind::Status(403));
+    assert_ne!(code, 0, "{stderr}");
+    assert_eq!(removals, [format!("removePassword {old_key}")]);
+    assert!(password_names(&fresh_app(&env))
+        .iter()
+        .any(|(k, _)| *k == old_key));
+}
+
+/// The end date of the seeded app's secret, as the tenant holds it.
+fn seeded_secret_end(env: &TestEnv) -> Value {
+    let apps = crate::setup::apps_named(env, seed::SEEDED_APP_DISPLAY_NAME);
+    apps[0]["passwordCredentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["keyId"] == seed::SEEDED_APP_SECRET_KEY_ID)
+        .unwrap()["endDateTime"]
+        .clone()
+}
+
+fn expiry_reported(doc: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(doc["oauth"]["secret_expires_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn the_expiry_reported_is_the_one_of_the_secret_the_runner_holds() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    let seeded_end = seeded_secret_end(&env);
+    let seeded_end = DateTime::parse_from_rfc3339(seeded_end.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    let bring_the_seeded_secret = || {
+        let mut cmd = setup(
+            &env,
+            &token,
+            &[
+                "--client-id",
+                seed::SEEDED_APP_CLIENT_ID,
+                "--client-secret-stdin",
+            ],
+        );
+        cmd.write_stdin(format!("{}\n", seed::SEEDED_APP_SECRET));
+        run_ok(cmd).0
+    };
+    // The admin's secret, the app's only one.
+    assert_eq!(expiry_reported(&bring_the_seeded_secret()), seeded_end);
+
+    // Beside another secret with another end: still the admin's, found by its hint.
+    let other = graph(
+        &env,
+        &token,
+        reqwest::Method::POST,
+        &format!("applications/{}/addPassword", seed::SEEDED_APP_OBJECT_ID),
+        Some(json!({"passwordCredential": {"displayName": "another",
+            "endDateTime": (seeded_end - Duration::days(100)).to_rfc3339()}})),
+    );
+    assert_eq!(expiry_reported(&bring_the_seeded_secret()), seeded_end);
+
+    // Kept by a later run (the runner still validates it): the app's only secret, again.
+    graph(
+        &env,
+        &token,
+        reqwest::Method::POST,
+        &format!("applications/{}/removePassword", seed::SEEDED_APP_OBJECT_ID),
+        Some(json!({"keyId": other["keyId"]})),
+    );
+    let (doc, _) = run_ok(setup(&env, &token, &[]));
+    assert_eq!(doc["oauth"]["secret"], "reused", "{doc:#}");
+    assert_eq!(expiry_reported(&doc), seeded_end);
 }

@@ -696,6 +696,23 @@ mod tests {
             .contains("Removed the new client secret key-new again"));
     }
 
+    /// The runner's OAuth integration of the app `client`: its sealed secret and issuer.
+    fn saved_oauth(encrypted_client_secret: String, issuer: String) -> ScmIntegration {
+        ScmIntegration {
+            id: "i1".into(),
+            runner_id: "r1".into(),
+            scm_id: crate::flows::setup::SCM_SERVICES.into(),
+            host: "dev.azure.com".into(),
+            oauth: Some(ScmOauth {
+                client_id: "client".into(),
+                encrypted_client_secret,
+                issuer_url: Some(issuer),
+            }),
+            pat: false,
+            virtual_directory: None,
+        }
+    }
+
     /// The admin's secret, proven with a runner that takes only the other issuer form: the
     /// integration is to be saved with the form the runner accepted.
     #[test]
@@ -742,19 +759,7 @@ mod tests {
         let (gitpod, ado) = stub.clients();
         let setup_services = stub.services(&gitpod, &ado);
         let p = plan(services(), false, true);
-        let saved = ScmIntegration {
-            id: "i1".into(),
-            runner_id: "r1".into(),
-            scm_id: crate::flows::setup::SCM_SERVICES.into(),
-            host: "dev.azure.com".into(),
-            oauth: Some(ScmOauth {
-                client_id: "client".into(),
-                encrypted_client_secret: "c2VhbGVk".into(),
-                issuer_url: Some(fixture.issuer.oidc_form()),
-            }),
-            pat: false,
-            virtual_directory: None,
-        };
+        let saved = saved_oauth("c2VhbGVk".into(), fixture.issuer.oidc_form());
         let facts = SecretFacts {
             plan: &p,
             discovery: &fixture.discovery,
@@ -786,5 +791,42 @@ mod tests {
             asked[0].json()["scmIntegration"]["issuerUrl"],
             fixture.choice.saved
         );
+    }
+
+    /// A saved configuration of the same app without a sealed secret: a new secret replaces
+    /// it, and the screen says why (not that a rotation was asked for).
+    #[test]
+    fn a_saved_configuration_without_a_sealed_secret_gets_a_new_one_and_says_why() {
+        let server = StubServer::start(Vec::new());
+        let mut stub = Stubbed::new(&server);
+        let fixture = SecretFixture::new(&server, &mut stub);
+        let (gitpod, ado) = stub.clients();
+        let setup_services = stub.services(&gitpod, &ado);
+        let p = plan(services(), false, true);
+        let saved = saved_oauth(String::new(), fixture.choice.saved.clone());
+        let facts = SecretFacts {
+            plan: &p,
+            discovery: &fixture.discovery,
+            issuer: &fixture.choice,
+            key: &fixture.key,
+            existing: Some(&saved),
+        };
+        let found = look(
+            &setup_services,
+            &facts,
+            p.oauth.as_ref().unwrap(),
+            &AppPlan::Unchecked("client".into()),
+            None,
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert!(matches!(found.plan, SecretPlan::Mint { replaces: true }));
+        let text = stub.screen.text();
+        assert!(
+            text.contains("The runner's saved configuration holds no sealed secret to check"),
+            "{text}"
+        );
+        assert!(!text.contains("--rotate-secret"), "{text}");
+        assert!(server.finish().is_empty(), "nothing asked of the runner");
     }
 }
