@@ -36,14 +36,14 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<()> {
     let ui = &ctx.deps.ui;
     if !args.fix {
         ui.result(render::table(&reports, ui.mode.color));
-        return verdict(ctx, &reports, args.strict);
+        return verdict(ctx, &reports, &[], args.strict);
     }
 
     let plans = fix::plans(&scope, &reports, &ctx.settings.authority_url)?;
     if plans.is_empty() {
         ui.result(render::table(&reports, ui.mode.color));
         ui.info("\nNothing --fix can repair.");
-        return verdict(ctx, &reports, args.strict);
+        return verdict(ctx, &reports, &[], args.strict);
     }
     ui.info(render::table(&reports, ui.mode.color));
     ui.info(render::fix_plan(&plans));
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<()> {
     let ui = &ctx.deps.ui;
     ui.result(render::table(&reports, ui.mode.color));
     ui.result(render::fix_outcomes(&outcomes));
-    verdict(ctx, &reports, args.strict)
+    verdict(ctx, &reports, &outcomes, args.strict)
 }
 
 fn check_args(ctx: &Context, args: &DoctorArgs) -> Result<Checked> {
@@ -185,14 +185,22 @@ fn confirm(ctx: &Context, args: &DoctorArgs) -> Result<bool> {
     ctx.deps.prompter.confirm("Make these changes?", true)
 }
 
-/// The JSON document, then exit 4 when a row fails (or, with `--strict`, warns).
-fn verdict(ctx: &Context, reports: &[IntegrationReport], strict: bool) -> Result<()> {
+/// The JSON document (with `--fix`, what each repair run did under `repairs`), then exit 4
+/// when a row fails (or, with `--strict`, warns).
+fn verdict(
+    ctx: &Context,
+    reports: &[IntegrationReport],
+    repairs: &[fix::FixOutcome],
+    strict: bool,
+) -> Result<()> {
     let failing =
         |r: &IntegrationReport| r.worst() == Status::Fail || (strict && r.worst() == Status::Warn);
     let ok = !reports.iter().any(failing);
-    ctx.deps
-        .ui
-        .json(&json!({ "ok": ok, "integrations": reports }));
+    let mut doc = json!({ "ok": ok, "integrations": reports });
+    if !repairs.is_empty() {
+        doc["repairs"] = repairs.iter().map(fix::FixOutcome::to_json).collect();
+    }
+    ctx.deps.ui.json(&doc);
     if ok {
         return Ok(());
     }

@@ -150,7 +150,13 @@ fn a_secret_near_its_end_warns_strict_fails_and_fix_rotates_it() {
     assert_eq!(code, 0);
 
     env.sandbox.clear_requests();
-    fix(&env, &token);
+    let doc = fix(&env, &token);
+    // A new secret, the integration updated, the old secret removed.
+    assert_eq!(
+        doc["repairs"],
+        json!([{"runner_id": seed::RUNNER_FRESH_ID, "runner_name": "fresh-runner",
+            "host": "dev.azure.com", "changes": 3}])
+    );
     let secrets = our_secrets(&env);
     assert_eq!(secrets.len(), 1, "the old one removed: {secrets:#?}");
     assert_ne!(secrets[0].0, old_key, "a new secret");

@@ -32,6 +32,22 @@ pub(super) struct FixOutcome {
     pub saved: bool,
 }
 
+impl FixOutcome {
+    /// `{"runner_id", "runner_name", "host", "changes": N}`, or `"error"` instead of `changes`.
+    pub(super) fn to_json(&self) -> serde_json::Value {
+        let mut doc = serde_json::json!({
+            "runner_id": self.runner_id,
+            "runner_name": self.runner_name,
+            "host": self.host,
+        });
+        match &self.result {
+            Ok(changes) => doc["changes"] = (*changes).into(),
+            Err(message) => doc["error"] = message.as_str().into(),
+        }
+        doc
+    }
+}
+
 /// A plan for every integration with a repairable row.
 pub(super) fn plans(
     scope: &Scope,
