@@ -369,3 +369,24 @@ fn the_expiry_reported_is_the_one_of_the_secret_the_runner_holds() {
     assert_eq!(doc["oauth"]["secret"], "reused", "{doc:#}");
     assert_eq!(expiry_reported(&doc), seeded_end);
 }
+
+#[test]
+fn a_kept_secret_of_ours_reports_its_own_end_beside_another() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    run_ok(setup(&env, &token, &[]));
+    let app = fresh_app(&env);
+    let ours_end = end_of(&app, &our_secret_name());
+    // An admin's own secret on the same app, ending later.
+    graph(
+        &env,
+        &token,
+        reqwest::Method::POST,
+        &format!("applications/{}/addPassword", app["id"].as_str().unwrap()),
+        Some(json!({"passwordCredential": {"displayName": "admin's",
+            "endDateTime": (ours_end + Duration::days(100)).to_rfc3339()}})),
+    );
+    let (doc, _) = run_ok(setup(&env, &token, &[]));
+    assert_eq!(doc["oauth"]["secret"], "reused", "{doc:#}");
+    assert_eq!(expiry_reported(&doc), ours_end);
+}
