@@ -275,17 +275,25 @@ fn logout_says_which_kind_of_token_it_removed() {
     // And in words, for people.
     env.login_pat_for(seed::ADO_SERVER_HOST, "DefaultCollection")
         .success();
+    env.give_host_token(
+        seed::ALICE_API_KEY,
+        seed::ALICE_USER_ID,
+        "dev.azure.com",
+        SOURCE_OAUTH,
+    );
     let out = env.cmd().args(["logout"]).output().unwrap();
     let said = text(&out.stdout);
-    assert!(
-        said.contains(&format!(
-            "Removed your PAT for {} on runner {} ({}).",
-            seed::ADO_SERVER_HOST,
+    for (what, host) in [
+        ("PAT", seed::ADO_SERVER_HOST),
+        ("OAuth (Entra ID) sign-in", "dev.azure.com"),
+    ] {
+        let line = format!(
+            "Removed your {what} for {host} on runner {} ({}).",
             seed::RUNNER_READY_NAME,
             seed::RUNNER_READY_ID
-        )),
-        "{said}"
-    );
+        );
+        assert!(said.contains(&line), "{line}\n{said}");
+    }
 }
 
 #[test]
