@@ -519,6 +519,27 @@ mod tests {
         }
     }
 
+    /// What `-v` and a panic may show of the keyring store: its settings, never its backend.
+    #[test]
+    fn the_keyring_store_shows_its_settings_only() {
+        let store = KeyringStore::new(Duration::from_secs(3));
+        assert_eq!(
+            format!("{store:?}"),
+            "KeyringStore { timeout: 3s, file_fallback: None, .. }"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_credentials_file_that_cannot_be_read_is_an_error_naming_it() {
+        // A regular file whose read fails whoever reads it (root included): the process's own
+        // memory, read from address 0. Not "no secrets stored".
+        let store = FileStore::new(PathBuf::from("/proc/self/mem"));
+        let err = store.get(&gitpod()).unwrap_err();
+        assert_eq!(err.message, "cannot read credentials file /proc/self/mem");
+        assert_eq!(err.hint.as_deref(), Some("check its permissions"));
+    }
+
     #[test]
     fn accounts() {
         assert_eq!(gitpod().account(), "gitpod-token:https://app.gitpod.io/api");
