@@ -293,13 +293,7 @@ fn a_missing_service_principal_is_reported_and_fix_creates_it() {
     assert_eq!(code, 4);
     assert_eq!(row(&doc, "service principal")["status"], "fail");
     fix(&env, &token);
-    let sps = env.state()["directory"]["servicePrincipals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|sp| sp["appId"] == client_id)
-        .count();
-    assert_eq!(sps, 1);
+    assert_eq!(env.service_principals_of(&client_id).len(), 1);
 }
 
 #[test]

@@ -118,14 +118,8 @@ fn assert_setup_converged(env: &TestEnv, case: &str) {
     assert_eq!(apps.len(), 1, "{case}: apps {apps:#?}");
     let app = &apps[0];
     let app_id = app["appId"].as_str().unwrap();
-    let sps: Vec<Value> = env.state()["directory"]["servicePrincipals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|sp| sp["appId"] == app_id)
-        .cloned()
-        .collect();
-    assert_eq!(sps.len(), 1, "{case}: service principals");
+    let sps = env.service_principals_of(app_id);
+    assert_eq!(sps.len(), 1, "{case}: service principals {sps:#?}");
     let ours = format!("ado-scm {}", seed::RUNNER_FRESH_ID);
     let secrets = app["passwordCredentials"].as_array().unwrap();
     assert_eq!(secrets.len(), 1, "{case}: secrets {secrets:#?}");

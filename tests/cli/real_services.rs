@@ -109,14 +109,7 @@ fn a_first_setup_on_a_tenant_that_takes_its_time_succeeds() {
         .collect();
     assert!(sp_writes.iter().any(|r| r.status == Some(400)));
     let app_id = doc["oauth"]["client_id"].as_str().unwrap();
-    let sps: Vec<Value> = env.state()["directory"]["servicePrincipals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|sp| sp["appId"] == app_id)
-        .cloned()
-        .collect();
-    assert_eq!(sps.len(), 1);
+    assert_eq!(env.service_principals_of(app_id).len(), 1);
     // And a re-run, still on a slow tenant, creates nothing: the service principal it cannot
     // see yet is an idempotent upsert, nothing more.
     let before = env.state();

@@ -61,13 +61,7 @@ fn assert_one_of_each(env: &TestEnv, doc: &Value) {
         .filter(|(_, name)| *name == our_secret_name())
         .collect();
     assert_eq!(ours.len(), 1, "{app:#}");
-    let sps: Vec<Value> = env.state()["directory"]["servicePrincipals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|sp| sp["appId"] == app["appId"])
-        .cloned()
-        .collect();
+    let sps = env.service_principals_of(app["appId"].as_str().unwrap());
     assert_eq!(sps.len(), 1, "{sps:#?}");
     let integrations = env.integrations_of(seed::RUNNER_FRESH_ID);
     assert_eq!(integrations.len(), 1);
@@ -100,13 +94,8 @@ fn a_new_graph_object_that_reads_do_not_show_yet_is_asked_for_again() {
         "{adds:#?}"
     );
     // The consent grants, made on the new service principal, are there once each.
-    let sp_id = env.state()["directory"]["servicePrincipals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|sp| sp["appId"] == doc["oauth"]["client_id"])
-        .unwrap()["id"]
-        .clone();
+    let sp_id =
+        env.service_principals_of(doc["oauth"]["client_id"].as_str().unwrap())[0]["id"].clone();
     let grants = env.state()["directory"]["oauth2PermissionGrants"]
         .as_array()
         .unwrap()

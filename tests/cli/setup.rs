@@ -191,14 +191,11 @@ fn a_full_setup_registers_the_app_seals_the_secret_and_saves_the_integration() {
     let secret_hash = passwords[0]["secretHash"].as_str().unwrap().to_string();
 
     // One service principal for it.
-    let sps: Vec<Value> = env.state()["directory"]["servicePrincipals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|sp| sp["appId"] == app["appId"])
-        .cloned()
-        .collect();
-    assert_eq!(sps.len(), 1);
+    assert_eq!(
+        env.service_principals_of(app["appId"].as_str().unwrap())
+            .len(),
+        1
+    );
 
     // One integration: right scm id, host, issuer, PAT; its secret is the app's, sealed to the
     // runner's key.
@@ -520,13 +517,7 @@ fn grant_admin_consent_grants_once_per_resource() {
     let token = env.admin_graph_token();
     let (doc, _) = run_ok(setup(&env, &token, &["--grant-admin-consent"]));
     let app = fresh_app(&env);
-    let sp_id = env.state()["directory"]["servicePrincipals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|sp| sp["appId"] == app["appId"])
-        .unwrap()["id"]
-        .clone();
+    let sp_id = env.service_principals_of(app["appId"].as_str().unwrap())[0]["id"].clone();
     let grants: Vec<Value> = env.state()["directory"]["oauth2PermissionGrants"]
         .as_array()
         .unwrap()

@@ -12,15 +12,21 @@ use serde_json::{json, Value};
 use crate::setup::{fresh_app, graph, our_secret_name, password_names, run_ok, setup};
 use crate::support::{run_json, TestEnv};
 
-/// The end date of the app's secret named `name`, as the tenant holds it.
-fn end_of(app: &Value, name: &str) -> DateTime<Utc> {
+/// The app's only secret named `name`, as the tenant holds it.
+fn the_secret_named<'a>(app: &'a Value, name: &str) -> &'a Value {
     let secrets = app["passwordCredentials"].as_array().unwrap();
     let ours: Vec<_> = secrets
         .iter()
         .filter(|p| p["displayName"] == name)
         .collect();
     assert_eq!(ours.len(), 1, "{secrets:#?}");
-    DateTime::parse_from_rfc3339(ours[0]["endDateTime"].as_str().unwrap())
+    ours[0]
+}
+
+/// The end date of the app's secret named `name`, as the tenant holds it.
+fn end_of(app: &Value, name: &str) -> DateTime<Utc> {
+    let end = the_secret_named(app, name)["endDateTime"].as_str().unwrap();
+    DateTime::parse_from_rfc3339(end)
         .unwrap()
         .with_timezone(&Utc)
 }
@@ -34,6 +40,15 @@ fn assert_lifetime(end: DateTime<Utc>, days: i64, before: DateTime<Utc>, after: 
         earliest <= end && end <= latest,
         "the secret ends {end}, not {days} days after the run ({before} … {after})"
     );
+}
+
+/// A first setup of the fresh runner: the sandbox, the admin's Graph token, the app it made.
+fn set_up() -> (TestEnv, String, Value) {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    run_ok(setup(&env, &token, &[]));
+    let app = fresh_app(&env);
+    (env, token, app)
 }
 
 #[test]
@@ -67,10 +82,7 @@ fn a_new_secret_lives_as_many_days_as_asked() {
 
 #[test]
 fn rotate_secret_removes_only_the_secret_named_for_this_runner() {
-    let env = TestEnv::new();
-    let token = env.admin_graph_token();
-    run_ok(setup(&env, &token, &[]));
-    let app = fresh_app(&env);
+    let (env, token, app) = set_up();
     let object_id = app["id"].as_str().unwrap().to_string();
     let (old_key, _) = password_names(&app)[0].clone();
     // Secrets whose names start like ours: another runner's, a look-alike, and an admin's own.
@@ -117,21 +129,12 @@ fn rotate_secret_removes_only_the_secret_named_for_this_runner() {
 
 /// The hash of the app's secret named `name` (what the sandbox keeps of a secret's text).
 fn hash_of(app: &Value, name: &str) -> Value {
-    let secrets = app["passwordCredentials"].as_array().unwrap();
-    let ours: Vec<_> = secrets
-        .iter()
-        .filter(|p| p["displayName"] == name)
-        .collect();
-    assert_eq!(ours.len(), 1, "{secrets:#?}");
-    ours[0]["secretHash"].clone()
+    the_secret_named(app, name)["secretHash"].clone()
 }
 
 #[test]
 fn a_saved_secret_the_runner_calls_invalid_is_replaced_by_a_new_one() {
-    let env = TestEnv::new();
-    let token = env.admin_graph_token();
-    run_ok(setup(&env, &token, &[]));
-    let app = fresh_app(&env);
+    let (env, token, app) = set_up();
     let object_id = app["id"].as_str().unwrap().to_string();
     let (old_key, _) = password_names(&app)[0].clone();
     let old_hash = hash_of(&app, &our_secret_name());
@@ -209,9 +212,7 @@ fn our_keys(env: &TestEnv) -> Vec<String> {
 #[test]
 fn add_password_lost_or_refused_leaves_no_stray_and_the_old_secret_until_the_runner_holds_the_new()
 {
-    let env = TestEnv::new();
-    let token = env.admin_graph_token();
-    run_ok(setup(&env, &token, &[]));
+    let (env, token, _) = set_up();
     let old_key = our_keys(&env)[0].clone();
 
     // The secret is made but its answer is lost: the one made unseen is removed before one
@@ -262,9 +263,7 @@ fn add_password_lost_or_refused_leaves_no_stray_and_the_old_secret_until_the_run
 
 #[test]
 fn remove_password_lost_missing_or_refused_removes_the_old_secret_exactly_once_or_says_so() {
-    let env = TestEnv::new();
-    let token = env.admin_graph_token();
-    run_ok(setup(&env, &token, &[]));
+    let (env, token, _) = set_up();
     let rotate = |fault: FaultKind| {
         let old_key = our_keys(&env)[0].clone();
         env.sandbox.clear_requests();
@@ -372,10 +371,7 @@ fn the_expiry_reported_is_the_one_of_the_secret_the_runner_holds() {
 
 #[test]
 fn a_kept_secret_of_ours_reports_its_own_end_beside_another() {
-    let env = TestEnv::new();
-    let token = env.admin_graph_token();
-    run_ok(setup(&env, &token, &[]));
-    let app = fresh_app(&env);
+    let (env, token, app) = set_up();
     let ours_end = end_of(&app, &our_secret_name());
     // An admin's own secret on the same app, ending later.
     graph(

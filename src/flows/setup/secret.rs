@@ -696,6 +696,27 @@ mod tests {
             .contains("Removed the new client secret key-new again"));
     }
 
+    /// `look` for the app `client` (its id given, not read through Graph) with the plan's
+    /// OAuth answers.
+    fn look_for_client(
+        services: &SetupServices<'_>,
+        fixture: &SecretFixture,
+        plan: &SetupPlan,
+        existing: Option<&ScmIntegration>,
+        asked: Option<SavedValidation>,
+    ) -> SecretLook {
+        let facts = SecretFacts {
+            plan,
+            discovery: &fixture.discovery,
+            issuer: &fixture.choice,
+            key: &fixture.key,
+            existing,
+        };
+        let oauth = plan.oauth.as_ref().unwrap();
+        let client = AppPlan::Unchecked("client".into());
+        look(services, &facts, oauth, &client, asked, &mut Vec::new()).unwrap()
+    }
+
     /// The runner's OAuth integration of the app `client`: its sealed secret and issuer.
     fn saved_oauth(encrypted_client_secret: String, issuer: String) -> ScmIntegration {
         ScmIntegration {
@@ -726,22 +747,7 @@ mod tests {
         let oauth = p.oauth.as_mut().unwrap();
         oauth.client_id = Some("client".into());
         oauth.client_secret = Some(Secret::new("the-secret"));
-        let facts = SecretFacts {
-            plan: &p,
-            discovery: &fixture.discovery,
-            issuer: &fixture.choice,
-            key: &fixture.key,
-            existing: None,
-        };
-        let found = look(
-            &setup_services,
-            &facts,
-            p.oauth.as_ref().unwrap(),
-            &AppPlan::Unchecked("client".into()),
-            None,
-            &mut Vec::new(),
-        )
-        .unwrap();
+        let found = look_for_client(&setup_services, &fixture, &p, None, None);
         assert!(matches!(found.plan, SecretPlan::Given(_)));
         assert_eq!(fixture.choice.saved, fixture.issuer.oauth2_form());
         assert_eq!(found.validated_issuer, Some(fixture.issuer.oidc_form()));
@@ -760,13 +766,6 @@ mod tests {
         let setup_services = stub.services(&gitpod, &ado);
         let p = plan(services(), false, true);
         let saved = saved_oauth("c2VhbGVk".into(), fixture.issuer.oidc_form());
-        let facts = SecretFacts {
-            plan: &p,
-            discovery: &fixture.discovery,
-            issuer: &fixture.choice,
-            key: &fixture.key,
-            existing: Some(&saved),
-        };
         let asked_elsewhere = SavedValidation {
             client_id: "client".into(),
             issuer: fixture.issuer.oidc_form(),
@@ -775,15 +774,13 @@ mod tests {
                 ..ValidationResult::default()
             }),
         };
-        let found = look(
+        let found = look_for_client(
             &setup_services,
-            &facts,
-            p.oauth.as_ref().unwrap(),
-            &AppPlan::Unchecked("client".into()),
+            &fixture,
+            &p,
+            Some(&saved),
             Some(asked_elsewhere),
-            &mut Vec::new(),
-        )
-        .unwrap();
+        );
         assert!(matches!(found.plan, SecretPlan::Mint { replaces: true }));
         let asked = server.finish();
         assert_eq!(asked.len(), 1);
@@ -804,22 +801,7 @@ mod tests {
         let setup_services = stub.services(&gitpod, &ado);
         let p = plan(services(), false, true);
         let saved = saved_oauth(String::new(), fixture.choice.saved.clone());
-        let facts = SecretFacts {
-            plan: &p,
-            discovery: &fixture.discovery,
-            issuer: &fixture.choice,
-            key: &fixture.key,
-            existing: Some(&saved),
-        };
-        let found = look(
-            &setup_services,
-            &facts,
-            p.oauth.as_ref().unwrap(),
-            &AppPlan::Unchecked("client".into()),
-            None,
-            &mut Vec::new(),
-        )
-        .unwrap();
+        let found = look_for_client(&setup_services, &fixture, &p, Some(&saved), None);
         assert!(matches!(found.plan, SecretPlan::Mint { replaces: true }));
         let text = stub.screen.text();
         assert!(

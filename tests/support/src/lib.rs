@@ -334,6 +334,17 @@ impl TestEnv {
             .collect()
     }
 
+    /// The tenant's service principals of the app whose client id is `app_id`.
+    pub fn service_principals_of(&self, app_id: &str) -> Vec<Value> {
+        self.state()["directory"]["servicePrincipals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|sp| sp["appId"] == app_id)
+            .cloned()
+            .collect()
+    }
+
     /// Every host authentication token the Gitpod stand-in holds (the seed gives Bob one).
     pub fn all_host_tokens(&self) -> Vec<Value> {
         self.state()["gitpod"]["hostTokens"]
