@@ -126,46 +126,42 @@ fn a_service_principal_refused_while_its_new_app_propagates_is_asked_for_again()
     );
 }
 
-#[test]
-fn entra_not_knowing_a_new_app_yet_is_waited_for_saying_why() {
-    let (env, doc, stderr) = setup_under(
-        Realism {
-            entra_unknown_new_app: 2,
-            ..Realism::default()
-        },
-        &[],
-    );
+/// Setup under `realism`, where Entra refuses client credentials with `refusal` (the HTTP
+/// status) for a while: the wait is said (`said`), and the refusals end in a token.
+fn entra_refusals_are_waited_for(realism: Realism, said: &str, refusal: u16) {
+    let (env, doc, stderr) = setup_under(realism, &[]);
     assert_one_of_each(&env, &doc);
-    assert!(
-        stderr.contains("Entra ID does not know the new app yet (AADSTS700016)"),
-        "{stderr}"
-    );
+    assert!(stderr.contains(said), "{stderr}");
     // Refused (the runner's own check, which the log does not show, may have met one of the
     // two refusals), then accepted.
     let tries = client_credentials(&env);
-    let refused = tries.iter().filter(|r| r.status == Some(400)).count();
+    let refused = tries.iter().filter(|r| r.status == Some(refusal)).count();
     assert!((1..=2).contains(&refused), "{tries:#?}");
     assert_eq!(tries.last().unwrap().status, Some(200), "{tries:#?}");
 }
 
 #[test]
+fn entra_not_knowing_a_new_app_yet_is_waited_for_saying_why() {
+    entra_refusals_are_waited_for(
+        Realism {
+            entra_unknown_new_app: 2,
+            ..Realism::default()
+        },
+        "Entra ID does not know the new app yet (AADSTS700016)",
+        400,
+    );
+}
+
+#[test]
 fn a_new_secret_entra_does_not_know_yet_is_waited_for_saying_why() {
-    let (env, doc, stderr) = setup_under(
+    entra_refusals_are_waited_for(
         Realism {
             secret_replication_failures: 2,
             ..Realism::default()
         },
-        &[],
+        "Entra ID does not know the new secret yet (AADSTS7000215)",
+        401,
     );
-    assert_one_of_each(&env, &doc);
-    assert!(
-        stderr.contains("Entra ID does not know the new secret yet (AADSTS7000215)"),
-        "{stderr}"
-    );
-    let tries = client_credentials(&env);
-    let refused = tries.iter().filter(|r| r.status == Some(401)).count();
-    assert!((1..=2).contains(&refused), "{tries:#?}");
-    assert_eq!(tries.last().unwrap().status, Some(200), "{tries:#?}");
 }
 
 #[test]
