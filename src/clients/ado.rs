@@ -438,6 +438,50 @@ mod tests {
     const PAT: &str = "pat-abc-123";
     const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
+    fn identity(id: &str, descriptor: &str, provider: &str, custom: Option<&str>) -> AdoIdentity {
+        AdoIdentity {
+            id: id.into(),
+            descriptor: descriptor.into(),
+            provider_display_name: provider.into(),
+            custom_display_name: custom.map(str::to_string),
+        }
+    }
+
+    /// Each sign by which Azure DevOps says "no credential taken" counts on its own.
+    #[test]
+    fn an_anonymous_identity_is_known_by_any_one_of_its_signs() {
+        let person = "Microsoft.IdentityModel.Claims.ClaimsIdentity;t\\ada@contoso.com";
+        let some_id = "0d5a1b2c-0000-4000-8000-000000000001";
+        for (id, descriptor, provider, anonymous) in [
+            (some_id, person, "Ada", false),
+            ("", person, "Ada", true),
+            (ZERO_GUID, person, "Ada", true),
+            (
+                some_id,
+                "Microsoft.TeamFoundation.UnauthenticatedIdentity;S-1-0-0",
+                "Ada",
+                true,
+            ),
+            (some_id, "System:AnonymousPrincipal", "Ada", true),
+            (some_id, "", "Anonymous", true),
+            (some_id, "", "Ada", false),
+        ] {
+            assert_eq!(
+                identity(id, descriptor, provider, None).is_anonymous(),
+                anonymous,
+                "{id:?} {descriptor:?} {provider:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_display_name_is_the_custom_one_unless_it_is_blank() {
+        let named = |custom| identity("i", "d", "Ada Lovelace", custom).display_name();
+        assert_eq!(named(Some("Ada L.")), "Ada L.");
+        assert_eq!(named(Some("  ")), "Ada Lovelace");
+        assert_eq!(named(None), "Ada Lovelace");
+    }
+
     fn user() -> serde_json::Value {
         json!({"authenticatedUser": {"id": "0d5a1b2c-0000-4000-8000-000000000001",
                "descriptor": "Microsoft.IdentityModel.Claims.ClaimsIdentity;t\\ada@contoso.com",
