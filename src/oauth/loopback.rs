@@ -547,6 +547,17 @@ pub(crate) mod tests {
         }
     }
 
+    /// What `-v` and a panic show of a listener: where it listens, both addresses.
+    #[test]
+    fn a_listener_shows_its_two_addresses() {
+        let listener = LoopbackListener::bind(None).unwrap();
+        let port = listener.local_addrs()[0].port();
+        assert_eq!(
+            format!("{listener:?}"),
+            format!("LoopbackListener(127.0.0.1:{port}, [::1]:{port})")
+        );
+    }
+
     #[test]
     fn bound_to_both_loopback_addresses_on_one_port() {
         let listener = LoopbackListener::bind(None).unwrap();
