@@ -926,6 +926,44 @@ pub(crate) mod tests {
         assert_eq!(code.expose(), "c");
     }
 
+    /// A callback still being read when the wait ends (Ctrl-C) is told the sign-in is over,
+    /// never that it succeeded: ado-scm has stopped listening for it.
+    #[test]
+    fn a_callback_finished_after_the_wait_ended_is_told_the_sign_in_is_over() {
+        let waiting = wait_in_background(LoopbackListener::bind(None).unwrap());
+        let serving = |count| {
+            let deadline = std::time::Instant::now() + GIVE_UP;
+            while waiting.serving.now.load(Ordering::SeqCst) != count {
+                assert!(std::time::Instant::now() < deadline, "never {count} served");
+                std::thread::yield_now();
+            }
+        };
+        // The probe of wait_in_background is done; then this connection's thread reads it.
+        serving(0);
+        let mut late = TcpStream::connect(waiting.addr).unwrap();
+        late.set_read_timeout(Some(GIVE_UP)).unwrap();
+        late.write_all(b"GET /?code=late&state=s HTTP/1.1\r\n")
+            .unwrap();
+        serving(1);
+        waiting.cancel.store(true, Ordering::SeqCst);
+        assert_eq!(waiting.outcome().unwrap_err().exit_code(), 130);
+        late.write_all(b"Host: localhost\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = late.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
+        assert!(answer.contains("Sign-in already finished"), "{answer}");
+    }
+
+    #[test]
+    fn no_ipv6_is_an_address_family_or_address_missing_not_a_port_taken() {
+        use std::io::{Error as IoError, ErrorKind as Kind};
+        assert!(no_ipv6(&IoError::from_raw_os_error(libc::EAFNOSUPPORT)));
+        assert!(no_ipv6(&IoError::from(Kind::AddrNotAvailable)));
+        assert!(no_ipv6(&IoError::from(Kind::Unsupported)));
+        assert!(!no_ipv6(&IoError::from(Kind::AddrInUse)));
+        assert!(!no_ipv6(&IoError::from(Kind::PermissionDenied)));
+    }
+
     #[test]
     fn a_thousand_slow_clients_get_a_few_threads_and_the_wait_still_ends() {
         use socket2::{Domain, Socket, Type};
