@@ -627,6 +627,30 @@ mod tests {
     use crate::clients::test_server::{Stub, StubServer};
     use crate::clock::FakeClock;
 
+    /// What a dry run prints of a request: its secrets hidden wherever they sit in the body,
+    /// everything else as it is.
+    #[test]
+    fn a_shown_request_hides_its_secrets_at_any_depth_and_nothing_else() {
+        let secret = Secret::new("the-client-secret-value");
+        let request = Request::new(
+            "Gitpod API",
+            Method::POST,
+            Url::parse("https://app.gitpod.io/api/x").unwrap(),
+        )
+        .carrying(&secret)
+        .json(serde_json::json!({
+            "top": "the-client-secret-value",
+            "list": ["keep", "the-client-secret-value"],
+            "nested": {"deeper": {"value": "the-client-secret-value"}, "name": "runner"},
+        }));
+        let shown = request.shown().join("\n");
+        assert!(!shown.contains("the-client-secret-value"), "{shown}");
+        assert_eq!(shown.matches(SCRUBBED).count(), 3, "{shown}");
+        for kept in ["\"keep\"", "\"runner\"", "POST https://app.gitpod.io/api/x"] {
+            assert!(shown.contains(kept), "{kept} missing: {shown}");
+        }
+    }
+
     #[test]
     fn a_pause_one_request_was_asked_for_holds_the_services_other_requests() {
         let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
@@ -653,6 +677,59 @@ mod tests {
         get("/b", "Gitpod API");
         assert_eq!(clock.sleeps(), vec![Duration::from_secs(3)]);
         server.finish();
+    }
+
+    /// 16 MiB, written out: the limit the tests hold the constant to.
+    const SIXTEEN_MIB: usize = 16 * 1024 * 1024;
+
+    #[test]
+    fn an_answer_of_16_mib_is_read_and_a_larger_one_refused_unread() {
+        let (http, _clock) = crate::clients::test_server::http();
+        let server = StubServer::start(vec![
+            Stub::get("/fits").body(vec![b'a'; SIXTEEN_MIB]),
+            Stub::get("/over").body(vec![b'a'; SIXTEEN_MIB + 1]),
+        ]);
+        let get =
+            |path: &str| http.send(&Request::new("Gitpod API", Method::GET, server.url(path)));
+        assert_eq!(get("/fits").unwrap().body.len(), SIXTEEN_MIB);
+        let err = get("/over").unwrap_err();
+        assert_eq!(
+            err.message,
+            "Gitpod API sent an answer too large to read (over 16 MiB)"
+        );
+        server.finish();
+    }
+
+    /// Without a Content-Length (chunked), the answer is read up to the limit and no further.
+    #[test]
+    fn a_chunked_answer_over_16_mib_is_refused() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let serve = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head).unwrap();
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+            let chunk = vec![b'a'; 1024 * 1024];
+            // One chunk more than the limit holds; the client may hang up before the end.
+            for _ in 0..=16 {
+                let _ = write!(stream, "{:x}\r\n", chunk.len());
+                let _ = stream.write_all(&chunk);
+                let _ = stream.write_all(b"\r\n");
+            }
+            let _ = stream.write_all(b"0\r\n\r\n");
+        });
+        let (http, _clock) = crate::clients::test_server::http();
+        let url = Url::parse(&format!("http://{addr}/chunked")).unwrap();
+        let err = http
+            .send(&Request::new("Gitpod API", Method::GET, url))
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Gitpod API sent an answer too large to read (over 16 MiB)"
+        );
+        serve.join().unwrap();
     }
 
     #[test]
