@@ -679,6 +679,23 @@ mod tests {
         server.finish();
     }
 
+    /// `--ca-cert` takes every certificate of a PEM bundle (two self-signed test authorities,
+    /// made for this test and trusted nowhere else).
+    #[test]
+    fn a_ca_file_gives_every_certificate_it_holds() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/testdata/two-test-cas.pem");
+        assert_eq!(read_ca_file(&path).unwrap().len(), 2);
+        let empty = tempfile::NamedTempFile::new().unwrap();
+        let err = read_ca_file(empty.path()).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message.ends_with("holds no PEM certificate"),
+            "{}",
+            err.message
+        );
+    }
+
     /// 16 MiB, written out: the limit the tests hold the constant to.
     const SIXTEEN_MIB: usize = 16 * 1024 * 1024;
 
