@@ -378,7 +378,8 @@ impl Http {
             let outcome = self.send_once(request, timeout);
             let elapsed = begun.elapsed().as_millis();
             let shown = redact_url(&request.url);
-            let (retryable, asked, error) = match outcome {
+            // `last`: what the call returns if it is not tried again.
+            let (retryable, asked, last) = match outcome {
                 Ok(response) => {
                     tracing::info!(
                         "{} {} → {} ({} ms)",
@@ -401,7 +402,8 @@ impl Http {
                     if !retryable || attempt >= attempts {
                         return Ok(response);
                     }
-                    (true, asked, None)
+                    // Kept: if the wait does not fit before the deadline, this is the answer.
+                    (true, asked, Ok(response))
                 }
                 Err(failure) => {
                     let (retryable, detail) = match &failure {
@@ -416,13 +418,13 @@ impl Http {
                         elapsed,
                         detail
                     );
-                    (retryable, None, Some(self.failure_error(request, failure)))
+                    (retryable, None, Err(self.failure_error(request, failure)))
                 }
             };
             let wait = self.backoff(attempt, asked);
             let in_time = self.clock.now() + chrono_duration(wait) < deadline;
             if !retryable || attempt >= attempts || !in_time {
-                return Err(error.expect("an answer that may not be retried was returned"));
+                return last;
             }
             tracing::info!(
                 "{}: retrying in {} ms (attempt {} of {})",
@@ -747,6 +749,214 @@ mod tests {
             "Gitpod API sent an answer too large to read (over 16 MiB)"
         );
         serve.join().unwrap();
+    }
+
+    /// A pause the service asked for is waited out only when it ends before the call's
+    /// deadline; one that reaches it is not waited for at all (the call goes now, or fails).
+    #[test]
+    fn a_pause_reaching_the_deadline_is_not_waited_for() {
+        for (retry_after, waited) in [("9", true), ("10", false), ("60", false)] {
+            let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
+            let clock = Arc::new(FakeClock::new(start));
+            let policy = HttpPolicy {
+                max_attempts: 1,
+                deadline: Duration::from_secs(10),
+                ..HttpPolicy::default()
+            };
+            let http = Http::new(clock.clone(), policy).unwrap();
+            let server = StubServer::start(vec![
+                Stub::get("/a")
+                    .status(429)
+                    .header("retry-after", retry_after),
+                Stub::get("/b"),
+            ]);
+            let get = |path: &str| {
+                http.send(&Request::new("Gitpod API", Method::GET, server.url(path)))
+                    .unwrap()
+            };
+            assert_eq!(get("/a").status, 429);
+            get("/b");
+            let slept: Vec<Duration> = clock.sleeps();
+            let expected = if waited {
+                vec![Duration::from_secs(retry_after.parse().unwrap())]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(slept, expected, "Retry-After {retry_after}");
+            server.finish();
+        }
+    }
+
+    /// A retry goes only when its wait ends before the call's deadline, and never beyond the
+    /// attempts allowed.
+    #[test]
+    fn a_retry_is_made_only_within_the_deadline_and_the_attempts() {
+        for (retry_after, attempts, sent) in [("9", 3, 2), ("10", 3, 1), ("60", 3, 1), ("1", 1, 1)]
+        {
+            let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
+            let clock = Arc::new(FakeClock::new(start));
+            let policy = HttpPolicy {
+                max_attempts: attempts,
+                deadline: Duration::from_secs(10),
+                ..HttpPolicy::default()
+            };
+            let http = Http::new(clock.clone(), policy).unwrap();
+            let mut stubs = vec![Stub::get("/a")
+                .status(503)
+                .header("retry-after", retry_after)];
+            if sent == 2 {
+                stubs.push(Stub::get("/a"));
+            }
+            let server = StubServer::start(stubs);
+            let answer = http.send(&Request::new("Gitpod API", Method::GET, server.url("/a")));
+            let expected_status = if sent == 2 { 200 } else { 503 };
+            assert_eq!(
+                answer.unwrap().status,
+                expected_status,
+                "Retry-After {retry_after}"
+            );
+            assert_eq!(server.finish().len(), sent, "Retry-After {retry_after}");
+        }
+    }
+
+    /// Without a word from the service, the waits double from the base back-off.
+    #[test]
+    fn back_off_doubles_from_the_base_wait() {
+        let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
+        let clock = Arc::new(FakeClock::new(start));
+        let policy = HttpPolicy {
+            max_attempts: 4,
+            base_backoff: Duration::from_millis(500),
+            ..HttpPolicy::default()
+        };
+        let http = Http::new(clock.clone(), policy).unwrap();
+        let server = StubServer::start(vec![
+            Stub::get("/a").status(503),
+            Stub::get("/a").status(503),
+            Stub::get("/a").status(503),
+            Stub::get("/a"),
+        ]);
+        let answer = http.send(&Request::new("Gitpod API", Method::GET, server.url("/a")));
+        assert_eq!(answer.unwrap().status, 200);
+        assert_eq!(
+            clock.sleeps(),
+            [500, 1000, 2000].map(Duration::from_millis).to_vec()
+        );
+        server.finish();
+    }
+
+    /// Serves one connection: reads the request's head, then `answer` writes what it will.
+    fn serve_once(
+        answer: impl FnOnce(&mut std::net::TcpStream) + Send + 'static,
+    ) -> (Url, std::thread::JoinHandle<()>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!("http://{}/x", listener.local_addr().unwrap())).unwrap();
+        let serve = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head).unwrap();
+            answer(&mut stream);
+        });
+        (url, serve)
+    }
+
+    /// A Content-Length over the limit is refused from the head alone (no body is sent here:
+    /// reading one would wait for it); one at the limit is read.
+    #[test]
+    fn a_content_length_over_16_mib_is_refused_unread_and_one_of_16_mib_read() {
+        use std::io::Write;
+        let (http, _clock) = crate::clients::test_server::http();
+        let (url, serve) = serve_once(|stream| {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
+                SIXTEEN_MIB + 1
+            );
+            let _ = stream.write_all(head.as_bytes());
+        });
+        let err = http
+            .send(&Request::new("Gitpod API", Method::GET, url))
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Gitpod API sent an answer too large to read (over 16 MiB)"
+        );
+        serve.join().unwrap();
+
+        let (url, serve) = serve_once(|stream| {
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {SIXTEEN_MIB}\r\n\r\n");
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&vec![b'a'; SIXTEEN_MIB]);
+        });
+        let answer = http.send(&Request::new("Gitpod API", Method::GET, url));
+        assert_eq!(answer.unwrap().body.len(), SIXTEEN_MIB);
+        serve.join().unwrap();
+    }
+
+    #[test]
+    fn replace_all_takes_a_whole_match_and_ignores_an_empty_needle() {
+        let mut body = b"the-secret-value".to_vec();
+        replace_all(&mut body, b"the-secret-value", b"<x>");
+        assert_eq!(body, b"<x>");
+        let mut body = b"short".to_vec();
+        replace_all(&mut body, b"longer than the body", b"<x>");
+        assert_eq!(body, b"short");
+        let mut body = b"anything".to_vec();
+        replace_all(&mut body, b"", b"<x>");
+        assert_eq!(body, b"anything");
+    }
+
+    /// A refused connection names the service and where it was looked for, and says why.
+    #[test]
+    fn an_unreachable_service_is_named_with_its_host_and_port() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let http = Http::new(
+            Arc::new(FakeClock::new("2025-01-01T00:00:00Z".parse().unwrap())),
+            HttpPolicy {
+                max_attempts: 1,
+                ..HttpPolicy::default()
+            },
+        )
+        .unwrap();
+        for (url, at) in [
+            (
+                format!("http://127.0.0.1:{port}/x"),
+                format!("127.0.0.1:{port}"),
+            ),
+            ("http://[::1]:1/x".to_string(), "[::1]:1".to_string()),
+        ] {
+            let url = Url::parse(&url).unwrap();
+            let err = http
+                .send(&Request::new("Gitpod API", Method::GET, url))
+                .unwrap_err();
+            assert_eq!(err.message, format!("cannot reach Gitpod API at {at}"));
+            assert!(
+                err.causes
+                    .iter()
+                    .any(|c| c.starts_with("connection failed: ")),
+                "{:?}",
+                err.causes
+            );
+        }
+        assert_eq!(
+            host_of(&Url::parse("https://dev.azure.com/acme").unwrap()),
+            "dev.azure.com"
+        );
+    }
+
+    /// Secrets of 8 characters and more are scrubbed from answers; shorter ones would match
+    /// ordinary text.
+    #[test]
+    fn secrets_from_8_characters_are_scrubbed() {
+        let mut body = b"a 12345678 and a 1234567".to_vec();
+        scrub(
+            &mut body,
+            &[Secret::new("12345678"), Secret::new("1234567")],
+        );
+        assert_eq!(body, format!("a {SCRUBBED} and a 1234567").as_bytes());
     }
 
     #[test]
