@@ -626,8 +626,7 @@ fn describe(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clients::test_server::{Stub, StubServer};
-    use crate::clock::FakeClock;
+    use crate::clients::test_server::{http_with, Stub, StubServer};
 
     /// What a dry run prints of a request: its secrets hidden wherever they sit in the body,
     /// everything else as it is.
@@ -655,13 +654,10 @@ mod tests {
 
     #[test]
     fn a_pause_one_request_was_asked_for_holds_the_services_other_requests() {
-        let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
-        let clock = Arc::new(FakeClock::new(start));
-        let policy = HttpPolicy {
+        let (http, clock) = http_with(HttpPolicy {
             max_attempts: 1,
             ..HttpPolicy::default()
-        };
-        let http = Http::new(clock.clone(), policy).unwrap();
+        });
         let server = StubServer::start(vec![
             Stub::get("/a").status(429).header("retry-after", "3"),
             Stub::get("/b"),
@@ -756,14 +752,11 @@ mod tests {
     #[test]
     fn a_pause_reaching_the_deadline_is_not_waited_for() {
         for (retry_after, waited) in [("9", true), ("10", false), ("60", false)] {
-            let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
-            let clock = Arc::new(FakeClock::new(start));
-            let policy = HttpPolicy {
+            let (http, clock) = http_with(HttpPolicy {
                 max_attempts: 1,
                 deadline: Duration::from_secs(10),
                 ..HttpPolicy::default()
-            };
-            let http = Http::new(clock.clone(), policy).unwrap();
+            });
             let server = StubServer::start(vec![
                 Stub::get("/a")
                     .status(429)
@@ -793,14 +786,11 @@ mod tests {
     fn a_retry_is_made_only_within_the_deadline_and_the_attempts() {
         for (retry_after, attempts, sent) in [("9", 3, 2), ("10", 3, 1), ("60", 3, 1), ("1", 1, 1)]
         {
-            let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
-            let clock = Arc::new(FakeClock::new(start));
-            let policy = HttpPolicy {
+            let (http, _clock) = http_with(HttpPolicy {
                 max_attempts: attempts,
                 deadline: Duration::from_secs(10),
                 ..HttpPolicy::default()
-            };
-            let http = Http::new(clock.clone(), policy).unwrap();
+            });
             let mut stubs = vec![Stub::get("/a")
                 .status(503)
                 .header("retry-after", retry_after)];
@@ -822,14 +812,11 @@ mod tests {
     /// Without a word from the service, the waits double from the base back-off.
     #[test]
     fn back_off_doubles_from_the_base_wait() {
-        let start: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
-        let clock = Arc::new(FakeClock::new(start));
-        let policy = HttpPolicy {
+        let (http, clock) = http_with(HttpPolicy {
             max_attempts: 4,
             base_backoff: Duration::from_millis(500),
             ..HttpPolicy::default()
-        };
-        let http = Http::new(clock.clone(), policy).unwrap();
+        });
         let server = StubServer::start(vec![
             Stub::get("/a").status(503),
             Stub::get("/a").status(503),
@@ -913,14 +900,10 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let http = Http::new(
-            Arc::new(FakeClock::new("2025-01-01T00:00:00Z".parse().unwrap())),
-            HttpPolicy {
-                max_attempts: 1,
-                ..HttpPolicy::default()
-            },
-        )
-        .unwrap();
+        let (http, _clock) = http_with(HttpPolicy {
+            max_attempts: 1,
+            ..HttpPolicy::default()
+        });
         for (url, at) in [
             (
                 format!("http://127.0.0.1:{port}/x"),

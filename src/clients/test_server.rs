@@ -21,11 +21,16 @@ use crate::http::{Http, HttpPolicy};
 
 /// The real HTTP client on a fake clock: retries back off without waiting.
 pub fn http() -> (Http, Arc<FakeClock>) {
+    http_with(HttpPolicy::default())
+}
+
+/// [`http`] with its own retry policy (attempts, deadline, back-off).
+pub fn http_with(policy: HttpPolicy) -> (Http, Arc<FakeClock>) {
     let start = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
         .expect("start time")
         .with_timezone(&chrono::Utc);
     let clock = Arc::new(FakeClock::new(start));
-    let http = Http::new(clock.clone(), HttpPolicy::default()).expect("HTTP client");
+    let http = Http::new(clock.clone(), policy).expect("HTTP client");
     (http, clock)
 }
 
