@@ -116,14 +116,7 @@ impl Scenario {
             }
             child.wait().ok().filter(|s| s.success()).map(|_| ())
         };
-        let setup = [
-            "setup",
-            "--non-interactive",
-            "--runner",
-            seed::RUNNER_FRESH_ID,
-            "--org",
-            seed::ADO_ORG,
-        ];
+        let setup = ado_scm_test_support::SETUP_FRESH_ARGS;
         let token = ado_scm_test_support::admin_graph_token(&sandbox);
         let mut file = None;
         match self {
@@ -149,17 +142,7 @@ impl Scenario {
         match self {
             Scenario::SetupNew | Scenario::SetupAgain => run(&setup, None, Some(&token))?,
             Scenario::LoginPat => run(
-                &[
-                    "login",
-                    "pat",
-                    "--runner",
-                    seed::RUNNER_READY_ID,
-                    "--host",
-                    "dev.azure.com",
-                    "--org",
-                    seed::ADO_ORG,
-                    "--with-token",
-                ],
+                &[&ado_scm_test_support::LOGIN_PAT_ARGS[..], &["--with-token"]].concat(),
                 Some(seed::PAT_VALID),
                 None,
             )?,

@@ -759,17 +759,8 @@ fn without_graph_an_existing_app_is_checked_by_entra_and_the_runner_only() {
     let env = TestEnv::new();
     let mut cmd = env.cmd();
     cmd.env("ADO_SCM_CLIENT_SECRET", seed::SEEDED_APP_SECRET)
-        .args([
-            "setup",
-            "--non-interactive",
-            "--json",
-            "--runner",
-            seed::RUNNER_FRESH_ID,
-            "--org",
-            seed::ADO_ORG,
-            "--client-id",
-            seed::SEEDED_APP_CLIENT_ID,
-        ]);
+        .args(crate::support::SETUP_FRESH_ARGS)
+        .args(["--json", "--client-id", seed::SEEDED_APP_CLIENT_ID]);
     let (doc, stderr) = run_ok(cmd);
     assert_eq!(doc["integration"], "created");
     assert_eq!(doc["oauth"]["app_object_id"], Value::Null);
@@ -1211,14 +1202,7 @@ fn ctrl_c_while_a_new_secret_propagates_takes_the_secret_back() {
         .std_cmd()
         .env("ADO_SCM_GRAPH_TOKEN", &token)
         .env("ADO_SCM_RETRY_SLEEP_MS", "60000")
-        .args([
-            "setup",
-            "--non-interactive",
-            "--runner",
-            seed::RUNNER_FRESH_ID,
-            "--org",
-            seed::ADO_ORG,
-        ])
+        .args(crate::support::SETUP_FRESH_ARGS)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

@@ -77,13 +77,7 @@ fn doctor_fix_at_a_terminal_shows_the_repairs_and_asks() {
     let setup = env
         .std_cmd()
         .env("ADO_SCM_GRAPH_TOKEN", &token)
-        .args([
-            "setup",
-            "--non-interactive",
-            "--runner",
-            seed::RUNNER_FRESH_ID,
-        ])
-        .args(["--org", seed::ADO_ORG])
+        .args(crate::support::SETUP_FRESH_ARGS)
         .output()
         .unwrap();
     assert!(setup.status.success());

@@ -30,6 +30,17 @@ pub const LOGIN_PAT_ARGS: [&str; 8] = [
     seed::ADO_ORG,
 ];
 
+/// `setup` of the seeded fresh runner for the seeded organization, without prompts (the caller
+/// adds `--json`, a Graph token, …).
+pub const SETUP_FRESH_ARGS: [&str; 6] = [
+    "setup",
+    "--non-interactive",
+    "--runner",
+    seed::RUNNER_FRESH_ID,
+    "--org",
+    seed::ADO_ORG,
+];
+
 /// `login oauth` for the seeded ready runner on dev.azure.com (the caller adds `--timeout`,
 /// `--json`, …).
 pub const LOGIN_OAUTH_ARGS: [&str; 6] = [
