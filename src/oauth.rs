@@ -252,18 +252,7 @@ pub(crate) mod tests {
 
     /// Captures everything logged at any level while `f` runs.
     fn capture_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
-        #[derive(Clone, Default)]
-        struct Buffer(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Buffer {
-            fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(data);
-                Ok(data.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buffer = Buffer::default();
+        let buffer = ado_scm_test_support::shared_buffer::SharedBuffer::default();
         let writer = buffer.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
@@ -277,8 +266,7 @@ pub(crate) mod tests {
         static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
         SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         let out = tracing::subscriber::with_default(subscriber, f);
-        let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
-        (out, logs)
+        (out, buffer.text())
     }
 
     /// No token, code, verifier or secret in any log line, Debug output or error text.

@@ -26,13 +26,13 @@
 //! `ADO_SCM_OIDC_PROVIDER` holds the provider's JSON line (`scripts/e2e` starts it, with
 //! `OIDC_DEVICE_INTERVAL=1` to keep the device flow short).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::support::shared_buffer::SharedBuffer;
 use ado_scm::clients::entra::id_token::{self, Expected, IdTokenError};
 use ado_scm::clients::entra::issuer::{discover, parse_issuer, Discovery, IssuerForm};
 use ado_scm::clients::entra::{self, TokenSet};
@@ -99,30 +99,11 @@ fn token_endpoint(p: &Provider) -> Url {
 // ---------------------------------------------------------------------------------------------
 // What ado-scm printed and logged
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 /// Everything logged through `tracing` by this test binary, at every level, from every thread.
-fn logs() -> &'static Buffer {
-    static LOGS: OnceLock<Buffer> = OnceLock::new();
+fn logs() -> &'static SharedBuffer {
+    static LOGS: OnceLock<SharedBuffer> = OnceLock::new();
     LOGS.get_or_init(|| {
-        let buffer = Buffer::default();
+        let buffer = SharedBuffer::default();
         let writer = buffer.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
@@ -135,8 +116,8 @@ fn logs() -> &'static Buffer {
 }
 
 /// The terminal as ado-scm's commands use it, writing stdout and stderr into one buffer.
-fn terminal() -> (Ui, Buffer) {
-    let buffer = Buffer::default();
+fn terminal() -> (Ui, SharedBuffer) {
+    let buffer = SharedBuffer::default();
     let ui = Ui::new(
         UiMode::default(),
         Box::new(buffer.clone()),
@@ -523,7 +504,7 @@ fn browser_run(
     scopes: Vec<String>,
     driver: &Driver,
     ui: &Ui,
-    screen: &Buffer,
+    screen: &SharedBuffer,
 ) -> BrowserRun {
     let browser = SystemBrowser::new(driver.browser_env());
     let cancel = Arc::new(AtomicBool::new(false));

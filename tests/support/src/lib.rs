@@ -5,6 +5,7 @@
 //! A crate of its own, so that the two binaries share it without including each other's files.
 
 pub mod local_server;
+pub mod shared_buffer;
 
 use std::path::{Path, PathBuf};
 
