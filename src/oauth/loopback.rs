@@ -669,7 +669,9 @@ pub(crate) mod tests {
         let addr = listener.local_addr();
         // Both callbacks are sent before the listener looks at either: the first one read wins,
         // the other is told the sign-in is over (never left hanging).
+        let (sent, both_sent) = mpsc::channel();
         let send = |code: &'static str| {
+            let sent = sent.clone();
             std::thread::spawn(move || {
                 let mut s = TcpStream::connect(addr).unwrap();
                 s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -677,13 +679,19 @@ pub(crate) mod tests {
                     s,
                     "GET /?code={code}&state=s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                 );
+                sent.send(()).unwrap();
                 let mut out = String::new();
                 let _ = s.read_to_string(&mut out);
                 (code, out)
             })
         };
         let (first, second) = (send("first"), send("second"));
-        std::thread::sleep(Duration::from_millis(50));
+        // Connected and written: both are in the kernel's queue before the wait starts.
+        for _ in 0..2 {
+            both_sent
+                .recv_timeout(GIVE_UP)
+                .expect("a callback was never sent");
+        }
         let code = listener
             .wait_for_code("s", &clock(), Duration::from_secs(300), None)
             .unwrap();
@@ -734,20 +742,18 @@ pub(crate) mod tests {
 
     #[test]
     fn the_deadline_moves_with_the_clock() {
-        let listener = LoopbackListener::bind(None).unwrap();
-        let clock = std::sync::Arc::new(clock());
-        let mover = {
-            let clock = clock.clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(150));
-                clock.advance(Duration::from_secs(301));
-            })
-        };
-        let err = listener
-            .wait_for_code("s", clock.as_ref(), Duration::from_secs(300), None)
-            .unwrap_err();
-        assert!(err.message.contains("within 300 s"));
-        mover.join().unwrap();
+        // Once it waits, the wait has read its deadline from the clock: moving the clock past
+        // it ends the wait.
+        let waiting = wait_in_background(LoopbackListener::bind(None).unwrap());
+        waiting.clock.advance(Duration::from_secs(299));
+        assert_eq!(
+            get(waiting.addr, "/?code=x&state=wrong").0,
+            400,
+            "still waiting"
+        );
+        waiting.clock.advance(Duration::from_secs(2));
+        let err = waiting.outcome().unwrap_err();
+        assert!(err.message.contains("within 300 s"), "{}", err.message);
     }
 
     #[test]
@@ -759,21 +765,10 @@ pub(crate) mod tests {
             .wait_for_code("s", &clock(), Duration::from_secs(300), Some(&cancel))
             .unwrap_err();
         assert_eq!(err.exit_code(), 130);
-        // The socket is closed once the listener is gone.
-        std::thread::sleep(Duration::from_millis(50));
-        let reached = TcpStream::connect(addr).and_then(|mut s| {
-            s.set_read_timeout(Some(Duration::from_secs(2)))?;
-            write!(
-                s,
-                "GET /?code=x&state=s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-            )?;
-            let mut out = String::new();
-            s.read_to_string(&mut out)?;
-            Ok(out)
-        });
-        assert!(reached
-            .map(|s| !s.starts_with("HTTP/1.1 200"))
-            .unwrap_or(true));
+        // The sockets are closed when the wait returns (it owns the listener): nothing is
+        // listening on the port any more.
+        let refused = TcpStream::connect(addr).map(|_| ()).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::ConnectionRefused, "{refused}");
     }
 
     // ---- A hostile local client (any local user can connect to the listener)

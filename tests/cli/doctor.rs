@@ -3,6 +3,7 @@
 //! principal) is reported, and `doctor --fix` repairs it through setup's flow, asserted on the
 //! sandbox's state; the cron use (`--json`, `--strict`, no Graph sign-in) and the refusals.
 
+use ado_scm_sandbox::gitpod::IssuerForm;
 use ado_scm_sandbox::{seed, Breakage};
 use serde_json::{json, Value};
 
@@ -278,6 +279,46 @@ fn a_runner_with_a_new_key_fails_validation_and_fix_seals_a_new_secret_to_it() {
         .sandbox
         .with_world(|w| w.gitpod.open_client_secret(&integration_id));
     assert!(opened.is_some(), "sealed to the runner's new key");
+}
+
+#[test]
+fn a_runner_taking_only_the_other_issuer_form_fails_and_fix_saves_that_form() {
+    let (env, token) = set_up();
+    let saved = env.integrations_of(seed::RUNNER_FRESH_ID)[0].clone();
+    let oauth2_form = saved["issuerUrl"].as_str().unwrap().to_string();
+    let oidc_form = oauth2_form.replace("/oauth2/v2.0", "/v2.0");
+    assert_ne!(oidc_form, oauth2_form);
+    assert!(env.sandbox.apply_breakage(Breakage::OnlyIssuerForm {
+        runner_id: seed::RUNNER_FRESH_ID.into(),
+        form: IssuerForm::V2,
+    }));
+
+    let (code, doc, _) = doctor(&env, &token, &[]);
+    assert_eq!(code, 4);
+    let validation = row(&doc, "runner validation");
+    assert_eq!(validation["status"], "fail", "{validation}");
+    assert!(
+        validation["detail"]
+            .as_str()
+            .unwrap()
+            .contains("issuer did not match"),
+        "{validation}"
+    );
+    assert!(
+        validation["fix"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("the other form of the issuer, {oidc_form}")),
+        "{validation}"
+    );
+
+    fix(&env, &token);
+    let now = env.integrations_of(seed::RUNNER_FRESH_ID)[0].clone();
+    assert_eq!(now["issuerUrl"], oidc_form);
+    // Only the issuer changed: the same integration, client and sealed secret.
+    assert_eq!(now["id"], saved["id"]);
+    assert_eq!(now["oauth"], saved["oauth"]);
+    assert_eq!(our_secrets(&env).len(), 1);
 }
 
 #[test]

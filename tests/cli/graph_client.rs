@@ -32,7 +32,8 @@ fn admin_token(sb: &Sandbox) -> Secret {
     Secret::new(support::admin_graph_token(sb))
 }
 
-/// Retries a read that may not see a new object yet (eventual consistency).
+/// Reads again while a new object is not visible yet (eventual consistency: the sandbox's
+/// realism hides a new object from a set number of reads, not for a time).
 fn eventually<T>(mut read: impl FnMut() -> Result<Option<T>>) -> T {
     for _ in 0..20 {
         match read() {
@@ -41,7 +42,6 @@ fn eventually<T>(mut read: impl FnMut() -> Result<Option<T>>) -> T {
             Err(err) if graph::is_not_found(&err) => {}
             Err(err) => panic!("{err}"),
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
     panic!("never became visible");
 }

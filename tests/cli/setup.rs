@@ -2,7 +2,8 @@
 //! re-run does (nothing), drift repair, rotation, Server, dry run, and every failure an admin
 //! can cause, asserted on the sandbox's state and request log.
 
-use ado_scm_sandbox::{hash_secret, seed, Fault, FaultKind, Realism};
+use ado_scm_sandbox::gitpod::IssuerForm;
+use ado_scm_sandbox::{hash_secret, seed, Breakage, Fault, FaultKind, Realism};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -347,6 +348,47 @@ fn a_rerun_with_the_same_answers_changes_and_creates_nothing() {
         hash_secret(sealed)
     );
     assert_eq!(body["scmIntegration"]["oauthClientId"], saved["clientId"]);
+}
+
+/// A runner that takes only the OIDC form of the issuer (`…/v2.0`) refuses the form setup
+/// proposes first (`…/oauth2/v2.0`): setup says so, asks again with the other form, saves the
+/// form the runner took, and a re-run keeps it without changing anything.
+#[test]
+fn a_runner_taking_only_the_other_issuer_form_gets_that_form_saved_and_kept() {
+    let env = TestEnv::new();
+    let token = env.admin_graph_token();
+    assert!(env.sandbox.apply_breakage(Breakage::OnlyIssuerForm {
+        runner_id: seed::RUNNER_FRESH_ID.into(),
+        form: IssuerForm::V2,
+    }));
+    let base = format!("{}/{}", env.sandbox.authority_url(), seed::TENANT_ID);
+    let (oauth2_form, oidc_form) = (format!("{base}/oauth2/v2.0"), format!("{base}/v2.0"));
+
+    let (_, stderr) = run_ok(setup(&env, &token, &[]));
+    assert!(
+        stderr.contains(&format!("the runner rejected the issuer URL {oauth2_form}")),
+        "{stderr}"
+    );
+    let asked: Vec<Value> = env
+        .gitpod_calls("ValidateRunnerConfiguration")
+        .iter()
+        .map(|v| v.body.as_ref().unwrap()["scmIntegration"]["issuerUrl"].clone())
+        .filter(|issuer| !issuer.is_null())
+        .collect();
+    assert_eq!(asked, [json!(oauth2_form), json!(oidc_form)]);
+    let integrations = env.integrations_of(seed::RUNNER_FRESH_ID);
+    assert_eq!(integrations.len(), 1);
+    assert_eq!(integrations[0]["issuerUrl"], oidc_form);
+    assert_eq!(password_names(&fresh_app(&env)).len(), 1, "one secret made");
+
+    env.sandbox.clear_requests();
+    let (again, _) = run_ok(setup(&env, &token, &[]));
+    assert_eq!(again["integration"], "unchanged", "{again:#}");
+    env.assert_nothing_sent_that_changes();
+    assert_eq!(
+        env.integrations_of(seed::RUNNER_FRESH_ID)[0]["issuerUrl"],
+        oidc_form
+    );
 }
 
 #[test]

@@ -11,8 +11,8 @@ use super::connect::{
 };
 use super::runners::find_runner;
 use super::{
-    host_covers, normalize_host, Integration, OAuthConfig, SCM_ENTRA, SCM_SERVER, SOURCE_OAUTH,
-    SOURCE_PAT,
+    host_covers, normalize_host, Integration, IssuerForm, OAuthConfig, Runner, SCM_ENTRA,
+    SCM_SERVER, SOURCE_OAUTH, SOURCE_PAT,
 };
 use crate::world::{hash_secret, World};
 
@@ -94,6 +94,14 @@ pub struct Issuer {
     /// `scheme://host[:port]`
     pub authority: String,
     pub tenant: String,
+    pub form: IssuerForm,
+}
+
+impl Issuer {
+    /// This issuer written in `form`.
+    pub fn url(&self, form: IssuerForm) -> String {
+        format!("{}/{}/{}", self.authority, self.tenant, form.path())
+    }
 }
 
 pub fn parse_issuer(url: &str) -> Result<Issuer, String> {
@@ -105,9 +113,11 @@ pub fn parse_issuer(url: &str) -> Result<Issuer, String> {
     }
     let (host, path) = rest.split_once('/').ok_or(shape_hint)?;
     let (tenant, version) = path.split_once('/').ok_or(shape_hint)?;
-    if version != "oauth2/v2.0" && version != "v2.0" {
-        return Err(shape_hint.to_string());
-    }
+    let form = match version {
+        "oauth2/v2.0" => IssuerForm::OAuth2V2,
+        "v2.0" => IssuerForm::V2,
+        _ => return Err(shape_hint.to_string()),
+    };
     if tenant.is_empty() || host.is_empty() {
         return Err(shape_hint.to_string());
     }
@@ -119,6 +129,7 @@ pub fn parse_issuer(url: &str) -> Result<Issuer, String> {
     Ok(Issuer {
         authority: format!("{scheme}://{host}"),
         tenant: tenant.to_string(),
+        form,
     })
 }
 
@@ -287,10 +298,28 @@ pub fn validate(world: &mut World, _caller: &Caller, request: Value) -> RpcResul
         if let (Some(client_id), Some(secret), Some(issuer)) =
             (&proposed.oauth_client_id, &secret, &proposed.issuer_url)
         {
-            problems.oauth = check_credentials(world, issuer, client_id, secret).err();
+            problems.oauth = check_issuer_form(runner, issuer)
+                .and_then(|()| check_credentials(world, issuer, client_id, secret))
+                .err();
         }
     }
     Ok(json!({"scmIntegration": problems.to_json()}))
+}
+
+/// A runner that takes one form of the issuer (breakage `onlyIssuerForm`) refuses the other in
+/// go-oidc's words (`NewProvider`: the discovery document names the issuer in that form).
+fn check_issuer_form(runner: &Runner, issuer_url: &str) -> Result<(), String> {
+    let (Some(form), Ok(issuer)) = (runner.only_issuer_form, parse_issuer(issuer_url)) else {
+        return Ok(());
+    };
+    if issuer.form == form {
+        return Ok(());
+    }
+    Err(format!(
+        "oidc: issuer did not match the issuer returned by provider, expected {:?} got {:?}",
+        issuer_url,
+        issuer.url(form)
+    ))
 }
 
 /// The runner fetches the issuer's discovery document and asks for a token: in the sandbox the
@@ -583,7 +612,10 @@ mod tests {
         let a = parse_issuer("http://127.0.0.1:9/t1/oauth2/v2.0/").unwrap();
         assert_eq!(a.authority, "http://127.0.0.1:9");
         assert_eq!(a.tenant, "t1");
-        assert_eq!(parse_issuer("https://x/t1/v2.0").unwrap().tenant, "t1");
+        assert_eq!(a.form, IssuerForm::OAuth2V2);
+        let b = parse_issuer("https://x/t1/v2.0").unwrap();
+        assert_eq!((b.tenant.as_str(), b.form), ("t1", IssuerForm::V2));
+        assert_eq!(b.url(IssuerForm::OAuth2V2), "https://x/t1/oauth2/v2.0");
         assert!(parse_issuer("https://x/t1/oauth2/v2.0/authorize").is_err());
         assert!(parse_issuer("https://x/common/v2.0").is_err());
         assert!(parse_issuer("x/t1/v2.0").is_err());

@@ -7,7 +7,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::directory::iso;
-use super::gitpod::Runner;
+use super::gitpod::{IssuerForm, Runner};
 use super::World;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -151,7 +151,8 @@ impl Realism {
 /// What goes wrong in a tenant or on a runner after setup, for `ado-scm doctor` to find. JSON
 /// (`POST /_sandbox/break`): `{"ageSecret": {"keyId": "…", "days": -1}}`, `{"breakRedirectUri":
 /// {"app": CLIENT_ID, "uri": "…"}}`, `{"removePermission": {"app": CLIENT_ID, "scope": SCOPE_ID}}`,
-/// `{"rotateRunnerKey": {"runnerId": "…"}}`.
+/// `{"rotateRunnerKey": {"runnerId": "…"}}`, `{"onlyIssuerForm": {"runnerId": "…", "form":
+/// "v2.0"}}`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(
     rename_all = "camelCase",
@@ -168,6 +169,10 @@ pub enum Breakage {
     RemovePermission { app: String, scope: String },
     /// The runner gets a new key pair: what was sealed to the old key no longer opens.
     RotateRunnerKey { runner_id: String },
+    /// The runner takes the issuer URL in `form` only (`"oauth2/v2.0"` or `"v2.0"`) and its
+    /// validation refuses the other form, as a runner checking the issuer the way an OpenID
+    /// Connect library does would.
+    OnlyIssuerForm { runner_id: String, form: IssuerForm },
 }
 
 impl World {
@@ -198,6 +203,10 @@ impl World {
             Breakage::RotateRunnerKey { runner_id } => (self.gitpod.runners.iter_mut())
                 .find(|r| r.runner_id == runner_id && r.public_key.is_some())
                 .map(Runner::new_key)
+                .is_some(),
+            Breakage::OnlyIssuerForm { runner_id, form } => (self.gitpod.runners.iter_mut())
+                .find(|r| r.runner_id == runner_id)
+                .map(|r| r.only_issuer_form = Some(form))
                 .is_some(),
         }
     }

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use crypto_box::SecretKey;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::{hash_secret, ServiceUrls};
 use crate::seed;
@@ -72,6 +72,33 @@ pub struct Runner {
     #[serde(skip)]
     pub secret_key: Option<SecretKey>,
     pub created_at: DateTime<Utc>,
+    /// Set by the breakage `onlyIssuerForm`: the runner checks the issuer URL as an OpenID
+    /// Connect library does (go-oidc: the discovery document's `issuer` must equal the URL it
+    /// was given), and so takes only this form. `None`: either form (nothing published says
+    /// which one a real runner refuses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only_issuer_form: Option<IssuerForm>,
+}
+
+/// The two ways to write an Entra issuer URL after `{authority}/{tenant}/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IssuerForm {
+    /// `…/oauth2/v2.0`: the portal's "Endpoints" and Gitpod's guide.
+    #[serde(rename = "oauth2/v2.0")]
+    OAuth2V2,
+    /// `…/v2.0`: the `issuer` of Entra's v2.0 discovery document.
+    #[serde(rename = "v2.0")]
+    V2,
+}
+
+impl IssuerForm {
+    /// The path after the tenant.
+    pub fn path(self) -> &'static str {
+        match self {
+            IssuerForm::OAuth2V2 => "oauth2/v2.0",
+            IssuerForm::V2 => "v2.0",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -206,6 +233,7 @@ impl Runner {
             public_key: secret_key.as_ref().map(|k| k.public_key().to_bytes()),
             secret_key,
             created_at: seed_time(),
+            only_issuer_form: None,
         }
     }
 
