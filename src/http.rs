@@ -289,6 +289,9 @@ enum Failure {
     NotSent(String),
     /// Sent, but no whole answer came back.
     NoAnswer(String),
+    /// The TLS handshake refused the service's certificate (an unknown authority, another
+    /// host's name, expired): nothing was sent, and asking again meets the same certificate.
+    Untrusted(String),
     /// The answer is larger than [`MAX_BODY_BYTES`].
     TooLarge,
 }
@@ -408,6 +411,7 @@ impl Http {
                 Err(failure) => {
                     let (retryable, detail) = match &failure {
                         Failure::NotSent(detail) => (true, detail.clone()),
+                        Failure::Untrusted(detail) => (false, detail.clone()),
                         Failure::NoAnswer(detail) => (request.idempotent, detail.clone()),
                         Failure::TooLarge => (false, "answer too large".to_string()),
                     };
@@ -447,24 +451,29 @@ impl Http {
                 MAX_BODY_BYTES / (1024 * 1024)
             ))
             .with_hint("check the service URL: no API answer of this service is that large"),
-            Failure::NotSent(detail) | Failure::NoAnswer(detail) => {
-                let hint = if detail.contains("certificate") {
-                    "if the service's certificate comes from an internal certificate authority, \
-                     pass --ca-cert FILE (or set SSL_CERT_FILE) with that authority's PEM"
-                } else {
-                    "check the network, or the service URL (see `ado-scm --help`)"
-                };
-                Error::new(
-                    ErrorKind::Network,
-                    format!(
-                        "cannot reach {} at {}",
-                        request.service,
-                        host_of(&request.url)
-                    ),
-                )
-                .caused_by(detail)
-                .with_hint(hint)
-            }
+            Failure::Untrusted(detail) => Error::new(
+                ErrorKind::Network,
+                format!(
+                    "{} at {} has a certificate ado-scm does not trust",
+                    request.service,
+                    host_of(&request.url)
+                ),
+            )
+            .caused_by(detail)
+            .with_hint(
+                "if the service's certificate comes from an internal certificate authority, \
+                 pass --ca-cert FILE (or set SSL_CERT_FILE) with that authority's PEM",
+            ),
+            Failure::NotSent(detail) | Failure::NoAnswer(detail) => Error::new(
+                ErrorKind::Network,
+                format!(
+                    "cannot reach {} at {}",
+                    request.service,
+                    host_of(&request.url)
+                ),
+            )
+            .caused_by(detail)
+            .with_hint("check the network, or the service URL (see `ado-scm --help`)"),
         }
         .with_remote(remote)
     }
@@ -499,7 +508,9 @@ impl Http {
             }
         };
         let response = builder.send().map_err(|err| {
-            if err.is_connect() {
+            if certificate_refused(&err) {
+                Failure::Untrusted(describe(&err))
+            } else if err.is_connect() {
                 Failure::NotSent(describe(&err))
             } else {
                 Failure::NoAnswer(describe(&err))
@@ -597,6 +608,29 @@ fn host_of(url: &Url) -> String {
         (Some(h), None) => h.to_string(),
         _ => url.to_string(),
     }
+}
+
+/// Whether TLS refused the service's certificate somewhere in reqwest's error chain. The
+/// connector hands rustls' error over wrapped in `io::Error`s (two of them today), whose
+/// `source` skips what they wrap: each is opened with `get_ref`.
+fn certificate_refused(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let mut wrapped: Option<&(dyn std::error::Error + 'static)> = Some(cause);
+        while let Some(error) = wrapped {
+            if matches!(
+                error.downcast_ref::<rustls::Error>(),
+                Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+            ) {
+                return true;
+            }
+            wrapped = (error.downcast_ref::<std::io::Error>())
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static));
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// reqwest's error chain without the URL (which could carry a query with a code in it).

@@ -3,6 +3,7 @@
 //! other binary, `tests/real`.
 
 mod apply;
+mod ca_cert;
 mod docs;
 mod doctor;
 mod faults;

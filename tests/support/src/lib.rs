@@ -6,6 +6,7 @@
 
 pub mod local_server;
 pub mod shared_buffer;
+pub mod tls_front;
 
 use std::path::{Path, PathBuf};
 
