@@ -122,6 +122,46 @@ fn a_healthy_integration_passes_every_check_and_the_json_is_the_contracts() {
     );
 }
 
+/// Setup's own Graph sign-in (`Application.ReadWrite.All`) may not list an app's consent
+/// grants (Graph needs `Directory.Read.All` for that): the consent row is skipped with the
+/// reason, every other row is checked, and the integration still passes.
+#[test]
+fn a_sign_in_that_may_not_read_consent_grants_skips_only_the_consent_row() {
+    let (env, _) = set_up();
+    let token = ado_scm_test_support::graph_token(
+        &env.sandbox,
+        "https://graph.microsoft.com/Application.ReadWrite.All offline_access openid profile",
+    );
+    let (code, doc, stderr) = doctor(&env, &token, &[]);
+    assert_eq!(code, 0, "{doc:#}\n{stderr}");
+    let consent = row(&doc, "consent");
+    assert_eq!(consent["status"], "skipped", "{consent}");
+    assert!(
+        consent["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Directory.Read.All"),
+        "{consent}"
+    );
+    for check in doc["integrations"][0]["checks"].as_array().unwrap() {
+        if check["name"] != "consent" {
+            assert_eq!(check["status"], "ok", "{check}");
+        }
+    }
+    // Graph refused the grant list, and only that.
+    let denied: Vec<_> = env
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "graph" && r.status == Some(403))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(denied.len(), 1, "{denied:#?}");
+    assert!(
+        denied[0].ends_with("/oauth2PermissionGrants"),
+        "{denied:#?}"
+    );
+}
+
 #[test]
 fn a_secret_near_its_end_warns_strict_fails_and_fix_rotates_it() {
     let (env, token) = set_up();

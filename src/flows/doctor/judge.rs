@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clients::ado::OrgTenant;
 use crate::clients::gitpod::TokenSource;
-use crate::clients::graph::{self, Application, RequiredResourceAccess};
+use crate::clients::graph::{self, Application, PermissionGrant, RequiredResourceAccess};
 use crate::flows::setup::{date, secret_display_name};
 
 use super::read::{AppFacts, Facts};
@@ -278,26 +278,7 @@ fn app_rows(facts: &Facts, app: &AppFacts, warn_days: u32, now: DateTime<Utc>) -
                     .fix("`ado-scm doctor --fix` creates it")
                     .remedy(Remedy::Setup),
             });
-            let tenant_wide: Vec<&str> = grants
-                .iter()
-                .filter(|g| g.consent_type == "AllPrincipals")
-                .map(|g| g.scope.trim())
-                .filter(|s| !s.is_empty())
-                .collect();
-            rows.push(if tenant_wide.is_empty() {
-                row(
-                    "consent",
-                    Status::Ok,
-                    "not granted tenant-wide: each developer consents at first sign-in \
-                     (`ado-scm setup --grant-admin-consent` grants it for all)",
-                )
-            } else {
-                row(
-                    "consent",
-                    Status::Ok,
-                    format!("granted tenant-wide: {}", tenant_wide.join("; ")),
-                )
-            });
+            rows.push(consent_row(grants));
             rows.push(secret_row(facts, app, warn_days, now));
             return rows;
         }
@@ -424,6 +405,47 @@ fn secret_row(facts: &Facts, app: &Application, warn_days: u32, now: DateTime<Ut
             "client secret",
             Status::Ok,
             format!("{which} expires on {} (in {days} days)", date(end)),
+        )
+    }
+}
+
+/// Whether the app's delegated permissions are granted for the whole tenant (for information:
+/// either way developers can sign in).
+fn consent_row(grants: &crate::error::Result<Vec<PermissionGrant>>) -> DoctorCheck {
+    let grants = match grants {
+        Ok(grants) => grants,
+        Err(_) => {
+            return row(
+                "consent",
+                Status::Skipped,
+                "your Microsoft Graph sign-in may not list consent grants (that needs \
+                 Directory.Read.All)",
+            )
+            .fix(
+                "see it in the Entra admin center (Enterprise applications → the app → \
+                 Permissions), or give doctor a Graph token with Directory.Read.All \
+                 (ADO_SCM_GRAPH_TOKEN)",
+            )
+        }
+    };
+    let tenant_wide: Vec<&str> = grants
+        .iter()
+        .filter(|g| g.consent_type == "AllPrincipals")
+        .map(|g| g.scope.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if tenant_wide.is_empty() {
+        row(
+            "consent",
+            Status::Ok,
+            "not granted tenant-wide: each developer consents at first sign-in \
+             (`ado-scm setup --grant-admin-consent` grants it for all)",
+        )
+    } else {
+        row(
+            "consent",
+            Status::Ok,
+            format!("granted tenant-wide: {}", tenant_wide.join("; ")),
         )
     }
 }
@@ -632,7 +654,7 @@ mod tests {
                     display_name: String::new(),
                     oauth2_permission_scopes: Vec::new(),
                 }),
-                grants: Vec::new(),
+                grants: Ok(Vec::new()),
                 required: required(),
             }),
         };
@@ -818,7 +840,7 @@ mod tests {
         facts.app = Some(AppFacts::Read {
             app: None,
             sp: None,
-            grants: Vec::new(),
+            grants: Ok(Vec::new()),
             required: required(),
         });
         let report = super::report(&facts, &scope, now());

@@ -48,7 +48,10 @@ pub(super) enum AppFacts {
     Read {
         app: Option<Box<Application>>,
         sp: Option<ServicePrincipal>,
-        grants: Vec<PermissionGrant>,
+        /// Err: Graph refused the sign-in the list (403): listing an app's consent grants
+        /// needs `Directory.Read.All` or a grant-writing permission, which setup's own
+        /// sign-in (`Application.ReadWrite.All`) does not have. The other rows do not need it.
+        grants: Result<Vec<PermissionGrant>>,
         required: Vec<RequiredResourceAccess>,
     },
 }
@@ -220,8 +223,11 @@ fn read_app(
         );
         let sp = sp?;
         let grants = match &sp {
-            Some(sp) => graph.list_permission_grants(&sp.id)?,
-            None => Vec::new(),
+            Some(sp) => match graph.list_permission_grants(&sp.id) {
+                Err(err) if err.code() == Some("Authorization_RequestDenied") => Err(err),
+                read => Ok(read?),
+            },
+            None => Ok(Vec::new()),
         };
         Ok(AppFacts::Read {
             app: app?.map(Box::new),

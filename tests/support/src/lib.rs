@@ -72,6 +72,12 @@ const LOOPBACK: &str = "http://localhost:53117";
 /// one: the Graph tools' public client, authorization code with PKCE (the sandbox signs the
 /// admin in at once).
 pub fn admin_graph_token(sandbox: &Sandbox) -> String {
+    graph_token(sandbox, ADMIN_SCOPE)
+}
+
+/// The seeded admin's delegated Graph token for `scope` (space-separated), as
+/// [`admin_graph_token`] gets it.
+pub fn graph_token(sandbox: &Sandbox, scope: &str) -> String {
     let client = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -90,7 +96,7 @@ pub fn admin_graph_token(sandbox: &Sandbox) -> String {
             ("response_type", "code"),
             ("redirect_uri", LOOPBACK),
             ("response_mode", "query"),
-            ("scope", ADMIN_SCOPE),
+            ("scope", scope),
             ("state", "st4te"),
             ("code_challenge", &challenge),
             ("code_challenge_method", "S256"),
