@@ -143,10 +143,12 @@ const READ_APPS: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 const WRITE_APPS: &[&str] = &["Application.ReadWrite.All", "Directory.ReadWrite.All"];
+/// Reading consent grants (`GET /oauth2PermissionGrants`, `…/{id}`, and a service principal's):
+/// Microsoft's pages for those calls name `Directory.Read.All`, then
+/// `DelegatedPermissionGrant.ReadWrite.All` and `Directory.ReadWrite.All`; no `Application.*`.
 #[rustfmt::skip]
 const READ_GRANTS: &[&str] = &[
-    "Directory.Read.All", "Directory.ReadWrite.All", "DelegatedPermissionGrant.Read.All",
-    "DelegatedPermissionGrant.ReadWrite.All",
+    "Directory.Read.All", "Directory.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All",
 ];
 const WRITE_GRANTS: &[&str] = &["DelegatedPermissionGrant.ReadWrite.All"];
 async fn handle(
