@@ -9,7 +9,7 @@
 mod fix;
 mod render;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::json;
 
@@ -145,7 +145,7 @@ fn examine(
         .map(|d| (d.tenant_id.clone(), d.clone()))
         .collect();
     let tenants: Vec<Discovery> = tenants.into_values().collect();
-    let graph = graph_tokens::for_tenants(ctx, &tenants, graph_token, true)?;
+    let graph = graph_tokens::for_tenants(ctx, &tenants, graph_token, true, &HashSet::new())?;
 
     let scope = Scope {
         runners,

@@ -7,7 +7,7 @@
 //! [`Settled`] then answers setup's flow from what was settled: each run finds its tenant's
 //! token, and the go-ahead the command already asked for.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::setup::interaction::{sign_in_options_for, Answers};
 use super::Context;
@@ -38,11 +38,14 @@ pub fn given(ctx: &Context, stdin: bool) -> Result<Option<Secret>> {
 
 /// A token per tenant of `tenants` (their discovery documents). `optional`: a run may go on
 /// without one (doctor); interactively the admin is then asked whether to sign in.
+/// `consent_in`: the tenants whose sign-in must also grant consent (as `setup
+/// --grant-admin-consent` asks).
 pub fn for_tenants(
     ctx: &Context,
     tenants: &[Discovery],
     given: Option<Secret>,
     optional: bool,
+    consent_in: &HashSet<String>,
 ) -> Result<HashMap<String, GraphAccess>> {
     let mut found = HashMap::new();
     let interactive = ctx.interactive();
@@ -58,6 +61,7 @@ pub fn for_tenants(
         if found.contains_key(&discovery.tenant_id) {
             continue;
         }
+        answers.sign_in.consent = consent_in.contains(&discovery.tenant_id);
         let access = match answers.graph_token(discovery, optional) {
             Ok(Some(token)) => GraphAccess::Token(token),
             Ok(None) => GraphAccess::Skipped(NO_SIGN_IN.into()),

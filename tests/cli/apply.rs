@@ -509,3 +509,56 @@ fn a_bad_file_is_exit_2_with_its_place_and_sends_nothing() {
     assert!(twin.starts_with("6:10: runner 01900000"), "{twin}");
     env.assert_nothing_sent_that_changes();
 }
+
+/// An entry that grants admin consent needs a sign-in that may write consent grants, which
+/// setup's own (remembered) sign-in may not: a script is told so before anything changes; with
+/// a remembered sign-in that may (setup `--grant-admin-consent` made it), apply asks it for that
+/// permission and makes the grants.
+#[test]
+fn an_entry_granting_consent_asks_the_sign_in_for_the_grant_permission() {
+    let env = TestEnv::new();
+    let (code, _, stderr) = crate::setup::setup_by_device_code(&env, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let file = write(
+        &env,
+        "consent.toml",
+        &format!(
+            "[[integration]]\nrunner = \"{}\"\nhost = \"dev.azure.com/acme\"\n\
+             grant_admin_consent = true\n",
+            seed::RUNNER_FRESH_NAME
+        ),
+    );
+    let apply = || {
+        env.cmd()
+            .args(["apply", "--non-interactive", "--yes", "-f"])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    env.sandbox.clear_requests();
+    let out = apply();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("needs a Microsoft Graph sign-in for tenant"),
+        "{stderr}"
+    );
+    env.assert_nothing_sent_that_changes();
+
+    let (code, _, stderr) = crate::setup::setup_by_device_code(&env, &["--grant-admin-consent"]);
+    assert_eq!(code, 0, "{stderr}");
+    // The app's tenant-wide grants undone (the admin's own consent to the Graph tools stays).
+    env.sandbox.with_world(|w| {
+        (w.directory.oauth2_permission_grants).retain(|g| g.consent_type != "AllPrincipals")
+    });
+    let out = apply();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let grants = env.state()["directory"]["oauth2PermissionGrants"].clone();
+    let tenant_wide = grants
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["consentType"] == "AllPrincipals")
+        .count();
+    assert_eq!(tenant_wide, 2, "one per resource: {grants:#}");
+}

@@ -855,14 +855,16 @@ fn a_runner_that_never_registered_is_explained() {
     assert!(stderr.contains("Settings → Runners"), "{stderr}");
 }
 
-#[test]
-fn device_code_signs_the_admin_in_without_a_terminal() {
+/// `setup --non-interactive --device-code --json` for the fresh runner, plus `extra`: the
+/// admin enters the code shown on the sandbox's sign-in page, which approves it. Returns the
+/// exit code, the JSON document and stderr.
+pub(crate) fn setup_by_device_code(env: &TestEnv, extra: &[&str]) -> (i32, Value, String) {
     use std::io::{BufRead, BufReader};
-    let env = TestEnv::new();
     let mut child = env
         .std_cmd()
         .args(["setup", "--non-interactive", "--device-code", "--json"])
         .args(["--runner", seed::RUNNER_FRESH_ID, "--org", seed::ADO_ORG])
+        .args(extra)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -884,14 +886,19 @@ fn device_code_signs_the_admin_in_without_a_terminal() {
             break (url.to_string(), code.to_string());
         }
     };
-    // The admin enters the code on the sign-in page (the sandbox's approves it).
     let page = reqwest::blocking::get(format!("{url}?user_code={code}")).unwrap();
     assert!(page.status().is_success(), "{}", page.status());
     let out = child.wait_with_output().unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{rest}");
-    let doc = stdout_json(&out);
+    (out.status.code().unwrap(), stdout_json(&out), rest)
+}
+
+#[test]
+fn device_code_signs_the_admin_in_without_a_terminal() {
+    let env = TestEnv::new();
+    let (code, doc, stderr) = setup_by_device_code(&env, &[]);
+    assert_eq!(code, 0, "{stderr}");
     assert_eq!(doc["integration"], "created", "{doc}");
     assert_eq!(env.integrations_of(seed::RUNNER_FRESH_ID).len(), 1);
 }

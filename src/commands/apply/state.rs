@@ -2,7 +2,7 @@
 //! their Azure DevOps integrations today, each OAuth entry's tenant and the admin's Graph token
 //! for it, and the expiry of the secrets `rotate_before_days` looks at.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -124,7 +124,13 @@ pub(super) fn tenants_and_tokens(
     let mut to_sign_in: Vec<Discovery> = discovered.into_values().collect();
     to_sign_in.sort_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
     to_sign_in.dedup_by(|a, b| a.tenant_id == b.tenant_id);
-    let tokens = graph_tokens::for_tenants(ctx, &to_sign_in, given, false)?;
+    // An entry that grants admin consent needs its tenant's sign-in to write (and read)
+    // consent grants, which setup's own scope does not cover.
+    let consent_in: HashSet<String> = (entries.iter().zip(&tenants))
+        .filter(|(entry, _)| entry.oauth.as_ref().is_some_and(|o| o.grant_admin_consent))
+        .filter_map(|(_, tenant)| tenant.clone())
+        .collect();
+    let tokens = graph_tokens::for_tenants(ctx, &to_sign_in, given, false, &consent_in)?;
     let unsigned = entries.iter().zip(&tenants).find(|(_, tenant)| {
         tenant
             .as_ref()
