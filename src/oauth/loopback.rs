@@ -822,6 +822,19 @@ pub(crate) mod tests {
     /// Far longer than the wait needs, far shorter than a hang.
     const GIVE_UP: Duration = Duration::from_secs(30);
 
+    /// Whether `holds` comes true within `limit` (asked over and over, yielding between: what
+    /// the listener's threads do is not announced).
+    fn within(limit: Duration, holds: impl Fn() -> bool) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while !holds() {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::yield_now();
+        }
+        true
+    }
+
     /// Sends `count` pipelined callbacks with a wrong state and never reads an answer. Returns
     /// the connection (kept open) once everything is sent or the listener cut it off.
     fn pipeline_and_never_read(addr: SocketAddr, count: usize) -> TcpStream {
@@ -927,11 +940,8 @@ pub(crate) mod tests {
     fn a_callback_finished_after_the_wait_ended_is_told_the_sign_in_is_over() {
         let waiting = wait_in_background(LoopbackListener::bind(None).unwrap());
         let serving = |count| {
-            let deadline = std::time::Instant::now() + GIVE_UP;
-            while waiting.serving.now.load(Ordering::SeqCst) != count {
-                assert!(std::time::Instant::now() < deadline, "never {count} served");
-                std::thread::yield_now();
-            }
+            let served = || waiting.serving.now.load(Ordering::SeqCst) == count;
+            assert!(within(GIVE_UP, served), "never {count} served");
         };
         // The probe of wait_in_background is done; then this connection's thread reads it.
         serving(0);
@@ -976,10 +986,7 @@ pub(crate) mod tests {
         // The listener takes as many as it may serve at once (each client holds its slot for
         // the 5 s read limit), and no more.
         let peak = || waiting.serving.peak.load(Ordering::SeqCst);
-        let deadline = std::time::Instant::now() + Duration::from_secs(4);
-        while peak() < MAX_CONNECTIONS && std::time::Instant::now() < deadline {
-            std::thread::yield_now();
-        }
+        within(Duration::from_secs(4), || peak() >= MAX_CONNECTIONS);
         assert_eq!(peak(), MAX_CONNECTIONS, "connections served at once");
         waiting.cancel.store(true, Ordering::SeqCst);
         let err = waiting.outcome().unwrap_err();

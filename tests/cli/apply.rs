@@ -553,12 +553,10 @@ fn an_entry_granting_consent_asks_the_sign_in_for_the_grant_permission() {
     });
     let out = apply();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let grants = env.state()["directory"]["oauth2PermissionGrants"].clone();
-    let tenant_wide = grants
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["consentType"] == "AllPrincipals")
-        .count();
-    assert_eq!(tenant_wide, 2, "one per resource: {grants:#}");
+    let tenant_wide = env.state_items(
+        "/directory/oauth2PermissionGrants",
+        "consentType",
+        "AllPrincipals",
+    );
+    assert_eq!(tenant_wide.len(), 2, "one per resource: {tenant_wide:#?}");
 }

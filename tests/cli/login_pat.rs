@@ -32,11 +32,10 @@ fn a_valid_pat_reaches_the_runner_as_the_callers_host_token() {
     assert_eq!(token["source"], "HOST_AUTHENTICATION_TOKEN_SOURCE_PAT");
     assert_eq!(token["subject"]["id"], seed::ALICE_USER_ID);
     assert_eq!(token["subject"]["principal"], "PRINCIPAL_USER");
-    let integration_id = env.state()["gitpod"]["integrations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["runnerId"] == seed::RUNNER_READY_ID && i["host"] == "dev.azure.com")
+    let integration_id = env
+        .integrations_of(seed::RUNNER_READY_ID)
+        .into_iter()
+        .find(|i| i["host"] == "dev.azure.com")
         .map(|i| i["id"].clone())
         .expect("seeded integration");
     assert_eq!(token["integrationId"], integration_id);

@@ -96,13 +96,7 @@ fn a_new_graph_object_that_reads_do_not_show_yet_is_asked_for_again() {
     // The consent grants, made on the new service principal, are there once each.
     let sp_id =
         env.service_principals_of(doc["oauth"]["client_id"].as_str().unwrap())[0]["id"].clone();
-    let grants = env.state()["directory"]["oauth2PermissionGrants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["clientId"] == sp_id)
-        .count();
-    assert_eq!(grants, 2);
+    assert_eq!(env.grants_of(sp_id.as_str().unwrap()).len(), 2);
 }
 
 #[test]

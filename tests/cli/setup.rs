@@ -101,13 +101,7 @@ fn run_fails(env: &TestEnv, mut cmd: assert_cmd::Command, code: i32) -> String {
 }
 
 pub(crate) fn apps_named(env: &TestEnv, name: &str) -> Vec<Value> {
-    env.state()["directory"]["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["displayName"] == name)
-        .cloned()
-        .collect()
+    env.state_items("/directory/applications", "displayName", name)
 }
 
 pub(crate) fn fresh_app(env: &TestEnv) -> Value {
@@ -560,13 +554,8 @@ fn grant_admin_consent_grants_once_per_resource() {
     let (doc, _) = run_ok(setup(&env, &token, &["--grant-admin-consent"]));
     let app = fresh_app(&env);
     let sp_id = env.service_principals_of(app["appId"].as_str().unwrap())[0]["id"].clone();
-    let grants: Vec<Value> = env.state()["directory"]["oauth2PermissionGrants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["clientId"] == sp_id)
-        .cloned()
-        .collect();
+    let sp_id = sp_id.as_str().unwrap();
+    let grants = env.grants_of(sp_id);
     assert_eq!(grants.len(), 2, "{grants:#?}");
     for g in &grants {
         assert_eq!(g["consentType"], "AllPrincipals");
@@ -586,13 +575,7 @@ fn grant_admin_consent_grants_once_per_resource() {
         "{:#?}",
         env.effective_writes()
     );
-    let after: Vec<Value> = env.state()["directory"]["oauth2PermissionGrants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["clientId"] == sp_id)
-        .cloned()
-        .collect();
+    let after = env.grants_of(sp_id);
     assert_eq!(after, grants, "no second grant");
 }
 

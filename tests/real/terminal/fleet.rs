@@ -81,14 +81,11 @@ fn doctor_fix_at_a_terminal_shows_the_repairs_and_asks() {
         .output()
         .unwrap();
     assert!(setup.status.success());
-    let app = &env.state()["directory"]["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["displayName"] == "Ona runner fresh-runner (Azure DevOps)")
-        .unwrap()
-        .clone();
-    let key = app["passwordCredentials"][0]["keyId"]
+    let fresh_app = || {
+        let name = "Ona runner fresh-runner (Azure DevOps)";
+        env.state_items("/directory/applications", "displayName", name)[0].clone()
+    };
+    let key = fresh_app()["passwordCredentials"][0]["keyId"]
         .as_str()
         .unwrap()
         .to_string();
@@ -113,12 +110,7 @@ fn doctor_fix_at_a_terminal_shows_the_repairs_and_asks() {
     term.exp_string("0 failed").unwrap();
     term.exp_eof().unwrap();
     assert_eq!(exit_code(&mut term), 0);
-    let keys: Vec<String> = env.state()["directory"]["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["displayName"] == "Ona runner fresh-runner (Azure DevOps)")
-        .unwrap()["passwordCredentials"]
+    let keys: Vec<String> = fresh_app()["passwordCredentials"]
         .as_array()
         .unwrap()
         .iter()

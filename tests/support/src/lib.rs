@@ -342,26 +342,32 @@ impl TestEnv {
             .to_string()
     }
 
-    /// The SCM integrations the Gitpod stand-in holds for a runner.
-    pub fn integrations_of(&self, runner_id: &str) -> Vec<Value> {
-        self.state()["gitpod"]["integrations"]
-            .as_array()
-            .unwrap()
+    /// The objects of the sandbox's state list at `list` (a JSON pointer, e.g.
+    /// `/directory/applications`) whose `field` is `value`.
+    pub fn state_items(&self, list: &str, field: &str, value: &str) -> Vec<Value> {
+        let state = self.state();
+        let items = state.pointer(list).and_then(Value::as_array);
+        let items = items.unwrap_or_else(|| panic!("no list at {list} in the sandbox's state"));
+        items
             .iter()
-            .filter(|i| i["runnerId"] == runner_id)
+            .filter(|item| item[field] == value)
             .cloned()
             .collect()
     }
 
+    /// The SCM integrations the Gitpod stand-in holds for a runner.
+    pub fn integrations_of(&self, runner_id: &str) -> Vec<Value> {
+        self.state_items("/gitpod/integrations", "runnerId", runner_id)
+    }
+
     /// The tenant's service principals of the app whose client id is `app_id`.
     pub fn service_principals_of(&self, app_id: &str) -> Vec<Value> {
-        self.state()["directory"]["servicePrincipals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|sp| sp["appId"] == app_id)
-            .cloned()
-            .collect()
+        self.state_items("/directory/servicePrincipals", "appId", app_id)
+    }
+
+    /// The consent grants whose client is the service principal `sp_id`.
+    pub fn grants_of(&self, sp_id: &str) -> Vec<Value> {
+        self.state_items("/directory/oauth2PermissionGrants", "clientId", sp_id)
     }
 
     /// Every host authentication token the Gitpod stand-in holds (the seed gives Bob one).

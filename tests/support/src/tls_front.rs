@@ -151,18 +151,11 @@ fn read_request(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
         if line == "\r\n" {
             break;
         }
-        let name = line
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match name.as_str() {
+        let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+        match name.to_ascii_lowercase().as_str() {
             "connection" => continue,
             "content-length" => {
-                length = line[line.find(':').unwrap() + 1..]
-                    .trim()
-                    .parse()
-                    .map_err(std::io::Error::other)?;
+                length = value.trim().parse().map_err(std::io::Error::other)?;
             }
             _ => {}
         }
