@@ -759,6 +759,12 @@ pub fn is_not_found(err: &Error) -> bool {
     err.status() == Some(404) || err.code() == Some("Request_ResourceNotFound")
 }
 
+/// True when Graph refused the call to the signed-in account's permissions (403
+/// `Authorization_RequestDenied`: the sign-in's scopes or the account's role do not cover it).
+pub fn is_denied(err: &Error) -> bool {
+    err.status() == Some(403) && err.code() == Some("Authorization_RequestDenied")
+}
+
 /// True when Graph refused to make a service principal because its app is not visible yet
 /// (400 `Request_BadRequest` right after the app was created).
 pub fn is_app_not_visible_yet(err: &Error) -> bool {
@@ -1347,10 +1353,12 @@ mod tests {
             .unwrap()
             .contains("needs Application.ReadWrite.All and an admin role (Application Administrator / Cloud Application Administrator)"));
         assert_eq!(err.code(), Some("Authorization_RequestDenied"));
+        assert!(is_denied(&err));
 
         let err = error_for(404, graph_error_json("Request_ResourceNotFound", "gone"));
         assert_eq!(err.kind, ErrorKind::Service);
         assert!(is_not_found(&err));
+        assert!(!is_denied(&err));
         assert_eq!(err.status(), Some(404));
 
         let err = error_for(

@@ -10,7 +10,7 @@ use crate::clients::ado::OrgTenant;
 use crate::clients::entra::issuer::{self, Discovery};
 use crate::clients::gitpod::{ConfigSchema, Runner, ScmIntegration};
 use crate::clients::graph::{
-    Application, GraphClient, PermissionGrant, RequiredResourceAccess, ServicePrincipal,
+    self, Application, GraphClient, PermissionGrant, RequiredResourceAccess, ServicePrincipal,
 };
 use crate::error::{Error, Result};
 use crate::flows::read_back;
@@ -224,8 +224,9 @@ fn read_app(
         let sp = sp?;
         let grants = match &sp {
             Some(sp) => match graph.list_permission_grants(&sp.id) {
-                Err(err) if err.code() == Some("Authorization_RequestDenied") => Err(err),
-                read => Ok(read?),
+                Err(err) if graph::is_denied(&err) => Err(err),
+                Err(err) => return Err(err),
+                Ok(grants) => Ok(grants),
             },
             None => Ok(Vec::new()),
         };
