@@ -209,22 +209,16 @@ pub fn graph_token(
                     source: GraphTokenSource::Stored,
                 });
             }
-            // The stored sign-in is no longer good (expired, revoked, consent missing for a
-            // new scope): forget it and sign in again. Anything else (network, a service
-            // error) is not the stored token's fault and stops here.
+            // The stored sign-in will not do here (expired, revoked, or no consent to a scope
+            // this run asks for): sign in again. It stays stored until a new sign-in replaces
+            // it, because it may still serve runs that ask for less (a script that cannot sign
+            // in again must not lose it). Anything else (network, a service error) is not the
+            // stored token's fault and stops here.
             Err(err) if err.kind == ErrorKind::Auth || err.kind == ErrorKind::Check => {
                 ui.warn(&format!(
-                    "the stored Microsoft sign-in cannot be used any more ({}); signing in again",
+                    "the stored Microsoft sign-in cannot be used for this run ({})",
                     err.message
                 ));
-                if let Err(del) = store.delete(&key) {
-                    ui.warn(&format!(
-                        "cannot remove {} from {}: {}",
-                        key.label(),
-                        store.describe(),
-                        del.message
-                    ));
-                }
             }
             Err(err) => return Err(err),
         }
@@ -509,6 +503,32 @@ mod tests {
         assert_eq!(
             store.get(&key(&discovery)).unwrap().unwrap().expose(),
             "refresh-new"
+        );
+    }
+
+    /// A run that asks for more than the stored sign-in was consented to, and may not sign in
+    /// again, fails; the stored sign-in stays for the runs that ask for less.
+    #[test]
+    fn a_stored_sign_in_too_narrow_for_a_script_is_kept() {
+        let server = entra(|form| {
+            assert_eq!(field(form, "grant_type"), Some("refresh_token"));
+            (400, entra_error("invalid_grant", 65001))
+        });
+        let (http, _clock) = test_http();
+        let discovery = server.discovery();
+        let store = MemoryStore::new().with(key(&discovery), Secret::new("refresh-old"));
+        let mut ui = RecordingUi::default();
+        let options = GraphSignIn {
+            consent: true,
+            interactive: false,
+            ..GraphSignIn::default()
+        };
+        let err = graph_token(&http, &discovery, &store, None, &options, &mut ui).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+        assert!(ui.warnings[0].contains("AADSTS65001"), "{:?}", ui.warnings);
+        assert_eq!(
+            store.get(&key(&discovery)).unwrap().unwrap().expose(),
+            "refresh-old"
         );
     }
 

@@ -543,7 +543,19 @@ fn an_entry_granting_consent_asks_the_sign_in_for_the_grant_permission() {
         stderr.contains("needs a Microsoft Graph sign-in for tenant"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("must also hold DelegatedPermissionGrant.ReadWrite.All"),
+        "{stderr}"
+    );
     env.assert_nothing_sent_that_changes();
+    // The remembered sign-in is kept for the runs that ask for less: setup's own scope.
+    let out = env
+        .cmd()
+        .args(crate::support::SETUP_FRESH_ARGS)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
     let (code, _, stderr) = crate::setup::setup_by_device_code(&env, &["--grant-admin-consent"]);
     assert_eq!(code, 0, "{stderr}");

@@ -137,18 +137,29 @@ pub(super) fn tenants_and_tokens(
             .is_some_and(|t| matches!(tokens.get(t), Some(GraphAccess::Skipped(_))))
     });
     if let Some((entry, tenant)) = unsigned {
+        let tenant = tenant.as_deref().unwrap_or_default();
+        let hint = if consent_in.contains(tenant) {
+            CONSENT_SIGN_IN
+        } else {
+            NO_SIGN_IN
+        };
         return Err(Error::usage(format!(
-            "{}: the entry's app registration needs a Microsoft Graph sign-in for tenant {}",
+            "{}: the entry's app registration needs a Microsoft Graph sign-in for tenant {tenant}",
             entry.at,
-            tenant.as_deref().unwrap_or_default()
         ))
-        .with_hint(NO_SIGN_IN));
+        .with_hint(hint));
     }
     Ok(Tenants {
         of_entry: tenants,
         graph: tokens,
     })
 }
+
+/// Why a tenant where an entry grants admin consent has no sign-in, and how to give one.
+const CONSENT_SIGN_IN: &str = "an entry of this tenant grants admin consent, so its sign-in must \
+     also hold DelegatedPermissionGrant.ReadWrite.All: pass a Graph token that does \
+     (--graph-token-stdin or ADO_SCM_GRAPH_TOKEN), or run this apply once at a terminal to sign \
+     in with it (ado-scm remembers the sign-in)";
 
 /// The issuer each OAuth entry's tenant is discovered at (`None` where it cannot be found: an
 /// organization not connected, say), and the discovery document of each, read at once.
